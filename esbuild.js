@@ -1,0 +1,91 @@
+// One build for every bundle in dist/: the extension, the local-pipeline CLI, the browser bundles (webviews and
+// the notebook renderer) and the integration-test bundles that run inside VS Code.
+// Usage: node esbuild.js [--watch] [--production]
+'use strict';
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints the lines VS Code's esbuild problem matcher looks for in watch mode. */
+const watchLogger = {
+  name: 'watch-logger',
+  setup(build) {
+    build.onStart(() => { if (watch) console.log('[watch] build started'); });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  keepNames: true,
+  logLevel: 'warning',
+  plugins: [watchLogger],
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+};
+
+// Native or very large packages stay outside the bundles and are loaded from node_modules at run time.
+const localExternals = ['@duckdb/node-api', '@kusto/language-service-next'];
+
+const configs = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...localExternals] },
+  {
+    ...node, entryPoints: ['src/local/cli.ts'], outfile: 'dist/local.js', external: localExternals,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common, platform: 'browser', target: 'es2022', format: 'esm',
+    entryPoints: { renderer: 'src/webviews/renderer/index.ts' }, outdir: 'dist/webviews',
+    loader: { '.css': 'text' },
+  },
+  {
+    ...common, platform: 'browser', target: 'es2022', format: 'iife',
+    entryPoints: { tail: 'src/webviews/tail/index.ts' }, outdir: 'dist/webviews',
+    loader: { '.css': 'text' },
+  },
+];
+
+// Integration tests: a runner with mocha bundled, and the suites in a separate bundle that the runner requires
+// after mocha's 'pre-require' has defined describe/it (a static import would be hoisted above it).
+if (!production) {
+  configs.push(
+    { ...node, sourcemap: true, entryPoints: ['test/integration/runner.ts'], outfile: 'dist/test/index.js', external: ['vscode', './all-tests'], logOverride: { 'require-resolve-not-external': 'silent' } },
+    { ...node, sourcemap: true, entryPoints: ['test/integration/all.ts'], outfile: 'dist/test/all-tests.js', external: ['vscode', 'mocha', ...localExternals] },
+  );
+}
+
+async function main() {
+  if (!watch) fs.rmSync(path.join(__dirname, 'dist'), { recursive: true, force: true });
+  const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+    return;
+  }
+  try {
+    await Promise.all(contexts.map((c) => c.rebuild()));
+  } finally {
+    await Promise.all(contexts.map((c) => c.dispose()));
+  }
+}
+
+main().catch((e) => {
+  console.error(e.message || e);
+  process.exit(1);
+});

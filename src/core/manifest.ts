@@ -1,0 +1,181 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, type Node } from 'jsonc-parser';
+import schema from '../../schemas/eventline.schema.json';
+
+export const MANIFEST_FILE = 'eventline.json';
+
+export interface SecretRef { keyVaultSecret?: string; secretStorage?: string }
+export interface Source { name: string; url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; auth?: { header: string; prefix?: string; secret: SecretRef }; schedule?: string; hub?: string }
+export interface EventHub { name: string; namespace?: string; partitions?: number; consumerGroups?: string[]; retentionHours?: number }
+export interface EventhouseTable { name: string; schemaFile?: string }
+export interface Eventhouse { queryUri?: string; workspaceId?: string; itemId?: string; database?: string; tables?: EventhouseTable[] }
+export interface Connection { name?: string; hub: string; consumerGroup?: string; table: string; format?: 'json' | 'multijson' | 'csv'; mapping?: string }
+export interface Alert { name: string; query: string; every?: string; email?: string[] }
+export interface Profile { kind?: 'local' | 'azure'; tenantId?: string; subscriptionId?: string; resourceGroup?: string; eventHubsNamespace?: string; eventhouseQueryUri?: string; fabricWorkspaceId?: string; functionApp?: string; keyVault?: string }
+
+export interface Manifest {
+  version: 1;
+  name: string;
+  description?: string;
+  sources?: Source[];
+  eventHubs?: EventHub[];
+  eventhouse?: Eventhouse;
+  connections?: Connection[];
+  alerts?: Alert[];
+  keyVault?: { name: string; resourceId?: string };
+  profiles?: Record<string, Profile>;
+  activeProfile?: string;
+}
+
+/** A problem in the manifest, with a 1-based position a person can go to. */
+export interface ManifestProblem {
+  /** syntax: not JSON; schema: breaks the JSON Schema; reference: names something that is not declared. */
+  kind: 'syntax' | 'schema' | 'reference';
+  message: string;
+  /** JSON path such as `eventHubs[0].partitions`, or '' for the whole file. */
+  path: string;
+  line: number;
+  column: number;
+}
+
+export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; problems: ManifestProblem[] };
+
+let validator: ValidateFunction | undefined;
+function getValidator(): ValidateFunction {
+  // Compiled on first use, not at activation: ajv compilation costs more than the rest of startup.
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
+  return validator;
+}
+
+/** Parses and validates `eventline.json` text against the same JSON Schema VS Code uses for editing. */
+export function parseManifest(text: string): ManifestResult {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const lines = lineStarts(text);
+  if (errors.length > 0 || !root) {
+    const problems = errors.map((e): ManifestProblem => ({
+      kind: 'syntax',
+      message: `Invalid JSON: ${describeParseError(printParseErrorCode(e.error))}.`,
+      path: '',
+      ...position(lines, e.offset),
+    }));
+    return { ok: false, problems: problems.length ? problems : [{ kind: 'syntax', message: 'The file is empty; it must hold a JSON object.', path: '', line: 1, column: 1 }] };
+  }
+  const value: unknown = JSON.parse(text);
+  const validate = getValidator();
+  if (validate(value)) {
+    const problems = semanticProblems(value as Manifest, root, lines);
+    return problems.length ? { ok: false, problems } : { ok: true, manifest: value as Manifest };
+  }
+  return { ok: false, problems: dedupe((validate.errors ?? []).map((e) => toProblem(e, root, lines))) };
+}
+
+/** Cross-references the schema cannot express: names that must point at something declared elsewhere. */
+function semanticProblems(m: Manifest, root: Node, lines: number[]): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const hubs = new Set((m.eventHubs ?? []).map((h) => h.name));
+  const at = (segments: (string | number)[], message: string) => {
+    const node = findNodeAtLocation(root, segments);
+    problems.push({ kind: 'reference', message, path: formatPath(segments), ...position(lines, node?.offset ?? 0) });
+  };
+  const seen = new Map<string, Set<string>>();
+  const unique = (kind: string, name: string, segments: (string | number)[]) => {
+    const names = seen.get(kind) ?? new Set<string>();
+    seen.set(kind, names);
+    if (names.has(name)) at(segments, `Duplicate ${kind} name "${name}": names must be unique.`);
+    names.add(name);
+  };
+  m.sources?.forEach((s, i) => {
+    unique('source', s.name, ['sources', i, 'name']);
+    if (s.hub !== undefined && !hubs.has(s.hub)) at(['sources', i, 'hub'], `Source "${s.name}" sends to hub "${s.hub}", which is not declared under "eventHubs".`);
+  });
+  m.eventHubs?.forEach((h, i) => unique('event hub', h.name, ['eventHubs', i, 'name']));
+  m.alerts?.forEach((a, i) => unique('alert', a.name, ['alerts', i, 'name']));
+  m.connections?.forEach((c, i) => {
+    if (!hubs.has(c.hub)) at(['connections', i, 'hub'], `Connection reads hub "${c.hub}", which is not declared under "eventHubs".`);
+  });
+  if (m.activeProfile !== undefined && !(m.profiles && m.activeProfile in m.profiles)) {
+    at(['activeProfile'], `activeProfile "${m.activeProfile}" is not one of the profiles (${Object.keys(m.profiles ?? {}).join(', ') || 'none declared'}).`);
+  }
+  return problems;
+}
+
+function toProblem(e: ErrorObject, root: Node, lines: number[]): ManifestProblem {
+  const segments = e.instancePath.split('/').slice(1).map((s) => {
+    const key = s.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(key) ? Number(key) : key;
+  });
+  let message: string;
+  const where = segments.length ? formatPath(segments) : 'The manifest';
+  switch (e.keyword) {
+    case 'required': message = `${where} is missing the required property "${String(e.params.missingProperty)}".`; break;
+    case 'additionalProperties': message = `${where} has an unknown property "${String(e.params.additionalProperty)}".`; break;
+    case 'enum': message = `${where} must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}.`; break;
+    case 'const': message = `${where} must be ${JSON.stringify(e.params.allowedValue)}.`; break;
+    default: message = `${where} ${e.message ?? 'is invalid'}.`;
+  }
+  let node = findNodeAtLocation(root, segments);
+  if (e.keyword === 'additionalProperties') {
+    node = findNodeAtLocation(root, [...segments, String(e.params.additionalProperty)])?.parent ?? node;
+  }
+  return { kind: 'schema', message, path: formatPath(segments), ...position(lines, node?.offset ?? 0) };
+}
+
+function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
+  const seen = new Set<string>();
+  // oneOf failures repeat every branch's complaint; one line per position and message is enough.
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.column}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function formatPath(segments: (string | number)[]): string {
+  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function describeParseError(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function position(starts: number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - starts[lo] + 1 };
+}
+
+/** The manifest `Eventline: Create Pipeline Manifest` writes: a working local pipeline with one of everything. */
+export function starterManifest(name: string): Manifest {
+  const safeName = name.replace(/[^A-Za-z0-9 _.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'pipeline';
+  return {
+    version: 1,
+    name: safeName,
+    description: 'REST API → ingest function → Event Hubs → Eventhouse, with alerts.',
+    sources: [{
+      name: 'sample-api',
+      url: 'http://127.0.0.1:5400/readings',
+      method: 'GET',
+      auth: { header: 'x-api-key', secret: { secretStorage: 'sample-api-key' } },
+      schedule: '0 */1 * * * *',
+      hub: 'telemetry',
+    }],
+    eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }],
+    eventhouse: { database: 'NetDefaultDB', tables: [{ name: 'Telemetry' }] },
+    connections: [{ name: 'telemetry-to-table', hub: 'telemetry', consumerGroup: '$Default', table: 'Telemetry', format: 'json' }],
+    alerts: [],
+    profiles: { local: { kind: 'local' } },
+    activeProfile: 'local',
+  };
+}

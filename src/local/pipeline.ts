@@ -1,0 +1,41 @@
+import * as fs from 'node:fs';
+import { ControlServer } from './control';
+import { startEventHubs } from './eventhubs';
+import { startEventhouse } from './eventhouse';
+import type { PipelineOptions, ServiceContext, StartedService } from './service';
+
+export interface RunningPipeline {
+  readonly ready: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/** Starts every part of the local pipeline in this process; stops the started ones again if any part fails. */
+export async function startPipeline(options: PipelineOptions, log: (m: string) => void): Promise<RunningPipeline> {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const control = new ControlServer();
+  const ctx: ServiceContext = { dataDir: options.dataDir, configPath: options.configPath, options, control, log };
+  const started: StartedService[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) {
+      try { await s.stop(); } catch (e) { log(`error while stopping: ${e instanceof Error ? e.message : String(e)}`); }
+    }
+    await control.close();
+  };
+  try {
+    const eventHubs = await startEventHubs(ctx);
+    started.push(eventHubs);
+    const eventhouse = await startEventhouse(ctx);
+    started.push(eventhouse);
+    const controlPort = await control.listen(options.controlPort);
+    const ready = {
+      ready: true,
+      eventHubs: eventHubs.ready,
+      eventhouse: eventhouse.ready,
+      control: `http://127.0.0.1:${controlPort}`,
+    };
+    return { ready, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

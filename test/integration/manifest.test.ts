@@ -1,0 +1,90 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { EventlineApi } from '../../src/extension';
+import type { OutlineNode } from '../../src/core/pipelineOutline';
+
+const EXTENSION_ID = 'eventline.eventline';
+
+async function api(): Promise<EventlineApi> {
+  const ext = vscode.extensions.getExtension<EventlineApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed in this VS Code`);
+  return ext.activate();
+}
+
+function manifestUri(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the integration tests need a workspace folder');
+  return vscode.Uri.joinPath(folder.uri, 'eventline.json');
+}
+
+async function removeManifest(): Promise<void> {
+  try { await vscode.workspace.fs.delete(manifestUri()); } catch { /* not there */ }
+}
+
+async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Eventline manifest and pipeline tree (real VS Code)', () => {
+  before(removeManifest);
+  after(removeManifest);
+
+  it('activates and contributes its commands', async () => {
+    const a = await api();
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['eventline.createManifest', 'eventline.refresh', 'eventline.openManifest']) assert.ok(commands.includes(id), `${id} is registered`);
+    assert.ok(a.activationMs < 50, `activation took ${a.activationMs} ms`);
+  });
+
+  it('shows no tree rows (so the welcome view) while the workspace has no eventline.json', async () => {
+    const a = await api();
+    await a.manifests.reload();
+    assert.deepEqual(await a.pipelineTree.getChildren(), []);
+  });
+
+  it('eventline.createManifest writes a valid starter manifest and the tree shows the pipeline groups', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('eventline.createManifest');
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(manifestUri()));
+    const written = JSON.parse(text) as { version: number; eventHubs: { name: string }[] };
+    assert.equal(written.version, 1);
+    const roots = await until(async () => {
+      const r = await a.pipelineTree.getChildren();
+      return r.length ? r : undefined;
+    }, 'tree rows after createManifest');
+    assert.deepEqual(roots.map((n) => n.label), ['Sources', 'Ingest function', 'Event Hubs', 'Eventhouse', 'Alerts', 'Secrets']);
+    const hubs = await a.pipelineTree.getChildren(roots[2]);
+    assert.deepEqual(hubs.map((n) => n.label), written.eventHubs.map((h) => h.name));
+    const item = a.pipelineTree.getTreeItem(roots[2]);
+    assert.equal(item.label, 'Event Hubs');
+    assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), manifestUri().toString(), 'the new manifest is opened');
+  });
+
+  it('running createManifest again keeps the user\'s file', async () => {
+    const custom = `${JSON.stringify({ version: 1, name: 'kept', eventHubs: [{ name: 'orders' }] }, null, 2)}\n`;
+    await vscode.workspace.fs.writeFile(manifestUri(), new TextEncoder().encode(custom));
+    await vscode.commands.executeCommand('eventline.createManifest');
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(manifestUri())), custom);
+  });
+
+  it('a malformed manifest becomes an error row with the problem\'s position, not a crash', async () => {
+    const a = await api();
+    await vscode.workspace.fs.writeFile(manifestUri(), new TextEncoder().encode('{\n  "version": 1,\n  "name": "x",\n  "eventHubs": [{ "name": "h", "partitions": 0 }]\n}\n'));
+    await a.manifests.reload();
+    const roots: OutlineNode[] = await a.pipelineTree.getChildren();
+    assert.equal(roots.length, 1);
+    assert.match(roots[0].label, /eventline\.json has 1 problem/);
+    const [problem] = await a.pipelineTree.getChildren(roots[0]);
+    assert.match(problem.label, /eventHubs\[0\]\.partitions must be >= 1/);
+    assert.equal(problem.problem?.line, 4);
+    const item = a.pipelineTree.getTreeItem(problem);
+    assert.equal(item.command?.command, 'vscode.open');
+  });
+});
