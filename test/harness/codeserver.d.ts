@@ -1,0 +1,25 @@
+import type { Browser } from 'playwright-core';
+import type { Toolchain } from './toolchain';
+
+export interface CodeServer {
+  url: string;
+  port: number;
+  authority: string;
+  runDir: string;
+  userData: string;
+  extensions: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+export function startCodeServer(o: {
+  toolchain: Toolchain;
+  workspace: string;
+  smokeDriver?: boolean;
+  vsix?: string;
+  env?: Record<string, string>;
+  settings?: Record<string, unknown>;
+  onLog?: (line: string) => void;
+}): Promise<CodeServer>;
+export function launchChromium(chromiumPath: string): Promise<Browser>;
+export const CHROMIUM_ARGS: string[];
+export function killAll(): void;

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// `npm test`: build, typecheck, lint, then the unit, local-pipeline, integration (inside a real VS Code),
+// package and end-to-end (Playwright) suites, in that order. Installs what it lacks, keeps going after a
+// failure so one run shows everything, and ends with the line `N passed, N failed`.
+// A suite that runs no test, or skips one, counts as a failure.
+// Usage: node test/run.js [--only static,unit,local,integration,package,e2e]
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const ALL = ['static', 'unit', 'local', 'integration', 'package', 'e2e'];
+const onlyArg = process.argv.indexOf('--only');
+const selected = onlyArg >= 0 ? process.argv[onlyArg + 1].split(',') : ALL;
+for (const s of selected) if (!ALL.includes(s)) { console.error(`unknown suite "${s}"; choose from ${ALL.join(', ')}`); process.exit(2); }
+
+const results = [];
+const started = Date.now();
+
+function banner(text) {
+  console.log(`\n━━━ ${text} ━━━`);
+}
+
+function sh(cmd, args, extraEnv = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  return r.status === null ? 1 : r.status;
+}
+
+function npx(bin) {
+  return path.join(ROOT, 'node_modules', '.bin', bin);
+}
+
+function record(suite, passed, failed, ms, note = '') {
+  results.push({ suite, passed, failed, ms, note });
+}
+
+/** A check that is one pass or one fail (a typecheck, the lint). */
+function check(suite, cmd, args) {
+  const t = Date.now();
+  const code = sh(cmd, args);
+  record(suite, code === 0 ? 1 : 0, code === 0 ? 0 : 1, Date.now() - t);
+}
+
+function mochaSuite(suite, config) {
+  banner(suite);
+  const t = Date.now();
+  const stats = path.join(os.tmpdir(), `eventline-${suite}-${process.pid}.json`);
+  fs.rmSync(stats, { force: true });
+  const code = sh(npx('mocha'), ['--config', config, '--reporter', path.join(__dirname, 'harness', 'mocha-reporter.js')], { EVENTLINE_MOCHA_STATS: stats });
+  let s = { passed: 0, failed: 1, pending: 0 };
+  try { s = JSON.parse(fs.readFileSync(stats, 'utf8')); } catch { /* mocha died before its end event: counted as one failure */ }
+  fs.rmSync(stats, { force: true });
+  const failed = s.failed + s.pending + (code !== 0 && s.failed === 0 ? 1 : 0);
+  record(suite, s.passed, failed, Date.now() - t, s.pending ? `${s.pending} skipped` : '');
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(ROOT, 'node_modules', '.bin', 'esbuild'))) {
+    banner('npm ci (node_modules is missing)');
+    if (sh('npm', ['ci', '--no-audit', '--no-fund']) !== 0) throw new Error('npm ci failed');
+  }
+  let toolchain;
+  if (selected.includes('integration') || selected.includes('e2e')) {
+    banner('toolchain (Chromium, Node 24, code-server; cached after the first run)');
+    toolchain = require('./harness/toolchain').ensureToolchain();
+  }
+
+  banner('build');
+  if (sh('node', ['esbuild.js']) !== 0) {
+    record('build', 0, 1, 0);
+    return;
+  }
+
+  if (selected.includes('static')) {
+    banner('typecheck and lint');
+    for (const project of ['tsconfig.json', 'tsconfig.webviews.json', 'tsconfig.e2e.json']) check(`typecheck ${project}`, npx('tsc'), ['-p', project]);
+    check('lint', npx('eslint'), ['.']);
+  }
+  if (selected.includes('unit')) mochaSuite('unit', '.mocharc.json');
+  if (selected.includes('local')) mochaSuite('local', '.mocharc.local.json');
+  if (selected.includes('integration')) {
+    banner('integration (mocha inside the extension host of code-server)');
+    const t = Date.now();
+    try {
+      const r = await require('./harness/integration').runIntegration(toolchain);
+      for (const f of r.results.filter((x) => x.state === 'failed')) console.log(`✘ ${f.title}\n${f.error}`);
+      record('integration', r.passed, r.failed + (r.exitCode !== 0 && r.failed === 0 ? 1 : 0), Date.now() - t);
+    } catch (e) {
+      console.error(e);
+      record('integration', 0, 1, Date.now() - t, 'driver error');
+    }
+  }
+  if (selected.includes('package') || selected.includes('e2e')) {
+    banner('package (.vsix)');
+    const t = Date.now();
+    if (sh('npm', ['run', '--silent', 'package']) !== 0) {
+      record('package', 0, 1, Date.now() - t, 'vsce failed');
+    } else if (selected.includes('package')) {
+      mochaSuite('package', '.mocharc.package.json');
+    }
+  }
+  if (selected.includes('e2e')) {
+    banner('end-to-end (Playwright against code-server with the .vsix installed)');
+    const t = Date.now();
+    const report = path.join(ROOT, 'test-results', 'e2e-results.json');
+    fs.rmSync(report, { force: true });
+    const code = sh(npx('playwright'), ['test']);
+    let passed = 0;
+    let failed = code === 0 ? 0 : 1;
+    try {
+      const stats = JSON.parse(fs.readFileSync(report, 'utf8')).stats;
+      passed = stats.expected;
+      failed = stats.unexpected + stats.flaky + stats.skipped + (code !== 0 && stats.unexpected === 0 ? 1 : 0);
+    } catch { /* no report: the run failed before any test */ }
+    record('e2e', passed, failed, Date.now() - t);
+  }
+}
+
+main()
+  .catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    record('harness', 0, 1, 0, 'error');
+  })
+  .finally(() => {
+    banner('summary');
+    for (const r of results) {
+      const empty = r.passed + r.failed === 0;
+      if (empty) r.failed = 1; // an empty suite is a failure
+      console.log(`${r.failed ? '✘' : '✔'} ${r.suite.padEnd(32)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  ${(r.ms / 1000).toFixed(1).padStart(6)} s${empty ? '  (ran no test)' : ''}${r.note ? `  (${r.note})` : ''}`);
+    }
+    const passed = results.reduce((a, r) => a + r.passed, 0);
+    const failed = results.reduce((a, r) => a + r.failed, 0);
+    console.log(`total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exit(failed === 0 && passed > 0 ? 0 : 1);
+  });

@@ -1,0 +1,84 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseManifest, starterManifest, type ManifestProblem } from '../../src/core/manifest';
+
+function problems(text: string): ManifestProblem[] {
+  const r = parseManifest(text);
+  assert.equal(r.ok, false, 'expected the manifest to be rejected');
+  return r.ok ? [] : r.problems;
+}
+
+describe('manifest parsing and validation', () => {
+  it('accepts the starter manifest and round-trips it', () => {
+    const m = starterManifest('my pipeline');
+    const r = parseManifest(JSON.stringify(m, null, 2));
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(r.manifest, m);
+  });
+
+  it('makes a valid name out of any folder name', () => {
+    for (const folder of ['--weird//name!!', '', '???', 'ok.name_1']) {
+      const r = parseManifest(JSON.stringify(starterManifest(folder)));
+      assert.ok(r.ok, `${folder}: ${JSON.stringify(r)}`);
+    }
+  });
+
+  it('reports invalid JSON with line and column', () => {
+    const [p] = problems('{\n  "version": 1,\n  "name": "x",,\n}');
+    assert.equal(p.kind, 'syntax');
+    assert.match(p.message, /^Invalid JSON: /);
+    assert.equal(p.line, 3);
+    assert.equal(p.column, 15);
+  });
+
+  it('reports an empty file', () => {
+    const [p] = problems('');
+    assert.match(p.message, /empty|Invalid JSON/);
+  });
+
+  it('rejects a wrong version, a missing name and unknown properties, each at its place', () => {
+    const ps = problems('{\n  "version": 2,\n  "colour": "red"\n}');
+    const messages = ps.map((p) => p.message);
+    assert.ok(messages.some((m) => /missing the required property "name"/.test(m)), messages.join('\n'));
+    assert.ok(messages.some((m) => /^version must be 1\./.test(m)), messages.join('\n'));
+    const unknown = ps.find((p) => /unknown property "colour"/.test(p.message));
+    assert.ok(unknown);
+    assert.equal(unknown.kind, 'schema');
+  });
+
+  it('points at the bad value inside arrays', () => {
+    const [p] = problems('{\n  "version": 1,\n  "name": "x",\n  "eventHubs": [\n    { "name": "h", "partitions": 99 }\n  ]\n}');
+    assert.equal(p.path, 'eventHubs[0].partitions');
+    assert.match(p.message, /eventHubs\[0\]\.partitions must be <= 32/);
+    assert.equal(p.line, 5);
+  });
+
+  it('refuses a secret value where only a reference may stand', () => {
+    const ps = problems(JSON.stringify({ version: 1, name: 'x', sources: [{ name: 's', url: 'https://api.example.com', auth: { header: 'x-api-key', secret: 'my-actual-key' } }] }));
+    assert.ok(ps.some((p) => p.path === 'sources[0].auth.secret'), JSON.stringify(ps));
+  });
+
+  it('finds references to undeclared hubs and duplicate names', () => {
+    const ps = problems(JSON.stringify({
+      version: 1, name: 'x',
+      eventHubs: [{ name: 'a' }, { name: 'a' }],
+      sources: [{ name: 's', url: 'https://x', hub: 'nope' }],
+      connections: [{ hub: 'missing', table: 'T' }],
+      activeProfile: 'cloud',
+    }, null, 2));
+    assert.ok(ps.every((p) => p.kind === 'reference'));
+    const text = ps.map((p) => p.message).join('\n');
+    assert.match(text, /Duplicate event hub name "a"/);
+    assert.match(text, /Source "s" sends to hub "nope"/);
+    assert.match(text, /Connection reads hub "missing"/);
+    assert.match(text, /activeProfile "cloud" is not one of the profiles \(none declared\)/);
+  });
+
+  it('the schema file VS Code uses is the one the validator uses', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { contributes: { jsonValidation: { fileMatch: string; url: string }[] } };
+    const [entry] = pkg.contributes.jsonValidation;
+    assert.equal(entry.fileMatch, 'eventline.json');
+    assert.ok(fs.existsSync(path.resolve(__dirname, '../..', entry.url)));
+  });
+});
