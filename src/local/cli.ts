@@ -61,9 +61,6 @@ async function main(): Promise<number> {
     throw e;
   }
   const pipeline = await startPipeline(options, log);
-  process.stdout.write(options.json
-    ? `${JSON.stringify(pipeline.ready)}\n`
-    : `Eventline local pipeline ready: ${JSON.stringify(pipeline.ready)}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -74,6 +71,10 @@ async function main(): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // Only now: whoever reads the ready line may signal at once, and must not hit the default (kill) action.
+    process.stdout.write(options.json
+      ? `${JSON.stringify(pipeline.ready)}\n`
+      : `Eventline local pipeline ready: ${JSON.stringify(pipeline.ready)}\n`);
   });
   return 0;
 }

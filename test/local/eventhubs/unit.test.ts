@@ -1,0 +1,106 @@
+// Unit checks of the parts the SDK tests cannot reach cheaply: the key hash against the SDK's, and log repair.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { partitionForKey } from '../../../src/local/eventhubs/hash';
+import { PartitionLog } from '../../../src/local/eventhubs/log';
+import { checkSasToken } from '../../../src/local/eventhubs/auth';
+import { tempDataDir } from '../pipeline';
+import { sdkMapPartitionKeyToId } from './helpers';
+import { createHmac } from 'node:crypto';
+
+const ev = (text: string) => ({ header: Buffer.alloc(0), ann: { count: 0, bytes: Buffer.alloc(0) }, rest: Buffer.from(text) });
+const big = { ms: 3600_000, bytes: 1 << 30 };
+
+describe('local Event Hubs internals', () => {
+  it('maps partition keys exactly like the SDK (lookup3)', () => {
+    for (const key of ['', 'a', 'abc', 'device-42', 'twelve bytes', 'thirteen bytes', 'ünïcødé ☃', 'x'.repeat(100)]) {
+      for (const n of [1, 2, 3, 4, 7, 32]) assert.equal(partitionForKey(key, n), sdkMapPartitionKeyToId(key, n), `key ${JSON.stringify(key)} on ${n}`);
+    }
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 64 }), fc.integer({ min: 1, max: 1024 }), (key, n) => partitionForKey(key, n) === sdkMapPartitionKeyToId(key, n)), { numRuns: 2000 });
+  });
+
+  it('continues sequence numbers and offsets after reopening, and truncates a torn tail', () => {
+    const dir = path.join(tempDataDir('eh-log-'), 'p0');
+    const log = new PartitionLog(dir, big);
+    log.open();
+    log.append([ev('one'), ev('two')], 1000);
+    log.append([ev('three')], 2000);
+    const offsets = log.read(0, 10).map((e) => e.offset);
+    log.close();
+    const file = path.join(dir, fs.readdirSync(dir)[0]);
+    fs.appendFileSync(file, Buffer.from([200, 0, 0, 0, 1, 2, 3])); // half a record, as after a crash mid-write
+    const again = new PartitionLog(dir, big);
+    again.open();
+    assert.equal(again.repairedBytes, 7);
+    assert.deepEqual(again.read(0, 10).map((e) => [e.seq, e.offset, e.rest.toString()]), [[0, offsets[0], 'one'], [1, offsets[1], 'two'], [2, offsets[2], 'three']]);
+    again.append([ev('four')], 3000);
+    const four = again.read(3, 1)[0];
+    assert.equal(four.seq, 3);
+    assert.ok(four.offset > offsets[2]);
+    assert.equal(again.seqAfterOffset(offsets[1], false), 2);
+    assert.equal(again.seqAfterOffset(offsets[1], true), 1);
+    assert.equal(again.seqAfterTime(1500), 2);
+    again.close();
+  });
+
+  it('drops a record with a bad checksum and everything after it', () => {
+    const dir = path.join(tempDataDir('eh-log-'), 'p0');
+    const log = new PartitionLog(dir, big);
+    log.open();
+    log.append([ev('aaaa'), ev('bbbb'), ev('cccc')], 1000);
+    const second = log.read(1, 1)[0].offset;
+    log.close();
+    const file = path.join(dir, fs.readdirSync(dir)[0]);
+    const bytes = fs.readFileSync(file);
+    bytes[second + 8 + 30] ^= 0xff; // flip a byte inside the second record's body
+    fs.writeFileSync(file, bytes);
+    const again = new PartitionLog(dir, big);
+    again.open();
+    assert.equal(again.nextSeq, 1);
+    assert.deepEqual(again.read(0, 10).map((e) => e.rest.toString()), ['aaaa']);
+    again.close();
+  });
+
+  it('enforces retention by size and by age on whole segments, keeping the sequence', () => {
+    const dir = path.join(tempDataDir('eh-log-'), 'p0');
+    const log = new PartitionLog(dir, { ms: 3600_000, bytes: 64 * 1024 });
+    log.open();
+    const kb = 'x'.repeat(1000);
+    for (let i = 0; i < 400; i++) log.append([ev(kb)], 1000 + i);
+    log.enforceRetention(2000);
+    assert.ok(log.sizeBytes <= 64 * 1024 + 20 * 1024, `size ${log.sizeBytes}`);
+    assert.ok(log.firstSeq > 0);
+    assert.equal(log.read(0, 1)[0].seq, log.firstSeq);
+    assert.equal(log.nextSeq, 400);
+    log.retention = { ms: 1000, bytes: 1 << 30 };
+    log.enforceRetention(10_000);
+    assert.equal(log.isEmpty, true);
+    assert.equal(log.nextSeq, 400);
+    log.append([ev('after')], 11_000);
+    assert.deepEqual(log.read(0, 5).map((e) => e.seq), [400]);
+    log.close();
+  });
+
+  it('checks SAS tokens: signature, key name, expiry, audience host/port and path', () => {
+    const sign = (uri: string, key: string, skn: string, se: number) => {
+      const sr = encodeURIComponent(uri);
+      const sig = encodeURIComponent(createHmac('sha256', key).update(`${sr}\n${se}`).digest('base64'));
+      return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${se}&skn=${skn}`;
+    };
+    const c = { keyName: 'K', key: 'secret', ports: [5672, 5671], now: 1_000_000 };
+    const se = 2000;
+    assert.equal(checkSasToken(sign('sb://127.0.0.1:5672/hub', 'secret', 'K', se), 'hub', c), se * 1000);
+    assert.equal(checkSasToken(sign('sb://127.0.0.1:5671/hub', 'secret', 'K', se), 'hub/Partitions/0', c), se * 1000);
+    assert.equal(checkSasToken(sign('sb://localhost/', 'secret', 'K', se), 'hub/$management', c), se * 1000);
+    const fail = (t: string, wanted = 'hub') => { const r = checkSasToken(t, wanted, c); assert.equal(typeof r, 'object'); return r as { condition: string; description: string }; };
+    assert.match(fail(sign('sb://127.0.0.1:5672/hub', 'wrong', 'K', se)).description, /invalid signature/);
+    assert.match(fail(sign('sb://127.0.0.1:5672/hub', 'secret', 'Other', se)).description, /key name "Other"/);
+    assert.match(fail(sign('sb://127.0.0.1:5672/hub', 'secret', 'K', 999)).description, /expired/);
+    assert.match(fail(sign('sb://127.0.0.1:9999/hub', 'secret', 'K', se)).description, /port 9999/);
+    assert.match(fail(sign('sb://example.com:5672/hub', 'secret', 'K', se)).description, /host "example.com"/);
+    assert.match(fail(sign('sb://127.0.0.1:5672/hub', 'secret', 'K', se), 'hubby').description, /does not cover/);
+    assert.equal(fail(sign('sb://127.0.0.1:5672/other', 'secret', 'K', se)).condition, 'amqp:unauthorized-access');
+  });
+});
