@@ -13,7 +13,7 @@ export interface Got { partitionId: string; event: ReceivedEventData }
 export async function receive(
   consumer: EventHubConsumerClient,
   count: number,
-  opts: { partitionId?: string; startPosition?: EventPosition | Record<string, EventPosition>; timeoutMs?: number; extra?: SubscribeOptions } = {},
+  opts: { partitionId?: string; startPosition?: EventPosition | Record<string, EventPosition>; timeoutMs?: number; untilError?: boolean; extra?: SubscribeOptions } = {},
 ): Promise<{ events: Got[]; errors: Error[] }> {
   const events: Got[] = [];
   const errors: Error[] = [];
@@ -25,7 +25,7 @@ export async function receive(
       if (events.length >= count) done();
       return Promise.resolve();
     },
-    processError: (err: Error) => { errors.push(err); return Promise.resolve(); },
+    processError: (err: Error) => { errors.push(err); if (opts.untilError) done(); return Promise.resolve(); },
   };
   const options: SubscribeOptions = { maxWaitTimeInSeconds: 0.2, maxBatchSize: 500, ...(opts.startPosition ? { startPosition: opts.startPosition } : {}), ...opts.extra };
   const sub = opts.partitionId === undefined ? consumer.subscribe(handlers, options) : consumer.subscribe(opts.partitionId, handlers, options);
