@@ -251,8 +251,8 @@ describe('local Event Hubs with the @azure/event-hubs SDK', function () {
     const orders = (list.body as { eventHubs: { name: string; consumerGroups: string[]; partitions: { id: string; beginSequenceNumber: number; lastEnqueuedSequenceNumber: number; lastEnqueuedTimeUtc: string | null }[] }[] }).eventHubs.find((h) => h.name === 'orders');
     assert.deepEqual(orders?.consumerGroups, ['$Default', 'audit']);
     assert.equal(orders?.partitions.length, 4);
-    assert.ok(orders!.partitions[2].lastEnqueuedSequenceNumber >= 24);
-    assert.equal(typeof orders!.partitions[2].lastEnqueuedTimeUtc, 'string');
+    assert.ok(orders.partitions[2].lastEnqueuedSequenceNumber >= 24);
+    assert.equal(typeof orders.partitions[2].lastEnqueuedTimeUtc, 'string');
 
     assert.equal((await control(base, 'PUT', '/api/eventhubs/fresh', { partitionCount: 2, consumerGroups: ['one'] })).status, 201);
     assert.equal((await control(base, 'PUT', '/api/eventhubs/fresh/consumergroups/two')).status, 201);
