@@ -53,9 +53,12 @@ export async function startEventHubs(ctx: ServiceContext): Promise<StartedServic
   }
 }
 
-/** Checks a quarter of the shortest retention age, between 0.2 s and 30 s. */
+/**
+ * Checks every second, or at a quarter of the shortest retention age when that is shorter (at least 0.2 s), so a
+ * retention change through the control API takes effect without a restart. A check only compares segment times.
+ */
 function retentionInterval(ns: Namespace): number {
-  let ms = 30_000;
+  let ms = 1000;
   for (const h of ns.list()) ms = Math.min(ms, h.retention.ms / 4);
   return Math.max(200, ms);
 }
