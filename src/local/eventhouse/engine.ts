@@ -1,0 +1,415 @@
+// The Eventhouse engine: one DuckDB file, one schema per Kusto database, a catalog of Kusto metadata (types,
+// functions, mappings, policies) kept next to the data, ingestion, and query execution with cancellation.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { globalStateFor, kusto, type DatabaseDef, type FunctionDef, type KNode } from './parser';
+import { convertFromText, MACROS, translateQuery, type Translation } from './translate';
+import {
+  duckType, formatDatetimeNs, formatTimespan, ident, ktype, KustoUserError, sqlString, text, type Col, type KType,
+} from './types';
+
+export interface MappingEntry { column: string; path?: string; ordinal?: number; datatype?: string; transform?: string }
+export interface Mapping { name: string; kind: 'Json' | 'Csv'; entries: MappingEntry[]; lastUpdatedOn: string }
+export interface UpdatePolicy { IsEnabled: boolean; Source: string; Query: string; IsTransactional: boolean; PropagateIngestionProperties: boolean }
+
+export interface TableMeta {
+  name: string;
+  columns: Col[];
+  folder: string;
+  docString: string;
+  mappings: Mapping[];
+  updatePolicies: UpdatePolicy[];
+  streamingIngestion: boolean;
+  originalSize: number;
+  minCreated?: string;
+  maxCreated?: string;
+}
+
+export interface DbMeta { name: string; tables: TableMeta[]; functions: FunctionDef[]; persistent: boolean }
+
+export interface ResultTable { name: string; columns: Col[]; rows: unknown[][] }
+
+export interface QueryResult {
+  table: ResultTable;
+  visualization: Record<string, unknown> | null;
+  truncated?: { limit: number };
+  sql?: string;
+}
+
+export const DEFAULT_DB = 'NetDefaultDB';
+export const MAX_RECORDS = 500_000;
+export const MAX_BYTES = 64 * 1024 * 1024;
+
+export class Engine {
+  private readonly dbs = new Map<string, DbMeta>();
+  private readonly globals = new Map<string, KNode>();
+  private writer!: DuckDBConnection;
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private readonly running = new Map<string, DuckDBConnection>();
+  private stageCount = 0;
+  private readonly tmpDir: string;
+
+  private constructor(private readonly instance: DuckDBInstance, dir: string) {
+    this.tmpDir = path.join(dir, 'tmp');
+  }
+
+  static async open(dir: string): Promise<Engine> {
+    fs.mkdirSync(dir, { recursive: true });
+    const instance = await DuckDBInstance.create(path.join(dir, 'eventhouse.duckdb'), {
+      autoinstall_known_extensions: 'false', autoload_known_extensions: 'false',
+    });
+    const e = new Engine(instance, dir);
+    await e.init();
+    return e;
+  }
+
+  private async init(): Promise<void> {
+    fs.rmSync(this.tmpDir, { recursive: true, force: true });
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+    this.writer = await this.instance.connect();
+    await this.writer.run("SET GLOBAL TimeZone='UTC'");
+    for (const m of MACROS) await this.writer.run(m);
+    await this.writer.run('CREATE SCHEMA IF NOT EXISTS __eventline');
+    await this.writer.run('CREATE TABLE IF NOT EXISTS __eventline.catalog (db VARCHAR PRIMARY KEY, doc VARCHAR)');
+    const r = await this.writer.runAndReadAll('SELECT db, doc FROM __eventline.catalog');
+    for (const [, doc] of r.getRows()) {
+      const meta = JSON.parse(String(doc)) as DbMeta;
+      this.dbs.set(meta.name, meta);
+    }
+    if (!this.dbs.has(DEFAULT_DB)) await this.createDatabase(DEFAULT_DB, true);
+    // Warm the parser so the first query does not pay the 1–2 s cold start.
+    kusto();
+    translateQuery('print 1', this.globalsFor(DEFAULT_DB), { tableSql: () => '' });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.running.values()) c.interrupt();
+    await this.writeChain.catch(() => undefined);
+    await this.writer.run('CHECKPOINT');
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  databases(): DbMeta[] { return [...this.dbs.values()]; }
+
+  db(name: string | undefined): DbMeta {
+    const n = name || DEFAULT_DB;
+    const d = this.dbs.get(n) ?? [...this.dbs.values()].find((x) => x.name.toLowerCase() === n.toLowerCase());
+    if (!d) throw new KustoUserError('NotFound', `Database '${n}' was not found. Existing databases: ${[...this.dbs.keys()].join(', ')}. Create it with '.create database ${n} persist'.`);
+    return d;
+  }
+
+  table(db: DbMeta, name: string): TableMeta {
+    const t = db.tables.find((x) => x.name === name);
+    if (!t) throw new KustoUserError('NotFound', `Table '${name}' was not found in database '${db.name}'. Create it with '.create table ${name} (...)'.`);
+    return t;
+  }
+
+  tableSql(db: DbMeta, name: string): string {
+    return `${ident(db.name)}.${ident(name)}`;
+  }
+
+  globalsFor(dbName: string): KNode {
+    const db = this.db(dbName);
+    let g = this.globals.get(db.name);
+    if (!g) {
+      const defs: DatabaseDef[] = [...this.dbs.values()].map((d) => ({ name: d.name, tables: d.tables.map((t) => ({ name: t.name, columns: t.columns })), functions: d.functions }));
+      g = globalStateFor(defs, db.name);
+      this.globals.set(db.name, g);
+    }
+    return g;
+  }
+
+  /** Serialises catalog changes and ingestion: DuckDB allows one writer transaction at a time per table anyway. */
+  write<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.writeChain.then(f, f);
+    this.writeChain = p.catch(() => undefined);
+    return p;
+  }
+
+  globalsClear(): void { this.globals.clear(); }
+
+  async saveCatalog(db: DbMeta): Promise<void> {
+    this.globals.clear();
+    await this.writer.run(`INSERT OR REPLACE INTO __eventline.catalog VALUES (${sqlString(db.name)}, ${sqlString(JSON.stringify(db))})`);
+  }
+
+  async createDatabase(name: string, persistent: boolean): Promise<DbMeta> {
+    if (!/^[A-Za-z0-9_\-. ]+$/.test(name)) throw new KustoUserError('BadRequest', `'${name}' is not a valid database name: use letters, digits, '_', '-', '.' or spaces.`);
+    const existing = [...this.dbs.values()].find((d) => d.name.toLowerCase() === name.toLowerCase());
+    if (existing) {
+      if (existing.name !== name) throw new KustoUserError('BadRequest', `Database '${existing.name}' already exists; the local Eventhouse keeps database names case-insensitive, so '${name}' can't be created too.`);
+      return existing;
+    }
+    const meta: DbMeta = { name, tables: [], functions: [], persistent };
+    await this.writer.run(`CREATE SCHEMA IF NOT EXISTS ${ident(name)}`);
+    this.dbs.set(name, meta);
+    await this.saveCatalog(meta);
+    return meta;
+  }
+
+  checkColumns(table: string, cols: Col[]): void {
+    const seen = new Map<string, string>();
+    for (const c of cols) {
+      if (c.name.startsWith('__')) throw new KustoUserError('BadRequest', `Column '${c.name}' in table '${table}': names starting with '__' are reserved by the local Eventhouse.`);
+      const prior = seen.get(c.name.toLowerCase());
+      if (prior !== undefined) {
+        throw new KustoUserError('BadRequest', prior === c.name
+          ? `Table '${table}' declares column '${c.name}' twice.`
+          : `Table '${table}' has columns '${prior}' and '${c.name}', which differ only by case. Kusto allows that, but the local Eventhouse stores tables in DuckDB, whose identifiers are case-insensitive; rename one of them.`);
+      }
+      seen.set(c.name.toLowerCase(), c.name);
+    }
+  }
+
+  async createTable(db: DbMeta, name: string, cols: Col[], opts: { folder?: string; docString?: string; merge: boolean }): Promise<TableMeta> {
+    this.checkColumns(name, cols);
+    const clash = db.tables.find((t) => t.name.toLowerCase() === name.toLowerCase() && t.name !== name);
+    if (clash) throw new KustoUserError('BadRequest', `Table '${clash.name}' already exists and the local Eventhouse keeps table names case-insensitive (DuckDB); choose another name than '${name}'.`);
+    let t = db.tables.find((x) => x.name === name);
+    if (t) {
+      if (!opts.merge) {
+        const same = cols.length === t.columns.length && cols.every((c, i) => c.name === t!.columns[i].name && c.type === t!.columns[i].type);
+        if (!same) throw new KustoUserError('BadRequest', `Table '${name}' already exists with a different schema. Use '.create-merge table' or '.alter-merge table' to add columns.`);
+        return t;
+      }
+      for (const c of cols) {
+        const have = t.columns.find((x) => x.name === c.name);
+        if (have) {
+          if (have.type !== c.type) throw new KustoUserError('BadRequest', `Column '${c.name}' of table '${name}' is ${have.type}; '.create-merge'/.alter-merge can't change it to ${c.type}.`);
+          continue;
+        }
+        this.checkColumns(name, [...t.columns, c]);
+        await this.writer.run(`ALTER TABLE ${this.tableSql(db, name)} ADD COLUMN ${ident(c.name)} ${duckType(c.type)}`);
+        t.columns.push(c);
+      }
+    } else {
+      await this.writer.run(`CREATE TABLE ${this.tableSql(db, name)} (${cols.map((c) => `${ident(c.name)} ${duckType(c.type)}`).join(', ')})`);
+      t = { name, columns: cols, folder: opts.folder ?? '', docString: opts.docString ?? '', mappings: [], updatePolicies: [], streamingIngestion: false, originalSize: 0 };
+      db.tables.push(t);
+    }
+    if (opts.folder !== undefined) t.folder = opts.folder;
+    if (opts.docString !== undefined) t.docString = opts.docString;
+    await this.saveCatalog(db);
+    return t;
+  }
+
+  async dropTable(db: DbMeta, name: string, ifExists: boolean): Promise<void> {
+    const t = db.tables.find((x) => x.name === name);
+    if (!t) {
+      if (ifExists) return;
+      this.table(db, name);
+    }
+    await this.writer.run(`DROP TABLE IF EXISTS ${this.tableSql(db, name)}`);
+    db.tables = db.tables.filter((x) => x.name !== name);
+    await this.saveCatalog(db);
+  }
+
+  async tableStats(db: DbMeta, t: TableMeta): Promise<{ rows: number; size: number }> {
+    const r = await this.writer.runAndReadAll(`SELECT count(*) FROM ${this.tableSql(db, t.name)}`);
+    const rows = Number(r.getRows()[0][0]);
+    let size = 0;
+    try {
+      const s = await this.writer.runAndReadAll(`SELECT count(DISTINCT block_id) FROM pragma_storage_info(${sqlString(`${db.name}.${t.name}`)})`);
+      size = Number(s.getRows()[0][0]) * 262144;
+    } catch { size = 0; }
+    return { rows, size };
+  }
+
+  // ---- ingestion -----------------------------------------------------------------------------------------------
+
+  /**
+   * Ingests text (json / multijson / csv) into a table: stage the rows with the mapping applied, run the update
+   * policies whose source is this table over just those rows, then append. One transaction.
+   */
+  async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined): Promise<number> {
+    return this.write(async () => {
+      const db = this.db(dbName);
+      const t = this.table(db, tableName);
+      const fmt = format.toLowerCase();
+      if (!['json', 'multijson', 'csv', 'singlejson'].includes(fmt)) throw new KustoUserError('BadRequest', `The local Eventhouse ingests json, multijson and csv; '${format}' is not supported.`);
+      let mapping: Mapping | undefined;
+      if (mappingName) {
+        mapping = t.mappings.find((m) => m.name === mappingName);
+        if (!mapping) throw new KustoUserError('NotFound', `Ingestion mapping '${mappingName}' was not found on table '${t.name}'. Create it with '.create table ${t.name} ingestion ${fmt === 'csv' ? 'csv' : 'json'} mapping "${mappingName}" '[...]'.`);
+      }
+      const file = path.join(this.tmpDir, `ingest-${process.pid}-${this.stageCount++}.${fmt === 'csv' ? 'csv' : 'json'}`);
+      fs.writeFileSync(file, data);
+      const stage = `__stage${this.stageCount++}`;
+      try {
+        const select = fmt === 'csv' ? this.csvSelect(t, file, mapping) : this.jsonSelect(t, file, mapping);
+        await this.writer.run('BEGIN TRANSACTION');
+        try {
+          await this.writer.run(`CREATE TEMP TABLE ${stage} AS ${select}`);
+          const n = await this.appendStage(db, t, stage, 0);
+          t.originalSize += Buffer.byteLength(data);
+          const now = formatDatetimeNs(BigInt(Date.now()) * 1_000_000n);
+          t.minCreated ??= now;
+          t.maxCreated = now;
+          await this.saveCatalog(db);
+          await this.writer.run('COMMIT');
+          return n;
+        } catch (e) {
+          await this.writer.run('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      } finally {
+        await this.writer.run(`DROP TABLE IF EXISTS temp.${stage}`).catch(() => undefined);
+        fs.rmSync(file, { force: true });
+      }
+    });
+  }
+
+  private async appendStage(db: DbMeta, t: TableMeta, stage: string, depth: number): Promise<number> {
+    if (depth > 8) throw new KustoUserError('BadRequest', `Update policies starting at table '${t.name}' nest more than 8 levels deep; check them for a cycle.`);
+    const r = await this.writer.runAndReadAll(`SELECT count(*) FROM temp.${stage}`);
+    const n = Number(r.getRows()[0][0]);
+    if (n === 0) return 0;
+    for (const target of db.tables) {
+      for (const p of target.updatePolicies) {
+        if (!p.IsEnabled || p.Source !== t.name) continue;
+        const tr = translateQuery(p.Query, this.globalsFor(db.name), {
+          tableSql: (name) => (name === t.name ? `temp.${stage}` : this.tableSql(db, name)),
+        });
+        if (tr.columns.length !== target.columns.length) {
+          throw new KustoUserError('BadRequest', `The update policy of table '${target.name}' returns ${tr.columns.length} columns but the table has ${target.columns.length}; make the query's schema match the table.`);
+        }
+        const sub = `__stage${this.stageCount++}`;
+        const casts = target.columns.map((c, i) => `CAST(${ident(tr.columns[i].name)} AS ${duckType(c.type)}) AS ${ident(c.name)}`);
+        await this.writer.run(`CREATE TEMP TABLE ${sub} AS SELECT ${casts.join(', ')} FROM (${tr.sql}) AS _q`);
+        try { await this.appendStage(db, target, sub, depth + 1); } finally { await this.writer.run(`DROP TABLE IF EXISTS temp.${sub}`); }
+      }
+    }
+    await this.writer.run(`INSERT INTO ${this.tableSql(db, t.name)} SELECT * FROM temp.${stage}`);
+    return n;
+  }
+
+  private valueFromJson(json: string, jsonPath: string, c: Col): string {
+    const p = sqlString(jsonPath);
+    if (c.type === 'dynamic') return `json_extract(${json}, ${p})`;
+    if (c.type === 'string') return `coalesce(json_extract_string(${json}, ${p}), '')`;
+    return convertFromText(`json_extract_string(${json}, ${p})`, c.type);
+  }
+
+  private jsonSelect(t: TableMeta, file: string, mapping: Mapping | undefined): string {
+    const exprs = t.columns.map((c) => {
+      const m = mapping?.entries.find((e) => e.column === c.name);
+      if (mapping && !m) return `${nullOf(c.type)} AS ${ident(c.name)}`;
+      const jsonPath = m?.path ?? `$.${JSON.stringify(c.name)}`;
+      if (m?.transform) throw new KustoUserError('Unsupported', `Mapping transform '${m.transform}' (column '${c.name}') is not supported by the local Eventhouse.`);
+      if (jsonPath === '$') return `${c.type === 'dynamic' ? 'json' : convertFromText('CAST(json AS VARCHAR)', c.type)} AS ${ident(c.name)}`;
+      return `${this.valueFromJson('json', jsonPath, c)} AS ${ident(c.name)}`;
+    });
+    return `SELECT ${exprs.join(', ')} FROM read_json_objects(${sqlString(file)}, format = 'auto', ignore_errors = false, maximum_object_size = 134217728)`;
+  }
+
+  private csvSelect(t: TableMeta, file: string, mapping: Mapping | undefined): string {
+    const width = Math.max(t.columns.length, ...(mapping?.entries.map((e) => (e.ordinal ?? 0) + 1) ?? [0]));
+    const cols = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
+    const exprs = t.columns.map((c, i) => {
+      const m = mapping?.entries.find((e) => e.column === c.name);
+      const ord = mapping ? m?.ordinal : i;
+      if (ord === undefined) return `${nullOf(c.type)} AS ${ident(c.name)}`;
+      const v = `c${ord}`;
+      if (c.type === 'string') return `coalesce(${v}, '') AS ${ident(c.name)}`;
+      return `${convertFromText(v, c.type)} AS ${ident(c.name)}`;
+    });
+    return `SELECT ${exprs.join(', ')} FROM read_csv(${sqlString(file)}, header = false, delim = ',', quote = '"', escape = '"', columns = {${cols}}, null_padding = true, auto_detect = false, strict_mode = false)`;
+  }
+
+  // ---- queries -------------------------------------------------------------------------------------------------
+
+  translate(dbName: string, text: string): Translation {
+    const db = this.db(dbName);
+    return translateQuery(text, this.globalsFor(db.name), { tableSql: (name) => this.tableSql(db, name) });
+  }
+
+  /** Runs a translated query on its own connection, so `.cancel query` and dropped clients can interrupt it. */
+  async query(dbName: string, text: string, opts: { requestId?: string; notruncation?: boolean; maxRecords?: number; signal?: AbortSignal }): Promise<QueryResult> {
+    const tr = this.translate(dbName, text);
+    const noTrunc = opts.notruncation || tr.notruncation;
+    const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
+    const sql = noTrunc ? tr.sql : `${tr.sql} LIMIT ${limit + 1}`;
+    const rows = await this.runSql(sql, opts);
+    const table: ResultTable = { name: 'PrimaryResult', columns: tr.columns, rows: [] };
+    let truncated: { limit: number } | undefined;
+    let bytes = 0;
+    for (const r of rows) {
+      if (!noTrunc && table.rows.length >= limit) { truncated = { limit }; break; }
+      const out = r.map((v, i) => toWire(v, tr.columns[i].type));
+      if (!noTrunc) {
+        bytes += JSON.stringify(out).length;
+        if (bytes > MAX_BYTES) { truncated = { limit: table.rows.length }; break; }
+      }
+      table.rows.push(out);
+    }
+    return { table, visualization: tr.visualization, truncated, sql: tr.sql };
+  }
+
+  async runSql(sql: string, opts: { requestId?: string; signal?: AbortSignal }): Promise<unknown[][]> {
+    const conn = await this.instance.connect();
+    const id = opts.requestId;
+    if (id) this.running.set(id, conn);
+    const onAbort = () => conn.interrupt();
+    opts.signal?.addEventListener('abort', onAbort);
+    try {
+      const reader = await conn.runAndReadAll(sql);
+      return reader.getRows();
+    } catch (e) {
+      if (opts.signal?.aborted || /interrupt/i.test(e instanceof Error ? e.message : '')) {
+        throw new KustoUserError('Cancelled', `Query ${id ?? ''} was cancelled (by '.cancel query' or because the client disconnected).`);
+      }
+      throw new KustoUserError('BadRequest', `The local Eventhouse failed to run the translated query: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (id && this.running.get(id) === conn) this.running.delete(id);
+      conn.closeSync();
+    }
+  }
+
+  cancel(requestId: string): boolean {
+    const c = this.running.get(requestId);
+    if (!c) return false;
+    c.interrupt();
+    return true;
+  }
+
+  /** Runs SQL on the writer (management commands). */
+  async exec(sql: string): Promise<void> { await this.writer.run(sql); }
+}
+
+function nullOf(t: KType): string {
+  return t === 'string' ? "''" : `CAST(NULL AS ${duckType(t)})`;
+}
+
+/** A DuckDB value → the JSON the service puts on the wire for that Kusto type. */
+export function toWire(v: unknown, t: KType): unknown {
+  if (v === null || v === undefined) return t === 'string' ? '' : null;
+  switch (t) {
+    case 'bool': return Boolean(v);
+    case 'int': case 'long': return typeof v === 'bigint' ? Number(v) : Number(v);
+    case 'real': {
+      const n = Number(v);
+      if (Number.isNaN(n)) return 'NaN';
+      if (n === Infinity) return 'Infinity';
+      if (n === -Infinity) return '-Infinity';
+      return n;
+    }
+    case 'decimal': return text(v);
+    case 'string': case 'guid': return text(v);
+    case 'datetime': {
+      const o = v as { nanos?: bigint; micros?: bigint; millis?: bigint };
+      if (typeof o.nanos === 'bigint') return formatDatetimeNs(o.nanos);
+      if (typeof o.micros === 'bigint') return formatDatetimeNs(o.micros * 1000n);
+      return text(v);
+    }
+    case 'timespan': return formatTimespan(typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))));
+    case 'dynamic': {
+      const s = text(v);
+      try { return JSON.parse(s); } catch { return s; }
+    }
+  }
+}
+
+export { ktype };

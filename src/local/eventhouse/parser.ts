@@ -1,0 +1,92 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
+// The official Kusto parser (Kusto.Language compiled to JS by Bridge.NET). Its surface is untyped globals with
+// `$ctorN` overloads, so this file is the one place that touches it with `any`; everything else uses the helpers.
+
+export type KNode = any;
+
+let loaded: { L: any; Sym: any; S: any; Sys: any } | undefined;
+
+/** Loads the parser once per process (0.4–0.7 s) and keeps it warm. */
+export function kusto(): { L: any; Sym: any; S: any; Sys: any } {
+  if (!loaded) {
+    require('@kusto/language-service-next/bridge.js');
+    require('@kusto/language-service-next/Kusto.Language.Bridge.js');
+    const g = globalThis as any;
+    loaded = { L: g.Kusto.Language, Sym: g.Kusto.Language.Symbols, S: g.Kusto.Language.Syntax, Sys: g.System };
+  }
+  return loaded;
+}
+
+export function kindName(n: KNode): string {
+  const { S, Sys } = kusto();
+  return String(Sys.Enum.getName(S.SyntaxKind, n.Kind));
+}
+
+export function symbolKindName(sym: KNode): string {
+  const { Sym, Sys } = kusto();
+  return String(Sys.Enum.getName(Sym.SymbolKind, sym.Kind));
+}
+
+/** Items of a Bridge list or array. */
+export function items(list: KNode): KNode[] {
+  if (list == null) return [];
+  const { Sys } = kusto();
+  const n = Sys.Array.getCount(list) as number;
+  const out: KNode[] = [];
+  for (let i = 0; i < n; i++) out.push(Sys.Array.getItem(list, i));
+  return out;
+}
+
+/** Elements of a SyntaxList<SeparatedElement<T>>, unwrapped. */
+export function elems(list: KNode): KNode[] {
+  if (list == null) return [];
+  const out: KNode[] = [];
+  for (let i = 0; i < list.Count; i++) {
+    const e = list.getItem(i);
+    out.push(e && e.Element$1 !== undefined ? e.Element$1 : e && e.Element !== undefined ? e.Element : e);
+  }
+  return out;
+}
+
+export interface ColumnDef { name: string; type: string }
+export interface FunctionDef { name: string; parameters: string; body: string; folder: string; docString: string }
+export interface DatabaseDef { name: string; tables: { name: string; columns: ColumnDef[] }[]; functions: FunctionDef[] }
+
+/** A GlobalState whose cluster holds every database and whose default database is `current`. */
+export function globalStateFor(databases: DatabaseDef[], current: string): KNode {
+  const { L, Sym } = kusto();
+  const dbSymbols = databases.map((d) => {
+    const members: KNode[] = d.tables.map((t) => new Sym.TableSymbol.$ctor7(t.name, `(${t.columns.map((c) => `${bracket(c.name)}:${c.type}`).join(', ')})`, null));
+    for (const f of d.functions) members.push(new Sym.FunctionSymbol.$ctor16(f.name, f.parameters, f.body, null));
+    return new Sym.DatabaseSymbol.ctor(d.name, members);
+  });
+  const cluster = new Sym.ClusterSymbol.ctor('127.0.0.1', dbSymbols);
+  let g = L.GlobalState.Default.WithCluster(cluster);
+  const db = dbSymbols.find((d: KNode) => d.Name === current);
+  if (db) g = g.WithDatabase(db);
+  return g;
+}
+
+export function bracket(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `['${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+}
+
+export interface Diagnostic { code: string; message: string; start: number; length: number; severity: string; category: string }
+
+export function parseAndAnalyze(text: string, globals: KNode): { code: KNode; diagnostics: Diagnostic[] } {
+  const { L } = kusto();
+  const code = L.KustoCode.ParseAndAnalyze(text, globals);
+  const diagnostics = items(code.GetDiagnostics()).map((d: KNode) => ({
+    code: String(d.Code), message: String(d.Message), start: Number(d.Start), length: Number(d.Length),
+    severity: String(d.Severity), category: String(d.Category),
+  }));
+  return { code, diagnostics };
+}
+
+/** 1-based line and column of an offset in text, as the service reports positions. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === '\n') { line++; last = i; }
+  return { line, column: offset - last };
+}
