@@ -334,15 +334,22 @@ export class Engine {
     const rows = await this.runSql(sql, opts);
     const table: ResultTable = { name: 'PrimaryResult', columns: tr.columns, rows: [] };
     let truncated: { limit: number } | undefined;
-    let bytes = 0;
-    for (const r of rows) {
-      if (!noTrunc && table.rows.length >= limit) { truncated = { limit }; break; }
-      const out = r.map((v, i) => toWire(v, tr.columns[i].type));
-      if (!noTrunc) {
-        bytes += JSON.stringify(out).length;
-        if (bytes > MAX_BYTES) { truncated = { limit: table.rows.length }; break; }
-      }
+    const cols = tr.columns;
+    const n = noTrunc ? rows.length : Math.min(rows.length, limit);
+    if (!noTrunc && rows.length > limit) truncated = { limit };
+    for (let i = 0; i < n; i++) {
+      const r = rows[i];
+      const out = new Array<unknown>(r.length);
+      for (let j = 0; j < r.length; j++) out[j] = toWire(r[j], cols[j].type);
       table.rows.push(out);
+    }
+    if (!noTrunc && table.rows.length > 1000 && JSON.stringify(table.rows).length > MAX_BYTES) {
+      // Over 64 MB: keep the rows that fit, as the service does, and report the truncation.
+      let bytes = 0;
+      let keep = 0;
+      while (keep < table.rows.length && (bytes += JSON.stringify(table.rows[keep]).length + 1) <= MAX_BYTES) keep++;
+      table.rows.length = keep;
+      truncated = { limit: keep };
     }
     return { table, visualization: tr.visualization, truncated, sql: tr.sql };
   }

@@ -187,7 +187,7 @@ async function handle(engine: Engine, req: http.IncomingMessage, res: http.Serve
 }
 
 function truncationError(limit: number): KustoUserError {
-  return new KustoUserError('LimitsExceeded', `Query result set has exceeded the internal record count limit ${limit === MAX_RECORDS ? MAX_RECORDS : limit} (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits). Use 'set notruncation;' or summarize the results.`);
+  return new KustoUserError('LimitsExceeded', `Query result set has exceeded the internal ${limit === MAX_RECORDS ? `record count limit ${MAX_RECORDS}` : `limit (${limit} records or 64 MB)`} (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits). Use 'set notruncation;' or summarize the results.`);
 }
 
 function nullVisualization(): Record<string, unknown> {

@@ -531,7 +531,8 @@ class Translator {
         cols,
       };
     }
-    return { sql: `SELECT CAST(unnest(generate_series(${from}, ${to}, ${step})) AS ${duckType(t)}) AS ${name}`, cols };
+    // The table function streams; the list form would materialise every value first.
+    return { sql: `SELECT CAST(generate_series AS ${duckType(t)}) AS ${name} FROM generate_series(${from}, ${to}, ${step})`, cols };
   }
 
   private union(op: KNode, input: Rel | undefined): Rel {

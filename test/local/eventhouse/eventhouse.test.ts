@@ -1,0 +1,241 @@
+// The local Eventhouse end to end with the unchanged azure-kusto-data Client and azure-kusto-ingest
+// StreamingIngestClient: REST shape, errors, management commands, streaming ingestion, update policies,
+// truncation, cancellation, restart persistence and concurrent queries while ingesting.
+import * as assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { ClientRequestProperties } from 'azure-kusto-data';
+import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
+import { startKql, type Kql } from './helpers';
+import { tempDataDir } from '../pipeline';
+
+function ingestProps(table: string, format: DataFormat, mapping?: string): IngestionProperties {
+  return new IngestionProperties({ database: 'NetDefaultDB', table, format, ...(mapping ? { ingestionMappingReference: mapping } : {}) });
+}
+
+describe('local Eventhouse over Kusto REST', function () {
+  this.timeout(120_000);
+  let kql: Kql;
+  let ingest: InstanceType<typeof StreamingIngestClient>;
+  before(async () => {
+    kql = await startKql();
+    ingest = new StreamingIngestClient(kql.uri);
+  });
+  after(async () => {
+    ingest?.close();
+    await kql?.stop();
+  });
+
+  it('answers cloud metadata with 404 and accepts no auth or any Bearer token', async () => {
+    const meta = await fetch(`${kql.uri}/v1/rest/auth/metadata`);
+    assert.equal(meta.status, 404);
+    const withBearer = await fetch(`${kql.uri}/v2/rest/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer abc' }, body: JSON.stringify({ db: 'NetDefaultDB', csl: 'print 1' }) });
+    assert.equal(withBearer.status, 200);
+    const frames = await withBearer.json() as { FrameType: string; TableKind?: string; Rows?: unknown[][] }[];
+    assert.deepEqual(frames.map((f) => f.TableKind ?? f.FrameType), ['DataSetHeader', 'QueryProperties', 'PrimaryResult', 'QueryCompletionInformation', 'DataSetCompletion']);
+    const levels = frames[3].Rows!.map((r) => r[5]);
+    assert.deepEqual(levels, [4, 6]);
+    assert.equal(JSON.parse(frames[1].Rows![0][2] as string).Visualization, null);
+  });
+
+  it('returns render as Visualization metadata, and datetimes/timespans the client converts', async () => {
+    const r = await kql.client.execute('NetDefaultDB', 'range x from 1 to 3 step 1 | extend t = datetime(2024-01-01) + x * 1h, d = x * 1s | render timechart with (title="Demo", ytitle="v")');
+    const vis = r.tables.find((t) => t.kind === 'QueryProperties');
+    assert.ok(vis);
+    const row = [...vis.rows()][0].toJSON() as { Value: string };
+    const v = JSON.parse(row.Value) as Record<string, unknown>;
+    assert.equal(v.Visualization, 'timechart');
+    assert.equal(v.Title, 'Demo');
+    assert.equal(v.YTitle, 'v');
+    const first = [...r.primaryResults[0].rows()][0].toJSON() as { t: Date; d: number };
+    assert.ok(first.t instanceof Date);
+    assert.equal(first.t.toISOString(), '2024-01-01T01:00:00.000Z');
+    assert.equal(first.d, 1000);
+  });
+
+  it('serves /v1/rest/query for executeQueryV1', async () => {
+    const r = await kql.client.executeQueryV1('NetDefaultDB', 'print a = 1, b = "x"');
+    assert.deepEqual(r.primaryResults[0].toJSON().data, [{ a: 1, b: 'x' }]);
+  });
+
+  it('reports a syntax error with its line and column', async () => {
+    const e = await kql.error('print 1\n| where');
+    assert.equal(e.status, 400);
+    assert.equal(e.error['@type'], 'Kusto.Data.Exceptions.SyntaxException');
+    assert.match(String(e.error['@message']), /line:position=2:8/);
+    assert.equal(e.error['@line'], 2);
+  });
+
+  it('reports an unknown column as a semantic error naming it', async () => {
+    await kql.run('.create table Errs (A:long, B:string)');
+    const e = await kql.error('Errs | where Bx == "a"');
+    assert.equal(e.error['@type'], 'Kusto.Data.Exceptions.SemanticException');
+    assert.match(String(e.error['@message']), /'Bx'.*line:position=1:14/);
+  });
+
+  it('reports a type mismatch', async () => {
+    const e = await kql.error('Errs | where B > 1');
+    assert.match(String(e.error['@message']), /KS106.*'>'.*string.*long/);
+  });
+
+  it('rejects unsupported operators and functions by name instead of answering differently', async () => {
+    const op = await kql.error('Errs | evaluate bag_unpack(B)');
+    assert.match(String(op.error['@message']), /does not support the 'evaluate' operator .*line 1, column 8/);
+    const fn = await kql.error('print x = hash_sha256("a")');
+    assert.match(String(fn.error['@message']), /does not support the function 'hash_sha256\(\)'/);
+    const cmd = await kql.error('.show cluster');
+    assert.match(String(cmd.error['@message']), /management command '\.show cluster'/);
+  });
+
+  it('refuses two columns that differ only by case (DuckDB identifiers are case-insensitive)', async () => {
+    const e = await kql.error('.create table Bad (Value:real, value:real)');
+    assert.match(String(e.error['@message']), /'Value' and 'value'.*case-insensitive/);
+  });
+
+  it('answers the tree and notebook management commands with the service columns', async () => {
+    await kql.run('.create table Mgmt (Ts:datetime, Name:string) with (folder="demo", docstring="doc")');
+    await kql.run('.ingest inline into table Mgmt <|\n2024-01-01T00:00:00Z,a\n2024-01-01T00:00:01Z,b');
+    const dbs = await kql.run('.show databases');
+    assert.deepEqual(dbs.columns.slice(0, 5), ['DatabaseName:string', 'PersistentStorage:string', 'Version:string', 'IsCurrent:bool', 'DatabaseAccessMode:string']);
+    assert.ok(dbs.rows.some((r) => r[0] === 'NetDefaultDB' && r[3] === true));
+    const tables = await kql.run('.show tables');
+    assert.deepEqual(tables.columns, ['TableName:string', 'DatabaseName:string', 'Folder:string', 'DocString:string']);
+    assert.deepEqual(tables.rows.find((r) => r[0] === 'Mgmt'), ['Mgmt', 'NetDefaultDB', 'demo', 'doc']);
+    const details = await kql.run('.show tables details');
+    const mrow = details.rows.find((r) => r[0] === 'Mgmt')!;
+    assert.equal(mrow[details.columns.indexOf('TotalRowCount:long')], 2);
+    assert.ok(Number(mrow[details.columns.indexOf('TotalOriginalSize:real')]) > 0);
+    const csl = await kql.run('.show table Mgmt cslschema');
+    assert.equal(csl.rows[0][1], 'Ts:datetime,Name:string');
+    const js = await kql.run('.show table Mgmt schema as json');
+    assert.deepEqual(JSON.parse(js.rows[0][1] as string), { Name: 'Mgmt', OrderedColumns: [{ Name: 'Ts', Type: 'System.DateTime', CslType: 'datetime' }, { Name: 'Name', Type: 'System.String', CslType: 'string' }] });
+    const dbSchema = await kql.run('.show database schema as json');
+    const doc = JSON.parse(dbSchema.rows[0][0] as string) as { Databases: Record<string, { Tables: Record<string, unknown> }> };
+    assert.ok(doc.Databases.NetDefaultDB.Tables.Mgmt);
+    await kql.run('.create-merge table Mgmt (Ts:datetime, Name:string, Extra:long)');
+    await kql.run('.alter-merge table Mgmt (More:real)');
+    assert.equal((await kql.run('.show table Mgmt cslschema')).rows[0][1], 'Ts:datetime,Name:string,Extra:long,More:real');
+    await kql.run('.create-or-alter function with (folder="f") Recent() { Mgmt | where Ts > datetime(2024-01-01) }');
+    const fns = await kql.run('.show functions');
+    assert.deepEqual(fns.rows.find((r) => r[0] === 'Recent')?.slice(0, 2), ['Recent', '()']);
+    assert.deepEqual((await kql.run('Recent | project Name')).rows, [['b']]);
+    await kql.run('.set-or-append Copy <| Mgmt | project Name');
+    await kql.run('.set-or-append Copy <| Mgmt | project Name');
+    assert.deepEqual((await kql.run('Copy | count')).rows, [[4]]);
+    await kql.run('.set-or-replace Copy <| Mgmt | take 1 | project Name');
+    assert.deepEqual((await kql.run('Copy | count')).rows, [[1]]);
+    await kql.run('.drop table Copy');
+    assert.ok(!(await kql.run('.show tables')).rows.some((r) => r[0] === 'Copy'));
+    await kql.run('.create database Second persist (@"x", @"y")');
+    await kql.run('.create table Only2 (a:long)', 'Second');
+    assert.deepEqual((await kql.run('.show tables', 'Second')).rows.map((r) => r[0]), ['Only2']);
+  });
+
+  it('ingests json with a mapping and csv through StreamingIngestClient (gzip bodies)', async () => {
+    await kql.run('.create table Telemetry (Timestamp:datetime, Device:string, Temp:real, Raw:dynamic)');
+    await kql.run(`.create table Telemetry ingestion json mapping "TelemetryMapping" '[{"column":"Timestamp","path":"$.ts","datatype":"datetime"},{"column":"Device","path":"$.device.id"},{"column":"Temp","path":"$.reading.temp"},{"column":"Raw","path":"$"}]'`);
+    const maps = await kql.run('.show table Telemetry ingestion mappings');
+    assert.equal(maps.rows[0][0], 'TelemetryMapping');
+    assert.equal(maps.rows[0][1], 'Json');
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify({ ts: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(), device: { id: `d${i % 5}` }, reading: { temp: i / 2 } })).join('\n');
+    await ingest.ingestFromStream(Readable.from([Buffer.from(lines)]), ingestProps('Telemetry', DataFormat.JSON, 'TelemetryMapping'));
+    const r = await kql.run('Telemetry | summarize n = count(), t = sum(Temp) by Device | order by Device asc');
+    assert.deepEqual(r.rows[0], ['d0', 10, (0 + 5 + 10 + 15 + 20 + 25 + 30 + 35 + 40 + 45) / 2]);
+    assert.deepEqual((await kql.run('Telemetry | where Timestamp == datetime(2024-01-01 00:03) | project d = tostring(Raw.device.id)')).rows, [['d3']]);
+    await kql.run('.create table Csv (a:long, b:string, c:datetime)');
+    await ingest.ingestFromStream(Readable.from([Buffer.from('1,"x, y",2024-01-01T00:00:00Z\n2,z,\n')]), ingestProps('Csv', DataFormat.CSV));
+    assert.deepEqual((await kql.run('Csv | order by a asc')).rows, [[1, 'x, y', '2024-01-01T00:00:00.0000000Z'], [2, 'z', null]]);
+    await ingest.ingestFromStream(Readable.from([Buffer.from('[{"a":3,"b":"m","c":"2024-02-01"},\n{"a":4,\n "b":"n"}]')]), ingestProps('Csv', DataFormat.MULTIJSON));
+    assert.deepEqual((await kql.run('Csv | where a > 2 | order by a asc | project a, b')).rows, [[3, 'm'], [4, 'n']]);
+  });
+
+  it('runs update policies on ingestion (raw events → typed table)', async () => {
+    await kql.run('.create table RawEvents (Body:dynamic)');
+    await kql.run(`.create table RawEvents ingestion json mapping "RawMap" '[{"column":"Body","path":"$"}]'`);
+    await kql.run('.create table Readings (Ts:datetime, Sensor:string, Value:real)');
+    await kql.run('.create-or-alter function ParseRaw() { RawEvents | where isnotnull(Body.v) | project Ts = todatetime(Body.ts), Sensor = tostring(Body.s), Value = toreal(Body.v) }');
+    await kql.run(`.alter table Readings policy update @'[{"IsEnabled": true, "Source": "RawEvents", "Query": "ParseRaw()", "IsTransactional": true}]'`);
+    await kql.run('.alter table RawEvents policy streamingingestion enable');
+    const data = '{"ts":"2024-01-01T00:00:00Z","s":"a","v":1.5}\n{"ts":"2024-01-01T00:00:01Z","s":"b","v":2}\n{"ts":"2024-01-01T00:00:02Z","s":"c"}';
+    await ingest.ingestFromStream(Readable.from([Buffer.from(data)]), ingestProps('RawEvents', DataFormat.JSON, 'RawMap'));
+    assert.deepEqual((await kql.run('RawEvents | count')).rows, [[3]]);
+    assert.deepEqual((await kql.run('Readings | order by Sensor asc')).rows, [['2024-01-01T00:00:00.0000000Z', 'a', 1.5], ['2024-01-01T00:00:01.0000000Z', 'b', 2]]);
+    // Only the new rows go through the policy.
+    await ingest.ingestFromStream(Readable.from([Buffer.from('{"ts":"2024-01-01T00:00:03Z","s":"d","v":4}')]), ingestProps('RawEvents', DataFormat.JSON, 'RawMap'));
+    assert.deepEqual((await kql.run('Readings | count')).rows, [[3]]);
+  });
+
+  it('truncates results over 500,000 rows with the service error unless notruncation is set', async () => {
+    await assert.rejects(kql.client.execute('NetDefaultDB', 'range x from 1 to 500001 step 1'), /E_QUERY_RESULT_SET_TOO_LARGE/);
+    const props = new ClientRequestProperties();
+    props.setOption('notruncation', true);
+    const r = await kql.client.execute('NetDefaultDB', 'range x from 1 to 500001 step 1', props);
+    assert.equal(r.primaryResults[0]._rows.length, 500001);
+    const r2 = await kql.run('set notruncation; range x from 1 to 500001 step 1 | count');
+    assert.deepEqual(r2.rows, [[500001]]);
+  });
+
+  it('cancels a running query by client request id, and keeps serving', async () => {
+    const props = new ClientRequestProperties();
+    props.clientRequestId = 'eventline-test-cancel-1';
+    const started = Date.now();
+    const running = kql.client.execute('NetDefaultDB', 'range x from 1 to 100000000000 step 1 | where x % 7 == 12345 | count', props);
+    await new Promise((r) => setTimeout(r, 700));
+    const c = await kql.run('.cancel query "eventline-test-cancel-1"');
+    assert.equal(c.rows[0][0], true);
+    await assert.rejects(running, (e: { response?: { data: { error: Record<string, unknown> } } }) => /cancelled/.test(String(e.response?.data.error['@message'])));
+    assert.ok(Date.now() - started < 20_000);
+    assert.deepEqual((await kql.run('print 1')).rows, [[1]]);
+  });
+
+  it('stops the query of a client that disconnects', async () => {
+    const ac = new AbortController();
+    const req = fetch(`${kql.uri}/v2/rest/query`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ db: 'NetDefaultDB', csl: 'range x from 1 to 100000000000 step 1 | where x % 7 == 12345 | count' }) });
+    await new Promise((r) => setTimeout(r, 500));
+    ac.abort();
+    await assert.rejects(req);
+    const t0 = Date.now();
+    assert.deepEqual((await kql.run('print 2')).rows, [[2]]);
+    assert.ok(Date.now() - t0 < 5000);
+  });
+
+  it('answers concurrent queries while ingesting, and loses no rows', async () => {
+    await kql.run('.create table Stream (Seq:long, Batch:long)');
+    const batches = 20;
+    const per = 500;
+    const ingests = Array.from({ length: batches }, (_, b) => {
+      const body = Array.from({ length: per }, (_, i) => JSON.stringify({ Seq: b * per + i, Batch: b })).join('\n');
+      return ingest.ingestFromStream(Readable.from([Buffer.from(body)]), ingestProps('Stream', DataFormat.JSON));
+    });
+    const counts: number[] = [];
+    const queries = Array.from({ length: 20 }, async () => {
+      const r = await kql.run('Stream | summarize c = count(), d = dcount(Batch)');
+      const [c, d] = r.rows[0] as number[];
+      assert.equal(c, d * per, 'a query saw a partial batch');
+      counts.push(c);
+    });
+    await Promise.all([...ingests, ...queries]);
+    assert.deepEqual((await kql.run('Stream | summarize count(), dcount(Seq)')).rows, [[batches * per, batches * per]]);
+  });
+});
+
+describe('local Eventhouse persistence', function () {
+  this.timeout(120_000);
+  it('keeps databases, tables, rows, mappings, functions and policies across a restart', async () => {
+    const dataDir = tempDataDir();
+    const first = await startKql({ dataDir });
+    try {
+      await first.run('.create database Keep persist');
+      await first.run('.create table T (Ts:datetime, V:real, D:dynamic)', 'Keep');
+      await first.run(`.create table T ingestion json mapping "M" '[{"column":"Ts","path":"$.t"},{"column":"V","path":"$.v"},{"column":"D","path":"$.d"}]'`, 'Keep');
+      await first.run('.create-or-alter function Big() { T | where V > 1 }', 'Keep');
+      await first.run('.ingest inline into table T with (format=json, ingestionMappingReference="M") <|\n{"t":"2024-01-01T00:00:00.1234567Z","v":1,"d":{"a":1}}\n{"t":"2024-01-02T00:00:00Z","v":2,"d":[1]}', 'Keep');
+    } finally { await first.stop(); }
+    const second = await startKql({ dataDir });
+    try {
+      assert.deepEqual((await second.run('T | order by Ts asc', 'Keep')).rows, [['2024-01-01T00:00:00.1234567Z', 1, { a: 1 }], ['2024-01-02T00:00:00.0000000Z', 2, [1]]]);
+      assert.deepEqual((await second.run('Big | count', 'Keep')).rows, [[1]]);
+      assert.equal((await second.run('.show table T ingestion mappings', 'Keep')).rows.length, 1);
+      assert.ok((await second.run('.show databases')).rows.some((r) => r[0] === 'Keep'));
+    } finally { await second.stop(); }
+  });
+});
