@@ -55,6 +55,10 @@ class Subscription {
 
   pump(): void {
     if (this.closed) return;
+    this.fill();
+  }
+
+  private fill(): void {
     const sender = this.sender;
     while (sender.sendable()) {
       this.next = this.log.clampSeq(this.next);
@@ -133,7 +137,8 @@ export class EventHubsServer {
   private async listenOne(port: number, tls: { key: string; cert: string } | undefined): Promise<number> {
     const container = rhea.create_container({ id: 'eventline-local-eventhubs' });
     this.wire(container, tls !== undefined);
-    const options = { port, host: '127.0.0.1', autoaccept: false, ...(tls ? { transport: 'tls', key: tls.key, cert: tls.cert } : {}) };
+    // rhea leaves Nagle on for accepted sockets; deliveries and dispositions are small and latency-bound.
+    const options = { port, host: '127.0.0.1', autoaccept: false, tcp_no_delay: true, ...(tls ? { transport: 'tls', key: tls.key, cert: tls.cert } : {}) };
     const server = container.listen(options as unknown as Parameters<rhea.Container['listen']>[0]);
     this.listeners.push(server);
     await new Promise<void>((resolve, reject) => {
@@ -147,6 +152,7 @@ export class EventHubsServer {
     container.on('connection_open', (ctx: rhea.EventContext) => {
       const conn = ctx.connection;
       this.connections.add(conn);
+      corkOutput(conn);
       this.state.set(conn, { tls, tokens: new Map(), replies: new Map(), cleanups: new Set() });
     });
     const gone = (ctx: rhea.EventContext) => {
@@ -443,6 +449,25 @@ export class EventHubsServer {
   }
 }
 
+/**
+ * rhea writes each outgoing frame with its own socket.write (one syscall per delivery) from a nextTick pass over
+ * the connection. Corking the socket around that pass sends a burst of deliveries as one writev.
+ */
+function corkOutput(conn: rhea.Connection): void {
+  const c = conn as unknown as { _process?: () => void; socket?: { cork?(): void; uncork?(): void } };
+  const original = c._process;
+  if (typeof original !== 'function') return;
+  c._process = function corked(this: unknown) {
+    const socket = c.socket;
+    socket?.cork?.();
+    try {
+      original.call(this);
+    } finally {
+      socket?.uncork?.();
+    }
+  };
+}
+
 /** A scalar property as text ('' for anything else). */
 function text(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '';
@@ -507,10 +532,21 @@ function eventBytes(buf: Buffer, secs: ReturnType<typeof sections>): EventBytes 
   let header = EMPTY;
   let ann: MapPairs = NO_PAIRS;
   const rest: Buffer[] = [];
+  // The later sections are normally adjacent: keep them as one slice instead of copying.
+  let from = -1;
+  let to = -1;
   for (const s of secs) {
     if (s.code === SECTION.header) header = buf.subarray(s.start, s.end);
     else if (s.code === SECTION.messageAnnotations) ann = mapPairs(buf, s);
-    else if (s.code !== SECTION.deliveryAnnotations) rest.push(buf.subarray(s.start, s.end));
+    else if (s.code !== SECTION.deliveryAnnotations) {
+      if (s.start === to) to = s.end;
+      else {
+        if (from >= 0) rest.push(buf.subarray(from, to));
+        from = s.start;
+        to = s.end;
+      }
+    }
   }
+  if (from >= 0) rest.push(buf.subarray(from, to));
   return { header, ann, rest: rest.length === 1 ? rest[0] : Buffer.concat(rest) };
 }

@@ -1,0 +1,313 @@
+// Benchmark of the local Event Hubs (not a test): `npm run bench:eventhubs`.
+// 1. Throughput: 1 KiB JSON events in SDK batches, sent by EventHubProducerClient and received end to end by
+//    EventHubConsumerClient through the local hub (a separate process, as users run it).
+// 2. The ceiling: the same producers against a bare rhea sink (also a separate process) that accepts and discards.
+// 3. Latency at 1,000 events/s, at the hub (raw rhea sender and receiver on the AMQP links, send time in the body)
+//    and through the SDK (whose consumer polls its queue every 20 ms).
+// 4. Resident memory of the hub process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import * as rhea from 'rhea';
+import { EventHubConsumerClient, EventHubProducerClient, latestEventPosition, type EventData } from '@azure/event-hubs';
+import { startLocalPipeline, tempDataDir } from '../local/pipeline';
+
+const HUB = 'bench';
+const PARTITIONS = 4;
+const PRODUCERS = 4;
+const TOTAL = Number(process.env.BENCH_EVENTS ?? 200_000);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
+const RATE = 1000;
+
+const payload = (i: number) => ({ id: i, device: `device-${i % 100}`, t: 0, pad: 'x'.repeat(1024 - 60) });
+const eventSize = Buffer.byteLength(JSON.stringify(payload(123456)));
+
+// ---------- the bare sink (runs in its own process when started with --sink) ----------
+
+function runSink(): void {
+  const container = rhea.create_container({ id: 'bare-sink' });
+  const replies = new Map<string, rhea.Sender>();
+  container.on('sender_open', (ctx: rhea.EventContext) => {
+    const s = ctx.sender!;
+    s.set_source({ address: s.source?.address });
+    replies.set(s.name, s);
+    if (s.target?.address) replies.set(s.target.address, s);
+  });
+  container.on('receiver_open', (ctx: rhea.EventContext) => {
+    const r = ctx.receiver!;
+    r.set_target({ address: r.target?.address });
+    (r as unknown as { local: { attach: { max_message_size: number } } }).local.attach.max_message_size = 1024 * 1024;
+  });
+  container.on('message', (ctx: rhea.EventContext) => {
+    const target = ctx.receiver?.target?.address;
+    ctx.delivery?.accept();
+    if (target === '$cbs') {
+      const m = ctx.message!;
+      replies.get(String(m.reply_to))?.send({ correlation_id: m.message_id, application_properties: { 'status-code': 202, 'status-description': 'Accepted' }, body: '' });
+    }
+  });
+  const server = container.listen({ port: 0, host: '127.0.0.1', autoaccept: false } as unknown as Parameters<rhea.Container['listen']>[0]);
+  server.on('listening', () => process.stdout.write(`${(server.address() as import('node:net').AddressInfo).port}\n`));
+}
+
+async function startSink(): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...process.execArgv, __filename, '--sink'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => readline.createInterface({ input: child.stdout }).once('line', resolve));
+  return { port: Number(line), child };
+}
+
+// ---------- measurements ----------
+
+/** Runs the producers in their own process, so the SDK's encoding does not compete with the consumer's thread. */
+async function sendAll(cs: string, total: number): Promise<{ seconds: number }> {
+  const child = spawn(process.execPath, [...process.execArgv, __filename, '--produce', cs, String(total)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`producer process exited with ${code}`)));
+  });
+  return JSON.parse(line) as { seconds: number };
+}
+
+async function produce(cs: string, total: number, hub = HUB): Promise<{ seconds: number }> {
+  const producers = Array.from({ length: PRODUCERS }, () => new EventHubProducerClient(cs, hub));
+  // Warm up links and CBS before the clock starts.
+  await Promise.all(producers.map((p, i) => p.sendBatch([{ body: payload(-1) }], { partitionId: String(i % PARTITIONS) })));
+  const perProducer = Math.ceil(total / PRODUCERS);
+  const t0 = performance.now();
+  await Promise.all(producers.map(async (p, w) => {
+    let sent = 0;
+    let b = 0;
+    while (sent < perProducer) {
+      const batch = await p.createBatch({ partitionId: String((w + b++) % PARTITIONS) });
+      while (sent < perProducer && batch.tryAdd({ body: payload(sent) })) sent++;
+      await p.sendBatch(batch);
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(producers.map((p) => p.close()));
+  return { seconds };
+}
+
+async function throughput(cs: string): Promise<{ sendRate: number; e2eRate: number; received: number }> {
+  const consumer = new EventHubConsumerClient('$Default', cs, HUB);
+  let received = 0;
+  let last = 0;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((r) => { resolveDone = r; });
+  const expected = Math.ceil(TOTAL / PRODUCERS) * PRODUCERS;
+  const sub = consumer.subscribe({
+    processEvents: (evs) => {
+      for (const e of evs) if ((e.body as { id: number }).id >= 0) received++;
+      last = performance.now();
+      if (received >= expected) resolveDone();
+      return Promise.resolve();
+    },
+    processError: (e) => { console.error(`consumer error: ${e.message}`); return Promise.resolve(); },
+  }, { startPosition: latestEventPosition, maxBatchSize: 1000, maxWaitTimeInSeconds: 0.05 });
+  await new Promise((r) => setTimeout(r, 1500)); // let every partition receiver attach at "latest"
+  const t0 = performance.now();
+  const { seconds } = await sendAll(cs, TOTAL);
+  const timeout = setTimeout(resolveDone, 60_000);
+  await done;
+  clearTimeout(timeout);
+  await sub.close();
+  await consumer.close();
+  return { sendRate: expected / seconds, e2eRate: received / ((last - t0) / 1000), received };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function sasToken(uri: string, keyName: string, key: string): string {
+  const se = Math.floor(Date.now() / 1000) + 3600;
+  const sr = encodeURIComponent(uri);
+  const sig = encodeURIComponent(createHmac('sha256', key).update(`${sr}\n${se}`).digest('base64'));
+  return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${se}&skn=${encodeURIComponent(keyName)}`;
+}
+
+/** Paces `fn` at RATE calls per second for `seconds`, catching up after timer jitter. */
+async function paced(seconds: number, fn: (i: number) => void): Promise<void> {
+  const total = seconds * RATE;
+  const t0 = performance.now();
+  let i = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE));
+      while (i < due) fn(i++);
+      if (i >= total) return resolve();
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+}
+
+/** Latency measured on the AMQP links themselves: a raw rhea sender and receiver, send time stamped in the body. */
+async function hubLatency(port: number, keyName: string, key: string): Promise<number[]> {
+  const container = rhea.create_container({ id: 'bench-raw' });
+  const conn = container.connect({ host: '127.0.0.1', port, reconnect: false });
+  const cbsIn = conn.open_receiver({ source: { address: '$cbs' }, name: 'cbs-bench' });
+  const cbsOut = conn.open_sender({ target: { address: '$cbs' } });
+  const pending = new Map<string, () => void>();
+  cbsIn.on('message', (ctx: rhea.EventContext) => {
+    const id = String(ctx.message?.correlation_id);
+    pending.get(id)?.();
+  });
+  await new Promise<void>((r) => cbsOut.once('sendable', () => r()));
+  const put = (p: string) => new Promise<void>((resolve) => {
+    const id = `put-${p}`;
+    pending.set(id, resolve);
+    const uri = `sb://127.0.0.1:${port}/${p}`;
+    cbsOut.send({ message_id: id, reply_to: 'cbs-bench', to: '$cbs', application_properties: { operation: 'put-token', type: 'servicebus.windows.net:sastoken', name: uri }, body: sasToken(uri, keyName, key) });
+  });
+  await put(`${HUB}/Partitions/0`);
+  await put(`${HUB}/ConsumerGroups/$Default/Partitions/0`);
+  const samples: number[] = [];
+  const receiver = conn.open_receiver({
+    source: { address: `${HUB}/ConsumerGroups/$Default/Partitions/0`, filter: rhea.filter.selector("amqp.annotation.x-opt-offset > '@latest'") },
+    credit_window: 500,
+  });
+  receiver.on('message', (ctx: rhea.EventContext) => {
+    // A data-section body arrives as rhea's Section object holding the bytes.
+    const body = ctx.message?.body as { content?: Buffer } | Buffer | undefined;
+    const bytes = Buffer.isBuffer(body) ? body : body?.content;
+    const t = bytes ? (JSON.parse(bytes.toString()) as { t: number }).t : undefined;
+    if (typeof t === 'number') samples.push(performance.now() - t);
+  });
+  await new Promise<void>((r) => receiver.once('receiver_open', () => r()));
+  const sender = conn.open_sender({ target: { address: `${HUB}/Partitions/0` } });
+  await new Promise<void>((r) => sender.once('sendable', () => r()));
+  await new Promise((r) => setTimeout(r, 200));
+  await paced(LATENCY_SECONDS, () => {
+    const p = payload(0);
+    p.t = performance.now();
+    sender.send({ body: rhea.message.data_section(Buffer.from(JSON.stringify(p))) });
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  conn.close();
+  return samples;
+}
+
+/** Latency through the SDK: single-event sends at 1,000/s, received by EventHubConsumerClient. */
+async function sdkLatency(cs: string): Promise<number[]> {
+  const producer = new EventHubProducerClient(cs, HUB);
+  const consumer = new EventHubConsumerClient('$Default', cs, HUB);
+  const samples: number[] = [];
+  const sub = consumer.subscribe('1', {
+    processEvents: (evs) => {
+      const now = performance.now();
+      for (const e of evs) samples.push(now - (e.body as { t: number }).t);
+      return Promise.resolve();
+    },
+    processError: (e) => { console.error(`consumer error: ${e.message}`); return Promise.resolve(); },
+  }, { startPosition: latestEventPosition, maxBatchSize: 100, maxWaitTimeInSeconds: 0.05 });
+  await producer.sendBatch([{ body: { t: -1 } }], { partitionId: '1' });
+  await new Promise((r) => setTimeout(r, 1000));
+  samples.length = 0;
+  const inflight = new Set<Promise<void>>();
+  await paced(LATENCY_SECONDS, () => {
+    const p = payload(0);
+    p.t = performance.now();
+    const ev: EventData = { body: p };
+    const s = producer.sendBatch([ev], { partitionId: '1' }).catch((e: unknown) => console.error(String(e)));
+    inflight.add(s);
+    void s.finally(() => inflight.delete(s));
+  });
+  await Promise.all(inflight);
+  await new Promise((r) => setTimeout(r, 300));
+  await sub.close();
+  await consumer.close();
+  await producer.close();
+  return samples;
+}
+
+/** CPU seconds used so far by a process (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Waits until the pipeline process is idle (other services finish warming up) so we measure the hub only. */
+async function settle(pid: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < 120; i++) {
+    const before = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 500));
+    if (cpuSeconds(pid) - before < 0.05) break;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+function rssMiB(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+async function main(): Promise<void> {
+  const dataDir = tempDataDir('eventline-bench-');
+  const config = path.join(dataDir, 'eventline.json');
+  fs.writeFileSync(config, JSON.stringify({ eventHubs: [{ name: HUB, partitions: PARTITIONS }] }));
+  const hub = await startLocalPipeline({ dataDir, args: ['--config', config] });
+  const sink = await startSink();
+  try {
+    const cs = hub.ready.eventHubs.connectionString;
+    const keyName = /SharedAccessKeyName=([^;]+)/.exec(cs)![1];
+    const key = /SharedAccessKey=([^;]+)/.exec(cs)![1];
+    const port = Number(/:(\d+);/.exec(cs)![1]);
+    console.log(`eventhubs bench: ${fmt(TOTAL)} events of ${eventSize} bytes (JSON), ${PRODUCERS} producers (one process), ${PARTITIONS} partitions, ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
+    const waited = await settle(hub.process.pid!);
+    console.log(`(waited ${waited.toFixed(1)} s for the pipeline process to go idle after start)`);
+
+    const sinkCs = `Endpoint=sb://127.0.0.1:${sink.port};SharedAccessKeyName=${keyName};SharedAccessKey=${key};UseDevelopmentEmulator=true`;
+    const sinkRun = await sendAll(sinkCs, TOTAL);
+    const sinkRate = (Math.ceil(TOTAL / PRODUCERS) * PRODUCERS) / sinkRun.seconds;
+
+    const cpu0 = cpuSeconds(hub.process.pid!);
+    const t = await throughput(cs);
+    const hubCpu = cpuSeconds(hub.process.pid!) - cpu0;
+    const mem = rssMiB(hub.process.pid!);
+
+    const atHub = (await hubLatency(port, keyName, key)).sort((a, b) => a - b);
+    const viaSdk = (await sdkLatency(cs)).sort((a, b) => a - b);
+    const memAfter = rssMiB(hub.process.pid!);
+
+    console.log('');
+    console.log(`bare rhea sink (ceiling)      send    ${fmt(sinkRate)} events/s`);
+    console.log(`local hub                     send    ${fmt(t.sendRate)} events/s`);
+    console.log(`local hub                     end-to-end (SDK producer -> hub -> SDK consumer) ${fmt(t.e2eRate)} events/s (${fmt(t.received)} received)`);
+    console.log(`hub process CPU during that run: ${hubCpu.toFixed(1)} s, ${((hubCpu * 1e6) / t.received).toFixed(1)} µs per event (stored + delivered)`);
+    console.log(`ratio hub send / sink send        ${(t.sendRate / sinkRate).toFixed(2)}`);
+    console.log(`ratio hub end-to-end / sink send  ${(t.e2eRate / sinkRate).toFixed(2)}`);
+    console.log(`latency at ${RATE}/s, at the hub (AMQP link in -> link out, ${atHub.length} events): p50 ${ms(percentile(atHub, 50))}  p99 ${ms(percentile(atHub, 99))}  max ${ms(atHub[atHub.length - 1])}`);
+    console.log(`latency at ${RATE}/s, through the SDK (${viaSdk.length} events):                p50 ${ms(percentile(viaSdk, 50))}  p99 ${ms(percentile(viaSdk, 99))}  max ${ms(viaSdk[viaSdk.length - 1])}`);
+    console.log(`hub process RSS: ${mem.rss.toFixed(0)} MiB after the throughput run, ${memAfter.rss.toFixed(0)} MiB at the end, peak ${memAfter.peak.toFixed(0)} MiB`);
+    const goals = [
+      [`end-to-end >= 50,000 events/s`, t.e2eRate >= 50_000],
+      [`end-to-end >= half the bare-sink rate`, t.e2eRate >= sinkRate / 2],
+      [`p99 at the hub < 5 ms`, percentile(atHub, 99) < 5],
+      [`p99 through the SDK < 50 ms`, percentile(viaSdk, 99) < 50],
+    ] as const;
+    console.log(`goals: ${goals.map(([g, ok]) => `${ok ? 'met' : 'MISSED'}: ${g}`).join('; ')}`);
+  } finally {
+    sink.child.kill('SIGKILL');
+    await hub.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--sink')) {
+  runSink();
+} else if (process.argv.includes('--produce')) {
+  const i = process.argv.indexOf('--produce');
+  produce(process.argv[i + 1], Number(process.argv[i + 2])).then((r) => { process.stdout.write(`${JSON.stringify(r)}\n`); process.exit(0); }, (e: unknown) => { console.error(e); process.exit(1); });
+} else {
+  main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
+}
