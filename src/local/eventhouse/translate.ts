@@ -978,6 +978,14 @@ class Translator {
     if (lt === 'string' && rt === 'string' && (k === 'EqualExpression' || k === 'NotEqualExpression')) {
       // Strings are never null in Kusto: a stored null equals "".
       l = `coalesce(${l}, '')`; r = `coalesce(${r}, '')`;
+      return `(${l} ${ops[k]} ${r})`;
+    }
+    if (k === 'EqualExpression' || k === 'NotEqualExpression') {
+      // Kusto: null == value is false and null != value is true; only null against null gives null.
+      const isLit = (x: KNode) => /LiteralExpression$/.test(kindName(x)) && !/null/i.test(this.src(x));
+      if (isLit(n.Right) || isLit(n.Left)) return k === 'EqualExpression' ? `coalesce(${l} = ${r}, false)` : `coalesce(${l} <> ${r}, true)`;
+      const same = k === 'EqualExpression' ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM';
+      return `(CASE WHEN ${l} IS NULL AND ${r} IS NULL THEN NULL ELSE ${l} ${same} ${r} END)`;
     }
     return `(${l} ${ops[k]} ${r})`;
   }

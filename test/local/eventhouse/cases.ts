@@ -80,6 +80,9 @@ export const CASES: Case[] = [
   { q: 'print x = real(nan), y = real(+inf)', rows: [['NaN', 'Infinity']], doc: D + 'scalar-data-types/real' },
   { q: 'print x = guid(74be27de-1e4e-49d9-b579-fe0b331d3642)', cols: 'x:guid', rows: [['74be27de-1e4e-49d9-b579-fe0b331d3642']], doc: D + 'scalar-data-types/guid' },
   { q: 'print x = true', cols: 'x:bool', rows: [[true]], doc: D + 'scalar-data-types/bool' },
+  { q: 'datatable(v:long)[5, long(null)] | extend a = v > 3, b = v > 3 or isnull(v), c = v == long(null), d = v != long(null), e = v == 5, f = v != 5', rows: [[5, true, true, false, true, true, false], [null, null, true, null, null, false, true]], doc: D + 'scalar-data-types/null-values' },
+  { q: 'datatable(v:long)[5, long(null)] | where not(v == 5) | count', rows: [[1]], doc: D + 'scalar-data-types/null-values' },
+  { q: 'datatable(v:long)[5, long(null)] | where v > 3 or isnull(v) | count', rows: [[2]], doc: D + 'scalar-data-types/null-values' },
   // ---- string operators
   { q: 'print x = "Hello World" has "world"', rows: [[true]], doc: D + 'has-operator' },
   { q: 'print x = "Hello World" has "wor"', rows: [[false]], doc: D + 'has-operator' },

@@ -41,12 +41,12 @@ describe('local Eventhouse over Kusto REST', function () {
     const r = await kql.client.execute('NetDefaultDB', 'range x from 1 to 3 step 1 | extend t = datetime(2024-01-01) + x * 1h, d = x * 1s | render timechart with (title="Demo", ytitle="v")');
     const vis = r.tables.find((t) => t.kind === 'QueryProperties');
     assert.ok(vis);
-    const row = [...vis.rows()][0].toJSON() as { Value: string };
+    const row = [...vis.rows()][0].toJSON<{ Value: string }>();
     const v = JSON.parse(row.Value) as Record<string, unknown>;
     assert.equal(v.Visualization, 'timechart');
     assert.equal(v.Title, 'Demo');
     assert.equal(v.YTitle, 'v');
-    const first = [...r.primaryResults[0].rows()][0].toJSON() as { t: Date; d: number };
+    const first = [...r.primaryResults[0].rows()][0].toJSON<{ t: Date; d: number }>();
     assert.ok(first.t instanceof Date);
     assert.equal(first.t.toISOString(), '2024-01-01T01:00:00.000Z');
     assert.equal(first.d, 1000);
