@@ -3,8 +3,6 @@
 // Usage: node esbuild.js [--watch] [--production]
 'use strict';
 const esbuild = require('esbuild');
-const fs = require('node:fs');
-const path = require('node:path');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -72,7 +70,6 @@ if (!production) {
 }
 
 async function main() {
-  if (!watch) fs.rmSync(path.join(__dirname, 'dist'), { recursive: true, force: true });
   const contexts = await Promise.all(configs.map((c) => esbuild.context(c)));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

@@ -1,39 +1,51 @@
 import * as vscode from 'vscode';
+import { AzureAuth } from './auth/azureAuth';
+import { registerAuthCommands } from './auth/authCommands';
 import { registerCommand } from './common/registerCommand';
+import { LocalPipeline } from './localPipeline/localPipeline';
 import { createManifest } from './manifest/createManifest';
 import { ManifestStore } from './manifest/manifestStore';
+import { ProfileState } from './manifest/profileState';
+import { ProfileStatusBar } from './manifest/statusBar';
 import { PipelineTreeProvider } from './tree/pipelineTree';
+import { registerTreeCommands } from './tree/treeCommands';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
   readonly activationMs: number;
   readonly pipelineTree: PipelineTreeProvider;
   readonly manifests: ManifestStore;
+  readonly profiles: ProfileState;
+  readonly auth: AzureAuth;
+  readonly local: LocalPipeline;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Eventline', { log: true });
   const manifests = new ManifestStore(log);
-  const pipelineTree = new PipelineTreeProvider(manifests);
+  const profiles = new ProfileState(manifests, context.workspaceState);
+  const auth = new AzureAuth(context.globalState);
+  const local = new LocalPipeline(context, log);
+  const pipelineTree = new PipelineTreeProvider({ manifests, profiles, auth, local, log });
   context.subscriptions.push(
-    log,
-    manifests,
-    pipelineTree,
+    log, manifests, profiles, auth, local, pipelineTree,
+    new ProfileStatusBar(profiles, auth),
     vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true }),
     registerCommand('eventline.createManifest', log, () => createManifest(manifests, log)),
-    registerCommand('eventline.refresh', log, () => pipelineTree.refresh()),
     registerCommand('eventline.openManifest', log, async () => {
       const uri = manifests.manifestUri();
       if (uri) await vscode.window.showTextDocument(uri);
     }),
+    registerAuthCommands(auth, log),
+    registerTreeCommands(pipelineTree, manifests, profiles, local, log),
   );
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, pipelineTree, manifests };
+  return { activationMs, pipelineTree, manifests, profiles, auth, local };
 }
 
 export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+  // Everything is disposed through context.subscriptions (the local pipeline child included).
 }

@@ -16,6 +16,8 @@ export function startCodeServer(o: {
   workspace: string;
   smokeDriver?: boolean;
   vsix?: string;
+  /** Unpacked extension folders copied into the fresh extensions folder. */
+  extraExtensions?: string[];
   env?: Record<string, string>;
   settings?: Record<string, unknown>;
   onLog?: (line: string) => void;

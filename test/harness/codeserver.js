@@ -78,6 +78,10 @@ async function startCodeServer(o) {
   const env = { ...process.env, ...(o.env || {}), PATH: `${path.join(o.toolchain.nodeDir, 'bin')}:${process.env.PATH}` };
   delete env.VSCODE_IPC_HOOK_CLI;
   delete env.ELECTRON_RUN_AS_NODE;
+  for (const dir of o.extraExtensions || []) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    fs.cpSync(dir, path.join(extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`), { recursive: true });
+  }
   if (o.vsix) {
     const r = spawnSync(o.toolchain.codeServerBin, ['--install-extension', o.vsix, '--user-data-dir', userData, '--extensions-dir', extensions, '--force'], { env, encoding: 'utf8', timeout: 120000 });
     if (r.status !== 0 || !/successfully installed/i.test(r.stdout + r.stderr)) {

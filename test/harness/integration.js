@@ -24,11 +24,20 @@ async function runIntegration(toolchain, opts = {}) {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-ws-'));
   fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
   const resultsFile = path.join(workspace, '..', `${path.basename(workspace)}-results.json`);
+  // Local HTTPS stand-ins for Resource Manager and Fabric need a CA the extension host trusts from its start.
+  const tlsDir = `${workspace}-tls`;
+  const { ensureTls } = require('tsx/cjs/api').require('../../src/local/eventhubs/tls.ts', __filename);
+  const tls = await ensureTls(tlsDir);
+  const bundle = path.join(tlsDir, 'trusted.pem');
+  const system = ['/etc/ssl/certs/ca-certificates.crt', process.env.NODE_EXTRA_CA_CERTS].find((f) => f && fs.existsSync(f));
+  fs.writeFileSync(bundle, `${system ? fs.readFileSync(system, 'utf8') : ''}\n${fs.readFileSync(tls.caCertificate, 'utf8')}`);
   const server = await startCodeServer({
     toolchain,
     workspace,
     smokeDriver: true,
-    env: { EVENTLINE_TEST_RESULTS: resultsFile, VSCODE_RUNNING_TESTS: '1', ...(opts.grep ? { EVENTLINE_TEST_GREP: opts.grep } : {}), ...(opts.env || {}) },
+    // A test-only authentication provider standing in for VS Code's Microsoft account.
+    extraExtensions: [path.join(ROOT, 'test', 'fixtures', 'test-auth-extension')],
+    env: { EVENTLINE_TEST_RESULTS: resultsFile, VSCODE_RUNNING_TESTS: '1', NODE_EXTRA_CA_CERTS: bundle, EVENTLINE_TEST_TLS_DIR: tlsDir, EVENTLINE_REPO: ROOT, ...(opts.grep ? { EVENTLINE_TEST_GREP: opts.grep } : {}), ...(opts.env || {}) },
     onLog: verbose ? (l) => console.log(`[code-server] ${l}`) : undefined,
   });
   const browser = await launchChromium(toolchain.chromium);
@@ -45,6 +54,7 @@ async function runIntegration(toolchain, opts = {}) {
     const remote = (p) => `vscode-remote://${server.authority}${p}`;
     const payload = [
       ['extensionDevelopmentPath', remote(ROOT)],
+
       ['extensionTestsPath', remote(runnerPath)],
     ];
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
@@ -67,6 +77,7 @@ async function runIntegration(toolchain, opts = {}) {
   } finally {
     fs.rmSync(resultsFile, { force: true });
     fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(tlsDir, { recursive: true, force: true });
   }
   return { ...report, exitCode };
 }

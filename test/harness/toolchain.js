@@ -126,11 +126,27 @@ function ensureCodeServer(nodeDir) {
   return dir;
 }
 
+/**
+ * Extension tests refuse every consent dialog (VS Code's DialogService throws "refused to show dialog in
+ * tests"), so Eventline could never be allowed to use an account of the test authentication provider. Trust it
+ * the way VS Code trusts its first-party extensions, through the product's trustedExtensionAuthAccess list,
+ * which the web workbench carries inlined in its bundle. This changes only the harness's code-server copy.
+ */
+function trustEventlineForAuth(dir) {
+  const bundle = path.join(dir, 'node_modules', 'code-server', 'lib', 'vscode', 'out', 'vs', 'code', 'browser', 'workbench', 'workbench.js');
+  const text = fs.readFileSync(bundle, 'utf8');
+  if (text.includes('trustedExtensionAuthAccess:["eventline.eventline"')) return;
+  const patched = text.replace('trustedExtensionAuthAccess:[', 'trustedExtensionAuthAccess:["eventline.eventline",');
+  if (patched === text) throw new Error(`cannot find trustedExtensionAuthAccess in ${bundle}: has code-server changed?`);
+  fs.writeFileSync(bundle, patched);
+}
+
 /** Makes sure every external piece exists; returns the paths the drivers need. */
 function ensureToolchain() {
   ensureDebian();
   const nodeDir = ensureNode24();
   const csDir = ensureCodeServer(nodeDir);
+  trustEventlineForAuth(csDir);
   log(`toolchain ready: node24=${nodeDir} code-server=${csDir} chromium=${chromiumPath()}`);
   return { nodeDir, codeServerBin: codeServerBin(), chromium: chromiumPath() };
 }

@@ -1,2 +1,3 @@
 // Every integration suite, bundled into dist/test/all-tests.js and required after mocha's pre-require.
 import './manifest.test';
+import './cloudTree.test';

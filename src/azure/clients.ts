@@ -1,0 +1,51 @@
+// The one place that builds Azure clients. SDKs are imported lazily so activation never pays for them.
+import type { TokenCredential } from '@azure/core-auth';
+import type { EventHubConsumerClient } from '@azure/event-hubs';
+import type { EventHubManagementClient } from '@azure/arm-eventhub';
+import type { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+import type { Client as KustoClient } from 'azure-kusto-data';
+import { defaultScope, type CloudSettings } from '../core/cloud';
+import { FabricClient } from './fabric';
+
+export async function subscriptionClient(credential: TokenCredential, cloud: CloudSettings): Promise<SubscriptionClient> {
+  const { SubscriptionClient } = await import('@azure/arm-resources-subscriptions');
+  return new SubscriptionClient(credential, { endpoint: cloud.resourceManagerEndpoint, credentials: { scopes: [defaultScope(cloud.resourceManagerAudience)] } });
+}
+
+export async function eventHubManagementClient(credential: TokenCredential, cloud: CloudSettings, subscriptionId: string): Promise<EventHubManagementClient> {
+  const { EventHubManagementClient } = await import('@azure/arm-eventhub');
+  return new EventHubManagementClient(credential, subscriptionId, { endpoint: cloud.resourceManagerEndpoint, credentials: { scopes: [defaultScope(cloud.resourceManagerAudience)] } });
+}
+
+export type EventHubTarget =
+  | { kind: 'connectionString'; connectionString: string; hub: string }
+  | { kind: 'credential'; host: string; hub: string; credential: TokenCredential };
+
+/** A consumer client for reading metadata and events; the caller closes it. Never sets an owner level. */
+export async function eventHubConsumerClient(target: EventHubTarget, consumerGroup = '$Default'): Promise<EventHubConsumerClient> {
+  const { EventHubConsumerClient } = await import('@azure/event-hubs');
+  return target.kind === 'connectionString'
+    ? new EventHubConsumerClient(consumerGroup, target.connectionString, target.hub)
+    : new EventHubConsumerClient(consumerGroup, target.host, target.hub, target.credential);
+}
+
+const kustoClients = new Map<string, Promise<KustoClient>>();
+
+/** A Kusto client per cluster; `credential` undefined means no auth (the local Eventhouse). */
+export function kustoClient(uri: string, credential: TokenCredential | undefined): Promise<KustoClient> {
+  // Clients are cached per cluster but never per token: the credential fetches a fresh token per request.
+  const key = `${credential ? 'aad' : 'none'}|${uri}`;
+  let client = kustoClients.get(key);
+  if (!client) {
+    client = (async () => {
+      const { Client, KustoConnectionStringBuilder } = await import('azure-kusto-data');
+      return credential ? new Client(KustoConnectionStringBuilder.withTokenCredential(uri, credential)) : new Client(uri);
+    })();
+    kustoClients.set(key, client);
+  }
+  return client;
+}
+
+export function fabricClient(token: (audience: string, signal: AbortSignal) => Promise<string>, cloud: CloudSettings, timeoutMs: number): FabricClient {
+  return new FabricClient(cloud.fabricEndpoint, (signal) => token(cloud.fabricAudience, signal), timeoutMs);
+}

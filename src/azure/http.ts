@@ -1,0 +1,43 @@
+import { ServiceError } from '../core/errors';
+
+/**
+ * Runs a request with a deadline. A timeout becomes a ServiceError that says so (not an AbortError, which
+ * means the user cancelled); the caller's own signal still cancels.
+ */
+export async function withTimeout<T>(service: string, ms: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
+  const onAbort = () => controller.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await fn(controller.signal);
+  } catch (e) {
+    if (timedOut) throw new ServiceError(service, undefined, `${service} did not answer within ${Math.round(ms / 1000)} s (timed out).`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export interface HttpReply { status: number; headers: Record<string, string | string[] | undefined>; text: string }
+
+/**
+ * A GET through Node's http/https, which VS Code's proxy support patches and which honours the CA certificates
+ * Node trusts (the extension host's global fetch does not see NODE_EXTRA_CA_CERTS).
+ */
+export async function httpGet(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpReply> {
+  const target = new URL(url);
+  const mod = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new Promise<HttpReply>((resolve, reject) => {
+    const req = mod.request(target, { method: 'GET', headers, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

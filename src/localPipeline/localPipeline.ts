@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as readline from 'node:readline';
+import { Disposable } from '../common/disposable';
+
+/** The ready line `eventline-local start --json` prints (README, "The local pipeline"). */
+export interface LocalReady {
+  eventHubs: { connectionString: string; amqpsPort?: number; caCertificate?: string };
+  eventhouse: { uri: string; database: string };
+  control: string;
+}
+
+export function parseReady(text: string): LocalReady {
+  const v = JSON.parse(text) as Partial<LocalReady> & { ready?: boolean };
+  if (!v.ready || !v.eventHubs?.connectionString || !v.eventhouse?.uri || !v.control) {
+    throw new Error('This is not an eventline-local ready line (it needs ready, eventHubs, eventhouse and control).');
+  }
+  return { eventHubs: v.eventHubs, eventhouse: v.eventhouse, control: v.control };
+}
+
+/**
+ * The local pipeline the local profile talks to: one started by Eventline as a child process (never inside the
+ * extension host), or one already running that Eventline attaches to (`npm start` passes its ready line in
+ * EVENTLINE_LOCAL_READY).
+ */
+export class LocalPipeline extends Disposable {
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this.changed.event;
+  private ready: LocalReady | undefined;
+  private child: ChildProcess | undefined;
+  private starting: Promise<LocalReady> | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+    super();
+    const fromEnv = process.env.EVENTLINE_LOCAL_READY;
+    if (fromEnv) {
+      try { this.ready = parseReady(fromEnv); } catch (e) { log.warn(`EVENTLINE_LOCAL_READY ignored: ${String(e)}`); }
+    }
+    this.register({ dispose: () => this.stopChild() });
+  }
+
+  get current(): LocalReady | undefined { return this.ready; }
+
+  get startedByEventline(): boolean { return this.child !== undefined; }
+
+  attach(ready: LocalReady): void {
+    this.ready = ready;
+    this.changed.fire();
+  }
+
+  /** Starts `eventline-local` with the workspace's manifest as its config, on free ports. */
+  start(configPath: string | undefined): Promise<LocalReady> {
+    if (this.ready) return Promise.resolve(this.ready);
+    this.starting ??= this.spawnPipeline(configPath).finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  async stop(): Promise<void> {
+    this.stopChild();
+    this.ready = undefined;
+    this.changed.fire();
+  }
+
+  private stopChild(): void {
+    if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM');
+    this.child = undefined;
+  }
+
+  private spawnPipeline(configPath: string | undefined): Promise<LocalReady> {
+    const cli = vscode.workspace.getConfiguration('eventline.local').get<string>('cliPath') || this.context.asAbsolutePath('dist/local.js');
+    const dataDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-pipeline').fsPath;
+    const args = [cli, 'start', '--json', '--data', dataDir, '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0'];
+    if (configPath) args.push('--config', configPath);
+    this.log.info(`Starting the local pipeline: ${args.join(' ')}`);
+    // In desktop VS Code execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain Node.
+    const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      const s = d.toString();
+      stderr = (stderr + s).slice(-4000);
+      for (const line of s.split('\n')) if (line.trim()) this.log.info(`[local] ${line}`);
+    });
+    return new Promise<LocalReady>((resolve, reject) => {
+      const lines = readline.createInterface({ input: child.stdout });
+      lines.once('line', (line) => {
+        try {
+          this.ready = parseReady(line);
+          this.changed.fire();
+          resolve(this.ready);
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+      child.once('exit', (code) => {
+        const wasReady = this.ready !== undefined && this.child === child;
+        if (this.child === child) this.child = undefined;
+        if (wasReady) {
+          this.log.warn(`The local pipeline exited (${code}).`);
+          this.ready = undefined;
+          this.changed.fire();
+        }
+        reject(new Error(`The local pipeline exited (${code}) before it was ready: ${stderr.trim().split('\n').slice(-3).join(' ') || 'no output'}`));
+      });
+      child.once('error', (e) => reject(new Error(`Could not start the local pipeline (${cli}): ${e.message}`)));
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import * as vscode from 'vscode';
+import type { TokenCredential } from '@azure/core-auth';
+import type { CloudSettings } from '../core/cloud';
+import type { Manifest } from '../core/manifest';
+import type { ResolvedProfile } from '../core/profiles';
+import type { LocalReady } from '../localPipeline/localPipeline';
+
+/** What nodes need to load their children; built once by the tree provider. */
+export interface TreeContext {
+  readonly manifest: Manifest;
+  readonly profile: ResolvedProfile;
+  readonly cloud: CloudSettings;
+  credential(tenantId?: string): TokenCredential;
+  token(audience: string, signal: AbortSignal): Promise<string>;
+  /** The running local pipeline, starting it when the local profile needs it. */
+  local(): Promise<LocalReady>;
+  readonly timeoutMs: number;
+}
+
+/** A row of the Eventline tree. Children load lazily and are cached by the provider until refreshed. */
+export abstract class TreeNode {
+  constructor(readonly id: string, readonly parent: TreeNode | undefined) {}
+  abstract treeItem(): vscode.TreeItem;
+  /** Undefined for leaves. Throwing is fine: the provider turns it into an error row with Retry. */
+  loadChildren?(signal: AbortSignal): Promise<TreeNode[]>;
+  /** What a failure to load this node's children is about, for the error row ("the Event Hubs namespaces"). */
+  get what(): string { return 'this item'; }
+}
+
+export function item(label: string, opts: { id: string; icon: string; description?: string; tooltip?: string; contextValue?: string; collapsible?: boolean; expanded?: boolean; command?: vscode.Command; color?: string }): vscode.TreeItem {
+  const state = opts.collapsible ? (opts.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None;
+  const t = new vscode.TreeItem(label, state);
+  t.id = opts.id;
+  t.description = opts.description;
+  t.tooltip = opts.tooltip ?? (opts.description ? `${label} — ${opts.description}` : label);
+  t.contextValue = opts.contextValue;
+  t.iconPath = new vscode.ThemeIcon(opts.icon, opts.color ? new vscode.ThemeColor(opts.color) : undefined);
+  t.command = opts.command;
+  t.accessibilityInformation = { label: opts.description ? `${label}, ${opts.description}` : label };
+  return t;
+}
+
+export class InfoNode extends TreeNode {
+  constructor(id: string, parent: TreeNode | undefined, private readonly label: string, private readonly icon = 'info', private readonly description?: string, private readonly command?: vscode.Command, private readonly contextValue = 'info') {
+    super(id, parent);
+  }
+  treeItem(): vscode.TreeItem {
+    return item(this.label, { id: this.id, icon: this.icon, description: this.description, command: this.command, contextValue: this.contextValue });
+  }
+}
+
+/** Shown instead of a failed level: the message, with Retry (inline and on click) and, when useful, Sign In. */
+export class ErrorNode extends TreeNode {
+  constructor(id: string, readonly retryTarget: TreeNode, readonly message: string, readonly needsSignIn: boolean) {
+    super(id, retryTarget);
+  }
+  treeItem(): vscode.TreeItem {
+    return item(this.message, {
+      id: this.id, icon: 'error', color: 'errorForeground', tooltip: `${this.message}\nClick to retry.`,
+      contextValue: this.needsSignIn ? 'error.signIn' : 'error',
+      command: { command: 'eventline.retry', title: 'Retry', arguments: [this.retryTarget] },
+    });
+  }
+}
+
+export class SignInNode extends TreeNode {
+  treeItem(): vscode.TreeItem {
+    return item('Sign in to Microsoft to see Azure and Fabric resources', { id: this.id, icon: 'sign-in', contextValue: 'signIn', command: { command: 'eventline.signIn', title: 'Sign In' } });
+  }
+}
+
+/** A fixed folder row (e.g. "Partitions") whose children come from a loader. */
+export class FolderNode extends TreeNode {
+  constructor(id: string, parent: TreeNode | undefined, private readonly label: string, private readonly icon: string, private readonly load: (self: FolderNode, signal: AbortSignal) => Promise<TreeNode[]>, private readonly whatText: string, private readonly contextValue = 'folder', private readonly description?: string) {
+    super(id, parent);
+  }
+  override get what(): string { return this.whatText; }
+  treeItem(): vscode.TreeItem {
+    return item(this.label, { id: this.id, icon: this.icon, collapsible: true, contextValue: this.contextValue, description: this.description });
+  }
+  override loadChildren(signal: AbortSignal): Promise<TreeNode[]> { return this.load(this, signal); }
+}
+
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
