@@ -18,6 +18,11 @@ export async function startEventhouse(ctx: ServiceContext): Promise<StartedServi
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => { void handle(engine, req, res, (m) => ctx.log(m)); });
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  // Kusto clients keep connections alive across long pauses; with Node's 5 s default an idle pooled socket can be
+  // closed just as the client reuses it ("socket hang up"). Long queries must not time out either.
+  server.keepAliveTimeout = 10 * 60_000;
+  server.headersTimeout = 10 * 60_000 + 1000;
+  server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(ctx.options.kustoPort, '127.0.0.1', () => resolve());

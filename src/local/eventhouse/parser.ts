@@ -17,9 +17,17 @@ export function kusto(): { L: any; Sym: any; S: any; Sys: any } {
   return loaded;
 }
 
+const kindNames = new Map<number, string>();
+
 export function kindName(n: KNode): string {
-  const { S, Sys } = kusto();
-  return String(Sys.Enum.getName(S.SyntaxKind, n.Kind));
+  const k = n.Kind as number;
+  let name = kindNames.get(k);
+  if (name === undefined) {
+    const { S, Sys } = kusto();
+    name = String(Sys.Enum.getName(S.SyntaxKind, k));
+    kindNames.set(k, name);
+  }
+  return name;
 }
 
 export function symbolKindName(sym: KNode): string {

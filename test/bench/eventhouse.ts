@@ -1,0 +1,169 @@
+// Benchmark of the local Eventhouse (not a test): streaming-ingestion rate through azure-kusto-ingest, five typical
+// queries through Kusto REST with azure-kusto-data divided by the same work as hand-written DuckDB SQL on a copy of
+// the same data (opened in this process), and warm parse+translate time of a 10-line query.
+// Usage: npm run bench:eventhouse        (BENCH_ROWS=1000000 for a smaller run)
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Client } from 'azure-kusto-data';
+import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
+import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../local/pipeline';
+import { globalStateFor } from '../../src/local/eventhouse/parser';
+import { translateQuery } from '../../src/local/eventhouse/translate';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
+const BATCH = 250_000;
+const SENSORS = 100;
+const START = Date.UTC(2024, 0, 1);
+const STEP_MS = 10; // one row every 10 ms across all sensors
+const END = START + ROWS * STEP_MS;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function batch(from: number, n: number): Buffer {
+  const parts: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const k = from + i;
+    const unit = k % 3 === 0 ? 'C' : k % 3 === 1 ? 'F' : 'K';
+    parts[i] = `{"Timestamp":"${iso(START + k * STEP_MS)}","Sensor":"s${k % SENSORS}","Value":${((k * 7919) % 10000) / 100},"Payload":{"unit":"${unit}","q":${k % 5}}}`;
+  }
+  return Buffer.from(parts.join('\n'));
+}
+
+async function timeIt(f: () => Promise<unknown>, runs = 5): Promise<number> {
+  await f(); // warm
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const dataDir = tempDataDir('eventline-bench-');
+  let p: LocalPipeline | undefined = await startLocalPipeline({ dataDir });
+  const db = 'NetDefaultDB';
+  try {
+    let client = new Client(p.ready.eventhouse.uri);
+    await client.executeMgmt(db, '.create table Events (Timestamp:datetime, Sensor:string, Value:real, Payload:dynamic)');
+    const ingest = new StreamingIngestClient(p.ready.eventhouse.uri);
+    const props = new IngestionProperties({ database: db, table: 'Events', format: DataFormat.JSON });
+    console.log(`ingesting ${ROWS.toLocaleString('en-US')} rows in batches of ${BATCH.toLocaleString('en-US')} through StreamingIngestClient...`);
+    const t0 = performance.now();
+    let next = 0;
+    // Two requests in flight, so the client's gzip of one batch overlaps the server's insert of the other.
+    const worker = async () => {
+      while (next < ROWS) {
+        const from = next;
+        const n = Math.min(BATCH, ROWS - from);
+        next += n;
+        await ingest.ingestFromStream(Readable.from([batch(from, n)]), props);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    const ingestMs = performance.now() - t0;
+    ingest.close();
+    const count = (await client.execute(db, 'Events | count')).primaryResults[0].toJSON<{ Count: number }>().data[0].Count;
+    if (count !== ROWS) throw new Error(`expected ${ROWS} rows, found ${count}`);
+
+    // A copy of the same data for the hand-written SQL: stop (CHECKPOINT), copy the file, start again.
+    client.close();
+    await p.stop();
+    const copy = path.join(dataDir, 'copy.duckdb');
+    fs.copyFileSync(path.join(dataDir, 'eventhouse', 'eventhouse.duckdb'), copy);
+    p = await startLocalPipeline({ dataDir });
+    client = new Client(p.ready.eventhouse.uri);
+    const inst = await DuckDBInstance.create(copy, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+    const conn = await inst.connect();
+    await conn.run("SET TimeZone='UTC'");
+    const ev = '"NetDefaultDB"."Events"';
+    const lastHour = iso(END - 3_600_000);
+    const dayStart = iso(START);
+    const dayEnd = iso(Math.min(END, START + 86_400_000));
+    const queries: { name: string; kql: string; sql: string }[] = [
+      {
+        name: 'filter + count',
+        kql: 'Events | where Value > 90 and Sensor == "s42" | count',
+        sql: `SELECT count(*) AS "Count" FROM ${ev} WHERE Value > 90 AND Sensor = 's42'`,
+      },
+      {
+        name: 'summarize avg by bin(1m), sensor (last hour)',
+        kql: `Events | where Timestamp >= datetime(${lastHour}) | summarize avg(Value) by bin(Timestamp, 1m), Sensor`,
+        sql: `SELECT time_bucket(INTERVAL 1 minute, Timestamp) AS "Timestamp", Sensor, avg(Value) AS avg_Value FROM ${ev} WHERE Timestamp >= TIMESTAMP '${lastHour.replace('T', ' ').replace('Z', '')}' GROUP BY ALL`,
+      },
+      {
+        name: 'top 10 by Value',
+        kql: 'Events | top 10 by Value',
+        sql: `SELECT * FROM ${ev} ORDER BY Value DESC NULLS LAST LIMIT 10`,
+      },
+      {
+        name: 'make-series avg 1h by sensor (2 sensors, 1 day)',
+        kql: `Events | where Sensor in ("s1", "s2") | make-series avg(Value) default=0 on Timestamp from datetime(${dayStart}) to datetime(${dayEnd}) step 1h by Sensor`,
+        sql: `WITH g AS (SELECT Sensor, time_bucket(INTERVAL 1 hour, Timestamp) AS t, avg(Value) AS a FROM ${ev}
+                     WHERE Sensor IN ('s1', 's2') AND Timestamp >= TIMESTAMP '${dayStart.replace('T', ' ').replace('Z', '')}' AND Timestamp < TIMESTAMP '${dayEnd.replace('T', ' ').replace('Z', '')}' GROUP BY ALL),
+                   b AS (SELECT unnest(generate_series(TIMESTAMP '${dayStart.replace('T', ' ').replace('Z', '')}', TIMESTAMP '${dayEnd.replace('T', ' ').replace('Z', '')}' - INTERVAL 1 hour, INTERVAL 1 hour)) AS t),
+                   k AS (SELECT DISTINCT Sensor FROM g)
+              SELECT k.Sensor, list(coalesce(g.a, 0) ORDER BY b.t) AS avg_Value, list(b.t ORDER BY b.t) AS "Timestamp"
+              FROM k CROSS JOIN b LEFT JOIN g ON g.Sensor = k.Sensor AND g.t = b.t GROUP BY k.Sensor`,
+      },
+      {
+        name: 'dynamic-property filter + count',
+        kql: 'Events | where Payload.unit == "C" | count',
+        sql: `SELECT count(*) AS "Count" FROM ${ev} WHERE Payload->>'$.unit' = 'C'`,
+      },
+    ];
+    const results: { name: string; rest: number; sql: number; rows: number }[] = [];
+    for (const q of queries) {
+      let rows = 0;
+      const rest = await timeIt(async () => { rows = (await client.execute(db, q.kql)).primaryResults[0]._rows.length; });
+      // The SQL side also brings its rows into JS, as any caller would.
+      const sql = await timeIt(async () => { (await conn.runAndReadAll(q.sql)).getRows(); });
+      results.push({ name: q.name, rest, sql, rows });
+    }
+    conn.closeSync();
+    inst.closeSync();
+
+    // Warm parse + analyze + translate of a 10-line query, in this process.
+    const globals = globalStateFor([{ name: db, tables: [{ name: 'Events', columns: [{ name: 'Timestamp', type: 'datetime' }, { name: 'Sensor', type: 'string' }, { name: 'Value', type: 'real' }, { name: 'Payload', type: 'dynamic' }] }], functions: [] }], db);
+    const tenLines = [
+      'let window = 1h;',
+      'let hot = 90.0;',
+      'Events',
+      '| where Timestamp > ago(window)',
+      '| where Sensor startswith "s1" and Value between (10.0 .. 1000.0)',
+      '| extend Unit = tostring(Payload.unit), Hot = Value > hot',
+      '| summarize avg(Value), Hots = countif(Hot), n = count() by bin(Timestamp, 1m), Sensor, Unit',
+      '| where n > 1',
+      '| order by Timestamp desc, Sensor asc',
+      '| take 1000',
+    ].join('\n');
+    const opts = { tableSql: (n: string) => `"${db}"."${n}"` };
+    for (let i = 0; i < 20; i++) translateQuery(tenLines, globals, opts);
+    const tt: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const t = performance.now();
+      translateQuery(tenLines, globals, opts);
+      tt.push(performance.now() - t);
+    }
+    tt.sort((a, b) => a - b);
+
+    const f = (n: number) => n.toFixed(1).padStart(9);
+    console.log('');
+    console.log(`local Eventhouse benchmark — ${ROWS.toLocaleString('en-US')} rows (timestamp, ${SENSORS} sensors, value, JSON payload); medians of 5 warm runs`);
+    console.log(`streaming ingestion (azure-kusto-ingest, json, gzip, ${BATCH.toLocaleString('en-US')}-row requests): ${Math.round(ROWS / (ingestMs / 1000)).toLocaleString('en-US')} rows/s (${(ingestMs / 1000).toFixed(1)} s)`);
+    console.log('');
+    console.log(`${'query'.padEnd(50)} ${'REST ms'.padStart(9)} ${'SQL ms'.padStart(9)} ${'ratio'.padStart(7)} ${'rows'.padStart(7)}`);
+    for (const r of results) console.log(`${r.name.padEnd(50)} ${f(r.rest)} ${f(r.sql)} ${(r.rest / r.sql).toFixed(2).padStart(7)} ${String(r.rows).padStart(7)}`);
+    console.log('');
+    console.log(`parse + analyze + translate, 10-line query, warm: median ${tt[50].toFixed(1)} ms, p90 ${tt[90].toFixed(1)} ms`);
+    client.close();
+  } finally {
+    await p?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
