@@ -44,6 +44,7 @@ export const MAX_BYTES = 64 * 1024 * 1024;
 export class Engine {
   private readonly dbs = new Map<string, DbMeta>();
   private readonly globals = new Map<string, KNode>();
+  private readonly translations = new Map<string, Translation>();
   private writer!: DuckDBConnection;
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly running = new Map<string, DuckDBConnection>();
@@ -128,10 +129,10 @@ export class Engine {
     return p;
   }
 
-  globalsClear(): void { this.globals.clear(); }
+  globalsClear(): void { this.globals.clear(); this.translations.clear(); }
 
   async saveCatalog(db: DbMeta): Promise<void> {
-    this.globals.clear();
+    this.globalsClear();
     await this.writer.run(`INSERT OR REPLACE INTO __eventline.catalog VALUES (${sqlString(db.name)}, ${sqlString(JSON.stringify(db))})`);
   }
 
@@ -365,7 +366,16 @@ export class Engine {
 
   translate(dbName: string, text: string): Translation {
     const db = this.db(dbName);
-    return translateQuery(text, this.globalsFor(db.name), { tableSql: (name) => this.tableSql(db, name) });
+    // Dashboards and alerts repeat the same text; reuse its translation until the catalog changes.
+    const key = `${db.name}\u0000${text}`;
+    const hit = this.translations.get(key);
+    if (hit) return hit;
+    const tr = translateQuery(text, this.globalsFor(db.name), { tableSql: (name) => this.tableSql(db, name) });
+    if (!tr.usesNow) {
+      if (this.translations.size >= 500) this.translations.delete(this.translations.keys().next().value!);
+      this.translations.set(key, tr);
+    }
+    return tr;
   }
 
   /** Runs a translated query on its own connection, so `.cancel query` and dropped clients can interrupt it. */

@@ -22,6 +22,8 @@ export interface Translation {
   visualization: Record<string, unknown> | null;
   notruncation: boolean;
   maxRecords?: number;
+  /** The SQL embeds the query's now() (ago/now), so it must not be reused for a later request. */
+  usesNow: boolean;
 }
 
 export interface TranslateOptions {
@@ -55,6 +57,7 @@ class Translator {
   private notruncation = false;
   private maxRecords: number | undefined;
   private readonly nowNs: bigint;
+  private usesNow = false;
 
   constructor(private readonly text: string, private readonly opts: TranslateOptions) {
     this.nowNs = opts.nowNs ?? BigInt(Date.now()) * 1_000_000n;
@@ -76,7 +79,7 @@ class Translator {
     let sql = `SELECT ${cols.map((c) => ident(c.name)).join(', ')} FROM (${result.sql}) AS _t`;
     if (result.order?.length) sql += ` ORDER BY ${result.order.join(', ')}`;
     if (this.ctes.length) sql = `WITH ${this.ctes.join(', ')} ${sql}`;
-    return { sql, columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords };
+    return { sql, columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords, usesNow: this.usesNow };
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------------
@@ -1163,8 +1166,8 @@ class Translator {
         return `${lname === 'prev' ? 'lag' : 'lead'}(${a(0)}, ${off}${def}) OVER (${this.windowOrder(scope)})`;
       }
       // datetime
-      case 'now': return args.length ? `kq_dt_add(make_timestamp_ns(${this.nowNs}::BIGINT), ${a(0)})` : `make_timestamp_ns(${this.nowNs}::BIGINT)`;
-      case 'ago': return `kq_dt_add(make_timestamp_ns(${this.nowNs}::BIGINT), -(${a(0)}))`;
+      case 'now': this.usesNow = true; return args.length ? `kq_dt_add(make_timestamp_ns(${this.nowNs}::BIGINT), ${a(0)})` : `make_timestamp_ns(${this.nowNs}::BIGINT)`;
+      case 'ago': this.usesNow = true; return `kq_dt_add(make_timestamp_ns(${this.nowNs}::BIGINT), -(${a(0)}))`;
       case 'bin': case 'floor': return this.bin(a(0), t(0), a(1), args[1]);
       case 'bin_at': {
         if (t(0) !== 'datetime') throw this.unsupported(n, 'bin_at on non-datetime values');
