@@ -284,7 +284,7 @@ class Translator {
 
   private where(input: Rel, op: KNode): Rel {
     this.noParams(op);
-    const cond = this.scalar(op.Condition, this.scopeFor(input));
+    const cond = this.predicate(op.Condition, this.scopeFor(input));
     return { sql: `SELECT ${this.selectList(input).join(', ')} FROM (${input.sql}) AS _t WHERE ${cond}`, cols: input.cols, order: input.order, ord: input.ord };
   }
 
@@ -786,8 +786,26 @@ class Translator {
     try { return this.expr(n, scope); } finally { this.rowScope = prev; }
   }
 
+  /**
+   * True while translating the top of a where condition (through and/or/parentheses), where null and false both
+   * drop the row: plain comparisons there keep DuckDB's filter pushdown and zone maps.
+   */
+  private inPredicate = false;
+
+  private predicate(n: KNode, scope: RowScope | undefined): string {
+    const prev = this.inPredicate;
+    this.inPredicate = true;
+    try { return this.scalar(n, scope); } finally { this.inPredicate = prev; }
+  }
+
   private expr(n: KNode, scope: RowScope | undefined): string {
     const k = kindName(n);
+    const pred = this.inPredicate;
+    this.inPredicate = pred && (k === 'AndExpression' || k === 'OrExpression' || k === 'ParenthesizedExpression');
+    try { return this.expr1(n, k, scope, pred); } finally { this.inPredicate = pred; }
+  }
+
+  private expr1(n: KNode, k: string, scope: RowScope | undefined, pred: boolean): string {
     const e = (x: KNode) => this.expr(x, scope);
     switch (k) {
       case 'ParenthesizedExpression': return `(${e(n.Expression)})`;
@@ -844,7 +862,7 @@ class Translator {
         return this.arith(n, k, scope);
       case 'EqualExpression': case 'NotEqualExpression': case 'LessThanExpression': case 'LessThanOrEqualExpression':
       case 'GreaterThanExpression': case 'GreaterThanOrEqualExpression':
-        return this.compare(n, k, scope);
+        return this.compare(n, k, scope, pred);
       case 'EqualTildeExpression': return `(lower(${this.asString(n.Left, scope)}) = lower(${this.asString(n.Right, scope)}))`;
       case 'BangTildeExpression': return `(lower(${this.asString(n.Left, scope)}) <> lower(${this.asString(n.Right, scope)}))`;
       case 'InExpression': case 'NotInExpression': case 'InCsExpression': case 'NotInCsExpression':
@@ -918,13 +936,11 @@ class Translator {
     const needle = String(n.LiteralValue);
     const esc = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const alnum = (c: string | undefined) => c !== undefined && /[0-9A-Za-z]/.test(c);
-    const pre = alnum(needle[0]) && mode !== 'suffix' ? '(^|[^0-9A-Za-z])' : mode === 'suffix' ? '' : '';
-    const post = alnum(needle[needle.length - 1]) && mode !== 'prefix' ? '($|[^0-9A-Za-z])' : '';
-    const preS = mode === 'suffix' ? '' : pre;
-    const postS = mode === 'prefix' ? '' : post;
-    // has_suffix/hasprefix: the needle must be at the end/start of a term.
-    const re = `${cs ? '' : '(?i)'}${preS}${esc}${postS}${mode === 'suffix' ? '($|[^0-9A-Za-z])' : ''}${mode === 'prefix' ? '' : ''}`;
-    return sqlString(mode === 'prefix' ? `${cs ? '' : '(?i)'}(^|[^0-9A-Za-z])${esc}` : re);
+    const before = alnum(needle[0]) ? '(^|[^0-9A-Za-z])' : '';
+    const after = alnum(needle[needle.length - 1]) ? '($|[^0-9A-Za-z])' : '';
+    // has: a whole term; hasprefix: the start of a term; hassuffix: the end of a term.
+    const body = mode === 'term' ? `${before}${esc}${after}` : mode === 'prefix' ? `${before}${esc}` : `${esc}${after}`;
+    return sqlString(`${cs ? '' : '(?i)'}${body}`);
   }
 
   /** A string view of an operand: dynamic values compare by their JSON scalar text. */
@@ -967,7 +983,7 @@ class Translator {
     return `fmod(${l}, ${r})`;
   }
 
-  private compare(n: KNode, k: string, scope: RowScope | undefined): string {
+  private compare(n: KNode, k: string, scope: RowScope | undefined, pred: boolean): string {
     const ops: Record<string, string> = {
       EqualExpression: '=', NotEqualExpression: '<>', LessThanExpression: '<', LessThanOrEqualExpression: '<=', GreaterThanExpression: '>', GreaterThanOrEqualExpression: '>=',
     };
@@ -978,6 +994,11 @@ class Translator {
     if (lt === 'dynamic' && rt !== 'dynamic') l = this.fromDynamic(l, rt);
     if (rt === 'dynamic' && lt !== 'dynamic') r = this.fromDynamic(r, lt);
     if (lt === 'dynamic' && rt === 'dynamic') { l = `CAST(${l} AS VARCHAR)`; r = `CAST(${r} AS VARCHAR)`; }
+    const nonEmptyLit = (x: KNode) => kindName(x) === 'StringLiteralExpression' && String(x.LiteralValue) !== '';
+    if (pred && k === 'EqualExpression' && lt === 'string' && rt === 'string' && (nonEmptyLit(n.Right) || nonEmptyLit(n.Left))) {
+      // A stored null string ("" in Kusto) can't equal a non-empty literal either way.
+      return `(${l} = ${r})`;
+    }
     if (lt === 'string' && rt === 'string' && (k === 'EqualExpression' || k === 'NotEqualExpression')) {
       // Strings are never null in Kusto: a stored null equals "".
       l = `coalesce(${l}, '')`; r = `coalesce(${r}, '')`;
@@ -986,6 +1007,7 @@ class Translator {
     if (k === 'EqualExpression' || k === 'NotEqualExpression') {
       // Kusto: null == value is false and null != value is true; only null against null gives null.
       const isLit = (x: KNode) => /LiteralExpression$/.test(kindName(x)) && !/null/i.test(this.src(x));
+      if (pred && k === 'EqualExpression' && (isLit(n.Right) || isLit(n.Left))) return `(${l} = ${r})`;
       if (isLit(n.Right) || isLit(n.Left)) return k === 'EqualExpression' ? `coalesce(${l} = ${r}, false)` : `coalesce(${l} <> ${r}, true)`;
       const same = k === 'EqualExpression' ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM';
       return `(CASE WHEN ${l} IS NULL AND ${r} IS NULL THEN NULL ELSE ${l} ${same} ${r} END)`;

@@ -109,6 +109,8 @@ export const CASES: Case[] = [
   { q: 'print x = "c" !in ("a", "b")', rows: [[true]], doc: D + 'not-in-cs-operator' },
   { q: 'print x = "A" !in~ ("a")', rows: [[false]], doc: D + 'not-in-operator' },
   { q: 'print x = 2 in (1, 2, 3)', rows: [[true]], doc: D + 'in-cs-operator' },
+  { q: 'print x = "Hello World" hasprefix "wor", y = "Hello World" hasprefix "orld"', rows: [[true, false]], doc: D + 'hasprefix-operator' },
+  { q: 'print x = "Hello World" hassuffix "llo", y = "Hello World" hassuffix "hel"', rows: [[true, false]], doc: D + 'hassuffix-operator' },
   { q: 'print x = "the quick fox" has_any ("dog", "fox")', rows: [[true]], doc: D + 'has-anyoperator' },
   { q: 'print x = "the quick fox" has_any ("dog", "cat")', rows: [[false]], doc: D + 'has-anyoperator' },
   { q: 'print x = "the quick fox" has_all ("quick", "fox")', rows: [[true]], doc: D + 'has-all-operator' },
