@@ -105,7 +105,17 @@ class Translator {
   private colsOf(n: KNode): Col[] {
     const rt = n.ResultType;
     if (!rt || !rt.Columns) throw this.unsupported(n, 'this tabular expression (no schema from the analyzer)');
-    return items(rt.Columns).map((c: KNode) => ({ name: String(c.Name), type: ktype(String(c.Type.Name)) }));
+    const cols: Col[] = items(rt.Columns).map((c: KNode) => ({ name: String(c.Name), type: ktype(String(c.Type.Name)) }));
+    const seen = new Map<string, string>();
+    for (const c of cols) {
+      const prior = seen.get(c.name.toLowerCase());
+      if (prior !== undefined && prior !== c.name) {
+        // DuckDB identifiers are case-insensitive, so these two columns would collide; say so instead of guessing.
+        throw this.unsupported(n, `columns '${prior}' and '${c.name}' in one result (names that differ only by case; rename one)`);
+      }
+      seen.set(c.name.toLowerCase(), c.name);
+    }
+    return cols;
   }
 
   private lookup(name: string): Binding | undefined {

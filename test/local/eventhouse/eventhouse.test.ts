@@ -89,6 +89,8 @@ describe('local Eventhouse over Kusto REST', function () {
   it('refuses two columns that differ only by case (DuckDB identifiers are case-insensitive)', async () => {
     const e = await kql.error('.create table Bad (Value:real, value:real)');
     assert.match(String(e.error['@message']), /'Value' and 'value'.*case-insensitive/);
+    const q = await kql.error('print Value = 1 | extend value = 2');
+    assert.match(String(q.error['@message']), /'Value' and 'value'.*differ only by case/);
   });
 
   it('answers the tree and notebook management commands with the service columns', async () => {
