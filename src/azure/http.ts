@@ -1,24 +1,24 @@
 import { ServiceError } from '../core/errors';
 
 /**
- * Runs a request with a deadline. A timeout becomes a ServiceError that says so (not an AbortError, which
- * means the user cancelled); the caller's own signal still cancels.
+ * Runs a request with a deadline. At the deadline the request is aborted and the caller gets a ServiceError that
+ * says it timed out (not an AbortError, which means the user cancelled), even if the client library does not
+ * notice the abort; the caller's own signal still cancels.
  */
-export async function withTimeout<T>(service: string, ms: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function withTimeout<T>(service: string, ms: number, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
   const onAbort = () => controller.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await fn(controller.signal);
-  } catch (e) {
-    if (timedOut) throw new ServiceError(service, undefined, `${service} did not answer within ${Math.round(ms / 1000)} s (timed out).`);
-    throw e;
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      controller.abort();
+      reject(new ServiceError(service, undefined, `${service} did not answer within ${Math.round(ms / 1000)} s (timed out).`));
+    }, ms);
+    fn(controller.signal).then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
 }
 
 export interface HttpReply { status: number; headers: Record<string, string | string[] | undefined>; text: string }

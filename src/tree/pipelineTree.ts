@@ -78,6 +78,7 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
 
   constructor(private readonly deps: PipelineTreeDeps) {
     super();
+    this.register({ dispose: () => { for (const c of this.inflight) c.abort(); } });
     const reset = () => this.refresh();
     this.register(deps.manifests.onDidChange(reset));
     this.register(deps.profiles.onDidChange(reset));
@@ -88,7 +89,7 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
   /** Forget cached children (of one node, or all) and redraw. */
   refresh(node?: TreeNode): void {
     if (!node) {
-      for (const c of this.inflight) c.abort();
+      // In-flight loads finish (VS Code may still be waiting on them); their results are just not cached.
       this.cache.clear();
     } else {
       for (const key of [...this.cache.keys()]) if (key === node.id || key.startsWith(`${node.id}/`)) this.cache.delete(key);

@@ -1,6 +1,7 @@
 // Worker-scoped fixture: one code-server with the packaged Eventline .vsix installed, one Chromium page,
 // shared by the tests of a file (each workbench load costs ~10 s on this machine).
 import { test as base, expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +17,20 @@ export const VSIX = path.join(ROOT, 'dist', 'eventline.vsix');
 export interface Workbench {
   page: Page;
   workspace: string;
+  /** The ready line of the local pipeline the extension is attached to (EVENTLINE_LOCAL_READY). */
+  local: { eventHubs: { connectionString: string }; eventhouse: { uri: string; database: string }; control: string };
+}
+
+/** Starts the repo's own eventline-local on free ports, as `npm start` does. */
+async function startLocalPipeline(dataDir: string): Promise<{ ready: Workbench['local']; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'local.js'), 'start', '--json', '--data', dataDir, '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => { buf += d.toString(); const nl = buf.indexOf('\n'); if (nl >= 0) resolve(buf.slice(0, nl)); });
+    void exited.then(() => reject(new Error('the local pipeline exited before it was ready')));
+  });
+  return { ready: JSON.parse(line) as Workbench['local'], stop: async () => { child.kill('SIGTERM'); await exited; } };
 }
 
 export const test = base.extend<object, { workbench: Workbench }>({
@@ -25,17 +40,19 @@ export const test = base.extend<object, { workbench: Workbench }>({
     const toolchain = ensureToolchain();
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-ws-'));
     fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
-    const server = await startCodeServer({ toolchain, workspace, vsix: VSIX });
+    const local = await startLocalPipeline(fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-data-')));
+    const server = await startCodeServer({ toolchain, workspace, vsix: VSIX, env: { EVENTLINE_LOCAL_READY: JSON.stringify({ ready: true, ...local.ready }) } });
     const browser: Browser = await launchChromium(toolchain.chromium);
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await page.locator('.activitybar a[aria-label="Eventline"], .activitybar [aria-label="Eventline"]').first().waitFor({ timeout: 60_000 });
-      await use({ page, workspace });
+      await use({ page, workspace, local: local.ready });
     } finally {
       await browser.close().catch(() => undefined);
       await server.stop();
+      await local.stop();
       fs.rmSync(workspace, { recursive: true, force: true });
     }
   }, { scope: 'worker' }],
@@ -68,6 +85,22 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 /** The pane of a view by its title, e.g. "Pipeline". */
 export function viewPane(page: Page, title: string): Locator {
   return page.locator('.pane', { has: page.locator('.pane-header', { hasText: title }) });
+}
+
+/** The rendered row with this label (first match). */
+export function treeRow(pane: Locator, label: string): Locator {
+  return pane.locator('.monaco-list[role=tree] [role=treeitem]', { has: pane.page().locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\$]/g, '\\$&')}$`) }) }).first();
+}
+
+/** Expands a collapsed row (clicking a row toggles it). */
+export async function expand(pane: Locator, label: string): Promise<void> {
+  const row = treeRow(pane, label);
+  await row.waitFor();
+  // Children load lazily and the row may re-render meanwhile: click the twistie until it reports expanded.
+  await expect(async () => {
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+    await expect(row).toHaveAttribute('aria-expanded', 'true', { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
 }
 
 /** Labels of the rendered tree rows in order (trees are virtualized: only rendered rows exist). */

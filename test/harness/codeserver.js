@@ -56,6 +56,7 @@ const SETTINGS = {
   'update.mode': 'none',
   'git.enabled': false,
   'window.commandCenter': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /**

@@ -1,3 +1,4 @@
 // Every integration suite, bundled into dist/test/all-tests.js and required after mocha's pre-require.
 import './manifest.test';
 import './cloudTree.test';
+import './localTree.test';

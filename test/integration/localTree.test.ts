@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { EventHubProducerClient } from '@azure/event-hubs';
+import { Client as KustoClient } from 'azure-kusto-data';
+import type { EventlineApi } from '../../src/extension';
+import type { LocalReady } from '../../src/localPipeline/localPipeline';
+import { api, description, label, labels, manifestUri, path, removeManifest, until, writeManifest } from './support/treeHelpers';
+
+describe('Eventline tree, local profile (a local pipeline started through the extension)', function () {
+  this.timeout(120000);
+  let a: EventlineApi;
+  let ready: LocalReady;
+
+  before(async () => {
+    a = await api();
+    await writeManifest(a, {
+      version: 1, name: 'local-test',
+      eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }, { name: 'orders', partitions: 2 }],
+      eventhouse: { database: 'NetDefaultDB' },
+      profiles: { local: { kind: 'local' } }, activeProfile: 'local',
+    });
+    ready = await a.local.start(manifestUri().fsPath);
+    assert.ok(a.local.startedByEventline, 'Eventline started the pipeline as its own child process');
+  });
+
+  after(async () => {
+    await a?.local.stop();
+    await removeManifest();
+  });
+
+  it('lists the local pipeline\'s hubs from its control API', async () => {
+    a.pipelineTree.refresh();
+    assert.equal(a.profiles.current()?.kind, 'local');
+    assert.deepEqual((await labels(a, await path(a, 'Event Hubs'))).sort(), ['orders', 'telemetry']);
+    const telemetry = await path(a, 'Event Hubs', 'telemetry');
+    assert.equal(description(a, telemetry), '4 partitions');
+  });
+
+  it('shows live partition sequence numbers after events are sent with the SDK', async () => {
+    const before = await labels(a, await path(a, 'Event Hubs', 'telemetry', 'Partitions'));
+    assert.deepEqual(before, ['Partition 0', 'Partition 1', 'Partition 2', 'Partition 3']);
+    assert.equal(description(a, await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 1')), 'empty');
+    const producer = new EventHubProducerClient(ready.eventHubs.connectionString, 'telemetry');
+    try {
+      const batch = await producer.createBatch({ partitionId: '1' });
+      for (let i = 0; i < 3; i++) assert.ok(batch.tryAdd({ body: { sensor: 's1', value: i } }));
+      await producer.sendBatch(batch);
+    } finally {
+      await producer.close();
+    }
+    a.pipelineTree.refresh(await path(a, 'Event Hubs', 'telemetry'));
+    const p1 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 1');
+    assert.match(description(a, p1), /^last #2 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+    assert.equal(description(a, await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 0')), 'empty');
+  });
+
+  it('lists consumer groups and creates one through the control API', async () => {
+    assert.deepEqual(await labels(a, await path(a, 'Event Hubs', 'telemetry', 'Consumer groups')), ['$Default', 'eventline-tail']);
+    const hub = await path(a, 'Event Hubs', 'telemetry');
+    await vscode.commands.executeCommand('eventline.createConsumerGroup', hub, 'dashboards');
+    assert.deepEqual(await labels(a, await path(a, 'Event Hubs', 'telemetry', 'Consumer groups')), ['$Default', 'eventline-tail', 'dashboards']);
+  });
+
+  it('builds connection info without the key unless asked', async () => {
+    const hub = await path(a, 'Event Hubs', 'orders');
+    const info = (hub as unknown as { connectionInfo(k: boolean): string }).connectionInfo(false);
+    assert.doesNotMatch(info, /SharedAccessKey/);
+    assert.match(info, /EntityPath=orders/);
+  });
+
+  it('shows tables with row counts and their columns after the test creates a table', async () => {
+    const kusto = new KustoClient(ready.eventhouse.uri);
+    await kusto.execute('NetDefaultDB', '.create table Readings (Timestamp: datetime, Sensor: string, Value: real, Payload: dynamic)');
+    await kusto.execute('NetDefaultDB', '.ingest inline into table Readings <|\n2026-01-01T00:00:00Z,s1,1.5,{}\n2026-01-01T00:01:00Z,s2,2.5,{}');
+    a.pipelineTree.refresh(await path(a, 'Eventhouse'));
+    const table = await path(a, 'Eventhouse', 'NetDefaultDB', 'Tables', 'Readings');
+    assert.match(description(a, table), /^2 rows/);
+    assert.deepEqual(await labels(a, table), ['Timestamp', 'Sensor', 'Value', 'Payload', 'Ingestion mappings']);
+    const value = await path(a, 'Eventhouse', 'NetDefaultDB', 'Tables', 'Readings', 'Value');
+    assert.equal(description(a, value), 'real');
+    await vscode.commands.executeCommand('eventline.showTableSchema', table);
+    const text = await until(() => vscode.window.activeTextEditor?.document.getText().includes('.create table') ? vscode.window.activeTextEditor.document.getText() : undefined, 'the schema script');
+    assert.match(text, /\.create table Readings \(Timestamp: datetime, Sensor: string, Value: real, Payload: dynamic\)/);
+    assert.equal(vscode.window.activeTextEditor?.document.languageId, 'kql');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('shows an error row with Retry when the local pipeline stops, and recovers on Retry', async () => {
+    await a.local.stop();
+    await vscode.workspace.getConfiguration('eventline.local').update('autoStart', false, vscode.ConfigurationTarget.Global);
+    try {
+      const group = await path(a, 'Event Hubs');
+      const [row] = await a.pipelineTree.getChildren(group);
+      assert.match(label(a, row), /local pipeline is not running/);
+      assert.equal(a.pipelineTree.getTreeItem(row).command?.command, 'eventline.retry');
+    } finally {
+      await vscode.workspace.getConfiguration('eventline.local').update('autoStart', undefined, vscode.ConfigurationTarget.Global);
+    }
+    ready = await a.local.start(manifestUri().fsPath);
+    await vscode.commands.executeCommand('eventline.retry', await path(a, 'Event Hubs'));
+    assert.ok((await labels(a, await path(a, 'Event Hubs'))).includes('telemetry'), 'the data survived the restart');
+  });
+});
