@@ -27,6 +27,8 @@ test.describe('Pipeline tree over the local pipeline (packaged .vsix)', () => {
     await expect(treeRow(pane, 'Temperature')).toBeVisible();
     const labels = await treeLabels(pane);
     expect(labels.indexOf('telemetry')).toBeLessThan(labels.indexOf('NetDefaultDB'));
+    // The status bar shows the active profile; clicking it runs "Eventline: Select Profile".
+    await expect(page.locator('.statusbar-item', { hasText: 'local · local pipeline' })).toBeVisible();
     await page.screenshot({ path: 'test-results/e2e-local-tree.png' });
   });
 
