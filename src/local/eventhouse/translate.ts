@@ -316,7 +316,7 @@ class Translator {
         list.push(`${this.typed(e.Expression, scope, out[idx].type)} AS ${ident(out[idx].name)}`); idx++;
       } else if (k === 'NameReference' || k === 'BracketedExpression') {
         list.push(`${this.scalar(e, scope)} AS ${ident(out[idx].name)}`); idx++;
-      } else if (k === 'StarExpression' || this.src(e).includes('*')) {
+      } else if (k === 'StarExpression' || /^[\w[\]'"]*\*[\w[\]'"]*$/.test(this.src(e))) {
         throw this.unsupported(e, 'wildcards in project (use project-keep or list the columns)');
       } else { list.push(`${this.typed(e, scope, out[idx].type)} AS ${ident(out[idx].name)}`); idx++; }
     }
