@@ -6,7 +6,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ensureToolchain, cacheRoot } = require('../test/harness/toolchain');
-const { startCodeServer } = require('../test/harness/codeserver');
+const { startCodeServer, trackProcessGroup } = require('../test/harness/codeserver');
 
 const ROOT = path.resolve(__dirname, '..');
 const STATE = path.join(ROOT, '.eventline-local');
@@ -26,6 +26,8 @@ async function main() {
 
   step('starting the local pipeline (dist/local.js)');
   const local = spawn(process.execPath, [path.join(ROOT, 'dist', 'local.js'), 'start', '--json', '--data', path.join(STATE, 'data'), '--config', path.join(workspace, 'eventline.json')], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Ctrl-C ends the whole group (code-server and the pipeline) through the harness's exit hook.
+  trackProcessGroup(local.pid);
   const ready = await new Promise((resolve, reject) => {
     let buf = '';
     local.stdout.on('data', (d) => {
@@ -43,14 +45,7 @@ async function main() {
     vsix: path.join(ROOT, 'dist', 'eventline.vsix'),
     env: { EVENTLINE_LOCAL_READY: JSON.stringify(ready) },
   });
-  const stop = async () => {
-    step('stopping');
-    try { process.kill(-local.pid, 'SIGTERM'); } catch { /* gone */ }
-    await server.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => { void stop(); });
-  process.on('SIGTERM', () => { void stop(); });
+  void server;
   console.log('');
   console.log(`  Eventline is running. Open:  ${server.url}/?folder=${encodeURIComponent(workspace)}`);
   console.log(`  Local Event Hubs:  ${ready.eventHubs.connectionString.replace(/SharedAccessKey=[^;]*/, 'SharedAccessKey=…')}`);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the harness is plain CommonJS shared with the runner */
 const { ensureToolchain } = require('../harness/toolchain') as typeof import('../harness/toolchain');
-const { startCodeServer, launchChromium } = require('../harness/codeserver') as typeof import('../harness/codeserver');
+const { startCodeServer, launchChromium, trackProcessGroup } = require('../harness/codeserver') as typeof import('../harness/codeserver');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -23,7 +23,8 @@ export interface Workbench {
 
 /** Starts the repo's own eventline-local on free ports, as `npm start` does. */
 async function startLocalPipeline(dataDir: string): Promise<{ ready: Workbench['local']; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'local.js'), 'start', '--json', '--data', dataDir, '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'local.js'), 'start', '--json', '--data', dataDir, '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  trackProcessGroup(child.pid!);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';

@@ -25,3 +25,4 @@ export function startCodeServer(o: {
 export function launchChromium(chromiumPath: string): Promise<Browser>;
 export const CHROMIUM_ARGS: string[];
 export function killAll(): void;
+export function trackProcessGroup(pid: number): void;

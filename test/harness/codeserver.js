@@ -16,14 +16,28 @@ function killAll() {
   }
   live.clear();
 }
+/** SIGTERM first, so the local pipeline can flush and checkpoint; SIGKILL whatever is left after 5 s. */
+async function shutdownAll() {
+  const alive = (pid) => { try { process.kill(-pid, 0); return true; } catch { return false; } };
+  for (const pid of live) { try { process.kill(-pid, 'SIGTERM'); } catch { /* gone */ } }
+  const deadline = Date.now() + 5000;
+  while ([...live].some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  killAll();
+}
 let hooked = false;
 function hookExit() {
   if (hooked) return;
   hooked = true;
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(sig, () => { killAll(); process.exit(130); });
+    process.on(sig, () => { void shutdownAll().then(() => process.exit(130)); });
   }
+}
+
+/** Adds a detached child's process group to the groups killed on exit, Ctrl-C or an error. */
+function trackProcessGroup(pid) {
+  hookExit();
+  live.add(pid);
 }
 
 function portFree(port) {
@@ -156,4 +170,4 @@ async function launchChromium(chromiumPath) {
   return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 }
 
-module.exports = { startCodeServer, launchChromium, CHROMIUM_ARGS, killAll };
+module.exports = { startCodeServer, launchChromium, CHROMIUM_ARGS, killAll, trackProcessGroup };
