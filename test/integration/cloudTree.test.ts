@@ -123,6 +123,15 @@ describe('Eventline tree, cloud profile (HTTPS stand-ins for Resource Manager an
     assert.match(label(a, denied), /access denied \(403\)/);
   });
 
+  it('switches between profiles and redraws the live groups for the picked one', async () => {
+    await a.profiles.pick('local');
+    assert.equal(a.profiles.current()?.kind, 'local');
+    assert.equal(description(a, await path(a, 'Event Hubs')), 'local pipeline');
+    await a.profiles.pick('prod');
+    assert.equal(description(a, await path(a, 'Event Hubs')), 'prod');
+    assert.deepEqual(await labels(a, await path(a, 'Event Hubs')), ['Contoso Dev']);
+  });
+
   it('shows a sign-in row, not an error, when signed out', async () => {
     await vscode.commands.executeCommand('eventline.signOut');
     const group = await path(a, 'Event Hubs');
