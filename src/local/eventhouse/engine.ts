@@ -383,7 +383,7 @@ export class Engine {
     const tr = this.translate(dbName, text);
     const noTrunc = opts.notruncation || tr.notruncation;
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
-    const sql = noTrunc ? tr.sql : `${tr.sql} LIMIT ${limit + 1}`;
+    const sql = noTrunc ? tr.wireSql : `${tr.wireSql} LIMIT ${limit + 1}`;
     const rows = await this.runSql(sql, opts);
     const table: ResultTable = { name: 'PrimaryResult', columns: tr.columns, rows: [] };
     let truncated: { limit: number } | undefined;
@@ -462,6 +462,7 @@ export function toWire(v: unknown, t: KType): unknown {
       const o = v as { nanos?: bigint; micros?: bigint; millis?: bigint };
       if (typeof o.nanos === 'bigint') return formatDatetimeNs(o.nanos);
       if (typeof o.micros === 'bigint') return formatDatetimeNs(o.micros * 1000n);
+      if (typeof v === 'string') return v;
       return text(v);
     }
     case 'timespan': return formatTimespan(typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))));

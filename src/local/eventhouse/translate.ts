@@ -2,7 +2,7 @@
 // analyzer (ResultType), never re-derived here. Each pipe step becomes a nested SELECT; ORDER BY stays outermost.
 import { elems, items, kindName, kusto, lineColumn, parseAndAnalyze, symbolKindName, type KNode } from './parser';
 import {
-  duckType, EPOCH_TICKS, ident, ktype, KustoUserError, parseDatetimeNs, parseTimespan, sqlString, type Col, type KType,
+  duckType, EPOCH_TICKS, formatDatetimeNs, ident, ktype, KustoUserError, parseDatetimeNs, parseTimespan, sqlString, type Col, type KType,
 } from './types';
 
 interface Rel {
@@ -18,6 +18,8 @@ type Binding = { kind: 'scalar'; sql: string; type: KType } | { kind: 'table'; r
 
 export interface Translation {
   sql: string;
+  /** The same query with datetimes already formatted as the service writes them, for REST results. */
+  wireSql: string;
   columns: Col[];
   visualization: Record<string, unknown> | null;
   notruncation: boolean;
@@ -76,10 +78,14 @@ class Translator {
     }
     if (!result) throw new KustoUserError('Semantic', 'The query has no tabular expression to return.');
     const cols = result.cols;
-    let sql = `SELECT ${cols.map((c) => ident(c.name)).join(', ')} FROM (${result.sql}) AS _t`;
-    if (result.order?.length) sql += ` ORDER BY ${result.order.join(', ')}`;
-    if (this.ctes.length) sql = `WITH ${this.ctes.join(', ')} ${sql}`;
-    return { sql, columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords, usesNow: this.usesNow };
+    const order = result.order?.length ? ` ORDER BY ${result.order.join(', ')}` : '';
+    const withs = this.ctes.length ? `WITH ${this.ctes.join(', ')} ` : '';
+    const sql = `${withs}SELECT ${cols.map((c) => ident(c.name)).join(', ')} FROM (${result.sql}) AS _t${order}`;
+    // For the wire, DuckDB formats datetimes itself (vectorised) instead of JS converting each value. The
+    // fixed-width ISO text sorts like the datetime, so ORDER BY binding to the alias keeps the same order.
+    const wire = cols.map((c) => (c.type === 'datetime' ? `kq_dt_str(${ident(c.name)}) AS ${ident(c.name)}` : ident(c.name)));
+    const wireSql = `${withs}SELECT ${wire.join(', ')} FROM (${result.sql}) AS _t${order}`;
+    return { sql, wireSql, columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords, usesNow: this.usesNow };
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------------
@@ -849,7 +855,8 @@ class Translator {
           if (/^\s*null\s*$/i.test(s)) return 'CAST(NULL AS TIMESTAMP_NS)';
           throw this.unsupported(n, `the datetime literal '${this.src(n)}'`);
         }
-        return `make_timestamp_ns(${ns}::BIGINT)`;
+        // A typed literal (not make_timestamp_ns()) so DuckDB can prune row groups on it.
+        return `TIMESTAMP_NS '${formatDatetimeNs(ns).replace('T', ' ').replace('Z', '')}'`;
       }
       case 'TimespanLiteralExpression': {
         const t = parseTimespan(this.src(n));
