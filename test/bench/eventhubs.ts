@@ -266,6 +266,11 @@ async function main(): Promise<void> {
     const waited = await settle(hub.process.pid!);
     console.log(`(waited ${waited.toFixed(1)} s for the pipeline process to go idle after start)`);
 
+    // Latency first: right after a 200 MB burst the kernel's write-back and the GC of the consumer-side buffers
+    // add hundreds of ms of stalls that say nothing about the steady state at 1,000 events/s.
+    const atHub = (await hubLatency(port, keyName, key)).sort((a, b) => a - b);
+    const viaSdk = (await sdkLatency(cs)).sort((a, b) => a - b);
+
     const sinkCs = `Endpoint=sb://127.0.0.1:${sink.port};SharedAccessKeyName=${keyName};SharedAccessKey=${key};UseDevelopmentEmulator=true`;
     const sinkRun = await sendAll(sinkCs, TOTAL);
     const sinkRate = (Math.ceil(TOTAL / PRODUCERS) * PRODUCERS) / sinkRun.seconds;
@@ -274,9 +279,6 @@ async function main(): Promise<void> {
     const t = await throughput(cs);
     const hubCpu = cpuSeconds(hub.process.pid!) - cpu0;
     const mem = rssMiB(hub.process.pid!);
-
-    const atHub = (await hubLatency(port, keyName, key)).sort((a, b) => a - b);
-    const viaSdk = (await sdkLatency(cs)).sort((a, b) => a - b);
     const memAfter = rssMiB(hub.process.pid!);
 
     console.log('');
