@@ -85,12 +85,14 @@ class Subscription {
     const buf = Buffer.allocUnsafe(ev.header.length + metrics.length + 12 + pairs + ev.rest.length);
     let p = ev.header.copy(buf, 0);
     p += metrics.copy(buf, p);
-    // message-annotations: described map32 of x-opt-sequence-number (long), x-opt-offset (string),
-    // x-opt-enqueued-time (timestamp), then the sender's own annotations.
+    // message-annotations: described map32 of the sender's own annotations, then x-opt-sequence-number (long),
+    // x-opt-offset (string) and x-opt-enqueued-time (timestamp). Ours come last so that they win when a client
+    // forwards a raw received message that still carries the old ones (decoders keep the last duplicate key).
     buf[p] = 0x00; buf[p + 1] = 0x53; buf[p + 2] = SECTION.messageAnnotations; buf[p + 3] = 0xd1;
     buf.writeUInt32BE(pairs + 4, p + 4);
     buf.writeUInt32BE(6 + ev.ann.count, p + 8);
     p += 12;
+    p += ev.ann.bytes.copy(buf, p);
     p += K_SEQ.copy(buf, p);
     p = writeInt64(buf, p, 0x81, ev.seq);
     p += K_OFFSET.copy(buf, p);
@@ -98,7 +100,6 @@ class Subscription {
     p += 2 + buf.write(offset, p + 2, 'latin1');
     p += K_TIME.copy(buf, p);
     p = writeInt64(buf, p, 0x83, ev.time);
-    p += ev.ann.bytes.copy(buf, p);
     ev.rest.copy(buf, p);
     return buf;
   }
