@@ -738,8 +738,11 @@ class Translator {
       return `CAST(coalesce(g.__a${j}, ${d}) AS ${duckType(aggCols[j].type)})`;
     });
     const byRefs = byNames.map((c) => ident(c.name));
-    const keysSql = byRefs.length ? `SELECT DISTINCT ${byList.join(', ')} FROM (${input.sql}) AS _t WHERE ${on} >= ${from} AND ${on} < ${to}` : 'SELECT 1 AS __one';
-    const grouped = `SELECT ${[...byList, `kq_dt_diff(${on}, ${from}) // (${step}) AS __i`, ...aggList].join(', ')} FROM (${input.sql}) AS _t WHERE ${on} >= ${from} AND ${on} < ${to} GROUP BY ALL`;
+    // One scan of the input: the grouped rows become a CTE, and the series keys are read from it.
+    const groupedName = `__series${this.cteCount++}`;
+    this.ctes.push(`${groupedName} AS (SELECT ${[...byList, `kq_dt_diff(${on}, ${from}) // (${step}) AS __i`, ...aggList].join(', ')} FROM (${input.sql}) AS _t WHERE ${on} >= ${from} AND ${on} < ${to} GROUP BY ALL)`);
+    const keysSql = byRefs.length ? `SELECT DISTINCT ${byRefs.join(', ')} FROM ${groupedName}` : 'SELECT 1 AS __one';
+    const grouped = `SELECT * FROM ${groupedName}`;
     const bins = `SELECT unnest(range(0, CAST((kq_dt_diff(${to}, ${from}) + (${step}) - 1) // (${step}) AS BIGINT))) AS __i`;
     const joinOn = [...byRefs.map((b) => `g.${b} IS NOT DISTINCT FROM k.${b}`), 'g.__i = b.__i'].join(' AND ');
     const select = out.map((c) => {
