@@ -1,6 +1,6 @@
 // The one place that builds Azure clients. SDKs are imported lazily so activation never pays for them.
 import type { TokenCredential } from '@azure/core-auth';
-import type { EventHubConsumerClient } from '@azure/event-hubs';
+import type { EventHubConsumerClient, EventHubConsumerClientOptions } from '@azure/event-hubs';
 import type { EventHubManagementClient } from '@azure/arm-eventhub';
 import type { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { Client as KustoClient } from 'azure-kusto-data';
@@ -22,11 +22,11 @@ export type EventHubTarget =
   | { kind: 'credential'; host: string; hub: string; credential: TokenCredential };
 
 /** A consumer client for reading metadata and events; the caller closes it. Never sets an owner level. */
-export async function eventHubConsumerClient(target: EventHubTarget, consumerGroup = '$Default'): Promise<EventHubConsumerClient> {
+export async function eventHubConsumerClient(target: EventHubTarget, consumerGroup = '$Default', options?: EventHubConsumerClientOptions): Promise<EventHubConsumerClient> {
   const { EventHubConsumerClient } = await import('@azure/event-hubs');
   return target.kind === 'connectionString'
-    ? new EventHubConsumerClient(consumerGroup, target.connectionString, target.hub)
-    : new EventHubConsumerClient(consumerGroup, target.host, target.hub, target.credential);
+    ? new EventHubConsumerClient(consumerGroup, target.connectionString, target.hub, options)
+    : new EventHubConsumerClient(consumerGroup, target.host, target.hub, target.credential, options);
 }
 
 const kustoClients = new Map<string, Promise<KustoClient>>();

@@ -1,0 +1,193 @@
+// The host side of a live tail: reads a hub through @azure/event-hubs and hands batches to a view.
+// vscode-free, so the local-pipeline suite tests it against the real SDK and a real hub.
+import type { EventHubConsumerClient, EventPosition, ReceivedEventData, Subscription } from '@azure/event-hubs';
+import { decodeBody, type DecodedBody } from '../core/tail/body';
+import { PartitionStats } from '../core/tail/stats';
+
+export type StartPosition =
+  | { kind: 'latest' }
+  | { kind: 'earliest' }
+  | { kind: 'enqueuedTime'; time: Date }
+  | { kind: 'sequence'; sequenceNumber: number }
+  | { kind: 'offset'; offset: string };
+
+export interface TailEvent {
+  partitionId: string;
+  sequenceNumber: number;
+  offset: string;
+  enqueuedTime: Date;
+  partitionKey?: string;
+  body: DecodedBody;
+  properties: Record<string, unknown>;
+  systemProperties: Record<string, unknown>;
+}
+
+export type TailState = 'connecting' | 'live' | 'paused' | 'reconnecting' | 'stopped';
+
+export interface TailOptions {
+  client: () => Promise<EventHubConsumerClient>;
+  start: StartPosition;
+  /** Partitions to read; all when undefined. */
+  partitions?: string[];
+  onEvents(events: TailEvent[]): void;
+  onState(state: TailState, detail?: string): void;
+  maxBatchSize?: number;
+}
+
+export function eventPosition(start: StartPosition): EventPosition {
+  switch (start.kind) {
+    case 'latest': return { offset: '@latest' };
+    case 'earliest': return { offset: '-1' };
+    case 'enqueuedTime': return { enqueuedOn: start.time };
+    case 'sequence': return { sequenceNumber: start.sequenceNumber, isInclusive: true };
+    case 'offset': return { offset: start.offset, isInclusive: true };
+  }
+}
+
+function toTailEvent(partitionId: string, e: ReceivedEventData): TailEvent {
+  return {
+    partitionId,
+    sequenceNumber: e.sequenceNumber,
+    offset: String(e.offset),
+    enqueuedTime: e.enqueuedTimeUtc,
+    partitionKey: e.partitionKey ?? undefined,
+    body: decodeBody(e.body),
+    properties: e.properties ?? {},
+    systemProperties: e.systemProperties ?? {},
+  };
+}
+
+/**
+ * One tail of one hub. Never sets an owner level (a tail must not steal a production reader's link). After a
+ * dropped connection it resumes each partition after the last sequence number it delivered: no gap, and
+ * events at or below that number are never delivered twice.
+ */
+export class TailSession {
+  readonly stats = new Map<string, PartitionStats>();
+  private readonly last = new Map<string, number>();
+  private client: EventHubConsumerClient | undefined;
+  private subscription: Subscription | undefined;
+  private state: TailState = 'connecting';
+  private stopped = false;
+  private restarting = false;
+
+  constructor(private readonly opts: TailOptions) {}
+
+  get currentState(): TailState { return this.state; }
+
+  /** The sequence number last delivered per partition. */
+  get positions(): ReadonlyMap<string, number> { return this.last; }
+
+  async start(): Promise<void> {
+    this.setState('connecting');
+    await this.subscribe();
+  }
+
+  /** Stops reading; resume() continues after the last delivered event (or where the partition was at pause). */
+  async pause(): Promise<void> {
+    if (this.stopped || this.state === 'paused') return;
+    await this.closeSubscription();
+    // A partition that delivered nothing yet must not resume at "latest": that would skip what arrives meanwhile.
+    if (this.client) {
+      for (const id of this.opts.partitions ?? await this.client.getPartitionIds()) {
+        if (this.last.has(id)) continue;
+        const p = await this.client.getPartitionProperties(id);
+        this.last.set(id, p.isEmpty ? -1 : p.lastEnqueuedSequenceNumber);
+      }
+    }
+    this.setState('paused');
+  }
+
+  async resume(): Promise<void> {
+    if (this.stopped || this.state !== 'paused') return;
+    this.setState('connecting');
+    await this.subscribe();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.closeSubscription();
+    await this.closeClient();
+    this.setState('stopped');
+  }
+
+  private setState(state: TailState, detail?: string): void {
+    if (this.state === state && detail === undefined) return;
+    this.state = state;
+    this.opts.onState(state, detail);
+  }
+
+  private positionFor(partitionId: string): EventPosition {
+    const last = this.last.get(partitionId);
+    return last !== undefined ? { sequenceNumber: last, isInclusive: false } : eventPosition(this.opts.start);
+  }
+
+  private async subscribe(): Promise<void> {
+    this.client ??= await this.opts.client();
+    const ids = this.opts.partitions ?? await this.client.getPartitionIds();
+    const startPosition: Record<string, EventPosition> = {};
+    for (const id of ids) startPosition[id] = this.positionFor(id);
+    const handlers = {
+      processInitialize: async () => { if (!this.stopped) this.setState('live'); },
+      processEvents: async (events: ReceivedEventData[], context: { partitionId: string; lastEnqueuedEventProperties?: { sequenceNumber?: number } }) => {
+        const id = context.partitionId;
+        const stats = this.stats.get(id) ?? new PartitionStats();
+        this.stats.set(id, stats);
+        stats.observeLastEnqueued(context.lastEnqueuedEventProperties?.sequenceNumber);
+        if (events.length === 0) return;
+        const seen = this.last.get(id) ?? -1;
+        const fresh = events.filter((e) => e.sequenceNumber > seen);
+        if (fresh.length === 0) return;
+        const lastSeq = fresh[fresh.length - 1].sequenceNumber;
+        this.last.set(id, lastSeq);
+        stats.record(fresh.length, lastSeq, Date.now());
+        if (this.state !== 'live' && !this.stopped) this.setState('live');
+        this.opts.onEvents(fresh.map((e) => toTailEvent(id, e)));
+      },
+      processError: async (err: Error) => {
+        if (this.stopped) return;
+        this.setState('reconnecting', err.message);
+        // The SDK retries on its own; if its link is gone for good, start again from the last delivered events.
+        if (/(not found|could not be found|unauthorized)/i.test(err.message)) return;
+        void this.restart();
+      },
+    };
+    const subscribeOptions = { startPosition, maxBatchSize: this.opts.maxBatchSize ?? 500, maxWaitTimeInSeconds: 1, trackLastEnqueuedEventProperties: true };
+    this.subscription = ids.length === 1 && this.opts.partitions
+      ? this.client.subscribe(ids[0], handlers, subscribeOptions)
+      : this.client.subscribe(handlers, subscribeOptions);
+  }
+
+  private async restart(): Promise<void> {
+    if (this.restarting || this.stopped) return;
+    this.restarting = true;
+    try {
+      await this.closeSubscription();
+      await this.closeClient();
+      for (let attempt = 0; !this.stopped; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+        try {
+          await this.subscribe();
+          return;
+        } catch (e) {
+          this.setState('reconnecting', e instanceof Error ? e.message : String(e));
+          await this.closeClient();
+        }
+      }
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private async closeClient(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    await c?.close().catch(() => undefined);
+  }
+
+  private async closeSubscription(): Promise<void> {
+    const s = this.subscription;
+    this.subscription = undefined;
+    if (s) await s.close();
+  }
+}

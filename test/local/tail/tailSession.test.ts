@@ -1,0 +1,133 @@
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { EventHubProducerClient } from '@azure/event-hubs';
+import { eventHubConsumerClient } from '../../../src/azure/clients';
+import { TailSession, type StartPosition, type TailEvent, type TailState } from '../../../src/tail/tailSession';
+import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../pipeline';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(probe: () => boolean, what: string, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('tail session (real SDK against the local Event Hubs)', function () {
+  this.timeout(90000);
+  let pipeline: LocalPipeline;
+  let dataDir: string;
+  let args: string[];
+  const sessions: TailSession[] = [];
+
+  before(async () => {
+    dataDir = tempDataDir();
+    args = ['--amqp-port', String(await freePort())];
+    pipeline = await startLocalPipeline({ dataDir, args });
+  });
+
+  afterEach(async () => {
+    for (const s of sessions.splice(0)) await s.stop();
+  });
+
+  after(async () => { await pipeline?.stop(); });
+
+  async function send(n: number, tag: string, partitionId?: string): Promise<void> {
+    const producer = new EventHubProducerClient(pipeline.ready.eventHubs.connectionString, 'telemetry');
+    try {
+      const batch = await producer.createBatch(partitionId ? { partitionId } : { partitionKey: tag });
+      for (let i = 0; i < n; i++) assert.ok(batch.tryAdd({ body: { tag, i, temperature: 20 + i }, properties: { source: 'test' } }));
+      await producer.sendBatch(batch);
+    } finally {
+      await producer.close();
+    }
+  }
+
+  function tail(start: StartPosition, partitions?: string[]): { session: TailSession; events: TailEvent[]; states: TailState[] } {
+    const events: TailEvent[] = [];
+    const states: TailState[] = [];
+    const session = new TailSession({
+      client: () => eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default', { retryOptions: { maxRetries: 20, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } }),
+      start, partitions, onEvents: (e) => events.push(...e), onState: (s) => states.push(s),
+    });
+    sessions.push(session);
+    return { session, events, states };
+  }
+
+  it('delivers events sent after a "latest" start with every field', async () => {
+    const t = tail({ kind: 'latest' });
+    await t.session.start();
+    await until(() => t.states.includes('live'), 'live');
+    await new Promise((r) => setTimeout(r, 500));
+    await send(5, 'latest-1', '2');
+    await until(() => t.events.length >= 5, '5 events');
+    const e = t.events[0];
+    assert.equal(e.partitionId, '2');
+    assert.equal(typeof e.sequenceNumber, 'number');
+    assert.equal(typeof e.offset, 'string');
+    assert.ok(e.enqueuedTime instanceof Date);
+    assert.equal(e.body.kind, 'json');
+    assert.deepEqual(e.properties, { source: 'test' });
+    assert.deepEqual(t.events.map((x) => (x.body.kind === 'json' ? (x.body.value as { i: number }).i : -1)), [0, 1, 2, 3, 4]);
+    assert.equal(t.session.stats.get('2')?.received, 5);
+  });
+
+  it('starts at earliest, at a sequence number and at an enqueued time', async () => {
+    await send(3, 'pos', '3');
+    const earliest = tail({ kind: 'earliest' }, ['3']);
+    await earliest.session.start();
+    await until(() => earliest.events.length >= 3, 'earliest events');
+    const seqs = earliest.events.map((e) => e.sequenceNumber);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    const fromSeq = tail({ kind: 'sequence', sequenceNumber: seqs[1] }, ['3']);
+    await fromSeq.session.start();
+    await until(() => fromSeq.events.length >= seqs.length - 1, 'events from a sequence number');
+    assert.equal(fromSeq.events[0].sequenceNumber, seqs[1]);
+    const fromTime = tail({ kind: 'enqueuedTime', time: new Date(Date.now() + 60_000) }, ['3']);
+    await fromTime.session.start();
+    await until(() => fromTime.states.includes('live'), 'live');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(fromTime.events.length, 0, 'nothing was enqueued after a future time');
+  });
+
+  it('pauses and resumes without losing events', async () => {
+    const t = tail({ kind: 'latest' }, ['1']);
+    await t.session.start();
+    await until(() => t.states.includes('live'), 'live');
+    await new Promise((r) => setTimeout(r, 300));
+    await t.session.pause();
+    assert.equal(t.session.currentState, 'paused');
+    await send(4, 'paused', '1');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(t.events.length, 0);
+    await t.session.resume();
+    await until(() => t.events.length >= 4, 'events sent while paused');
+    assert.equal(t.events.length, 4);
+  });
+
+  it('reconnects after the local pipeline restarts: no gap, no duplicate', async () => {
+    const t = tail({ kind: 'latest' });
+    await t.session.start();
+    await until(() => t.states.includes('live'), 'live');
+    await new Promise((r) => setTimeout(r, 500));
+    await send(10, 'before', '0');
+    await until(() => t.events.length >= 10, 'events before the restart');
+    assert.equal(await pipeline.stop(), 0);
+    pipeline = await startLocalPipeline({ dataDir, args });
+    await send(10, 'after', '0');
+    await until(() => t.events.filter((e) => e.partitionId === '0').length >= 20, 'events after the restart', 60000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const seqs = t.events.filter((e) => e.partitionId === '0').map((e) => e.sequenceNumber);
+    assert.equal(new Set(seqs).size, seqs.length, 'no duplicates');
+    for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1, `no gap at ${i}`);
+  });
+});
