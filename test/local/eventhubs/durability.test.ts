@@ -1,8 +1,10 @@
 // Data that outlives the process: restart, kill -9 mid-send, retention, config files, and TLS with a TokenCredential.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as rhea from 'rhea';
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
 import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../pipeline';
 import { control, receive, sleep } from './helpers';
@@ -126,6 +128,42 @@ describe('local Event Hubs storage, retention and TLS', function () {
       const kept = await receive(track(new EventHubConsumerClient('$Default', cs, 'small')), 300 - part.beginSequenceNumber, { startPosition: earliestEventPosition });
       assert.equal(kept.events[0]?.event.sequenceNumber, part.beginSequenceNumber);
       assert.equal(kept.events.length, 300 - part.beginSequenceNumber);
+    });
+
+    it('refuses jwt tokens on the plain AMQP port, and answers put-token for unknown hubs with not-found', async () => {
+      const port = Number(/:(\d+);/.exec(p.ready.eventHubs.connectionString)![1]);
+      const conn = rhea.create_container({ id: 'raw-test' }).connect({ host: '127.0.0.1', port, reconnect: false });
+      try {
+        const replies = conn.open_receiver({ source: { address: '$cbs' }, name: 'cbs-raw' });
+        const requests = conn.open_sender({ target: { address: '$cbs' } });
+        await new Promise<void>((r) => requests.once('sendable', () => r()));
+        const put = (id: string, type: string, name: string, body: string) => new Promise<Record<string, unknown>>((resolve) => {
+          const onMessage = (ctx: rhea.EventContext) => {
+            if (ctx.message?.correlation_id !== id) return;
+            replies.removeListener('message', onMessage);
+            resolve(ctx.message.application_properties as Record<string, unknown>);
+          };
+          replies.on('message', onMessage);
+          requests.send({ message_id: id, reply_to: 'cbs-raw', to: '$cbs', application_properties: { operation: 'put-token', type, name }, body });
+        });
+        const jwt = await put('1', 'jwt', `sb://127.0.0.1:${port}/eh1`, 'a.b.c');
+        assert.equal(jwt['status-code'], 401);
+        assert.equal(jwt['error-condition'], 'amqp:unauthorized-access');
+        assert.match(String(jwt['status-description']), /only over AMQPS/);
+        const sas = (uri: string) => {
+          const se = Math.floor(Date.now() / 1000) + 600;
+          const sr = encodeURIComponent(uri);
+          const sig = encodeURIComponent(createHmac('sha256', 'SAS_KEY_VALUE').update(`${sr}\n${se}`).digest('base64'));
+          return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${se}&skn=RootManageSharedAccessKey`;
+        };
+        const missing = await put('2', 'servicebus.windows.net:sastoken', `sb://127.0.0.1:${port}/nohub`, sas(`sb://127.0.0.1:${port}/nohub`));
+        assert.equal(missing['status-code'], 404);
+        assert.match(String(missing['status-description']), /could not be found/);
+        const ok = await put('3', 'servicebus.windows.net:sastoken', `sb://127.0.0.1:${port}/eh1/Partitions/2`, sas(`sb://127.0.0.1:${port}/eh1`));
+        assert.equal(ok['status-code'], 202);
+      } finally {
+        conn.close();
+      }
     });
 
     it('serves AMQPS with its own CA, accepting jwt tokens from a TokenCredential', async () => {
