@@ -9,6 +9,7 @@ import { ProfileState } from './manifest/profileState';
 import { ProfileStatusBar } from './manifest/statusBar';
 import { PipelineTreeProvider } from './tree/pipelineTree';
 import { registerTreeCommands } from './tree/treeCommands';
+import { TailManager } from './tail/tailCommands';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -18,6 +19,7 @@ export interface EventlineApi {
   readonly profiles: ProfileState;
   readonly auth: AzureAuth;
   readonly local: LocalPipeline;
+  readonly tails: TailManager;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -28,8 +30,9 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const auth = new AzureAuth(context.globalState);
   const local = new LocalPipeline(context, log);
   const pipelineTree = new PipelineTreeProvider({ manifests, profiles, auth, local, log });
+  const tails = new TailManager(context.extensionUri, pipelineTree, log);
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, pipelineTree,
+    log, manifests, profiles, auth, local, pipelineTree, tails,
     new ProfileStatusBar(profiles, auth),
     vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true }),
     registerCommand('eventline.createManifest', log, () => createManifest(manifests, log)),
@@ -43,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, pipelineTree, manifests, profiles, auth, local };
+  return { activationMs, pipelineTree, manifests, profiles, auth, local, tails };
 }
 
 export function deactivate(): void {

@@ -68,6 +68,12 @@ export class HubNode extends TreeNode {
   }
 
   private async consumerGroups(folder: TreeNode, signal: AbortSignal): Promise<TreeNode[]> {
+    const groups = await this.listConsumerGroups(signal);
+    return groups.map((g) => new InfoNode(`${folder.id}/cg:${g}`, folder, g, 'organization', g === '$Default' ? 'shared with production readers' : undefined, undefined, 'consumerGroup'));
+  }
+
+  /** The hub's consumer groups, from the local pipeline or Resource Manager. */
+  async listConsumerGroups(signal?: AbortSignal): Promise<string[]> {
     let groups: string[];
     if (this.location.kind === 'local') {
       const hub = await controlJson<LocalHubInfo>(this.ctx, this.location.control, `/api/eventhubs/${encodeURIComponent(this.hub)}`, {}, signal);
@@ -79,7 +85,7 @@ export class HubNode extends TreeNode {
     } else {
       groups = this.knownGroups ?? ['$Default'];
     }
-    return groups.map((g) => new InfoNode(`${folder.id}/cg:${g}`, folder, g, 'organization', g === '$Default' ? 'shared with production readers' : undefined, undefined, 'consumerGroup'));
+    return groups;
   }
 
   /** "Create Consumer Group" on this hub. */

@@ -2,3 +2,4 @@
 import './manifest.test';
 import './cloudTree.test';
 import './localTree.test';
+import './tail.test';

@@ -1,5 +1,148 @@
-// Live tail webview (arrives with the tail issue). The page posts 'ready' so the host never posts too early.
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+// The live tail webview: a virtualized event list, a filter, a details pane. Every piece of event content is
+// set through textContent (never innerHTML), so payloads like <script> or <img onerror> render as text.
+import { compileFilter, type CompiledFilter } from '../../core/tail/filter';
+import type { HostToView, TailRow, ViewToHost } from '../../shared/tailProtocol';
 
+declare function acquireVsCodeApi(): { postMessage(message: ViewToHost): void };
 const vscode = acquireVsCodeApi();
+
+const ROW_HEIGHT = 22;
+const el = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const list = el<HTMLDivElement>('list');
+const spacer = el<HTMLDivElement>('spacer');
+const details = el<HTMLDivElement>('details');
+const status = el<HTMLDivElement>('status');
+const errorBox = el<HTMLDivElement>('error');
+const filterInput = el<HTMLInputElement>('filter');
+const pauseButton = el<HTMLButtonElement>('pause');
+
+let rows: TailRow[] = [];
+let shown: TailRow[] = [];
+let filter: CompiledFilter = compileFilter('');
+let selected: string | undefined;
+let paused = false;
+let total = 0;
+let dropped = 0;
+let capacity = 10000;
+let header = '';
+let stateLine = 'Connecting…';
+let follow = true;
+
+function matches(r: TailRow): boolean {
+  if (!filter.ok) return true;
+  return filter.test({ json: r.json, text: `${r.preview} ${r.partitionKey ?? ''} ${JSON.stringify(r.properties)}` });
+}
+
+function refilter(): void {
+  shown = rows.filter(matches);
+  render();
+}
+
+function appendHighlighted(parent: HTMLElement, text: string, needle: string | undefined): void {
+  if (!needle) { parent.append(text); return; }
+  const lower = text.toLowerCase();
+  const n = needle.toLowerCase();
+  let at = 0;
+  for (let i = lower.indexOf(n); i >= 0 && n; i = lower.indexOf(n, at)) {
+    parent.append(text.slice(at, i));
+    const mark = document.createElement('mark');
+    mark.textContent = text.slice(i, i + n.length);
+    parent.append(mark);
+    at = i + n.length;
+  }
+  parent.append(text.slice(at));
+}
+
+function render(): void {
+  spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
+  if (follow) list.scrollTop = list.scrollHeight;
+  const first = Math.max(0, Math.floor(list.scrollTop / ROW_HEIGHT) - 5);
+  const last = Math.min(shown.length, first + Math.ceil(list.clientHeight / ROW_HEIGHT) + 10);
+  const nodes: HTMLElement[] = [];
+  const needle = filter.ok ? filter.highlight : undefined;
+  for (let i = first; i < last; i++) {
+    const r = shown[i];
+    const div = document.createElement('div');
+    div.className = r.key === selected ? 'row sel' : 'row';
+    div.setAttribute('role', 'listitem');
+    div.style.top = `${i * ROW_HEIGHT}px`;
+    div.dataset.key = r.key;
+    for (const [text, cls] of [[r.enqueuedTime.replace('T', ' ').replace('Z', ''), 'muted'], [`p${r.partitionId}`, ''], [`#${r.sequenceNumber}`, 'muted'], [r.partitionKey ? `key ${r.partitionKey}` : '', 'muted']] as const) {
+      if (!text) continue;
+      const s = document.createElement('span');
+      s.className = cls;
+      s.textContent = text;
+      div.append(s);
+    }
+    const body = document.createElement('span');
+    body.className = 'body';
+    appendHighlighted(body, r.preview, needle);
+    div.append(body);
+    nodes.push(div);
+  }
+  spacer.replaceChildren(...nodes);
+  const filtered = filter.ok && filter.kind !== 'all' ? ` · ${shown.length} match` : '';
+  status.textContent = `${header} · ${stateLine}${paused ? ' · paused' : ''} · ${total} received${dropped ? ` · ${dropped} older dropped from view (buffer ${capacity})` : ''}${filtered}`;
+}
+
+function showDetails(r: TailRow | undefined): void {
+  if (!r) { details.textContent = 'Select an event to see its body and properties.'; return; }
+  details.textContent = `partition ${r.partitionId} · sequence ${r.sequenceNumber} · offset ${r.offset}\nenqueued ${r.enqueuedTime}${r.partitionKey ? `\npartition key ${r.partitionKey}` : ''}\n\nbody (${r.bodyKind}):\n${r.detail}\n\nproperties:\n${JSON.stringify(r.properties, null, 2)}\n\nsystem properties:\n${JSON.stringify(r.systemProperties, null, 2)}`;
+}
+
+list.addEventListener('scroll', () => {
+  follow = list.scrollTop + list.clientHeight >= list.scrollHeight - ROW_HEIGHT;
+  render();
+});
+list.addEventListener('click', (e) => {
+  const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
+  if (!row) return;
+  selected = row.dataset.key;
+  showDetails(rows.find((r) => r.key === selected));
+  render();
+});
+filterInput.addEventListener('input', () => {
+  filter = compileFilter(filterInput.value);
+  errorBox.textContent = filter.ok ? '' : filter.error;
+  refilter();
+});
+pauseButton.addEventListener('click', () => {
+  paused = !paused;
+  pauseButton.textContent = paused ? 'Resume' : 'Pause';
+  vscode.postMessage({ type: paused ? 'pause' : 'resume' });
+  render();
+});
+el<HTMLButtonElement>('clear').addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
+el<HTMLButtonElement>('copy').addEventListener('click', () => {
+  const r = rows.find((x) => x.key === selected);
+  if (r) vscode.postMessage({ type: 'copy', text: JSON.stringify({ ...r, json: undefined }, null, 2) });
+});
+
+window.addEventListener('message', (ev: MessageEvent<HostToView>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'init':
+      header = `${m.title} · ${m.consumerGroup} · from ${m.start}`;
+      capacity = m.bufferSize;
+      break;
+    case 'update': {
+      rows.push(...m.rows);
+      if (rows.length > capacity) rows = rows.slice(rows.length - capacity);
+      total = m.total;
+      dropped = m.dropped;
+      for (const r of m.rows) if (matches(r)) shown.push(r);
+      if (shown.length > capacity) shown = shown.slice(shown.length - capacity);
+      stateLine = `${m.state}${m.detail ? ` (${m.detail})` : ''} · ${m.partitions.map((p) => `p${p.partitionId}: ${p.received} (${p.rate.toFixed(0)}/s, lag ${p.lag})`).join(' ')}`;
+      break;
+    }
+    case 'cleared':
+      rows = [];
+      shown = [];
+      selected = undefined;
+      showDetails(undefined);
+      break;
+  }
+  render();
+});
+
 vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,121 @@
+import * as vscode from 'vscode';
+import { UserCancelledError } from '../core/errors';
+import { registerCommand } from '../common/registerCommand';
+import { HubNode, PartitionNode, hubTarget } from '../tree/eventHubsNodes';
+import type { PipelineTreeProvider } from '../tree/pipelineTree';
+import { TreeNode } from '../tree/treeNode';
+import type { StartPosition } from './tailSession';
+import { TailPanel } from './tailPanel';
+
+/** Arguments tests and other commands may pass instead of answering the prompts. */
+export interface TailArgs { consumerGroup?: string; start?: StartPosition; startLabel?: string }
+
+const CREATE = '$(add) Create a dedicated consumer group…';
+
+async function pickStart(): Promise<{ start: StartPosition; label: string }> {
+  const choice = await vscode.window.showQuickPick([
+    { label: 'Latest', description: 'only events that arrive from now on', id: 'latest' },
+    { label: 'Earliest', description: 'everything the hub retains', id: 'earliest' },
+    { label: '15 minutes ago', id: '15m' },
+    { label: 'An enqueued time…', description: 'a date, or "30 minutes ago"', id: 'time' },
+    { label: 'A sequence number…', id: 'seq' },
+    { label: 'An offset…', id: 'offset' },
+  ], { title: 'Tail: start from' });
+  if (!choice) throw new UserCancelledError();
+  switch (choice.id) {
+    case 'latest': return { start: { kind: 'latest' }, label: 'latest' };
+    case 'earliest': return { start: { kind: 'earliest' }, label: 'earliest' };
+    case '15m': return { start: { kind: 'enqueuedTime', time: new Date(Date.now() - 15 * 60_000) }, label: '15 minutes ago' };
+    case 'time': {
+      const text = await vscode.window.showInputBox({ title: 'Start at enqueued time', prompt: 'An ISO date (2026-11-27T10:00:00Z) or "N minutes|hours ago"', validateInput: (v) => (parseWhen(v) ? undefined : 'Use an ISO date or "N minutes ago".') });
+      const when = text ? parseWhen(text) : undefined;
+      if (!when) throw new UserCancelledError();
+      return { start: { kind: 'enqueuedTime', time: when }, label: when.toISOString() };
+    }
+    default: {
+      const isSeq = choice.id === 'seq';
+      const text = await vscode.window.showInputBox({ title: isSeq ? 'Start at sequence number' : 'Start at offset', validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number.') });
+      if (!text) throw new UserCancelledError();
+      return isSeq ? { start: { kind: 'sequence', sequenceNumber: Number(text) }, label: `sequence ${text}` } : { start: { kind: 'offset', offset: text.trim() }, label: `offset ${text}` };
+    }
+  }
+}
+
+export function parseWhen(text: string): Date | undefined {
+  const ago = /^\s*(\d+)\s*(second|minute|hour|day)s?\s+ago\s*$/i.exec(text);
+  if (ago) {
+    const unit = { second: 1e3, minute: 6e4, hour: 36e5, day: 864e5 }[ago[2].toLowerCase() as 'second'];
+    return new Date(Date.now() - Number(ago[1]) * unit);
+  }
+  const d = new Date(text.trim());
+  return text.trim() && !Number.isNaN(d.getTime()) ? d : undefined;
+}
+
+async function pickConsumerGroup(hub: HubNode): Promise<string> {
+  const groups = await hub.listConsumerGroups();
+  const choice = await vscode.window.showQuickPick([...groups.filter((g) => g !== '$Default'), '$Default', CREATE].map((g) => ({ label: g, description: g === '$Default' ? 'shared with production readers' : undefined })), { title: `Tail ${hub.hub}: consumer group` });
+  if (!choice) throw new UserCancelledError();
+  if (choice.label === CREATE) {
+    const name = await vscode.window.showInputBox({ title: 'New consumer group', value: 'eventline-tail' });
+    if (!name) throw new UserCancelledError();
+    await hub.createConsumerGroup(name);
+    return name;
+  }
+  if (choice.label === '$Default') {
+    const ok = await vscode.window.showWarningMessage('Event Hubs allows 5 readers per consumer group; a tail on $Default can take a production reader\'s slot. A dedicated group (e.g. eventline-tail) is safer.', { modal: true }, 'Use $Default anyway');
+    if (!ok) throw new UserCancelledError();
+  }
+  return choice.label;
+}
+
+async function hubFromPalette(tree: PipelineTreeProvider): Promise<HubNode> {
+  const roots = await tree.getChildren();
+  const group = roots.find((r) => r.id === 'group/Event Hubs');
+  if (!group) throw new Error('Create or fix eventline.json first: the hubs to tail come from the Pipeline tree.');
+  const hubs: HubNode[] = [];
+  for (const child of await tree.getChildren(group)) {
+    if (child instanceof HubNode) hubs.push(child);
+    else if (!(child instanceof TreeNode) || child.id.includes('/missing:')) continue;
+    else for (const h of await tree.getChildren(child)) if (h instanceof HubNode) hubs.push(h);
+  }
+  if (hubs.length === 0) throw new Error('No Event Hubs to tail in the active profile. Check the Pipeline tree for errors.');
+  const choice = await vscode.window.showQuickPick(hubs.map((h) => ({ label: h.hub, description: h.location.kind === 'local' ? 'local pipeline' : h.location.host, hub: h })), { title: 'Tail Event Hub' });
+  if (!choice) throw new UserCancelledError();
+  return choice.hub;
+}
+
+/** "Eventline: Tail Event Hub": one panel per hub and consumer group. */
+export class TailManager implements vscode.Disposable {
+  readonly panels = new Map<string, TailPanel>();
+  private readonly disposable: vscode.Disposable;
+
+  constructor(private readonly extensionUri: vscode.Uri, tree: PipelineTreeProvider, private readonly log: vscode.LogOutputChannel) {
+    this.disposable = registerCommand('eventline.tailEventHub', log, async (node?: unknown, args: TailArgs = {}) => {
+      const hub = node instanceof HubNode ? node : node instanceof PartitionNode ? node.hubNode : node instanceof TreeNode && node.parent?.parent instanceof HubNode ? node.parent.parent : await hubFromPalette(tree);
+      const partitions = node instanceof PartitionNode ? [node.partitionId] : undefined;
+      const item = node instanceof TreeNode ? node.treeItem() : undefined;
+      const groupFromNode = item?.contextValue === 'consumerGroup' && typeof item.label === 'string' ? item.label : undefined;
+      const consumerGroup = args.consumerGroup ?? groupFromNode ?? await pickConsumerGroup(hub);
+      const { start, label } = args.start ? { start: args.start, label: args.startLabel ?? args.start.kind } : await pickStart();
+      return this.open(hub, consumerGroup, start, label, partitions);
+    });
+  }
+
+  open(hub: HubNode, consumerGroup: string, start: StartPosition, startLabel: string, partitions?: string[]): TailPanel {
+    const key = `${hub.id}|${consumerGroup}|${partitions?.join(',') ?? '*'}`;
+    const existing = this.panels.get(key);
+    if (existing) { existing.panel.reveal(); return existing; }
+    const title = `Tail: ${hub.hub}${partitions ? ` p${partitions.join(',')}` : ''}`;
+    const webview = vscode.window.createWebviewPanel('eventline.tail', title, vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: true });
+    const bufferSize = Math.max(100, vscode.workspace.getConfiguration('eventline.tail').get<number>('bufferSize') ?? 10000);
+    const panel = new TailPanel(webview, this.extensionUri, { title: hub.hub, target: hubTarget(hub.ctx, hub.location, hub.hub), consumerGroup, start, startLabel, partitions }, bufferSize, this.log);
+    this.panels.set(key, panel);
+    webview.onDidDispose(() => this.panels.delete(key));
+    return panel;
+  }
+
+  dispose(): void {
+    this.disposable.dispose();
+    for (const p of this.panels.values()) p.panel.dispose();
+  }
+}

@@ -1,0 +1,61 @@
+import * as assert from 'node:assert/strict';
+import { EventHubProducerClient } from '@azure/event-hubs';
+import * as vscode from 'vscode';
+import type { EventlineApi } from '../../src/extension';
+import type { LocalReady } from '../../src/localPipeline/localPipeline';
+import type { TailPanel } from '../../src/tail/tailPanel';
+import { api, manifestUri, path, removeManifest, until, writeManifest } from './support/treeHelpers';
+
+describe('Live tail panel (local pipeline, real VS Code)', function () {
+  this.timeout(120000);
+  let a: EventlineApi;
+  let ready: LocalReady;
+
+  before(async () => {
+    a = await api();
+    await writeManifest(a, { version: 1, name: 'tail-test', eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }], profiles: { local: { kind: 'local' } } });
+    ready = await a.local.start(manifestUri().fsPath);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await a?.local.stop();
+    await removeManifest();
+  });
+
+  async function send(bodies: unknown[], partitionId: string): Promise<void> {
+    const producer = new EventHubProducerClient(ready.eventHubs.connectionString, 'telemetry');
+    try {
+      const batch = await producer.createBatch({ partitionId });
+      for (const body of bodies) assert.ok(batch.tryAdd({ body, properties: { kind: 'test' } }));
+      await producer.sendBatch(batch);
+    } finally {
+      await producer.close();
+    }
+  }
+
+  it('opens from a hub node and shows events sent with the SDK, with every field', async () => {
+    const hub = await path(a, 'Event Hubs', 'telemetry');
+    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: 'eventline-tail', start: { kind: 'latest' } });
+    assert.ok(panel, 'the command returns the panel');
+    await until(() => (panel.panel.visible ? true : undefined), 'the panel to show');
+    await new Promise((r) => setTimeout(r, 1500));
+    await send([{ temperature: 31, site: 'A' }, { temperature: 12, site: 'B' }, '<script>alert(1)</script><img src=x onerror=alert(2)>'], '2');
+    await until(() => (panel.received >= 3 ? true : undefined), 'three events in the panel model');
+    const rows = panel.buffer.toArray();
+    assert.deepEqual(rows.map((r) => r.partitionId), ['2', '2', '2']);
+    assert.deepEqual(rows.map((r) => r.bodyKind), ['json', 'json', 'text']);
+    assert.equal((rows[0].json as { temperature: number }).temperature, 31);
+    assert.deepEqual(rows[0].properties, { kind: 'test' });
+    assert.equal(rows[1].sequenceNumber, rows[0].sequenceNumber + 1);
+    assert.match(rows[0].enqueuedTime, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(rows[2].preview, '<script>alert(1)</script><img src=x onerror=alert(2)>', 'content is carried as text; the webview sets it with textContent');
+  });
+
+  it('starts at earliest from a partition node and reads only that partition', async () => {
+    const p2 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 2');
+    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', p2, { consumerGroup: 'eventline-tail', start: { kind: 'earliest' } });
+    await until(() => (panel.received >= 3 ? true : undefined), 'the retained events of partition 2');
+    assert.ok(panel.buffer.toArray().every((r) => r.partitionId === '2'));
+  });
+});
