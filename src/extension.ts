@@ -10,6 +10,7 @@ import { ProfileStatusBar } from './manifest/statusBar';
 import { PipelineTreeProvider } from './tree/pipelineTree';
 import { registerTreeCommands } from './tree/treeCommands';
 import { TailManager } from './tail/tailCommands';
+import { registerSendCommands } from './tail/sendCommands';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     }),
     registerAuthCommands(auth, log),
     registerTreeCommands(pipelineTree, manifests, profiles, local, log),
+    registerSendCommands(pipelineTree, log),
   );
   void manifests.load();
   const activationMs = performance.now() - started;

@@ -1,6 +1,6 @@
 // The one place that builds Azure clients. SDKs are imported lazily so activation never pays for them.
 import type { TokenCredential } from '@azure/core-auth';
-import type { EventHubConsumerClient, EventHubConsumerClientOptions } from '@azure/event-hubs';
+import type { EventHubConsumerClient, EventHubConsumerClientOptions, EventHubProducerClient } from '@azure/event-hubs';
 import type { EventHubManagementClient } from '@azure/arm-eventhub';
 import type { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { Client as KustoClient } from 'azure-kusto-data';
@@ -27,6 +27,14 @@ export async function eventHubConsumerClient(target: EventHubTarget, consumerGro
   return target.kind === 'connectionString'
     ? new EventHubConsumerClient(consumerGroup, target.connectionString, target.hub, options)
     : new EventHubConsumerClient(consumerGroup, target.host, target.hub, target.credential, options);
+}
+
+/** A producer for test events and replays; the caller closes it. */
+export async function eventHubProducerClient(target: EventHubTarget): Promise<EventHubProducerClient> {
+  const { EventHubProducerClient } = await import('@azure/event-hubs');
+  return target.kind === 'connectionString'
+    ? new EventHubProducerClient(target.connectionString, target.hub)
+    : new EventHubProducerClient(target.host, target.hub, target.credential);
 }
 
 const kustoClients = new Map<string, Promise<KustoClient>>();

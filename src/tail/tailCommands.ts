@@ -68,7 +68,7 @@ async function pickConsumerGroup(hub: HubNode): Promise<string> {
   return choice.label;
 }
 
-async function hubFromPalette(tree: PipelineTreeProvider): Promise<HubNode> {
+export async function hubFromPalette(tree: PipelineTreeProvider): Promise<HubNode> {
   const roots = await tree.getChildren();
   const group = roots.find((r) => r.id === 'group/Event Hubs');
   if (!group) throw new Error('Create or fix eventline.json first: the hubs to tail come from the Pipeline tree.');

@@ -52,6 +52,38 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     assert.equal(rows[2].preview, '<script>alert(1)</script><img src=x onerror=alert(2)>', 'content is carried as text; the webview sets it with textContent');
   });
 
+  it('"Send Test Event" and "Replay Events from File" reach an open tail', async () => {
+    const hub = await path(a, 'Event Hubs', 'telemetry');
+    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: '$Default', start: { kind: 'latest' } });
+    await new Promise((r) => setTimeout(r, 1500));
+    const before = panel.received;
+    assert.equal(await vscode.commands.executeCommand('eventline.sendTestEvent', hub, { body: { probe: 'single' }, properties: { origin: 'eventline' }, partitionKey: 'sensor-7' }), 1);
+    await until(() => (panel.received >= before + 1 ? true : undefined), 'the test event');
+    const single = panel.buffer.toArray().find((r) => (r.json as { probe?: string } | undefined)?.probe === 'single');
+    assert.ok(single, 'the test event is in the panel');
+    assert.equal(single.partitionKey, 'sensor-7');
+    assert.deepEqual(single.properties, { origin: 'eventline' });
+
+    const file = vscode.Uri.joinPath(manifestUri(), '..', 'replay.ndjson');
+    const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify(i % 2 ? { body: { replay: i }, partitionKey: 'k' } : { replay: i }));
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(`${lines.join('\n')}\n`));
+    const started = Date.now();
+    assert.equal(await vscode.commands.executeCommand('eventline.replayFile', hub, { file, perSecond: 100 }), 50);
+    assert.ok(Date.now() - started >= 400, 'the rate is honoured (50 events at 100/s take about half a second)');
+    await until(() => (panel.received >= before + 51 ? true : undefined), 'the replayed events');
+    const replayed = panel.buffer.toArray().filter((r) => typeof (r.json as { replay?: number } | undefined)?.replay === 'number');
+    assert.equal(replayed.length, 50);
+
+    const bad = vscode.Uri.joinPath(manifestUri(), '..', 'bad.ndjson');
+    await vscode.workspace.fs.writeFile(bad, new TextEncoder().encode('{"ok":1}\nnot json\n'));
+    const count = panel.received;
+    assert.equal(await vscode.commands.executeCommand('eventline.replayFile', hub, { file: bad, perSecond: 0 }), undefined, 'a file with a bad line is refused whole');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(panel.received, count, 'nothing was sent');
+    await vscode.workspace.fs.delete(file);
+    await vscode.workspace.fs.delete(bad);
+  });
+
   it('starts at earliest from a partition node and reads only that partition', async () => {
     const p2 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 2');
     const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', p2, { consumerGroup: 'eventline-tail', start: { kind: 'earliest' } });

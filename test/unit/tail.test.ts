@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { decodeBody } from '../../src/core/tail/body';
 import { compileFilter, type FilterableEvent } from '../../src/core/tail/filter';
+import { paceDelay, parseNdjson } from '../../src/core/tail/ndjson';
 import { RingBuffer } from '../../src/core/tail/ringBuffer';
 import { PartitionStats } from '../../src/core/tail/stats';
 
@@ -113,5 +114,25 @@ describe('tail building blocks', () => {
       s.record(1, 130, 0);
       assert.equal(s.lag, 0);
     });
+  });
+});
+
+describe('replay files', () => {
+  it('reads envelopes and bare bodies, and reports bad lines by number', () => {
+    const r = parseNdjson('{"body":{"t":1},"properties":{"a":"b"},"partitionKey":"k"}\n\n{"t":2}\n"text"\nnot json\n{"body":1,"properties":[1]}\n');
+    assert.deepEqual(r.events, [
+      { body: { t: 1 }, properties: { a: 'b' }, partitionKey: 'k', partitionId: undefined },
+      { body: { t: 2 } },
+      { body: 'text' },
+    ]);
+    assert.deepEqual(r.errors.map((e) => e.line), [5, 6]);
+    assert.match(r.errors[0].message, /not JSON/);
+  });
+
+  it('paces sends to the chosen rate', () => {
+    assert.equal(paceDelay(0, 100, 1000, 1000), 0);
+    assert.equal(paceDelay(50, 100, 1000, 1000), 500);
+    assert.equal(paceDelay(50, 100, 1000, 1600), 0);
+    assert.equal(paceDelay(10, 0, 0, 0), 0, 'rate 0 means as fast as possible');
   });
 });
