@@ -14,7 +14,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until(probe: () => boolean, what: string, ms = 20000): Promise<void> {
+async function until(probe: () => boolean, what: string, ms = 60000): Promise<void> {
   const end = Date.now() + ms;
   while (!probe()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -23,7 +23,7 @@ async function until(probe: () => boolean, what: string, ms = 20000): Promise<vo
 }
 
 describe('tail session (real SDK against the local Event Hubs)', function () {
-  this.timeout(90000);
+  this.timeout(240000);
   let pipeline: LocalPipeline;
   let dataDir: string;
   let args: string[];
@@ -124,7 +124,7 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     assert.equal(await pipeline.stop(), 0);
     pipeline = await startLocalPipeline({ dataDir, args });
     await send(10, 'after', '0');
-    await until(() => t.events.filter((e) => e.partitionId === '0').length >= 20, 'events after the restart', 60000);
+    await until(() => t.events.filter((e) => e.partitionId === '0').length >= 20, 'events after the restart', 150000);
     await new Promise((r) => setTimeout(r, 1000));
     const seqs = t.events.filter((e) => e.partitionId === '0').map((e) => e.sequenceNumber);
     assert.equal(new Set(seqs).size, seqs.length, 'no duplicates');
