@@ -414,6 +414,8 @@ export class Engine {
     const onAbort = () => conn.interrupt();
     opts.signal?.addEventListener('abort', onAbort);
     try {
+      // The client may have gone before the query started; don't start it then.
+      if (opts.signal?.aborted) throw new Error('INTERRUPT: client disconnected before the query started');
       const reader = await conn.runAndReadAll(sql);
       return reader.getRows();
     } catch (e) {

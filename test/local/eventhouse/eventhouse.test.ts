@@ -181,9 +181,13 @@ describe('local Eventhouse over Kusto REST', function () {
     props.clientRequestId = 'eventline-test-cancel-1';
     const started = Date.now();
     const running = kql.client.execute('NetDefaultDB', 'range x from 1 to 100000000000 step 1 | where x % 7 == 12345 | count', props);
-    await new Promise((r) => setTimeout(r, 700));
-    const c = await kql.run('.cancel query "eventline-test-cancel-1"');
-    assert.equal(c.rows[0][0], true);
+    // Retry until the query is registered (a loaded machine can delay its arrival).
+    let cancelled = false;
+    for (let i = 0; i < 50 && !cancelled; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      cancelled = (await kql.run('.cancel query "eventline-test-cancel-1"')).rows[0][0] === true;
+    }
+    assert.ok(cancelled, 'the running query was never found by its client request id');
     await assert.rejects(running, (e: { response?: { data: { error: Record<string, unknown> } } }) => /cancelled/.test(String(e.response?.data.error['@message'])));
     assert.ok(Date.now() - started < 20_000);
     assert.deepEqual((await kql.run('print 1')).rows, [[1]]);
@@ -191,10 +195,14 @@ describe('local Eventhouse over Kusto REST', function () {
 
   it('stops the query of a client that disconnects', async () => {
     const ac = new AbortController();
-    const req = fetch(`${kql.uri}/v2/rest/query`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ db: 'NetDefaultDB', csl: 'range x from 1 to 100000000000 step 1 | where x % 7 == 12345 | count' }) });
+    const id = 'eventline-test-disconnect-1';
+    const req = fetch(`${kql.uri}/v2/rest/query`, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', 'x-ms-client-request-id': id }, body: JSON.stringify({ db: 'NetDefaultDB', csl: 'range x from 1 to 100000000000 step 1 | where x % 7 == 12345 | count' }) });
     await new Promise((r) => setTimeout(r, 500));
     ac.abort();
     await assert.rejects(req);
+    // Give the server a moment to notice; then the query must no longer be running (cancel finds nothing).
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await kql.run(`.cancel query "${id}"`)).rows[0][0], false, 'the query kept running after its client disconnected');
     const t0 = Date.now();
     assert.deepEqual((await kql.run('print 2')).rows, [[2]]);
     assert.ok(Date.now() - t0 < 5000);
