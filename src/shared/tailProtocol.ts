@@ -22,7 +22,7 @@ export interface TailRow {
 export interface PartitionLine { partitionId: string; received: number; rate: number; lag: number }
 
 export type HostToView =
-  | { type: 'init'; title: string; consumerGroup: string; start: string; bufferSize: number }
+  | { type: 'init'; title: string; consumerGroup: string; start: string; bufferSize: number; restore: TailRestoreState }
   /** New rows (possibly none) with the counters; at most one per ~100 ms. */
   | { type: 'update'; rows: TailRow[]; total: number; dropped: number; partitions: PartitionLine[]; state: string; detail?: string }
   | { type: 'cleared' };
@@ -32,4 +32,9 @@ export type ViewToHost =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'clear' }
-  | { type: 'copy'; text: string };
+  | { type: 'copy'; text: string }
+  /** Save to NDJSON: the keys of the rows the filter shows, or all buffered rows when undefined. */
+  | { type: 'save'; shownKeys?: string[] };
+
+/** What the webview keeps (vscode.setState) so the panel comes back after a window reload. No secrets. */
+export interface TailRestoreState { hub: string; consumerGroup: string; partitions?: string[] }

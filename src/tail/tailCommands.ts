@@ -4,6 +4,7 @@ import { registerCommand } from '../common/registerCommand';
 import { HubNode, PartitionNode, hubTarget } from '../tree/eventHubsNodes';
 import type { PipelineTreeProvider } from '../tree/pipelineTree';
 import { TreeNode } from '../tree/treeNode';
+import type { TailRestoreState } from '../shared/tailProtocol';
 import type { StartPosition } from './tailSession';
 import { TailPanel } from './tailPanel';
 
@@ -68,7 +69,8 @@ async function pickConsumerGroup(hub: HubNode): Promise<string> {
   return choice.label;
 }
 
-export async function hubFromPalette(tree: PipelineTreeProvider): Promise<HubNode> {
+/** Every hub the Event Hubs group of the tree shows for the active profile. */
+async function listHubs(tree: PipelineTreeProvider): Promise<HubNode[]> {
   const roots = await tree.getChildren();
   const group = roots.find((r) => r.id === 'group/Event Hubs');
   if (!group) throw new Error('Create or fix eventline.json first: the hubs to tail come from the Pipeline tree.');
@@ -78,6 +80,11 @@ export async function hubFromPalette(tree: PipelineTreeProvider): Promise<HubNod
     else if (!(child instanceof TreeNode) || child.id.includes('/missing:')) continue;
     else for (const h of await tree.getChildren(child)) if (h instanceof HubNode) hubs.push(h);
   }
+  return hubs;
+}
+
+export async function hubFromPalette(tree: PipelineTreeProvider): Promise<HubNode> {
+  const hubs = await listHubs(tree);
   if (hubs.length === 0) throw new Error('No Event Hubs to tail in the active profile. Check the Pipeline tree for errors.');
   const choice = await vscode.window.showQuickPick(hubs.map((h) => ({ label: h.hub, description: h.location.kind === 'local' ? 'local pipeline' : h.location.host, hub: h })), { title: 'Tail Event Hub' });
   if (!choice) throw new UserCancelledError();
@@ -90,7 +97,8 @@ export class TailManager implements vscode.Disposable {
   private readonly disposable: vscode.Disposable;
 
   constructor(private readonly extensionUri: vscode.Uri, tree: PipelineTreeProvider, private readonly log: vscode.LogOutputChannel) {
-    this.disposable = registerCommand('eventline.tailEventHub', log, async (node?: unknown, args: TailArgs = {}) => {
+    const serializer = vscode.window.registerWebviewPanelSerializer('eventline.tail', { deserializeWebviewPanel: (panel, state) => this.restore(panel, state, tree) });
+    this.disposable = vscode.Disposable.from(serializer, registerCommand('eventline.tailEventHub', log, async (node?: unknown, args: TailArgs = {}) => {
       const hub = node instanceof HubNode ? node : node instanceof PartitionNode ? node.hubNode : node instanceof TreeNode && node.parent?.parent instanceof HubNode ? node.parent.parent : await hubFromPalette(tree);
       const partitions = node instanceof PartitionNode ? [node.partitionId] : undefined;
       const item = node instanceof TreeNode ? node.treeItem() : undefined;
@@ -98,7 +106,7 @@ export class TailManager implements vscode.Disposable {
       const consumerGroup = args.consumerGroup ?? groupFromNode ?? await pickConsumerGroup(hub);
       const { start, label } = args.start ? { start: args.start, label: args.startLabel ?? args.start.kind } : await pickStart();
       return this.open(hub, consumerGroup, start, label, partitions);
-    });
+    }));
   }
 
   open(hub: HubNode, consumerGroup: string, start: StartPosition, startLabel: string, partitions?: string[]): TailPanel {
@@ -112,6 +120,22 @@ export class TailManager implements vscode.Disposable {
     this.panels.set(key, panel);
     webview.onDidDispose(() => this.panels.delete(key));
     return panel;
+  }
+
+  /** Brings a tail panel back after a window reload, from the hub name kept in the webview's state. */
+  async restore(webview: vscode.WebviewPanel, state: unknown, tree: PipelineTreeProvider): Promise<void> {
+    const s = state as Partial<TailRestoreState> | undefined;
+    const hub = s?.hub ? (await listHubs(tree)).find((h) => h.hub === s.hub) : undefined;
+    if (!hub || !s?.consumerGroup) {
+      webview.dispose();
+      void vscode.window.showWarningMessage(`The tail of "${s?.hub ?? 'an Event Hub'}" could not be restored: the hub is not in the active profile. Open it again with "Eventline: Tail Event Hub".`);
+      return;
+    }
+    const key = `${hub.id}|${s.consumerGroup}|${s.partitions?.join(',') ?? '*'}`;
+    const bufferSize = Math.max(100, vscode.workspace.getConfiguration('eventline.tail').get<number>('bufferSize') ?? 10000);
+    const panel = new TailPanel(webview, this.extensionUri, { title: hub.hub, target: hubTarget(hub.ctx, hub.location, hub.hub), consumerGroup: s.consumerGroup, start: { kind: 'latest' }, startLabel: 'latest (restored)', partitions: s.partitions }, bufferSize, this.log);
+    this.panels.set(key, panel);
+    webview.onDidDispose(() => this.panels.delete(key));
   }
 
   dispose(): void {

@@ -102,7 +102,7 @@ export class TailPanel extends Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        this.post({ type: 'init', title: this.spec.title, consumerGroup: this.spec.consumerGroup, start: this.spec.startLabel, bufferSize: this.buffer.capacity });
+        this.post({ type: 'init', title: this.spec.title, consumerGroup: this.spec.consumerGroup, start: this.spec.startLabel, bufferSize: this.buffer.capacity, restore: { hub: this.spec.title, consumerGroup: this.spec.consumerGroup, partitions: this.spec.partitions } });
         this.pending = this.buffer.toArray();
         this.flush();
         break;
@@ -114,7 +114,22 @@ export class TailPanel extends Disposable {
         this.post({ type: 'cleared' });
         break;
       case 'copy': await vscode.env.clipboard.writeText(m.text); break;
+      case 'save': await this.save(m.shownKeys); break;
     }
+  }
+
+  /** Writes the shown (or all buffered) events as NDJSON envelopes that "Replay Events from File" reads back. */
+  async save(shownKeys?: string[], target?: vscode.Uri): Promise<number> {
+    const keys = shownKeys ? new Set(shownKeys) : undefined;
+    const rows = this.buffer.toArray().filter((r) => !keys || keys.has(r.key));
+    const uri = target ?? await vscode.window.showSaveDialog({ title: `Save ${rows.length} events`, filters: { 'NDJSON events': ['ndjson'] }, defaultUri: vscode.Uri.file(`${this.spec.title}-events.ndjson`) });
+    if (!uri) return 0;
+    const lines = rows.map((r) => JSON.stringify({
+      body: r.bodyKind === 'json' ? r.json : r.detail, properties: r.properties, partitionKey: r.partitionKey,
+      partition: r.partitionId, sequenceNumber: r.sequenceNumber, offset: r.offset, enqueuedTime: r.enqueuedTime, systemProperties: r.systemProperties,
+    }));
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.length ? `${lines.join('\n')}\n` : ''));
+    return rows.length;
   }
 
   private html(webview: vscode.Webview): string {
@@ -144,7 +159,7 @@ mark{background:var(--vscode-editor-findMatchHighlightBackground);color:inherit}
 #details{width:40%;border-left:1px solid var(--vscode-panel-border);overflow:auto;padding:6px;white-space:pre-wrap;font-family:var(--vscode-editor-font-family)}
 </style></head>
 <body>
-<div id="bar"><input id="filter" placeholder="Filter: text, or $.temperature > 30" aria-label="Filter events"><button id="pause">Pause</button><button id="clear">Clear</button><button id="copy">Copy event</button></div>
+<div id="bar"><input id="filter" placeholder="Filter: text, or $.temperature > 30" aria-label="Filter events"><button id="pause">Pause</button><button id="clear">Clear</button><button id="copy">Copy event</button><button id="save">Save…</button></div>
 <div id="error" role="alert"></div>
 <div id="status" role="status" aria-live="polite">Connecting…</div>
 <div id="main"><div id="list" role="list" tabindex="0"><div id="spacer"></div></div><div id="details" aria-label="Event details">Select an event to see its body and properties.</div></div>

@@ -84,6 +84,32 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await vscode.workspace.fs.delete(bad);
   });
 
+  it('saves buffered events as NDJSON that replays back', async () => {
+    const [panel] = [...a.tails.panels.values()];
+    const file = vscode.Uri.joinPath(manifestUri(), '..', 'saved.ndjson');
+    const n = await panel.save(undefined, file);
+    assert.equal(n, panel.buffer.size);
+    const lines = new TextDecoder().decode(await vscode.workspace.fs.readFile(file)).trim().split('\n');
+    assert.equal(lines.length, n);
+    const first = JSON.parse(lines[0]) as { body: unknown; sequenceNumber: number; partition: string };
+    assert.equal(typeof first.sequenceNumber, 'number');
+    assert.equal(await vscode.commands.executeCommand('eventline.replayFile', await path(a, 'Event Hubs', 'telemetry'), { file, perSecond: 0 }), n);
+    await vscode.workspace.fs.delete(file);
+  });
+
+  it('restores a tail panel after a reload from its saved state', async () => {
+    const webview = vscode.window.createWebviewPanel('eventline.tail', 'Tail: telemetry', vscode.ViewColumn.Active, { enableScripts: true });
+    await a.tails.restore(webview, { hub: 'telemetry', consumerGroup: 'eventline-tail', partitions: ['3'] }, a.pipelineTree);
+    const restored = [...a.tails.panels.values()].find((p) => p.panel === webview);
+    assert.ok(restored, 'the restored panel is tracked');
+    await new Promise((r) => setTimeout(r, 1500));
+    await send([{ restored: true }], '3');
+    await until(() => (restored.received >= 1 ? true : undefined), 'an event in the restored panel');
+    const gone = vscode.window.createWebviewPanel('eventline.tail', 'Tail: nowhere', vscode.ViewColumn.Active, {});
+    await a.tails.restore(gone, { hub: 'no-such-hub', consumerGroup: '$Default' }, a.pipelineTree);
+    assert.ok(![...a.tails.panels.values()].some((p) => p.panel === gone), 'an unknown hub is not restored');
+  });
+
   it('starts at earliest from a partition node and reads only that partition', async () => {
     const p2 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 2');
     const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', p2, { consumerGroup: 'eventline-tail', start: { kind: 'earliest' } });

@@ -3,7 +3,7 @@
 import { compileFilter, type CompiledFilter } from '../../core/tail/filter';
 import type { HostToView, TailRow, ViewToHost } from '../../shared/tailProtocol';
 
-declare function acquireVsCodeApi(): { postMessage(message: ViewToHost): void };
+declare function acquireVsCodeApi(): { postMessage(message: ViewToHost): void; setState(state: unknown): void };
 const vscode = acquireVsCodeApi();
 
 const ROW_HEIGHT = 22;
@@ -113,6 +113,9 @@ pauseButton.addEventListener('click', () => {
   render();
 });
 el<HTMLButtonElement>('clear').addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
+el<HTMLButtonElement>('save').addEventListener('click', () => {
+  vscode.postMessage({ type: 'save', shownKeys: filter.ok && filter.kind !== 'all' ? shown.map((r) => r.key) : undefined });
+});
 el<HTMLButtonElement>('copy').addEventListener('click', () => {
   const r = rows.find((x) => x.key === selected);
   if (r) vscode.postMessage({ type: 'copy', text: JSON.stringify({ ...r, json: undefined }, null, 2) });
@@ -124,6 +127,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToView>) => {
     case 'init':
       header = `${m.title} · ${m.consumerGroup} · from ${m.start}`;
       capacity = m.bufferSize;
+      vscode.setState(m.restore);
       break;
     case 'update': {
       rows.push(...m.rows);
