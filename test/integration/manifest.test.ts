@@ -44,6 +44,7 @@ describe('Eventline manifest and pipeline tree (real VS Code)', () => {
     const a = await api();
     const commands = await vscode.commands.getCommands(true);
     for (const id of ['eventline.createManifest', 'eventline.refresh', 'eventline.openManifest']) assert.ok(commands.includes(id), `${id} is registered`);
+    console.log(`      activate() took ${a.activationMs.toFixed(1)} ms`);
     assert.ok(a.activationMs < 50, `activation took ${a.activationMs} ms`);
   });
 
