@@ -4,16 +4,12 @@ import { eventHubProducerClient } from '../azure/clients';
 import { UserCancelledError } from '../core/errors';
 import { paceDelay, parseNdjson, type OutgoingEvent } from '../core/tail/ndjson';
 import { registerCommand } from '../common/registerCommand';
-import { HubNode, PartitionNode, hubTarget } from '../tree/eventHubsNodes';
+import { hubOfNode, hubTarget, PartitionNode, type HubNode } from '../tree/eventHubsNodes';
 import type { PipelineTreeProvider } from '../tree/pipelineTree';
-import { TreeNode } from '../tree/treeNode';
 import { hubFromPalette } from './tailCommands';
 
 async function hubOf(node: unknown, tree: PipelineTreeProvider): Promise<HubNode> {
-  if (node instanceof HubNode) return node;
-  if (node instanceof PartitionNode) return node.hubNode;
-  if (node instanceof TreeNode && node.parent?.parent instanceof HubNode) return node.parent.parent;
-  return hubFromPalette(tree);
+  return hubOfNode(node) ?? hubFromPalette(tree);
 }
 
 /** Sends events in SDK batches, each batch to one partition key or id; returns how many were sent. */

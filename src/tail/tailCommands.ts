@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { UserCancelledError } from '../core/errors';
 import { registerCommand } from '../common/registerCommand';
-import { HubNode, PartitionNode, hubTarget } from '../tree/eventHubsNodes';
+import { HubNode, hubOfNode, hubTarget, PartitionNode } from '../tree/eventHubsNodes';
 import type { PipelineTreeProvider } from '../tree/pipelineTree';
 import { TreeNode } from '../tree/treeNode';
 import type { TailRestoreState } from '../shared/tailProtocol';
@@ -99,7 +99,7 @@ export class TailManager implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri, tree: PipelineTreeProvider, private readonly log: vscode.LogOutputChannel) {
     const serializer = vscode.window.registerWebviewPanelSerializer('eventline.tail', { deserializeWebviewPanel: (panel, state) => this.restore(panel, state, tree) });
     this.disposable = vscode.Disposable.from(serializer, registerCommand('eventline.tailEventHub', log, async (node?: unknown, args: TailArgs = {}) => {
-      const hub = node instanceof HubNode ? node : node instanceof PartitionNode ? node.hubNode : node instanceof TreeNode && node.parent?.parent instanceof HubNode ? node.parent.parent : await hubFromPalette(tree);
+      const hub = hubOfNode(node) ?? await hubFromPalette(tree);
       const partitions = node instanceof PartitionNode ? [node.partitionId] : undefined;
       const item = node instanceof TreeNode ? node.treeItem() : undefined;
       const groupFromNode = item?.contextValue === 'consumerGroup' && typeof item.label === 'string' ? item.label : undefined;

@@ -111,6 +111,14 @@ export class HubNode extends TreeNode {
   }
 }
 
+/** The hub a tree row belongs to (the hub itself, a partition, a consumer group or a folder under it). */
+export function hubOfNode(node: unknown): HubNode | undefined {
+  for (let n = node instanceof TreeNode ? node : undefined; n; n = n.parent) {
+    if (n instanceof HubNode) return n;
+  }
+  return undefined;
+}
+
 export class PartitionNode extends TreeNode {
   constructor(parent: TreeNode, readonly hubNode: HubNode, readonly partitionId: string, private readonly description: string, private readonly tooltip: string) {
     super(`${parent.id}/p:${partitionId}`, parent);

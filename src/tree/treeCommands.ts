@@ -5,7 +5,7 @@ import { registerCommand } from '../common/registerCommand';
 import type { ManifestStore } from '../manifest/manifestStore';
 import type { ProfileState } from '../manifest/profileState';
 import type { LocalPipeline } from '../localPipeline/localPipeline';
-import { HubNode, PartitionNode } from './eventHubsNodes';
+import { hubOfNode, type HubNode } from './eventHubsNodes';
 import { TableNode } from './eventhouseNodes';
 import type { PipelineTreeProvider } from './pipelineTree';
 import { ErrorNode, TreeNode } from './treeNode';
@@ -13,10 +13,9 @@ import { ErrorNode, TreeNode } from './treeNode';
 const CONSUMER_GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
 
 function hubOf(node: unknown): HubNode {
-  if (node instanceof HubNode) return node;
-  if (node instanceof PartitionNode) return node.hubNode;
-  if (node instanceof TreeNode && node.parent) return hubOf(node.parent);
-  throw new Error('Run this from an Event Hub in the Eventline tree.');
+  const hub = hubOfNode(node);
+  if (!hub) throw new Error('Run this from an Event Hub in the Eventline tree.');
+  return hub;
 }
 
 async function openKql(content: string): Promise<void> {

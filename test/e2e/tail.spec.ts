@@ -49,5 +49,7 @@ test.describe('Live tail panel (packaged .vsix, local pipeline)', () => {
     await view.locator('#pause').click();
     await expect(view.locator('#status')).not.toContainText('paused');
     expect(await view.locator('body').evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    await runCommand(page, 'View: Close All Editors');
+    await expect(page.locator('.tabs-container .tab', { hasText: 'Tail: telemetry' })).toHaveCount(0);
   });
 });

@@ -68,9 +68,16 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     .filter({ hasText: title }).first();
   // The palette builds its rows when it opens; right after an editor opens, retry until the command is there.
   for (let attempt = 0; ; attempt++) {
+    // A focused webview keeps F1 to itself: pull focus back to the workbench (the side bar's title) first.
+    if (attempt > 0) await page.locator('.part.sidebar .composite.title').first().click().catch(() => undefined);
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible' });
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+    } catch (e) {
+      if (attempt >= 4) throw e;
+      continue;
+    }
     await input.fill(`>${title}`);
     try {
       await row.waitFor({ state: 'visible', timeout: 5_000 });

@@ -45,7 +45,7 @@ describe('packaged .vsix', () => {
   });
 
   it('contains no key, connection string with a real key, or private key', () => {
-    // A PEM block with a body: bundled TLS libraries legitimately contain the bare "-----BEGIN PRIVATE KEY" marker.
+    // A PEM block with a body: bundled TLS libraries legitimately contain the bare private-key header text.
     const secret = /-----BEGIN [A-Z ]*PRIVATE KEY-----\s+[A-Za-z0-9+/=\s]{64,}-----END|AccountKey=[A-Za-z0-9+/]{30,}|SharedAccessKey=(?!SAS_KEY_VALUE)[A-Za-z0-9+/]{30,}/;
     for (const [name, data] of files) assert.doesNotMatch(data.toString('latin1'), secret, name);
   });
