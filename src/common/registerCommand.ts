@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { isNotSignedIn, isUserCancelled } from '../core/errors';
 
-
 /** Registers a command whose failures become a readable message and a log line, never an unhandled rejection. */
 export function registerCommand(id: string, log: vscode.LogOutputChannel, handler: (...args: any[]) => unknown): vscode.Disposable { // eslint-disable-line @typescript-eslint/no-explicit-any
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {

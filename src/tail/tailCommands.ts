@@ -69,17 +69,21 @@ async function pickConsumerGroup(hub: HubNode): Promise<string> {
   return choice.label;
 }
 
-/** Every hub the Event Hubs group of the tree shows for the active profile. */
+/**
+ * Every hub the Event Hubs group of the tree shows for the active profile: directly under the group (local
+ * pipeline, hubs named in the manifest) or under subscriptions and namespaces (Resource Manager).
+ */
 async function listHubs(tree: PipelineTreeProvider): Promise<HubNode[]> {
-  const roots = await tree.getChildren();
-  const group = roots.find((r) => r.id === 'group/Event Hubs');
+  const group = (await tree.getChildren()).find((r) => r.id === 'group/Event Hubs');
   if (!group) throw new Error('Create or fix eventline.json first: the hubs to tail come from the Pipeline tree.');
   const hubs: HubNode[] = [];
-  for (const child of await tree.getChildren(group)) {
-    if (child instanceof HubNode) hubs.push(child);
-    else if (!(child instanceof TreeNode) || child.id.includes('/missing:')) continue;
-    else for (const h of await tree.getChildren(child)) if (h instanceof HubNode) hubs.push(h);
-  }
+  const walk = async (node: TreeNode): Promise<void> => {
+    for (const child of await tree.getChildren(node)) {
+      if (child instanceof HubNode) hubs.push(child);
+      else if (['subscription', 'eventHubsNamespace'].includes(child.treeItem().contextValue ?? '')) await walk(child);
+    }
+  };
+  await walk(group);
   return hubs;
 }
 

@@ -11,7 +11,7 @@ import type { ManifestStore } from '../manifest/manifestStore';
 import type { ProfileState } from '../manifest/profileState';
 import { eventHubsChildren } from './eventHubsNodes';
 import { eventhouseChildren } from './eventhouseNodes';
-import { ErrorNode, SignInNode, TreeNode, type TreeContext } from './treeNode';
+import { ErrorNode, item, SignInNode, TreeNode, type TreeContext } from './treeNode';
 
 /** A row that comes from eventline.json alone. */
 class OutlineTreeNode extends TreeNode {
@@ -20,21 +20,16 @@ class OutlineTreeNode extends TreeNode {
   }
   treeItem(): vscode.TreeItem {
     const n = this.outline;
-    const hasChildren = !!n.children?.length;
-    const t = new vscode.TreeItem(n.label, hasChildren
-      ? (n.contextValue === 'manifestError' || n.id.startsWith('group/') ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed)
-      : vscode.TreeItemCollapsibleState.None);
-    t.id = n.id;
-    t.description = n.description;
-    t.tooltip = n.tooltip ?? (n.description ? `${n.label} — ${n.description}` : n.label);
-    t.contextValue = n.contextValue;
-    t.iconPath = new vscode.ThemeIcon(n.icon, n.icon === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
-    t.accessibilityInformation = { label: n.description ? `${n.label}, ${n.description}` : n.label };
+    let command: vscode.Command | undefined;
     if (n.problem && this.manifestUri) {
       const pos = new vscode.Position(n.problem.line - 1, n.problem.column - 1);
-      t.command = { command: 'vscode.open', title: 'Go to problem', arguments: [this.manifestUri, { selection: new vscode.Range(pos, pos) }] };
+      command = { command: 'vscode.open', title: 'Go to problem', arguments: [this.manifestUri, { selection: new vscode.Range(pos, pos) }] };
     }
-    return t;
+    return item(n.label, {
+      id: n.id, icon: n.icon, description: n.description, tooltip: n.tooltip, contextValue: n.contextValue, command,
+      color: n.icon === 'error' ? 'errorForeground' : undefined,
+      collapsible: !!n.children?.length, expanded: n.contextValue === 'manifestError' || n.id.startsWith('group/'),
+    });
   }
   override async loadChildren(): Promise<TreeNode[]> {
     return (this.outline.children ?? []).map((c) => new OutlineTreeNode(c, this, this.manifestUri));

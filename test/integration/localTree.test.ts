@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EventHubProducerClient } from '@azure/event-hubs';
 import { Client as KustoClient } from 'azure-kusto-data';
 import type { EventlineApi } from '../../src/extension';
 import type { LocalReady } from '../../src/localPipeline/localPipeline';
-import { api, description, label, labels, manifestUri, path, removeManifest, until, writeManifest } from './support/treeHelpers';
+import { sendEvents, startLocalProfile } from './support/localHelpers';
+import { api, description, label, labels, manifestUri, path, removeManifest, until } from './support/treeHelpers';
 
 describe('Eventline tree, local profile (a local pipeline started through the extension)', function () {
   this.timeout(120000);
@@ -13,14 +13,11 @@ describe('Eventline tree, local profile (a local pipeline started through the ex
 
   before(async () => {
     a = await api();
-    await writeManifest(a, {
-      version: 1, name: 'local-test',
+    ready = await startLocalProfile(a, {
+      name: 'local-test',
       eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }, { name: 'orders', partitions: 2 }],
       eventhouse: { database: 'NetDefaultDB' },
-      profiles: { local: { kind: 'local' } }, activeProfile: 'local',
     });
-    ready = await a.local.start(manifestUri().fsPath);
-    assert.ok(a.local.startedByEventline, 'Eventline started the pipeline as its own child process');
   });
 
   after(async () => {
@@ -40,14 +37,7 @@ describe('Eventline tree, local profile (a local pipeline started through the ex
     const before = await labels(a, await path(a, 'Event Hubs', 'telemetry', 'Partitions'));
     assert.deepEqual(before, ['Partition 0', 'Partition 1', 'Partition 2', 'Partition 3']);
     assert.equal(description(a, await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 1')), 'empty');
-    const producer = new EventHubProducerClient(ready.eventHubs.connectionString, 'telemetry');
-    try {
-      const batch = await producer.createBatch({ partitionId: '1' });
-      for (let i = 0; i < 3; i++) assert.ok(batch.tryAdd({ body: { sensor: 's1', value: i } }));
-      await producer.sendBatch(batch);
-    } finally {
-      await producer.close();
-    }
+    await sendEvents(ready, 'telemetry', '1', [0, 1, 2].map((i) => ({ sensor: 's1', value: i })));
     a.pipelineTree.refresh(await path(a, 'Event Hubs', 'telemetry'));
     const p1 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 1');
     assert.match(description(a, p1), /^last #2 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);

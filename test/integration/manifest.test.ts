@@ -1,40 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { EventlineApi } from '../../src/extension';
-import type { TreeNode } from '../../src/tree/treeNode';
-
-const EXTENSION_ID = 'eventline.eventline';
-
-async function api(): Promise<EventlineApi> {
-  const ext = vscode.extensions.getExtension<EventlineApi>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed in this VS Code`);
-  return ext.activate();
-}
-
-function manifestUri(): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the integration tests need a workspace folder');
-  return vscode.Uri.joinPath(folder.uri, 'eventline.json');
-}
-
-async function removeManifest(): Promise<void> {
-  try { await vscode.workspace.fs.delete(manifestUri()); } catch { /* not there */ }
-}
-
-function label(a: EventlineApi, node: TreeNode): string {
-  const l = a.pipelineTree.getTreeItem(node).label;
-  return typeof l === 'string' ? l : l?.label ?? '';
-}
-
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { api, label, manifestUri, removeManifest, until } from './support/treeHelpers';
 
 describe('Eventline manifest and pipeline tree (real VS Code)', () => {
   before(removeManifest);

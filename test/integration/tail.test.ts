@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { EventHubProducerClient } from '@azure/event-hubs';
 import * as vscode from 'vscode';
 import type { EventlineApi } from '../../src/extension';
 import type { LocalReady } from '../../src/localPipeline/localPipeline';
 import type { TailPanel } from '../../src/tail/tailPanel';
-import { api, manifestUri, path, removeManifest, until, writeManifest } from './support/treeHelpers';
+import { sendEvents, startLocalProfile } from './support/localHelpers';
+import { api, manifestUri, path, removeManifest, until } from './support/treeHelpers';
 
 describe('Live tail panel (local pipeline, real VS Code)', function () {
   this.timeout(120000);
@@ -13,8 +13,7 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
 
   before(async () => {
     a = await api();
-    await writeManifest(a, { version: 1, name: 'tail-test', eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }], profiles: { local: { kind: 'local' } } });
-    ready = await a.local.start(manifestUri().fsPath);
+    ready = await startLocalProfile(a, { name: 'tail-test', eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }] });
   });
 
   after(async () => {
@@ -23,16 +22,7 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await removeManifest();
   });
 
-  async function send(bodies: unknown[], partitionId: string): Promise<void> {
-    const producer = new EventHubProducerClient(ready.eventHubs.connectionString, 'telemetry');
-    try {
-      const batch = await producer.createBatch({ partitionId });
-      for (const body of bodies) assert.ok(batch.tryAdd({ body, properties: { kind: 'test' } }));
-      await producer.sendBatch(batch);
-    } finally {
-      await producer.close();
-    }
-  }
+  const send = (bodies: unknown[], partitionId: string) => sendEvents(ready, 'telemetry', partitionId, bodies, { kind: 'test' });
 
   it('opens from a hub node and shows events sent with the SDK, with every field', async () => {
     const hub = await path(a, 'Event Hubs', 'telemetry');
