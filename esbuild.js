@@ -48,6 +48,9 @@ const configs = [
     ...node, entryPoints: ['src/local/cli.ts'], outfile: 'dist/local.js', external: localExternals,
     banner: { js: '#!/usr/bin/env node' },
   },
+  // The KQL language server runs in its own Node process (the official Kusto language service is large and slow
+  // to start; it must never block the extension host).
+  { ...node, entryPoints: ['src/language/server.ts'], outfile: 'dist/languageServer.js', external: localExternals },
   {
     ...common, platform: 'browser', target: 'es2022', format: 'esm',
     entryPoints: { renderer: 'src/webviews/renderer/index.ts' }, outdir: 'dist/webviews',

@@ -11,6 +11,8 @@ import { PipelineTreeProvider } from './tree/pipelineTree';
 import { registerTreeCommands } from './tree/treeCommands';
 import { TailManager } from './tail/tailCommands';
 import { registerSendCommands } from './tail/sendCommands';
+import { registerKqlNotebooks, type KqlNotebooks } from './notebook';
+import { registerKqlLanguage } from './language/client';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -21,6 +23,7 @@ export interface EventlineApi {
   readonly auth: AzureAuth;
   readonly local: LocalPipeline;
   readonly tails: TailManager;
+  readonly notebooks: KqlNotebooks;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -32,8 +35,10 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const local = new LocalPipeline(context, log);
   const pipelineTree = new PipelineTreeProvider({ manifests, profiles, auth, local, log });
   const tails = new TailManager(context.extensionUri, pipelineTree, log);
+  const notebooks = registerKqlNotebooks({ context, log, tree: pipelineTree, local, auth, profiles });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, pipelineTree, tails,
+    log, manifests, profiles, auth, local, pipelineTree, tails, notebooks,
+    registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true }),
     registerCommand('eventline.createManifest', log, () => createManifest(manifests, log)),
@@ -48,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, pipelineTree, manifests, profiles, auth, local, tails };
+  return { activationMs, pipelineTree, manifests, profiles, auth, local, tails, notebooks };
 }
 
 export function deactivate(): void {
