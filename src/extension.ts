@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const local = new LocalPipeline(context, log);
   const pipelineTree = new PipelineTreeProvider({ manifests, profiles, auth, local, log });
   const tails = new TailManager(context.extensionUri, pipelineTree, log);
-  const notebooks = registerKqlNotebooks({ context, log, tree: pipelineTree, local, auth, profiles });
+  const notebooks = registerKqlNotebooks({ context, log, tree: pipelineTree, local, auth, profiles, manifests });
   context.subscriptions.push(
     log, manifests, profiles, auth, local, pipelineTree, tails, notebooks,
     registerKqlLanguage(context, log, notebooks.schemaSource),

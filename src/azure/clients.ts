@@ -54,6 +54,15 @@ export function kustoClient(uri: string, credential: TokenCredential | undefined
   return client;
 }
 
+/**
+ * A Kusto client of its own for one query run. azure-kusto-data can only abort requests by closing the whole
+ * client, so a cancellable run gets a client nobody else shares; the caller closes it.
+ */
+export async function kustoQueryClient(uri: string, credential: TokenCredential | undefined): Promise<KustoClient> {
+  const { Client, KustoConnectionStringBuilder } = await import('azure-kusto-data');
+  return credential ? new Client(KustoConnectionStringBuilder.withTokenCredential(uri, credential)) : new Client(uri);
+}
+
 export function fabricClient(token: (audience: string, signal: AbortSignal) => Promise<string>, cloud: CloudSettings, timeoutMs: number): FabricClient {
   return new FabricClient(cloud.fabricEndpoint, (signal) => token(cloud.fabricAudience, signal), timeoutMs);
 }
