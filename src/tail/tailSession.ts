@@ -34,6 +34,28 @@ export interface TailOptions {
   maxBatchSize?: number;
 }
 
+/** How long a reconnect waits for the old subscription and client to close before abandoning them. */
+const CLOSE_GRACE_MS = 3000;
+/** How long one attempt to list partitions may take (the SDK retries inside it). */
+const PARTITION_IDS_TIMEOUT_MS = 30000;
+
+/** Settles like `p`, or rejects after `ms` with a message that names what timed out. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves when `p` settles or after `ms`, whichever is first; a late rejection is swallowed. */
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((r) => { timer = setTimeout(r, ms); })]);
+  clearTimeout(timer);
+}
+
 export function eventPosition(start: StartPosition): EventPosition {
   switch (start.kind) {
     case 'latest': return { offset: '@latest' };
@@ -70,6 +92,7 @@ export class TailSession {
   private state: TailState = 'connecting';
   private stopped = false;
   private restarting = false;
+  private generation = 0;
 
   constructor(private readonly opts: TailOptions) {}
 
@@ -89,9 +112,10 @@ export class TailSession {
     await this.closeSubscription();
     // A partition that delivered nothing yet must not resume at "latest": that would skip what arrives meanwhile.
     if (this.client) {
-      for (const id of this.opts.partitions ?? await this.client.getPartitionIds()) {
+      const client = this.client;
+      for (const id of this.opts.partitions ?? await within(client.getPartitionIds(), PARTITION_IDS_TIMEOUT_MS, 'Listing the hub\'s partitions')) {
         if (this.last.has(id)) continue;
-        const p = await this.client.getPartitionProperties(id);
+        const p = await within(client.getPartitionProperties(id), PARTITION_IDS_TIMEOUT_MS, `Reading partition ${id}`);
         this.last.set(id, p.isEmpty ? -1 : p.lastEnqueuedSequenceNumber);
       }
     }
@@ -106,8 +130,8 @@ export class TailSession {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.closeSubscription();
-    await this.closeClient();
+    await settleWithin(this.closeSubscription(), CLOSE_GRACE_MS);
+    await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
     this.setState('stopped');
   }
 
@@ -124,12 +148,17 @@ export class TailSession {
 
   private async subscribe(): Promise<void> {
     this.client ??= await this.opts.client();
-    const ids = this.opts.partitions ?? await this.client.getPartitionIds();
+    // Raced rather than aborted: aborting a request whose link already dropped is what trips the SDK bug described in restart().
+    const ids = this.opts.partitions ?? await within(this.client.getPartitionIds(), PARTITION_IDS_TIMEOUT_MS, 'Listing the hub\'s partitions');
+    const generation = ++this.generation;
+    // A subscription abandoned by a reconnect may still call back; only the current one may report or restart.
+    const current = () => generation === this.generation && !this.stopped;
     const startPosition: Record<string, EventPosition> = {};
     for (const id of ids) startPosition[id] = this.positionFor(id);
     const handlers = {
-      processInitialize: async () => { if (!this.stopped) this.setState('live'); },
+      processInitialize: async () => { if (current()) this.setState('live'); },
       processEvents: async (events: ReceivedEventData[], context: { partitionId: string; lastEnqueuedEventProperties?: { sequenceNumber?: number } }) => {
+        if (!current()) return;
         const id = context.partitionId;
         const stats = this.stats.get(id) ?? new PartitionStats();
         this.stats.set(id, stats);
@@ -145,7 +174,7 @@ export class TailSession {
         this.opts.onEvents(fresh.map((e) => toTailEvent(id, e)));
       },
       processError: async (err: Error) => {
-        if (this.stopped) return;
+        if (!current()) return;
         this.setState('reconnecting', err.message);
         // The SDK retries on its own; if its link is gone for good, start again from the last delivered events.
         if (/(not found|could not be found|unauthorized)/i.test(err.message)) return;
@@ -162,8 +191,11 @@ export class TailSession {
     if (this.restarting || this.stopped) return;
     this.restarting = true;
     try {
-      await this.closeSubscription();
-      await this.closeClient();
+      // @azure/core-amqp 4.4/4.5 can leave a close() pending forever when a request is aborted after its link
+      // dropped (its abort listener throws before rejecting). Waiting on it would freeze the tail for good, so the
+      // old subscription and client get a grace period and are then abandoned.
+      await settleWithin(this.closeSubscription(), CLOSE_GRACE_MS);
+      await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
       for (let attempt = 0; !this.stopped; attempt++) {
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
         try {
@@ -171,7 +203,7 @@ export class TailSession {
           return;
         } catch (e) {
           this.setState('reconnecting', e instanceof Error ? e.message : String(e));
-          await this.closeClient();
+          await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
         }
       }
     } finally {
@@ -188,6 +220,7 @@ export class TailSession {
   private async closeSubscription(): Promise<void> {
     const s = this.subscription;
     this.subscription = undefined;
+    this.generation++;
     if (s) await s.close();
   }
 }
