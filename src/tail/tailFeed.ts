@@ -1,0 +1,118 @@
+// What the tail panel's host does per event, without vscode: turn events into rows, keep them in the ring
+// buffer, and post them to the view in batches. The panel (tailPanel.ts) and the benchmark share it, so the
+// benchmark measures the code users run.
+import type { HostToView, TailRow } from '../shared/tailProtocol';
+import { RingBuffer } from '../core/tail/ringBuffer';
+import type { PartitionStats } from '../core/tail/stats';
+import type { TailEvent } from './tailSession';
+
+/** At most this often the host posts events to the webview (~10 posts/s), whatever the event rate. */
+export const FLUSH_MS = 100;
+
+export function toRow(e: TailEvent): TailRow {
+  const b = e.body;
+  return {
+    key: `${e.partitionId}:${e.sequenceNumber}`,
+    partitionId: e.partitionId,
+    sequenceNumber: e.sequenceNumber,
+    offset: e.offset,
+    enqueuedTime: e.enqueuedTime.toISOString(),
+    partitionKey: e.partitionKey,
+    preview: b.preview,
+    bodyKind: b.kind,
+    detail: b.kind === 'json' ? b.pretty : b.kind === 'text' ? b.text : `hex:\n${b.hex}\n\nbase64:\n${b.base64}`,
+    json: b.kind === 'json' ? b.value : undefined,
+    properties: e.properties,
+    systemProperties: e.systemProperties,
+  };
+}
+
+export interface TailFeedOptions {
+  bufferSize: number;
+  post(message: HostToView): void;
+  stats(): Iterable<[string, PartitionStats]>;
+  state(): { state: string; detail?: string };
+}
+
+export class TailFeed {
+  readonly buffer: RingBuffer<TailRow>;
+  private pending: TailRow[] = [];
+  private ready = false;
+  private ticks = 0;
+
+  constructor(private readonly opts: TailFeedOptions) {
+    this.buffer = new RingBuffer<TailRow>(opts.bufferSize);
+  }
+
+  push(events: readonly TailEvent[]): void {
+    for (const e of events) {
+      const row = toRow(e);
+      this.buffer.push(row);
+      this.pending.push(row);
+    }
+    // Between flushes only what the buffer can still hold is worth keeping for the view; counts stay exact.
+    if (this.pending.length > 2 * this.buffer.capacity) this.pending = this.pending.slice(-this.buffer.capacity);
+  }
+
+  /** The view (re)announced itself: it gets everything the buffer holds. */
+  viewReady(): void {
+    this.ready = true;
+    this.pending = this.buffer.toArray();
+    this.flush();
+  }
+
+  clear(): void {
+    this.buffer.clear();
+    this.pending = [];
+  }
+
+  /** Called every FLUSH_MS. */
+  flush(): void {
+    if (!this.ready) return;
+    // Rows go out as soon as there are any; counters alone twice a second.
+    if (this.pending.length === 0 && ++this.ticks % 5 !== 0) return;
+    const rows = this.pending.length > this.buffer.capacity ? this.pending.slice(-this.buffer.capacity) : this.pending;
+    this.pending = [];
+    const now = Date.now();
+    const { state, detail } = this.opts.state();
+    this.opts.post({
+      type: 'update', rows, total: this.buffer.total, dropped: this.buffer.dropped, state, detail,
+      partitions: [...this.opts.stats()].map(([partitionId, s]) => ({ partitionId, received: s.received, rate: s.rate(now), lag: s.lag })),
+    });
+  }
+}
+
+/** The panel's page. Every piece of event content reaches it later through textContent, never through this HTML. */
+export function tailHtml(o: { nonce: string; cspSource: string; scriptUri: string }): string {
+  const nonce = o.nonce;
+  const csp = [`default-src 'none'`, `style-src ${o.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`, `img-src ${o.cspSource} data:`, `font-src ${o.cspSource}`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Tail</title>
+<style nonce="${nonce}">
+body{padding:0;margin:0;font-family:var(--vscode-font-family);font-size:var(--vscode-font-size);color:var(--vscode-foreground);background:var(--vscode-editor-background)}
+#bar{display:flex;gap:6px;align-items:center;padding:6px;border-bottom:1px solid var(--vscode-panel-border)}
+#bar input{flex:1;background:var(--vscode-input-background);color:var(--vscode-input-foreground);border:1px solid var(--vscode-input-border,transparent);padding:3px 6px}
+button{background:var(--vscode-button-secondaryBackground);color:var(--vscode-button-secondaryForeground);border:none;padding:3px 10px;cursor:pointer}
+#status{padding:3px 6px;font-size:90%;opacity:.85;border-bottom:1px solid var(--vscode-panel-border);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+#error{color:var(--vscode-errorForeground);padding:0 6px}
+#main{display:flex;height:calc(100vh - 70px)}
+#list{flex:1;overflow-y:auto;position:relative;font-family:var(--vscode-editor-font-family);font-size:var(--vscode-editor-font-size)}
+#spacer{position:relative}
+.row{position:absolute;left:0;right:0;height:22px;line-height:22px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:0 6px;cursor:pointer}
+.row:hover{background:var(--vscode-list-hoverBackground)}
+.row.sel{background:var(--vscode-list-activeSelectionBackground);color:var(--vscode-list-activeSelectionForeground)}
+.row span{margin-right:10px}.muted{opacity:.7}
+mark{background:var(--vscode-editor-findMatchHighlightBackground);color:inherit}
+#details{width:40%;border-left:1px solid var(--vscode-panel-border);overflow:auto;padding:6px;white-space:pre-wrap;font-family:var(--vscode-editor-font-family)}
+</style></head>
+<body>
+<div id="bar"><input id="filter" placeholder="Filter: text, or $.temperature > 30" aria-label="Filter events"><button id="pause">Pause</button><button id="clear">Clear</button><button id="copy">Copy event</button><button id="save">Save…</button></div>
+<div id="error" role="alert"></div>
+<div id="status" role="status" aria-live="polite">Connecting…</div>
+<div id="main"><div id="list" role="list" tabindex="0"><div id="spacer"></div></div><div id="details" aria-label="Event details">Select an event to see its body and properties.</div></div>
+<script nonce="${nonce}" src="${o.scriptUri}"></script>
+</body></html>`;
+}
