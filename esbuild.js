@@ -3,6 +3,8 @@
 // Usage: node esbuild.js [--watch] [--production]
 'use strict';
 const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -21,6 +23,19 @@ const watchLogger = {
     });
   },
 };
+
+/** Copies files after each build of the entry that needs them at run time. */
+function copyFiles(fromDir, toDir, names) {
+  return {
+    name: 'copy-files',
+    setup(build) {
+      build.onEnd(() => {
+        fs.mkdirSync(toDir, { recursive: true });
+        for (const n of names) fs.copyFileSync(path.join(fromDir, n), path.join(toDir, n));
+      });
+    },
+  };
+}
 
 const common = {
   bundle: true,
@@ -50,7 +65,12 @@ const configs = [
   },
   // The KQL language server runs in its own Node process (the official Kusto language service is large and slow
   // to start; it must never block the extension host).
-  { ...node, entryPoints: ['src/language/server.ts'], outfile: 'dist/languageServer.js', external: localExternals },
+  // The packaged extension has no node_modules: the two minified Kusto.Language bridge files (5 MB) are copied
+  // next to it as dist/kusto/ and loaded from there (src/language/kustoBridge.ts).
+  {
+    ...node, entryPoints: ['src/language/server.ts'], outfile: 'dist/languageServer.js', external: localExternals,
+    plugins: [...common.plugins, copyFiles('node_modules/@kusto/language-service-next', 'dist/kusto', ['bridge.min.js', 'Kusto.Language.Bridge.min.js'])],
+  },
   {
     ...common, platform: 'browser', target: 'es2022', format: 'esm',
     entryPoints: { renderer: 'src/webviews/renderer/index.ts' }, outdir: 'dist/webviews',

@@ -1,7 +1,153 @@
-// STUB — replaced by the KQL language work (src/language/**). Keeps extension.ts wiring stable meanwhile.
+// The KQL language client: starts the language server (dist/languageServer.js, its own Node process) when the
+// first KQL document or notebook cell opens, tells it which connection each document uses and sends each
+// connection's schema in compact form. vscode-languageclient is imported lazily so activation stays short.
 import * as vscode from 'vscode';
-import type { KqlSchemaSource } from '../core/kql/schemaSource';
+import type * as Lc from 'vscode-languageclient/lib/node/main';
+import { Disposable } from '../common/disposable';
+import type { KqlConnectionRef, KqlSchemaSource } from '../core/kql/schemaSource';
+import {
+  connectionKey, DOCUMENT_CONNECTION_NOTIFICATION, SCHEMA_NOTIFICATION, type DocumentConnectionParams, type SchemaParams,
+} from './protocol';
+import { compactSchema } from './schema';
 
-export function registerKqlLanguage(_context: vscode.ExtensionContext, _log: vscode.LogOutputChannel, _schema: KqlSchemaSource): vscode.Disposable {
-  return new vscode.Disposable(() => undefined);
+const LANGUAGE_ID = 'kql';
+const SCHEMES = ['file', 'untitled', 'vscode-notebook-cell'];
+/** The notebook service may fire onDidChange on many cell edits in a row; schemas are re-sent once they settle. */
+const CHANGE_DEBOUNCE_MS = 250;
+
+function isKql(doc: vscode.TextDocument): boolean {
+  return doc.languageId === LANGUAGE_ID && SCHEMES.includes(doc.uri.scheme);
+}
+
+export function registerKqlLanguage(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, schema: KqlSchemaSource): vscode.Disposable {
+  return new KqlLanguageClient(context, log, schema);
+}
+
+class KqlLanguageClient extends Disposable {
+  private client: Lc.LanguageClient | undefined;
+  private starting: Promise<void> | undefined;
+  private stopped = false;
+  /** Connection key each open document was last told about. */
+  private readonly docKeys = new Map<string, string | undefined>();
+  /** Compact schema JSON last sent per connection key, so an unchanged schema is not sent again. */
+  private readonly sentSchemas = new Map<string, string>();
+  private readonly inFlight = new Map<string, AbortController>();
+  private changeTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel, private readonly schema: KqlSchemaSource) {
+    super();
+    this.register(vscode.workspace.onDidOpenTextDocument((doc) => this.onOpen(doc)));
+    this.register(vscode.workspace.onDidCloseTextDocument((doc) => this.docKeys.delete(doc.uri.toString())));
+    this.register(schema.onDidChange(() => {
+      clearTimeout(this.changeTimer);
+      this.changeTimer = setTimeout(() => this.refreshAll(true), CHANGE_DEBOUNCE_MS);
+    }));
+    this.register({ dispose: () => this.stop() });
+    const open = vscode.workspace.textDocuments.find(isKql);
+    if (open) this.ensureStarted();
+  }
+
+  private onOpen(doc: vscode.TextDocument): void {
+    if (!isKql(doc)) return;
+    if (this.client) this.sendConnection(doc.uri.toString(), false);
+    else this.ensureStarted();
+  }
+
+  private ensureStarted(): void {
+    if (this.starting || this.stopped) return;
+    this.starting = this.start().catch((e: unknown) => {
+      this.log.error(`KQL language server did not start: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  private async start(): Promise<void> {
+    const started = performance.now();
+    // Required here, not imported at the top: the client library is only evaluated once a KQL document opens. Its
+    // Node entry is reachable only through package `exports`, hence types by path and code by export name.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LanguageClient, TransportKind } = require('vscode-languageclient/node') as typeof Lc;
+    const module = this.context.asAbsolutePath('dist/languageServer.js');
+    const client = new LanguageClient('eventline.kql', 'Eventline KQL Language Server', {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc },
+    }, {
+      documentSelector: SCHEMES.map((scheme) => ({ scheme, language: LANGUAGE_ID })),
+      outputChannel: this.log,
+    });
+    if (this.stopped) return;
+    this.client = client;
+    await client.start();
+    this.log.info(`KQL language server started in ${(performance.now() - started).toFixed(0)} ms`);
+    if (this.stopped) return;
+    this.refreshAll(false);
+  }
+
+  /** Re-reads every open KQL document's connection; with `refetch`, also asks for every used schema again. */
+  private refreshAll(refetch: boolean): void {
+    if (!this.client) return;
+    const uris = vscode.workspace.textDocuments.filter(isKql).map((d) => d.uri.toString());
+    for (const uri of uris) this.sendConnection(uri, refetch);
+    if (refetch) {
+      // Schemas of connections no document uses any more are re-sent only when one comes back.
+      const used = new Set(this.docKeys.values());
+      for (const key of [...this.sentSchemas.keys()]) if (!used.has(key)) this.sentSchemas.delete(key);
+    }
+  }
+
+  private sendConnection(uri: string, refetch: boolean): void {
+    const client = this.client;
+    if (!client) return;
+    let ref: KqlConnectionRef | undefined;
+    try {
+      ref = this.schema.connectionFor(uri);
+    } catch (e) {
+      this.log.warn(`KQL: no connection for ${uri}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const key = ref ? connectionKey(ref.cluster, ref.database) : undefined;
+    const known = this.docKeys.has(uri);
+    if (!known || this.docKeys.get(uri) !== key) {
+      this.docKeys.set(uri, key);
+      const params: DocumentConnectionParams = { uri, key };
+      void client.sendNotification(DOCUMENT_CONNECTION_NOTIFICATION, params).catch((e: unknown) => this.log.warn(`KQL: ${String(e)}`));
+    }
+    if (ref && key !== undefined && (refetch || !this.sentSchemas.has(key))) this.sendSchema(ref, key);
+  }
+
+  private sendSchema(ref: KqlConnectionRef, key: string): void {
+    if (this.inFlight.has(key)) return;
+    const abort = new AbortController();
+    this.inFlight.set(key, abort);
+    const started = performance.now();
+    void (async () => {
+      let params: SchemaParams;
+      try {
+        const json = await this.schema.schemaJson(ref, abort.signal);
+        const schema = compactSchema(json, ref.database);
+        params = { key, cluster: ref.cluster, schema };
+        if (!schema) this.log.warn(`KQL: no schema for database '${ref.database}' on ${ref.cluster}; names are not checked.`);
+      } catch (e) {
+        if (abort.signal.aborted) return;
+        this.log.warn(`KQL: could not load the schema of '${ref.database}' on ${ref.cluster}: ${e instanceof Error ? e.message : String(e)}`);
+        params = { key, cluster: ref.cluster, schema: undefined };
+      } finally {
+        this.inFlight.delete(key);
+      }
+      const text = JSON.stringify(params.schema ?? null);
+      if (this.sentSchemas.get(key) === text || !this.client) return;
+      this.sentSchemas.set(key, text);
+      await this.client.sendNotification(SCHEMA_NOTIFICATION, params);
+      const s = params.schema;
+      if (s) this.log.info(`KQL: schema of '${ref.database}' (${s.tables.length} tables, ${s.functions.length} functions) sent in ${(performance.now() - started).toFixed(0)} ms`);
+    })().catch((e: unknown) => this.log.warn(`KQL: ${String(e)}`));
+  }
+
+  private stop(): void {
+    this.stopped = true;
+    clearTimeout(this.changeTimer);
+    for (const a of this.inFlight.values()) a.abort();
+    this.inFlight.clear();
+    const client = this.client;
+    this.client = undefined;
+    if (client) void client.stop().catch((e: unknown) => this.log.warn(`KQL language server stop: ${String(e)}`));
+  }
 }
