@@ -9,8 +9,12 @@ import type { LocalPipeline } from '../localPipeline/localPipeline';
 import type { ManifestStore } from '../manifest/manifestStore';
 import type { ProfileState } from '../manifest/profileState';
 import type { PipelineTreeProvider } from '../tree/pipelineTree';
-import { ConnectionStatusBar, selectKqlConnection } from './connectionUi';
-import { KqlConnections } from './connections';
+import { connectionFromArg, ConnectionStatusBar, selectKqlConnection } from './connectionUi';
+import { KqlConnections, NOTEBOOK_TYPE } from './connections';
+import { KqlController } from './controller';
+import { exportResults, RendererHost } from './exportResults';
+import { KqlFileRunner } from './kqlFiles';
+import { SerializerRegistration } from './serializer';
 
 export interface KqlNotebookDeps {
   context: vscode.ExtensionContext;
@@ -27,14 +31,50 @@ export interface KqlNotebooks extends vscode.Disposable {
   /** What the language client asks for a document's connection and schema. */
   readonly schemaSource: KqlSchemaSource;
   readonly connections: KqlConnections;
+  readonly controller: KqlController;
 }
 
+export interface NewNotebookOptions { run?: boolean }
+
 export function registerKqlNotebooks(deps: KqlNotebookDeps): KqlNotebooks {
+  const { log } = deps;
   const connections = new KqlConnections(deps);
+  const controller = new KqlController(connections, log);
+  const files = new KqlFileRunner(deps.context, connections);
   const disposables = vscode.Disposable.from(
     connections,
+    controller,
+    files,
+    new SerializerRegistration(log),
+    new RendererHost(log),
     new ConnectionStatusBar(connections),
-    registerCommand('eventline.selectKqlConnection', deps.log, (arg?: unknown) => selectKqlConnection(connections, deps.tree, arg)),
+    registerCommand('eventline.selectKqlConnection', log, (arg?: unknown) => selectKqlConnection(connections, deps.tree, arg)),
+    registerCommand('eventline.newKqlNotebook', log, (arg?: unknown, query?: string, options?: NewNotebookOptions) => newKqlNotebook(connections, arg, query, options)),
+    registerCommand('eventline.runQuery', log, (uri?: unknown, line?: unknown) => files.run(uri instanceof vscode.Uri ? uri : undefined, typeof line === 'number' ? line : undefined)),
+    registerCommand('eventline.exportResults', log, (format?: unknown, target?: unknown, table?: unknown) => exportResults(
+      controller,
+      format === 'csv' || format === 'json' ? format : undefined,
+      target instanceof vscode.Uri ? target : undefined,
+      typeof table === 'number' ? table : undefined,
+    )),
   );
-  return { schemaSource: connections, connections, dispose: () => disposables.dispose() };
+  return { schemaSource: connections, connections, controller, dispose: () => disposables.dispose() };
+}
+
+/**
+ * "Eventline: New KQL Notebook": an untitled notebook bound to a tree database (when run from one), else the
+ * active connection. The tree's "Query Table" passes a first query and `run`.
+ */
+async function newKqlNotebook(connections: KqlConnections, arg: unknown, query: string | undefined, options: NewNotebookOptions | undefined): Promise<vscode.NotebookDocument> {
+  const picked = connectionFromArg(arg);
+  const ref = picked ? connections.canonical(picked) : connections.activeConnection();
+  const cells = [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, query ?? '', 'kql')];
+  const data = new vscode.NotebookData(cells);
+  data.metadata = ref ? { connection: ref } : {};
+  const nb = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
+  await vscode.window.showNotebookDocument(nb);
+  if (options?.run && query?.trim()) {
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: nb.uri });
+  }
+  return nb;
 }

@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import { Disposable } from '../common/disposable';
+import { formatConnect, splitCell } from '../core/kql/connect';
+import { blockAt, queryBlocks } from '../core/kql/queryBlocks';
+import type { KqlConnectionRef } from '../core/kql/schemaSource';
+import { NOTEBOOK_TYPE, type KqlConnections } from './connections';
+
+const RESULTS_FILE = 'Eventline Results.kqlnb';
+/** The results notebook keeps the latest runs only; older cells are dropped as new ones arrive. */
+const MAX_RESULT_CELLS = 50;
+const FILE_SELECTOR: vscode.DocumentSelector = [{ language: 'kql', scheme: 'file' }, { language: 'kql', scheme: 'untitled' }];
+
+/** "▶ Run" above every query block of a .kql file (blocks are separated by blank lines, as in Kusto Explorer). */
+export class RunQueryCodeLens implements vscode.CodeLensProvider {
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    return queryBlocks(doc.getText()).map((b) => new vscode.CodeLens(new vscode.Range(b.startLine, 0, b.startLine, 0), {
+      title: '$(play) Run', tooltip: 'Run this query (Shift+Enter)', command: 'eventline.runQuery', arguments: [doc.uri, b.startLine],
+    }));
+  }
+}
+
+/**
+ * Runs blocks of .kql files. Results go to the "Eventline Results" notebook beside the editor: each run is appended
+ * as a cell (with a `#connect` line saying where it ran) and executed there, so .kql results use the same renderer,
+ * export and cancel as notebooks, and the last runs stay visible as a history. The notebook is a real file in the
+ * workspace's extension storage and is saved after each append, so it never asks to be saved.
+ */
+export class KqlFileRunner extends Disposable {
+  constructor(private readonly context: vscode.ExtensionContext, private readonly connections: KqlConnections) {
+    super();
+    this.register(vscode.languages.registerCodeLensProvider(FILE_SELECTOR, new RunQueryCodeLens()));
+  }
+
+  /** Runs the block at `line` (or the selection) of a .kql document; returns the results cell once it finished. */
+  async run(uriArg?: vscode.Uri, lineArg?: number): Promise<vscode.NotebookCell> {
+    const editor = vscode.window.activeTextEditor;
+    const doc = uriArg ? await vscode.workspace.openTextDocument(uriArg) : editor?.document;
+    if (!doc || doc.languageId !== 'kql' || doc.uri.scheme === 'vscode-notebook-cell') throw new Error('Put the cursor in a query of a .kql file, then run "Eventline: Run Query" (Shift+Enter).');
+    const sameEditor = editor && editor.document.uri.toString() === doc.uri.toString() ? editor : undefined;
+    let text: string | undefined;
+    if (lineArg === undefined && sameEditor && !sameEditor.selection.isEmpty) text = doc.getText(sameEditor.selection);
+    else text = blockAt(doc.getText(), lineArg ?? sameEditor?.selection.active.line ?? 0)?.text;
+    if (!text?.trim()) throw new Error(`${doc.uri.path.split('/').pop()} has no query to run here: queries are blocks of lines separated by blank lines.`);
+    const ref = this.connections.activeConnection();
+    const cellText = splitCell(text).connect || !ref ? text : `${formatConnect(this.connections.canonical(ref))}\n${text}`;
+    return this.appendAndRun(cellText, ref);
+  }
+
+  private async appendAndRun(source: string, ref: KqlConnectionRef | undefined): Promise<vscode.NotebookCell> {
+    const nb = await this.resultsNotebook(ref);
+    const edit = new vscode.WorkspaceEdit();
+    const drop = Math.max(0, nb.cellCount + 1 - MAX_RESULT_CELLS);
+    const edits = [vscode.NotebookEdit.insertCells(nb.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'kql')])];
+    if (drop > 0) edits.unshift(vscode.NotebookEdit.deleteCells(new vscode.NotebookRange(0, drop)));
+    edit.set(nb.uri, edits);
+    if (!await vscode.workspace.applyEdit(edit)) throw new Error('Could not add the query to the Eventline Results notebook (VS Code refused the edit).');
+    await nb.save();
+    const index = nb.cellCount - 1;
+    const editor = await vscode.window.showNotebookDocument(nb, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, selections: [new vscode.NotebookRange(index, index + 1)] });
+    editor.revealRange(new vscode.NotebookRange(index, index + 1), vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: nb.uri });
+    return nb.cellAt(index);
+  }
+
+  private async resultsNotebook(ref: KqlConnectionRef | undefined): Promise<vscode.NotebookDocument> {
+    const folder = this.context.storageUri ?? this.context.globalStorageUri;
+    const uri = vscode.Uri.joinPath(folder, RESULTS_FILE);
+    const open = vscode.workspace.notebookDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open) return open;
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      await vscode.workspace.fs.createDirectory(folder);
+      const initial = { version: 1, ...(ref ? { connection: this.connections.canonical(ref) } : {}), cells: [] };
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(initial, null, 2)}\n`));
+    }
+    const nb = await vscode.workspace.openNotebookDocument(uri);
+    if (nb.notebookType !== NOTEBOOK_TYPE) throw new Error(`${uri.fsPath} did not open as a KQL notebook.`);
+    return nb;
+  }
+}
