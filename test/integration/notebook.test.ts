@@ -1,0 +1,285 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { Client as KustoClient } from 'azure-kusto-data';
+import type { EventlineApi } from '../../src/extension';
+import type { LocalReady } from '../../src/localPipeline/localPipeline';
+import { KQL_RESULT_MIME, type KqlResultOutput } from '../../src/shared/kqlResult';
+import { startLocalProfile } from './support/localHelpers';
+import { api, path, removeManifest, until } from './support/treeHelpers';
+
+const ERROR_MIME = 'application/vnd.code.notebook.error';
+
+function result(cell: vscode.NotebookCell): KqlResultOutput | undefined {
+  const item = cell.outputs.flatMap((o) => o.items).find((i) => i.mime === KQL_RESULT_MIME);
+  return item ? JSON.parse(new TextDecoder().decode(item.data)) as KqlResultOutput : undefined;
+}
+
+function errorText(cell: vscode.NotebookCell): string | undefined {
+  const item = cell.outputs.flatMap((o) => o.items).find((i) => i.mime === ERROR_MIME);
+  return item ? (JSON.parse(new TextDecoder().decode(item.data)) as { message: string }).message : undefined;
+}
+
+function text(cell: vscode.NotebookCell): string {
+  return cell.outputs.flatMap((o) => o.items).filter((i) => i.mime.startsWith('text/') || i.mime.includes('stdout') || i.mime.includes('stderr')).map((i) => new TextDecoder().decode(i.data)).join('\n');
+}
+
+function runCells(nb: vscode.NotebookDocument, start = 0, end = nb.cellCount): Thenable<unknown> {
+  return vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start, end }], document: nb.uri });
+}
+
+async function openNotebook(name: string, content: unknown): Promise<vscode.NotebookDocument> {
+  const folder = vscode.workspace.workspaceFolders![0].uri;
+  const uri = vscode.Uri.joinPath(folder, name);
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`));
+  const nb = await vscode.workspace.openNotebookDocument(uri);
+  await vscode.window.showNotebookDocument(nb);
+  return nb;
+}
+
+async function replaceCell(nb: vscode.NotebookDocument, index: number, source: string): Promise<void> {
+  const edit = new vscode.WorkspaceEdit();
+  edit.set(nb.uri, [vscode.NotebookEdit.replaceCells(new vscode.NotebookRange(index, index + 1), [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'kql')])]);
+  assert.ok(await vscode.workspace.applyEdit(edit));
+}
+
+describe('KQL notebooks against a local Eventhouse', function () {
+  this.timeout(180000);
+  let a: EventlineApi;
+  let ready: LocalReady;
+  let kusto: KustoClient;
+  const created: vscode.Uri[] = [];
+
+  before(async () => {
+    a = await api();
+    ready = await startLocalProfile(a, { name: 'kql-notebook-test', eventhouse: { database: 'NetDefaultDB' } });
+    kusto = new KustoClient(ready.eventhouse.uri);
+    await kusto.execute('NetDefaultDB', '.drop table NbEvents ifexists');
+    await kusto.execute('NetDefaultDB', '.create table NbEvents (Timestamp: datetime, Source: string, Value: real, Payload: dynamic)');
+    await kusto.execute('NetDefaultDB', [
+      '.ingest inline into table NbEvents <|',
+      '2026-01-01T00:00:10Z,api,1.5,"{""k"":""a""}"',
+      '2026-01-01T00:00:40Z,api,2.5,"{""k"":""b""}"',
+      '2026-01-01T00:01:10Z,sensor,3,"{""k"":""a""}"',
+      '2026-01-01T00:01:20Z,api,4,"{""k"":""a""}"',
+      '2026-01-01T00:02:30Z,sensor,5,"{""k"":""c""}"',
+      '2026-01-01T00:02:50Z,sensor,6,"{""k"":""a, \\""quoted\\""""}"',
+    ].join('\n'));
+  });
+
+  after(async () => {
+    if (nb?.isDirty) await nb.save();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const uri of created) { try { await vscode.workspace.fs.delete(uri); } catch { /* already gone */ } }
+    kusto?.close();
+    await a?.local.stop();
+    await removeManifest();
+  });
+
+  let nb: vscode.NotebookDocument;
+
+  it('runs every cell of a notebook bound to the local Eventhouse and shows results with the KQL mime', async () => {
+    nb = await openNotebook('pipeline.kqlnb', {
+      version: 1,
+      connection: { cluster: 'local', database: 'NetDefaultDB' },
+      cells: [
+        { kind: 'markdown', source: '# Events' },
+        { kind: 'kql', source: 'NbEvents\n| summarize n = count(), total = sum(Value) by Source\n| order by Source asc' },
+        { kind: 'kql', source: '.show tables' },
+        { kind: 'kql', source: `#connect cluster('${ready.eventhouse.uri}').database('NetDefaultDB')\nNbEvents | where Source == 'sensor' | project Timestamp, Payload | order by Timestamp asc` },
+        { kind: 'kql', source: "NbEvents\n| summarize count() by bin(Timestamp, 1m)\n| render timechart with (title='Per minute', ytitle='events')" },
+      ],
+    });
+    created.push(nb.uri);
+    assert.equal(nb.notebookType, 'eventline-kql');
+    await runCells(nb);
+    await until(() => nb.getCells().slice(1).every((c) => c.executionSummary?.success !== undefined) || undefined, 'every cell to finish', 60000);
+
+    const summary = nb.cellAt(1);
+    assert.equal(summary.executionSummary?.success, true, errorText(summary));
+    const r1 = result(summary)!;
+    assert.ok(r1, 'a KQL result output');
+    assert.deepEqual(r1.tables[0].columns.map((c) => `${c.name}:${c.type}`), ['Source:string', 'n:long', 'total:real']);
+    assert.deepEqual(r1.tables[0].rows, [['api', 3, 8], ['sensor', 3, 14]]);
+    assert.equal(r1.info.database, 'NetDefaultDB');
+    assert.equal(r1.info.cluster, ready.eventhouse.uri);
+    assert.equal(r1.info.rowCount, 2);
+    assert.match(r1.info.clientRequestId, /^Eventline\.Query;[0-9a-f-]{36}$/);
+    assert.equal(typeof r1.info.elapsedMs, 'number');
+    assert.equal(r1.info.executionOrder, summary.executionSummary?.executionOrder);
+    assert.equal(r1.visualization, undefined);
+    assert.match(text(summary), /^2 rows in [\d.]+ s from NetDefaultDB\nSource\tn\ttotal\napi\t3\t8/, 'a text/plain fallback');
+
+    const tables = result(nb.cellAt(2))!;
+    assert.ok(tables.tables[0].rows.some((r) => r[0] === 'NbEvents'), '.show tables ran as a management command');
+
+    const connected = result(nb.cellAt(3))!;
+    assert.deepEqual(connected.tables[0].rows.map((r) => r[1]), [{ k: 'a' }, { k: 'c' }, { k: 'a, "quoted"' }], 'dynamic values arrive as JSON');
+    assert.equal(connected.tables[0].rows[0][0], '2026-01-01T00:01:10.0000000Z');
+
+    const chart = result(nb.cellAt(4))!;
+    assert.equal(chart.visualization?.Visualization, 'timechart');
+    assert.equal(chart.visualization?.Title, 'Per minute');
+    assert.equal(chart.visualization?.YTitle, 'events');
+    assert.deepEqual(chart.tables[0].rows.map((r) => r[1]), [2, 2, 2]);
+
+    const orders = nb.getCells().slice(1).map((c) => c.executionSummary?.executionOrder ?? 0);
+    assert.ok(orders.every((o, i) => i === 0 || o > orders[i - 1]), `execution order increases: ${orders.join(',')}`);
+  });
+
+  it('saves stable JSON with the connection and no outputs by default', async () => {
+    assert.ok(await nb.save());
+    const saved = new TextDecoder().decode(await vscode.workspace.fs.readFile(nb.uri));
+    assert.ok(saved.endsWith('}\n'));
+    assert.doesNotMatch(saved, /"outputs"/);
+    const parsed = JSON.parse(saved) as { version: number; connection: unknown; cells: { kind: string; source: string }[] };
+    assert.deepEqual(Object.keys(parsed), ['version', 'connection', 'cells']);
+    assert.deepEqual(parsed.connection, { cluster: 'local', database: 'NetDefaultDB' });
+    assert.equal(parsed.cells[1].source, 'NbEvents\n| summarize n = count(), total = sum(Value) by Source\n| order by Source asc');
+  });
+
+  it('gives the language server the cell\'s connection and the database schema, refreshed after a schema change', async () => {
+    const source = a.notebooks.schemaSource;
+    assert.deepEqual(source.connectionFor(nb.cellAt(1).document.uri.toString()), { cluster: 'local', database: 'NetDefaultDB' });
+    assert.deepEqual(source.connectionFor(nb.cellAt(3).document.uri.toString()), { cluster: ready.eventhouse.uri, database: 'NetDefaultDB' });
+    const schema = await source.schemaJson({ cluster: 'local', database: 'NetDefaultDB' }) as { Databases: Record<string, { Tables: Record<string, unknown> }> };
+    assert.ok(schema.Databases.NetDefaultDB.Tables.NbEvents, 'NbEvents in the schema');
+    let fired = 0;
+    const sub = source.onDidChange(() => { fired++; });
+    try {
+      await replaceCell(nb, 2, '.create table NbOther (Id: long)');
+      await runCells(nb, 2, 3);
+      await until(() => nb.cellAt(2).executionSummary?.success !== undefined || undefined, 'the .create table cell');
+      assert.equal(nb.cellAt(2).executionSummary?.success, true, errorText(nb.cellAt(2)));
+      assert.ok(fired > 0, 'onDidChange fired after a schema-changing command');
+      const after = await source.schemaJson({ cluster: 'local', database: 'NetDefaultDB' }) as typeof schema;
+      assert.ok(after.Databases.NetDefaultDB.Tables.NbOther, 'the new table is in the refreshed schema');
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  it('shows the service\'s error on the cell and marks its line and column, cleared on the next run', async () => {
+    await replaceCell(nb, 2, 'NbEvents\n| where Nope > 1');
+    await runCells(nb, 2, 3);
+    const cell = nb.cellAt(2);
+    await until(() => cell.executionSummary?.success !== undefined || undefined, 'the failing cell');
+    assert.equal(cell.executionSummary?.success, false);
+    assert.match(errorText(cell) ?? '', /Nope/);
+    const diags = await until(() => { const d = vscode.languages.getDiagnostics(cell.document.uri).filter((x) => x.source === 'Eventline KQL'); return d.length ? d : undefined; }, 'a diagnostic on the cell');
+    assert.equal(diags[0].range.start.line, 1);
+    assert.equal(cell.document.getText(diags[0].range), 'Nope');
+
+    await replaceCell(nb, 2, "#connect cluster('local').databse('x')\nprint 1");
+    await runCells(nb, 2, 3);
+    const bad = nb.cellAt(2);
+    await until(() => bad.executionSummary?.success !== undefined || undefined, 'the bad #connect cell');
+    assert.match(errorText(bad) ?? '', /#connect line is not understood/);
+    assert.equal(vscode.languages.getDiagnostics(bad.document.uri).find((x) => x.source === 'Eventline KQL')?.range.start.line, 0);
+
+    await replaceCell(nb, 2, 'print x = 1');
+    await runCells(nb, 2, 3);
+    await until(() => nb.cellAt(2).executionSummary?.success === true || undefined, 'the fixed cell');
+    assert.equal(vscode.languages.getDiagnostics(nb.cellAt(2).document.uri).filter((x) => x.source === 'Eventline KQL').length, 0);
+  });
+
+  it('cancels a long query: the cell ends at once and the local Eventhouse stops the query', async () => {
+    await replaceCell(nb, 2, 'range x from 1 to 100000000000 step 1\n| where x % 7 == 12345\n| count');
+    const running = runCells(nb, 2, 3);
+    await new Promise((r) => setTimeout(r, 2500));
+    const asked = Date.now();
+    await vscode.commands.executeCommand('notebook.cell.cancelExecution', { ranges: [{ start: 2, end: 3 }], document: nb.uri });
+    await running;
+    const cell = nb.cellAt(2);
+    await until(() => cell.executionSummary?.timing || undefined, 'the cancelled cell to end', 10000);
+    const tookMs = Date.now() - asked;
+    assert.ok(tookMs < 5000, `the cell ended ${tookMs} ms after Cancel`);
+    assert.equal(cell.executionSummary?.success, undefined, 'neither success nor failure');
+    const message = text(cell);
+    const id = /client request id (Eventline\.Query;[0-9a-f-]{36})/.exec(message)?.[1];
+    assert.ok(id, `the output names the request: ${message}`);
+    // The query is gone from the server: cancelling it again finds nothing running, and a new query answers at once.
+    await new Promise((r) => setTimeout(r, 1000));
+    const again = await kusto.execute('NetDefaultDB', `.cancel query "${id}"`);
+    assert.equal(again.primaryResults[0]._rows[0][0], false, 'the query was still running on the local Eventhouse');
+    const t0 = Date.now();
+    await kusto.execute('NetDefaultDB', 'print 1');
+    assert.ok(Date.now() - t0 < 5000);
+  });
+
+  it('runs the block under the cursor of a .kql file into the Eventline Results notebook, with Run CodeLenses', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'kql', content: '// two queries\nprint a = 1\n\nNbEvents\n| summarize count() by Source\n| order by Source asc\n' });
+    const editor = await vscode.window.showTextDocument(doc);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+    const runLenses = lenses.filter((l) => l.command?.command === 'eventline.runQuery');
+    assert.deepEqual(runLenses.map((l) => l.range.start.line), [0, 3]);
+    editor.selection = new vscode.Selection(4, 3, 4, 3);
+    await vscode.commands.executeCommand('eventline.runQuery');
+
+    const results = await until(() => vscode.workspace.notebookDocuments.find((d) => d.uri.path.endsWith('/Eventline Results.kqlnb')), 'the results notebook');
+    const cell = results.cellAt(results.cellCount - 1);
+    await until(() => cell.executionSummary?.success !== undefined || undefined, 'the .kql block to run');
+    assert.equal(cell.executionSummary?.success, true, errorText(cell));
+    assert.match(cell.document.getText(), /^#connect cluster\('local'\)\.database\('NetDefaultDB'\)\nNbEvents\n\| summarize count\(\) by Source/);
+    assert.deepEqual(result(cell)!.tables[0].rows, [['api', 3], ['sensor', 3]]);
+    assert.equal(results.isDirty, false, 'the results notebook never asks to be saved');
+    assert.ok(vscode.window.visibleNotebookEditors.some((e) => e.notebook === results), 'results show beside the editor');
+
+    // The CodeLens runs its own block.
+    await vscode.commands.executeCommand(runLenses[0].command!.command, ...runLenses[0].command!.arguments!);
+    const first = results.cellAt(results.cellCount - 1);
+    await until(() => first.executionSummary?.success !== undefined || undefined, 'the lens block');
+    assert.deepEqual(result(first)!.tables[0].rows, [[1]]);
+    // Close the untitled .kql document (reverted), or the final close-all would ask about saving it.
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('exports the last result as CSV and JSON', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const csv = vscode.Uri.joinPath(folder, 'export-test.csv');
+    const json = vscode.Uri.joinPath(folder, 'export-test.json');
+    created.push(csv, json);
+    await vscode.window.showNotebookDocument(nb);
+    const cell = nb.cellAt(3);
+    await vscode.window.showNotebookDocument(nb, { selections: [new vscode.NotebookRange(3, 4)] });
+    assert.ok(result(cell));
+    await vscode.commands.executeCommand('eventline.exportResults', 'csv', csv);
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(csv)), [
+      'Timestamp,Payload',
+      '2026-01-01T00:01:10.0000000Z,"{""k"":""a""}"',
+      '2026-01-01T00:02:30.0000000Z,"{""k"":""c""}"',
+      '2026-01-01T00:02:50.0000000Z,"{""k"":""a, \\""quoted\\""""}"',
+      '',
+    ].join('\r\n'));
+    await vscode.commands.executeCommand('eventline.exportResults', 'json', json);
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(json))), [
+      { Timestamp: '2026-01-01T00:01:10.0000000Z', Payload: { k: 'a' } },
+      { Timestamp: '2026-01-01T00:02:30.0000000Z', Payload: { k: 'c' } },
+      { Timestamp: '2026-01-01T00:02:50.0000000Z', Payload: { k: 'a, "quoted"' } },
+    ]);
+  });
+
+  it('Query Table opens a notebook bound to the table\'s database and runs T | take 100', async () => {
+    a.pipelineTree.refresh();
+    const table = await path(a, 'Eventhouse', 'NetDefaultDB', 'Tables', 'NbEvents');
+    await vscode.commands.executeCommand('eventline.queryTable', table);
+    const opened = await until(() => {
+      const d = vscode.window.activeNotebookEditor?.notebook;
+      return d && d.isUntitled && d.cellAt(0).document.getText().startsWith('NbEvents') ? d : undefined;
+    }, 'the Query Table notebook');
+    assert.deepEqual(opened.metadata.connection, { cluster: 'local', database: 'NetDefaultDB' });
+    assert.equal(opened.cellAt(0).document.getText(), 'NbEvents\n| take 100');
+    const cell = opened.cellAt(0);
+    await until(() => cell.executionSummary?.success !== undefined || undefined, 'the take 100 cell');
+    assert.equal(result(cell)!.tables[0].rows.length, 6);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('opens a malformed .kqlnb with a clear error instead of crashing', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'broken.kqlnb');
+    created.push(uri);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('{"version": 1, "cells": [{"kind": "sql", "source": "x"}]}\n'));
+    await assert.rejects(Promise.resolve(vscode.workspace.openNotebookDocument(uri)), /cells\[0\]\.kind must be "kql" or "markdown" \(line 1, column \d+\)/);
+  });
+});
