@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { profileNames } from '../core/profiles';
 import { UserCancelledError } from '../core/errors';
+import { bracket } from '../core/kustoNames';
 import { registerCommand } from '../common/registerCommand';
 import type { ManifestStore } from '../manifest/manifestStore';
 import type { ProfileState } from '../manifest/profileState';
@@ -66,7 +67,8 @@ export function registerTreeCommands(tree: PipelineTreeProvider, manifests: Mani
     }),
     registerCommand('eventline.queryTable', log, async (node?: TreeNode) => {
       if (!(node instanceof TableNode)) throw new Error('Run this from a table in the Eventline tree.');
-      await openKql(`// ${node.db.database} on ${node.db.target.uri}\n${/^[A-Za-z_]\w*$/.test(node.table) ? node.table : `['${node.table}']`}\n| take 100\n`);
+      // A KQL notebook bound to the table's database, with the query already run.
+      await vscode.commands.executeCommand('eventline.newKqlNotebook', node.db, `${bracket(node.table)}\n| take 100`, { run: true });
     }),
     registerCommand('eventline.showTableSchema', log, async (node?: TreeNode) => {
       if (!(node instanceof TableNode)) throw new Error('Run this from a table in the Eventline tree.');

@@ -3,3 +3,4 @@ import './manifest.test';
 import './cloudTree.test';
 import './localTree.test';
 import './tail.test';
+import './notebook.test';
