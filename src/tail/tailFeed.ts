@@ -1,7 +1,8 @@
 // What the tail panel's host does per event, without vscode: turn events into rows, keep them in the ring
 // buffer, and post them to the view in batches. The panel (tailPanel.ts) and the benchmark share it, so the
 // benchmark measures the code users run.
-import type { HostToView, TailRow } from '../shared/tailProtocol';
+import type { HostToView, TailDetails, TailRow } from '../shared/tailProtocol';
+import { compileFilter, type CompiledFilter } from '../core/tail/filter';
 import { RingBuffer } from '../core/tail/ringBuffer';
 import type { PartitionStats } from '../core/tail/stats';
 import type { TailEvent } from './tailSession';
@@ -9,22 +10,41 @@ import type { TailEvent } from './tailSession';
 /** At most this often the host posts events to the webview (~10 posts/s), whatever the event rate. */
 export const FLUSH_MS = 100;
 
-export function toRow(e: TailEvent): TailRow {
+/** What the host keeps per event: the list row plus everything the details pane, the filter and Save need. */
+export interface TailRecord {
+  row: TailRow;
+  /** Pretty JSON, the text, or hex and base64 for binary bodies. */
+  detail: string;
+  /** The JSON body for path filters and for saving; absent for text and binary bodies. */
+  json?: unknown;
+  properties: Record<string, unknown>;
+  systemProperties: Record<string, unknown>;
+}
+
+export function toRecord(e: TailEvent): TailRecord {
   const b = e.body;
   return {
-    key: `${e.partitionId}:${e.sequenceNumber}`,
-    partitionId: e.partitionId,
-    sequenceNumber: e.sequenceNumber,
-    offset: e.offset,
-    enqueuedTime: e.enqueuedTime.toISOString(),
-    partitionKey: e.partitionKey,
-    preview: b.preview,
-    bodyKind: b.kind,
+    row: {
+      key: `${e.partitionId}:${e.sequenceNumber}`,
+      partitionId: e.partitionId,
+      sequenceNumber: e.sequenceNumber,
+      offset: e.offset,
+      enqueuedTime: e.enqueuedTime.toISOString(),
+      partitionKey: e.partitionKey,
+      preview: b.preview,
+      bodyKind: b.kind,
+    },
     detail: b.kind === 'json' ? b.pretty : b.kind === 'text' ? b.text : `hex:\n${b.hex}\n\nbase64:\n${b.base64}`,
     json: b.kind === 'json' ? b.value : undefined,
     properties: e.properties,
     systemProperties: e.systemProperties,
   };
+}
+
+/** The text a plain (non-path) filter searches: what the row shows plus the application properties. */
+function searchable(r: TailRecord): { json: unknown; text: string } {
+  const props = Object.keys(r.properties).length ? ` ${JSON.stringify(r.properties)}` : '';
+  return { json: r.json, text: `${r.row.preview} ${r.row.partitionKey ?? ''}${props}` };
 }
 
 export interface TailFeedOptions {
@@ -35,30 +55,69 @@ export interface TailFeedOptions {
 }
 
 export class TailFeed {
-  readonly buffer: RingBuffer<TailRow>;
+  readonly buffer: RingBuffer<TailRecord>;
   private pending: TailRow[] = [];
   private ready = false;
   private ticks = 0;
+  private filter: CompiledFilter = compileFilter('');
+  private filterText = '';
 
   constructor(private readonly opts: TailFeedOptions) {
-    this.buffer = new RingBuffer<TailRow>(opts.bufferSize);
+    this.buffer = new RingBuffer<TailRecord>(opts.bufferSize);
+  }
+
+  private matches(r: TailRecord): boolean {
+    return !this.filter.ok || this.filter.kind === 'all' || this.filter.test(searchable(r));
   }
 
   push(events: readonly TailEvent[]): void {
     for (const e of events) {
-      const row = toRow(e);
-      this.buffer.push(row);
-      this.pending.push(row);
+      const r = toRecord(e);
+      this.buffer.push(r);
+      if (this.matches(r)) this.pending.push(r.row);
     }
     // Between flushes only what the buffer can still hold is worth keeping for the view; counts stay exact.
     if (this.pending.length > 2 * this.buffer.capacity) this.pending = this.pending.slice(-this.buffer.capacity);
   }
 
-  /** The view (re)announced itself: it gets everything the buffer holds. */
+  /** The view (re)announced itself: it gets every buffered row that matches its filter. */
   viewReady(): void {
     this.ready = true;
-    this.pending = this.buffer.toArray();
+    // A new view starts with an empty filter box.
+    this.filter = compileFilter('');
+    this.filterText = '';
+    this.pending = this.buffer.toArray().filter((r) => this.matches(r)).map((r) => r.row);
     this.flush();
+  }
+
+  /** A new filter from the view: answers with all buffered rows that match; later updates carry only matches. */
+  setFilter(text: string): void {
+    const compiled = compileFilter(text);
+    this.filterText = text;
+    // A filter that does not compile shows everything (and the view says why), as an empty one would.
+    this.filter = compiled.ok ? compiled : compileFilter('');
+    this.pending = [];
+    this.opts.post({ type: 'filtered', filter: text, rows: this.matching().map((r) => r.row), error: compiled.ok ? undefined : compiled.error });
+  }
+
+  get currentFilter(): string { return this.filterText; }
+
+  /** Buffered records the current filter shows, oldest first. */
+  matching(): TailRecord[] {
+    return this.buffer.toArray().filter((r) => this.matches(r));
+  }
+
+  find(key: string): TailRecord | undefined {
+    for (let i = this.buffer.size - 1; i >= 0; i--) {
+      const r = this.buffer.at(i);
+      if (r?.row.key === key) return r;
+    }
+    return undefined;
+  }
+
+  details(key: string): TailDetails | undefined {
+    const r = this.find(key);
+    return r && { row: r.row, detail: r.detail, properties: r.properties, systemProperties: r.systemProperties };
   }
 
   clear(): void {

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { HostToView, TailRow, ViewToHost } from '../shared/tailProtocol';
+import type { HostToView, ViewToHost } from '../shared/tailProtocol';
 import type { RingBuffer } from '../core/tail/ringBuffer';
 import { eventHubConsumerClient, type EventHubTarget } from '../azure/clients';
 import { Disposable } from '../common/disposable';
-import { FLUSH_MS, TailFeed, tailHtml } from './tailFeed';
+import { FLUSH_MS, TailFeed, tailHtml, type TailRecord } from './tailFeed';
 import { TailSession, type StartPosition } from './tailSession';
 
 export interface TailTarget {
@@ -53,7 +53,7 @@ export class TailPanel extends Disposable {
   }
 
   /** The rows the panel holds (newest last). */
-  get buffer(): RingBuffer<TailRow> { return this.feed.buffer; }
+  get buffer(): RingBuffer<TailRecord> { return this.feed.buffer; }
 
   /** Events received by the host so far (exact, whatever the buffer dropped). */
   get received(): number { return this.buffer.total; }
@@ -74,20 +74,25 @@ export class TailPanel extends Disposable {
         this.feed.clear();
         this.post({ type: 'cleared' });
         break;
-      case 'copy': await vscode.env.clipboard.writeText(m.text); break;
-      case 'save': await this.save(m.shownKeys); break;
+      case 'filter': this.feed.setFilter(m.filter); break;
+      case 'details': this.post({ type: 'details', key: m.key, details: this.feed.details(m.key) }); break;
+      case 'copy': {
+        const d = this.feed.details(m.key);
+        if (d) await vscode.env.clipboard.writeText(JSON.stringify({ ...d.row, body: d.detail, properties: d.properties, systemProperties: d.systemProperties }, null, 2));
+        break;
+      }
+      case 'save': await this.save(m.filtered); break;
     }
   }
 
   /** Writes the shown (or all buffered) events as NDJSON envelopes that "Replay Events from File" reads back. */
-  async save(shownKeys?: string[], target?: vscode.Uri): Promise<number> {
-    const keys = shownKeys ? new Set(shownKeys) : undefined;
-    const rows = this.buffer.toArray().filter((r) => !keys || keys.has(r.key));
+  async save(filtered: boolean, target?: vscode.Uri): Promise<number> {
+    const rows = filtered ? this.feed.matching() : this.buffer.toArray();
     const uri = target ?? await vscode.window.showSaveDialog({ title: `Save ${rows.length} events`, filters: { 'NDJSON events': ['ndjson'] }, defaultUri: vscode.Uri.file(`${this.spec.title}-events.ndjson`) });
     if (!uri) return 0;
-    const lines = rows.map((r) => JSON.stringify({
-      body: r.bodyKind === 'json' ? r.json : r.detail, properties: r.properties, partitionKey: r.partitionKey,
-      partition: r.partitionId, sequenceNumber: r.sequenceNumber, offset: r.offset, enqueuedTime: r.enqueuedTime, systemProperties: r.systemProperties,
+    const lines = rows.map(({ row, detail, json, properties, systemProperties }) => JSON.stringify({
+      body: row.bodyKind === 'json' ? json : detail, properties, partitionKey: row.partitionKey,
+      partition: row.partitionId, sequenceNumber: row.sequenceNumber, offset: row.offset, enqueuedTime: row.enqueuedTime, systemProperties,
     }));
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.length ? `${lines.join('\n')}\n` : ''));
     return rows.length;

@@ -1,13 +1,24 @@
-// npm run bench:tail — host-side cost of the live tail per event, next to a bare SDK receive loop, in one run.
-// Fills the local hub with N events of ~1 KiB JSON, then reads them all from "earliest" twice: once with a bare
-// EventHubConsumerClient.subscribe that only counts, once through TailSession + the panel's ring buffer and row
-// conversion (everything the extension host does per event except posting to the webview).
+// npm run bench:tail — the live tail under load, in one run.
+// 1. Host cost per event: fills the local hub with N events of ~1 KiB JSON, then reads them all from "earliest"
+//    twice: once with a bare EventHubConsumerClient.subscribe that only counts, once through TailSession + the
+//    panel's feed (row conversion, ring buffer, batching).
+// 2. The open panel: a producer child process sends RATE events/s of ~1 KiB JSON for SECONDS; a tail from
+//    "latest" feeds the real panel page (dist/webviews/tail.js in headless Chromium, the same HTML and CSP as in
+//    VS Code, messages delivered with window.postMessage at the panel's ~10 posts/s). Checks received = sent, the
+//    page's longest task and frame gap, and host/page memory over time.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
 import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
-import { RingBuffer } from '../../src/core/tail/ringBuffer';
+import type { HostToView } from '../../src/shared/tailProtocol';
+import { FLUSH_MS, TailFeed, tailHtml } from '../../src/tail/tailFeed';
 import { TailSession } from '../../src/tail/tailSession';
 import { startLocalPipeline } from '../local/pipeline';
 
 const N = Number(process.env.EVENTLINE_BENCH_EVENTS ?? 40000);
+const RATE = Number(process.env.EVENTLINE_BENCH_RATE ?? 20000);
+const SECONDS = Number(process.env.EVENTLINE_BENCH_SECONDS ?? 30);
+const ROOT = path.resolve(__dirname, '../..');
 const payload = { sensor: 'sensor-042', site: 'north', temperature: 21.5, humidity: 0.43, tags: ['a', 'b'], note: 'x'.repeat(900) };
 
 async function fill(cs: string): Promise<void> {
@@ -39,7 +50,8 @@ async function bare(cs: string): Promise<number> {
 }
 
 async function tail(cs: string): Promise<number> {
-  const ring = new RingBuffer<unknown>(10000);
+  const feed = new TailFeed({ bufferSize: 10000, post: () => undefined, stats: () => [], state: () => ({ state: 'live' }) });
+  const ring = feed.buffer;
   let got = 0;
   const t0 = process.cpuUsage();
   const w0 = Date.now();
@@ -48,7 +60,7 @@ async function tail(cs: string): Promise<number> {
       client: async () => new EventHubConsumerClient('$Default', cs, 'telemetry'),
       start: { kind: 'earliest' },
       onEvents: (events) => {
-        for (const e of events) ring.push({ key: `${e.partitionId}:${e.sequenceNumber}`, preview: e.body.preview, enqueued: e.enqueuedTime.toISOString(), detail: e.body.kind === 'json' ? e.body.pretty : '' });
+        feed.push(events);
         got += events.length;
         if (got >= N) void session.stop().then(resolve);
       },
@@ -61,16 +73,116 @@ async function tail(cs: string): Promise<number> {
   return (cpu.user + cpu.system) / N;
 }
 
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+
+async function panel(cs: string): Promise<void> {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports -- the harness is plain CommonJS */
+  const { ensureToolchain } = require('../harness/toolchain') as typeof import('../harness/toolchain');
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: ensureToolchain().chromium, headless: true, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const origin = 'https://webview.bench';
+    const script = fs.readFileSync(path.join(ROOT, 'dist', 'webviews', 'tail.js'), 'utf8');
+    const html = tailHtml({ nonce: 'benchnonce', cspSource: origin, scriptUri: `${origin}/tail.js` });
+    await page.route(`${origin}/**`, (route) => route.fulfill(route.request().url().endsWith('/tail.js')
+      ? { contentType: 'text/javascript', body: script }
+      : { contentType: 'text/html', body: html }));
+    // tsx compiles this file with esbuild's keepNames, which wraps the functions handed to the page in __name().
+    await page.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+    await page.addInitScript(() => {
+      const w = window as unknown as Record<string, unknown>;
+      w.toHost = [] as unknown[];
+      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => (w.toHost as unknown[]).push(m), setState: () => undefined });
+      w.longest = 0;
+      w.longTasks = 0;
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) { w.longTasks = (w.longTasks as number) + 1; w.longest = Math.max(w.longest as number, e.duration); } }).observe({ type: 'longtask', buffered: true });
+      w.maxGap = 0;
+      let last = performance.now();
+      const frame = (t: number) => { w.maxGap = Math.max(w.maxGap as number, t - last); last = t; requestAnimationFrame(frame); };
+      requestAnimationFrame(frame);
+      w.viewTotal = 0;
+      w.viewRows = 0;
+      window.addEventListener('message', (ev: MessageEvent<{ type: string; total?: number; rows?: unknown[] }>) => {
+        if (ev.data.type === 'update') { w.viewTotal = ev.data.total; w.viewRows = (w.viewRows as number) + (ev.data.rows?.length ?? 0); }
+      });
+    });
+    await page.goto(`${origin}/panel.html`);
+    await page.waitForFunction(() => ((window as unknown as { toHost: { type: string }[] }).toHost).some((m) => m.type === 'ready'));
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const heap = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
+
+    // Posts go one at a time as JSON text, as VS Code's webview channel carries them (a structured Playwright
+    // argument would cost far more than the real channel); a slow view shows up as a backlog.
+    let chain = Promise.resolve();
+    let backlog = 0;
+    let maxBacklog = 0;
+    const post = (m: HostToView) => {
+      backlog++;
+      maxBacklog = Math.max(maxBacklog, backlog);
+      chain = chain.then(() => page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(m))).then(() => { backlog--; }, () => { backlog--; });
+    };
+    let state = 'connecting';
+    const session = new TailSession({
+      client: async () => new EventHubConsumerClient('$Default', cs, 'telemetry'),
+      start: { kind: 'latest' },
+      onEvents: (events) => feed.push(events),
+      onState: (s) => { state = s; },
+    });
+    const feed = new TailFeed({ bufferSize: 10000, post, stats: () => session.stats, state: () => ({ state }) });
+    post({ type: 'init', title: 'telemetry', consumerGroup: '$Default', start: 'latest', bufferSize: 10000, restore: { hub: 'telemetry', consumerGroup: '$Default' } });
+    feed.viewReady();
+    const timer = setInterval(() => feed.flush(), FLUSH_MS);
+    await session.start();
+    while (state !== 'live') await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1000));
+    await page.evaluate(() => { const w = window as unknown as Record<string, number>; w.longest = 0; w.longTasks = 0; w.maxGap = 0; });
+
+    const cpu0 = process.cpuUsage();
+    const producer = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'tailProducer.ts'), cs, String(RATE), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    producer.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const samples: string[] = [];
+    const sampler = setInterval(() => {
+      void heap().then((h) => samples.push(`t+${samples.length * 5 + 5}s host heap ${mib(process.memoryUsage().heapUsed)} rss ${mib(process.memoryUsage().rss)}, page heap ${mib(h)}, received ${feed.buffer.total}`));
+    }, 5000);
+    await new Promise<void>((resolve) => producer.once('exit', () => resolve()));
+    const { sent, seconds } = JSON.parse(out.trim()) as { sent: number; seconds: number };
+    // Let the tail drain what is still in flight.
+    const drainEnd = Date.now() + 60_000;
+    while (feed.buffer.total < sent && Date.now() < drainEnd) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 2 * FLUSH_MS));
+    await chain;
+    clearInterval(sampler);
+    const cpu = process.cpuUsage(cpu0);
+    const view = await page.evaluate(() => { const w = window as unknown as Record<string, number>; return { total: w.viewTotal, rows: w.viewRows, longest: w.longest, longTasks: w.longTasks, maxGap: w.maxGap }; });
+    const statusText = await page.locator('#status').textContent();
+    clearInterval(timer);
+    await session.stop();
+    for (const line of samples) console.log(`  ${line}`);
+    console.log(`panel: sent ${sent} in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s); host received ${feed.buffer.total}; view total ${view.total}; rows posted ${view.rows}; received = sent: ${feed.buffer.total === sent && view.total === sent ? 'yes' : 'NO'}`);
+    console.log(`panel: webview longest task ${view.longTasks ? `${view.longest.toFixed(0)} ms (${view.longTasks} tasks over 50 ms)` : 'none over 50 ms'}; longest frame gap ${view.maxGap.toFixed(0)} ms; largest post backlog ${maxBacklog}`);
+    console.log(`panel: host CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms = ${((cpu.user + cpu.system) / Math.max(1, feed.buffer.total)).toFixed(1)} µs/event (receive, rows, ring, posting to the page)`);
+    console.log(`panel: status line "${statusText?.slice(0, 160)}"`);
+  } finally {
+    await browser.close();
+  }
+}
+
 async function main(): Promise<void> {
   const p = await startLocalPipeline();
   try {
     const cs = p.ready.eventHubs.connectionString;
-    await fill(cs);
-    const rss0 = process.memoryUsage().rss;
-    const bareUs = await bare(cs);
-    const tailUs = await tail(cs);
-    console.log(`host CPU per event: bare ${bareUs.toFixed(1)} µs, tail ${tailUs.toFixed(1)} µs, ratio ${(tailUs / bareUs).toFixed(2)}`);
-    console.log(`bench process RSS ${(rss0 / 2 ** 20).toFixed(0)} MiB before reading, ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB after (ring of 10,000 rows)`);
+    if (!process.env.EVENTLINE_BENCH_PANEL_ONLY) {
+      await fill(cs);
+      const rss0 = process.memoryUsage().rss;
+      const bareUs = await bare(cs);
+      const tailUs = await tail(cs);
+      console.log(`host CPU per event: bare ${bareUs.toFixed(1)} µs, tail ${tailUs.toFixed(1)} µs, ratio ${(tailUs / bareUs).toFixed(2)}`);
+      console.log(`bench process RSS ${mib(rss0)} before reading, ${mib(process.memoryUsage().rss)} after (ring of 10,000 rows)`);
+    }
+    await panel(cs);
   } finally {
     await p.stop();
   }

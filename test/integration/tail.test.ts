@@ -33,13 +33,13 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await send([{ temperature: 31, site: 'A' }, { temperature: 12, site: 'B' }, '<script>alert(1)</script><img src=x onerror=alert(2)>'], '2');
     await until(() => (panel.received >= 3 ? true : undefined), 'three events in the panel model');
     const rows = panel.buffer.toArray();
-    assert.deepEqual(rows.map((r) => r.partitionId), ['2', '2', '2']);
-    assert.deepEqual(rows.map((r) => r.bodyKind), ['json', 'json', 'text']);
+    assert.deepEqual(rows.map((r) => r.row.partitionId), ['2', '2', '2']);
+    assert.deepEqual(rows.map((r) => r.row.bodyKind), ['json', 'json', 'text']);
     assert.equal((rows[0].json as { temperature: number }).temperature, 31);
     assert.deepEqual(rows[0].properties, { kind: 'test' });
-    assert.equal(rows[1].sequenceNumber, rows[0].sequenceNumber + 1);
-    assert.match(rows[0].enqueuedTime, /^\d{4}-\d\d-\d\dT/);
-    assert.equal(rows[2].preview, '<script>alert(1)</script><img src=x onerror=alert(2)>', 'content is carried as text; the webview sets it with textContent');
+    assert.equal(rows[1].row.sequenceNumber, rows[0].row.sequenceNumber + 1);
+    assert.match(rows[0].row.enqueuedTime, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(rows[2].row.preview, '<script>alert(1)</script><img src=x onerror=alert(2)>', 'content is carried as text; the webview sets it with textContent');
   });
 
   it('"Send Test Event" and "Replay Events from File" reach an open tail', async () => {
@@ -51,7 +51,7 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await until(() => (panel.received >= before + 1 ? true : undefined), 'the test event');
     const single = panel.buffer.toArray().find((r) => (r.json as { probe?: string } | undefined)?.probe === 'single');
     assert.ok(single, 'the test event is in the panel');
-    assert.equal(single.partitionKey, 'sensor-7');
+    assert.equal(single.row.partitionKey, 'sensor-7');
     assert.deepEqual(single.properties, { origin: 'eventline' });
 
     const file = vscode.Uri.joinPath(manifestUri(), '..', 'replay.ndjson');
@@ -77,7 +77,7 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
   it('saves buffered events as NDJSON that replays back', async () => {
     const [panel] = [...a.tails.panels.values()];
     const file = vscode.Uri.joinPath(manifestUri(), '..', 'saved.ndjson');
-    const n = await panel.save(undefined, file);
+    const n = await panel.save(false, file);
     assert.equal(n, panel.buffer.size);
     const lines = new TextDecoder().decode(await vscode.workspace.fs.readFile(file)).trim().split('\n');
     assert.equal(lines.length, n);
@@ -104,6 +104,6 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     const p2 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 2');
     const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', p2, { consumerGroup: 'eventline-tail', start: { kind: 'earliest' } });
     await until(() => (panel.received >= 3 ? true : undefined), 'the retained events of partition 2');
-    assert.ok(panel.buffer.toArray().every((r) => r.partitionId === '2'));
+    assert.ok(panel.buffer.toArray().every((r) => r.row.partitionId === '2'));
   });
 });

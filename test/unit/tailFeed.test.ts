@@ -51,6 +51,35 @@ describe('tail feed (host side of the panel)', () => {
     assert.equal(updates()[0].total, 5000);
   });
 
+  it('filters on the host: a new filter answers with the buffered matches, later updates carry only matches', () => {
+    const { f, posts, updates } = feed(100);
+    f.viewReady();
+    f.push(events(0, 10));
+    f.setFilter('$.i >= 7');
+    const answer = posts.at(-1) as Extract<HostToView, { type: 'filtered' }>;
+    assert.equal(answer.type, 'filtered');
+    assert.deepEqual(answer.rows.map((r) => r.sequenceNumber), [7, 8, 9]);
+    f.push(events(10, 2));
+    f.flush();
+    assert.deepEqual(updates().at(-1)!.rows.map((r) => r.sequenceNumber), [10, 11]);
+    assert.equal(updates().at(-1)!.total, 12, 'counts cover every event, matching or not');
+    f.setFilter('$.i >');
+    const bad = posts.at(-1) as Extract<HostToView, { type: 'filtered' }>;
+    assert.ok(bad.error, 'a filter that does not compile says why');
+    assert.equal(bad.rows.length, 12, 'and shows everything meanwhile');
+  });
+
+  it('sends rows without bodies; details travel on request', () => {
+    const { f, updates } = feed(10);
+    f.viewReady();
+    f.push(events(0, 1));
+    f.flush();
+    const row = updates().at(-1)!.rows[0];
+    assert.deepEqual(Object.keys(row).sort(), ['bodyKind', 'enqueuedTime', 'key', 'offset', 'partitionId', 'partitionKey', 'preview', 'sequenceNumber']);
+    assert.match(f.details(row.key)!.detail, /"i": 0/);
+    assert.equal(f.details('9:9'), undefined);
+  });
+
   it('puts a nonce on the only script and allows no inline or remote code', () => {
     const html = tailHtml({ nonce: 'abc123', cspSource: 'https://webview.test', scriptUri: 'https://webview.test/tail.js' });
     assert.match(html, /script-src 'nonce-abc123'/);

@@ -1,7 +1,9 @@
 // The live tail webview: a virtualized event list, a filter, a details pane. Every piece of event content is
 // set through textContent (never innerHTML), so payloads like <script> or <img onerror> render as text.
+// The host filters (it holds the bodies); this side compiles the filter only to highlight matches and to show
+// syntax errors as the user types.
 import { compileFilter, type CompiledFilter } from '../../core/tail/filter';
-import type { HostToView, TailRow, ViewToHost } from '../../shared/tailProtocol';
+import type { HostToView, TailDetails, TailRow, ViewToHost } from '../../shared/tailProtocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: ViewToHost): void; setState(state: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -16,7 +18,7 @@ const errorBox = el<HTMLDivElement>('error');
 const filterInput = el<HTMLInputElement>('filter');
 const pauseButton = el<HTMLButtonElement>('pause');
 
-let rows: TailRow[] = [];
+/** The rows the host says match the current filter, oldest first, at most the buffer size. */
 let shown: TailRow[] = [];
 let filter: CompiledFilter = compileFilter('');
 let selected: string | undefined;
@@ -28,14 +30,14 @@ let header = '';
 let stateLine = 'Connecting…';
 let follow = true;
 
-function matches(r: TailRow): boolean {
-  if (!filter.ok) return true;
-  return filter.test({ json: r.json, text: `${r.preview} ${r.partitionKey ?? ''} ${JSON.stringify(r.properties)}` });
-}
+let filterTimer: ReturnType<typeof setTimeout> | undefined;
+let scheduled = false;
 
-function refilter(): void {
-  shown = rows.filter(matches);
-  render();
+/** Coalesces redraws to one per frame, however many updates arrive. */
+function scheduleRender(): void {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => { scheduled = false; render(); });
 }
 
 function appendHighlighted(parent: HTMLElement, text: string, needle: string | undefined): void {
@@ -85,9 +87,13 @@ function render(): void {
   status.textContent = `${header} · ${stateLine}${paused ? ' · paused' : ''} · ${total} received${dropped ? ` · ${dropped} older dropped from view (buffer ${capacity})` : ''}${filtered}`;
 }
 
-function showDetails(r: TailRow | undefined): void {
-  if (!r) { details.textContent = 'Select an event to see its body and properties.'; return; }
-  details.textContent = `partition ${r.partitionId} · sequence ${r.sequenceNumber} · offset ${r.offset}\nenqueued ${r.enqueuedTime}${r.partitionKey ? `\npartition key ${r.partitionKey}` : ''}\n\nbody (${r.bodyKind}):\n${r.detail}\n\nproperties:\n${JSON.stringify(r.properties, null, 2)}\n\nsystem properties:\n${JSON.stringify(r.systemProperties, null, 2)}`;
+function showDetails(d: TailDetails | undefined, key?: string): void {
+  if (!d) {
+    details.textContent = key ? 'This event is no longer in the buffer.' : 'Select an event to see its body and properties.';
+    return;
+  }
+  const r = d.row;
+  details.textContent = `partition ${r.partitionId} · sequence ${r.sequenceNumber} · offset ${r.offset}\nenqueued ${r.enqueuedTime}${r.partitionKey ? `\npartition key ${r.partitionKey}` : ''}\n\nbody (${r.bodyKind}):\n${d.detail}\n\nproperties:\n${JSON.stringify(d.properties, null, 2)}\n\nsystem properties:\n${JSON.stringify(d.systemProperties, null, 2)}`;
 }
 
 list.addEventListener('scroll', () => {
@@ -98,13 +104,15 @@ list.addEventListener('click', (e) => {
   const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
   if (!row) return;
   selected = row.dataset.key;
-  showDetails(rows.find((r) => r.key === selected));
+  if (selected) vscode.postMessage({ type: 'details', key: selected });
   render();
 });
 filterInput.addEventListener('input', () => {
   filter = compileFilter(filterInput.value);
   errorBox.textContent = filter.ok ? '' : filter.error;
-  refilter();
+  // Typing fast should cost the host one re-filter, not one per key.
+  clearTimeout(filterTimer);
+  filterTimer = setTimeout(() => vscode.postMessage({ type: 'filter', filter: filterInput.value }), 120);
 });
 pauseButton.addEventListener('click', () => {
   paused = !paused;
@@ -114,11 +122,10 @@ pauseButton.addEventListener('click', () => {
 });
 el<HTMLButtonElement>('clear').addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
 el<HTMLButtonElement>('save').addEventListener('click', () => {
-  vscode.postMessage({ type: 'save', shownKeys: filter.ok && filter.kind !== 'all' ? shown.map((r) => r.key) : undefined });
+  vscode.postMessage({ type: 'save', filtered: filter.ok && filter.kind !== 'all' });
 });
 el<HTMLButtonElement>('copy').addEventListener('click', () => {
-  const r = rows.find((x) => x.key === selected);
-  if (r) vscode.postMessage({ type: 'copy', text: JSON.stringify({ ...r, json: undefined }, null, 2) });
+  if (selected) vscode.postMessage({ type: 'copy', key: selected });
 });
 
 window.addEventListener('message', (ev: MessageEvent<HostToView>) => {
@@ -130,23 +137,29 @@ window.addEventListener('message', (ev: MessageEvent<HostToView>) => {
       vscode.setState(m.restore);
       break;
     case 'update': {
-      rows.push(...m.rows);
-      if (rows.length > capacity) rows = rows.slice(rows.length - capacity);
+      for (const r of m.rows) shown.push(r);
+      if (shown.length > capacity) shown = shown.slice(shown.length - capacity);
       total = m.total;
       dropped = m.dropped;
-      for (const r of m.rows) if (matches(r)) shown.push(r);
-      if (shown.length > capacity) shown = shown.slice(shown.length - capacity);
       stateLine = `${m.state}${m.detail ? ` (${m.detail})` : ''} · ${m.partitions.map((p) => `p${p.partitionId}: ${p.received} (${p.rate.toFixed(0)}/s, lag ${p.lag})`).join(' ')}`;
       break;
     }
+    case 'filtered':
+      // An answer to an older filter is dropped; the newer one is on its way.
+      if (m.filter !== filterInput.value) return;
+      shown = m.rows;
+      if (m.error) errorBox.textContent = m.error;
+      break;
+    case 'details':
+      if (m.key === selected) showDetails(m.details, m.key);
+      return;
     case 'cleared':
-      rows = [];
       shown = [];
       selected = undefined;
       showDetails(undefined);
       break;
   }
-  render();
+  scheduleRender();
 });
 
 vscode.postMessage({ type: 'ready' });
