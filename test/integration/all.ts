@@ -3,4 +3,5 @@ import './manifest.test';
 import './cloudTree.test';
 import './localTree.test';
 import './tail.test';
+import './language.test';
 import './notebook.test';
