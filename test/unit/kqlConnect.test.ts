@@ -51,6 +51,12 @@ describe('KQL #connect and cluster names', () => {
     assert.equal(later.error!.span.line, 1);
   });
 
+  it('drops leading comment lines so a management command starts with its dot', () => {
+    const s = splitCell('// sample data\n  // more\n.set-or-replace T <|\n  print 1 // trailing comments stay');
+    assert.equal(s.query, '.set-or-replace T <|\n  print 1 // trailing comments stay');
+    assert.deepEqual([s.queryLine, s.queryColumn], [2, 0]);
+  });
+
   it('leaves a cell without #connect as it is', () => {
     const s = splitCell('\n  print 1');
     assert.equal(s.connect, undefined);

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { NotebookFormatError, parseNotebook, serializeNotebook, type NotebookFile } from '../../src/core/kql/notebookFormat';
 
 const sample: NotebookFile = {
@@ -51,6 +53,18 @@ describe('KQL notebook file format (.kqlnb)', () => {
   it('opens an empty file as an empty notebook and a notebook without connection', () => {
     assert.deepEqual(parseNotebook(''), { cells: [] });
     assert.deepEqual(parseNotebook('{"cells": []}'), { connection: undefined, cells: [] });
+  });
+
+  it('the sample notebooks in kql/ parse and are written exactly as the serializer writes them', () => {
+    const dir = path.resolve(__dirname, '../../kql');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.kqlnb'));
+    assert.ok(files.length >= 4, files.join(', '));
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      const nb = parseNotebook(text, f);
+      assert.ok(nb.cells.some((c) => c.kind === 'kql'), f);
+      assert.equal(serializeNotebook(nb, { saveOutputs: false }), text, f);
+    }
   });
 
   it('explains malformed files with what, where and what to do', () => {

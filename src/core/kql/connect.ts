@@ -92,11 +92,12 @@ export function splitCell(text: string): SplitCell {
       error = { message: '#connect must be the first line of the cell (one per cell); move it up or split the cell.', span: { line: i, column: l.length - l.trimStart().length, endColumn: l.trimEnd().length } };
     }
   }
-  // The client trims the text it sends, so positions reported by the service count from the first non-blank char.
+  // Leading blank and `//` lines are not sent: a management command must start with its dot (the client routes
+  // on it). The client also trims, so the service's positions count from the first code character.
   let queryLine = bodyStart;
-  while (queryLine < lines.length && lines[queryLine].trim() === '') queryLine++;
+  while (queryLine < lines.length && /^\s*(\/\/.*)?$/.test(lines[queryLine])) queryLine++;
   const queryColumn = queryLine < lines.length ? lines[queryLine].length - lines[queryLine].trimStart().length : 0;
-  const query = lines.slice(bodyStart).join('\n').trim();
+  const query = lines.slice(queryLine).join('\n').trim();
   return { connect, error, query, queryLine, queryColumn };
 }
 
