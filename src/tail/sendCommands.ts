@@ -43,6 +43,15 @@ async function sendAll(producer: EventHubProducerClient, events: OutgoingEvent[]
   return sent;
 }
 
+function isObjectJson(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
 export interface SendArgs { body?: unknown; properties?: Record<string, unknown>; partitionKey?: string; partitionId?: string }
 export interface ReplayArgs { file?: vscode.Uri; perSecond?: number }
 
@@ -59,13 +68,35 @@ export function registerSendCommands(tree: PipelineTreeProvider, log: vscode.Log
         try { body = JSON.parse(text); } catch { body = text; }
       }
       let partitionKey = args.partitionKey;
-      if (args.body === undefined && partitionKey === undefined && args.partitionId === undefined) {
-        partitionKey = await vscode.window.showInputBox({ title: 'Partition key (optional)', prompt: 'Leave empty to let the hub choose a partition' }) || undefined;
+      let partitionId = args.partitionId ?? (node instanceof PartitionNode ? node.partitionId : undefined);
+      let properties = args.properties;
+      if (args.body === undefined && partitionKey === undefined && partitionId === undefined) {
+        const route = await vscode.window.showQuickPick([
+          { label: 'Let the hub choose a partition', id: 'any' },
+          { label: 'By partition key…', description: 'events with one key keep their order on one partition', id: 'key' },
+          { label: 'To a partition…', id: 'id' },
+        ], { title: `Send a test event to ${hub.hub}: routing` });
+        if (!route) throw new UserCancelledError();
+        if (route.id === 'key') {
+          partitionKey = await vscode.window.showInputBox({ title: 'Partition key', validateInput: (v) => (v ? undefined : 'Enter a key.') });
+          if (!partitionKey) throw new UserCancelledError();
+        } else if (route.id === 'id') {
+          const id = await vscode.window.showQuickPick((await hub.partitionIds()).map((p) => ({ label: `Partition ${p}`, id: p })), { title: 'Send to partition' });
+          if (!id) throw new UserCancelledError();
+          partitionId = id.id;
+        }
       }
-      const partitionId = args.partitionId ?? (node instanceof PartitionNode ? node.partitionId : undefined);
+      if (args.body === undefined && properties === undefined) {
+        const text = await vscode.window.showInputBox({
+          title: 'Application properties (optional)', prompt: 'A JSON object such as {"source": "test"}; leave empty for none',
+          validateInput: (v) => (!v.trim() || isObjectJson(v) ? undefined : 'Enter a JSON object, or leave it empty.'),
+        });
+        if (text === undefined) throw new UserCancelledError();
+        properties = text.trim() ? JSON.parse(text) as Record<string, unknown> : undefined;
+      }
       const producer = await eventHubProducerClient(hubTarget(hub.ctx, hub.location, hub.hub));
       try {
-        await sendAll(producer, [{ body, properties: args.properties, partitionKey, partitionId }]);
+        await sendAll(producer, [{ body, properties, partitionKey, partitionId }]);
       } finally {
         await producer.close();
       }

@@ -9,7 +9,7 @@ import type { StartPosition } from './tailSession';
 import { TailPanel } from './tailPanel';
 
 /** Arguments tests and other commands may pass instead of answering the prompts. */
-export interface TailArgs { consumerGroup?: string; start?: StartPosition; startLabel?: string }
+export interface TailArgs { consumerGroup?: string; start?: StartPosition; startLabel?: string; partitions?: string[] }
 
 const CREATE = '$(add) Create a dedicated consumer group…';
 
@@ -50,6 +50,17 @@ export function parseWhen(text: string): Date | undefined {
   }
   const d = new Date(text.trim());
   return text.trim() && !Number.isNaN(d.getTime()) ? d : undefined;
+}
+
+/** All partitions (Enter) or some of them; undefined means all, so new partitions are tailed too. */
+async function pickPartitions(hub: HubNode): Promise<string[] | undefined> {
+  const ids = await hub.partitionIds();
+  if (ids.length <= 1) return undefined;
+  const picked = await vscode.window.showQuickPick(ids.map((id) => ({ label: `Partition ${id}`, id, picked: true })), {
+    title: `Tail ${hub.hub}: partitions`, placeHolder: 'Enter tails every partition; untick the ones to leave out', canPickMany: true,
+  });
+  if (!picked || picked.length === 0) throw new UserCancelledError();
+  return picked.length === ids.length ? undefined : picked.map((p) => p.id);
 }
 
 async function pickConsumerGroup(hub: HubNode): Promise<string> {
@@ -104,11 +115,12 @@ export class TailManager implements vscode.Disposable {
     const serializer = vscode.window.registerWebviewPanelSerializer('eventline.tail', { deserializeWebviewPanel: (panel, state) => this.restore(panel, state, tree) });
     this.disposable = vscode.Disposable.from(serializer, registerCommand('eventline.tailEventHub', log, async (node?: unknown, args: TailArgs = {}) => {
       const hub = hubOfNode(node) ?? await hubFromPalette(tree);
-      const partitions = node instanceof PartitionNode ? [node.partitionId] : undefined;
       const item = node instanceof TreeNode ? node.treeItem() : undefined;
       const groupFromNode = item?.contextValue === 'consumerGroup' && typeof item.label === 'string' ? item.label : undefined;
       const consumerGroup = args.consumerGroup ?? groupFromNode ?? await pickConsumerGroup(hub);
       const { start, label } = args.start ? { start: args.start, label: args.startLabel ?? args.start.kind } : await pickStart();
+      // A partition node names its partition; tests and callers that pass a start position want all of them.
+      const partitions = node instanceof PartitionNode ? [node.partitionId] : args.partitions ?? (args.start ? undefined : await pickPartitions(hub));
       return this.open(hub, consumerGroup, start, label, partitions);
     }));
   }

@@ -67,6 +67,16 @@ export class HubNode extends TreeNode {
     }
   }
 
+  /** The hub's partition ids, asked of the hub itself (the same data plane the tail and senders use). */
+  async partitionIds(signal?: AbortSignal): Promise<string[]> {
+    const client = await eventHubConsumerClient(hubTarget(this.ctx, this.location, this.hub));
+    try {
+      return await client.getPartitionIds({ abortSignal: signal });
+    } finally {
+      await client.close();
+    }
+  }
+
   private async consumerGroups(folder: TreeNode, signal: AbortSignal): Promise<TreeNode[]> {
     const groups = await this.listConsumerGroups(signal);
     return groups.map((g) => new InfoNode(`${folder.id}/cg:${g}`, folder, g, 'organization', g === '$Default' ? 'shared with production readers' : undefined, undefined, 'consumerGroup'));

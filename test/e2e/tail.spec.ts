@@ -19,6 +19,9 @@ test.describe('Live tail panel (packaged .vsix, local pipeline)', () => {
     await expect(quick.locator('input')).toHaveValue('eventline-tail');
     await page.keyboard.press('Enter');
     await quick.locator('.monaco-list-row', { hasText: 'Latest' }).first().click();
+    // Partitions: all are ticked; Enter keeps them all.
+    await expect(quick.locator('.quick-input-title')).toContainText('partitions');
+    await page.keyboard.press('Enter');
     const view = page.frameLocator('iframe.webview.ready[src*="extensionId=eventline.eventline"]').frameLocator('#active-frame');
     await expect(view.locator('#status')).toContainText('live', { timeout: 30_000 });
 
@@ -49,6 +52,24 @@ test.describe('Live tail panel (packaged .vsix, local pipeline)', () => {
     await view.locator('#pause').click();
     await expect(view.locator('#status')).not.toContainText('paused');
     expect(await view.locator('body').evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+
+    // "Send Test Event" from the palette: body, routing to a partition, properties; it arrives in the open tail.
+    await runCommand(page, 'Eventline: Send Test Event', { prompts: true });
+    await quick.locator('.monaco-list-row', { hasText: 'telemetry' }).first().click();
+    await expect(quick.locator('.quick-input-title')).toContainText('Send a test event to telemetry');
+    await quick.locator('input').fill('{"probe": "from-the-palette", "temperature": 99}');
+    await page.keyboard.press('Enter');
+    await quick.locator('.monaco-list-row', { hasText: 'To a partition' }).click();
+    await quick.locator('.monaco-list-row', { hasText: 'Partition 3' }).click();
+    await expect(quick.locator('.quick-input-title')).toContainText('Application properties');
+    await quick.locator('input').fill('{"origin": "e2e"}');
+    await page.keyboard.press('Enter');
+    const sent = view.locator('.row', { hasText: 'from-the-palette' });
+    await expect(sent).toBeVisible({ timeout: 20_000 });
+    await expect(sent).toContainText('p3');
+    await sent.click();
+    await expect(view.locator('#details')).toContainText('"origin": "e2e"');
+    await page.screenshot({ path: 'test-results/e2e-tail-send.png' });
     await runCommand(page, 'View: Close All Editors');
     await expect(page.locator('.tabs-container .tab', { hasText: 'Tail: telemetry' })).toHaveCount(0);
   });

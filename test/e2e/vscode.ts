@@ -61,8 +61,11 @@ export const test = base.extend<object, { workbench: Workbench }>({
 
 export { expect };
 
-/** Runs a command by its palette title ("Eventline: Create Pipeline Manifest"). */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/**
+ * Runs a command by its palette title ("Eventline: Create Pipeline Manifest"). With `prompts`, the command is
+ * expected to ask something next, so the quick input stays open for the caller to answer.
+ */
+export async function runCommand(page: Page, title: string, opts: { prompts?: boolean } = {}): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: title }) })
     .filter({ hasText: title }).first();
@@ -87,6 +90,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     }
   }
   await page.keyboard.press('Enter');
+  if (opts.prompts) {
+    await expect(page.locator('.quick-input-widget input')).not.toHaveValue(`>${title}`);
+    return;
+  }
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 

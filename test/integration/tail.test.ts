@@ -106,4 +106,17 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await until(() => (panel.received >= 3 ? true : undefined), 'the retained events of partition 2');
     assert.ok(panel.buffer.toArray().every((r) => r.row.partitionId === '2'));
   });
+
+  it('tails chosen partitions of a hub, from an enqueued time', async () => {
+    const since = new Date();
+    await send([{ chosen: 1 }], '1');
+    await send([{ chosen: 0 }], '0');
+    await send([{ chosen: 3 }], '3');
+    const hub = await path(a, 'Event Hubs', 'telemetry');
+    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: 'eventline-tail', start: { kind: 'enqueuedTime', time: new Date(since.getTime() - 1000) }, partitions: ['1', '3'] });
+    await until(() => (panel.received >= 2 ? true : undefined), 'the events of partitions 1 and 3');
+    await new Promise((r) => setTimeout(r, 1000));
+    const got = panel.buffer.toArray().filter((r) => (r.json as { chosen?: number } | undefined)?.chosen !== undefined);
+    assert.deepEqual(got.map((r) => r.row.partitionId).sort(), ['1', '3']);
+  });
 });
