@@ -275,6 +275,30 @@ describe('KQL notebooks against a local Eventhouse', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('New KQL Notebook from a tree database binds to it; Select KQL Connection rebinds the notebook or .kql files', async () => {
+    const db = await path(a, 'Eventhouse', 'NetDefaultDB');
+    const created = await vscode.commands.executeCommand<vscode.NotebookDocument>('eventline.newKqlNotebook', db);
+    assert.equal(created?.notebookType, 'eventline-kql');
+    assert.deepEqual(created.metadata.connection, { cluster: 'local', database: 'NetDefaultDB' }, 'the local Eventhouse is stored as the "local" alias');
+    assert.equal(vscode.window.activeNotebookEditor?.notebook, created);
+    await vscode.commands.executeCommand('eventline.selectKqlConnection', { cluster: 'https://help.kusto.windows.net', database: 'Samples' });
+    assert.deepEqual(created.metadata.connection, { cluster: 'https://help.kusto.windows.net', database: 'Samples' });
+    assert.deepEqual(a.notebooks.schemaSource.connectionFor(created.cellAt(0).document.uri.toString()), { cluster: 'https://help.kusto.windows.net', database: 'Samples' });
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+
+    // With a .kql editor active the pick becomes the connection of .kql files (kept per workspace).
+    const doc = await vscode.workspace.openTextDocument({ language: 'kql', content: 'print 1' });
+    await vscode.window.showTextDocument(doc);
+    try {
+      assert.deepEqual(a.notebooks.schemaSource.connectionFor(doc.uri.toString()), { cluster: 'local', database: 'NetDefaultDB' }, 'defaults to the active profile\'s Eventhouse');
+      await vscode.commands.executeCommand('eventline.selectKqlConnection', { cluster: ready.eventhouse.uri, database: 'Other' });
+      assert.deepEqual(a.notebooks.schemaSource.connectionFor(doc.uri.toString()), { cluster: 'local', database: 'Other' });
+    } finally {
+      await a.notebooks.connections.setActiveConnection(undefined);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
   it('opens a malformed .kqlnb with a clear error instead of crashing', async () => {
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const uri = vscode.Uri.joinPath(folder, 'broken.kqlnb');
