@@ -67,20 +67,39 @@ connection.onInitialize(() => ({
 }));
 
 connection.onInitialized(() => {
-  setTimeout(warmUp, 0);
+  setImmediate(warmUp);
 });
 
-/** Builds the query and command grammars once, so the first real request is a warm one. */
+const WARM_UP_PAUSE_MS = 300;
+
+/**
+ * Builds Kusto.Language's grammars before the user's first keystroke needs them: the query grammar first, then
+ * (separately, so requests that arrived meanwhile are answered in between) the much larger command grammar.
+ */
 function warmUp(): void {
   const started = performance.now();
-  guarded('warm-up', undefined, () => {
-    const s = kql();
-    const d = TextDocument.create('eventline:warm-up', 'kql', 1, 'T | where x > 1 | summarize count() by bin(y, 1h)\n\n.show tables');
-    s.diagnostics(d);
-    s.completion(d, 10);
-    s.closeDocument(d.uri);
-  });
-  connection.console.info(`KQL language server warm in ${(performance.now() - started).toFixed(0)} ms`);
+  const steps: [string, string][] = [
+    ['query', 'T | where x > 1 | summarize count() by bin(y, 1h)'],
+    ['command', '.show tables'],
+  ];
+  const next = (): void => {
+    const step = steps.shift();
+    if (!step) {
+      connection.console.info(`KQL language server warm in ${(performance.now() - started).toFixed(0)} ms`);
+      return;
+    }
+    guarded(`${step[0]} warm-up`, undefined, () => {
+      const s = kql();
+      const d = TextDocument.create(`eventline:warm-up-${step[0]}`, 'kql', 1, step[1]);
+      s.diagnostics(d);
+      s.completion(d, step[1].length);
+      s.closeDocument(d.uri);
+    });
+    // A pause, not setImmediate: the connection handles one queued message per check phase, and the user's
+    // first requests (open, completion) should not wait behind the command grammar.
+    setTimeout(next, WARM_UP_PAUSE_MS);
+  };
+  next();
 }
 
 connection.onNotification(SCHEMA_NOTIFICATION, (p: SchemaParams) => {

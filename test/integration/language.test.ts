@@ -59,4 +59,25 @@ describe('KQL language server (diagnostics and completion from the local Eventho
     const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', file, new vscode.Position(0, 3));
     assert.match(hover.map((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value)).join('\n')).join('\n'), /LangProbe/);
   });
+
+  it('checks notebook cells too, skipping a first-line #connect and keeping positions', async () => {
+    const nb = await vscode.workspace.openNotebookDocument('eventline-kql', new vscode.NotebookData([
+      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, "#connect cluster('local').database('NetDefaultDB')\nLangProbe\n| where SensorNme == 'a'", 'kql'),
+      new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'LangProbe\n| summarize avg(Reading) by ', 'kql'),
+    ]));
+    await vscode.window.showNotebookDocument(nb);
+    const [first, second] = nb.getCells().map((c) => c.document);
+    assert.equal(first.uri.scheme, 'vscode-notebook-cell');
+    const typo = await until(() => vscode.languages.getDiagnostics(first.uri).find((d) => d.message.includes('SensorNme')),
+      'a diagnostic for the unknown column in the cell', 120000);
+    assert.deepEqual([typo.range.start.line, typo.range.start.character, typo.range.end.character], [2, 8, 17]);
+    assert.ok(!vscode.languages.getDiagnostics(first.uri).some((d) => d.range.start.line === 0), 'nothing on the #connect line');
+
+    const end = second.lineAt(second.lineCount - 1).range.end;
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', second.uri, end);
+    assert.ok(list.items.some((i) => i.label === 'SensorName'), 'the cell completes the table\'s columns');
+    // An untitled notebook is dirty: close it without the "save?" dialog.
+    await vscode.window.showNotebookDocument(nb);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });
