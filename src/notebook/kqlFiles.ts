@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
+import { UserCancelledError } from '../core/errors';
 import { formatConnect, splitCell } from '../core/kql/connect';
 import { blockAt, queryBlocks } from '../core/kql/queryBlocks';
 import type { KqlConnectionRef } from '../core/kql/schemaSource';
@@ -41,7 +42,9 @@ export class KqlFileRunner extends Disposable {
     if (lineArg === undefined && sameEditor && !sameEditor.selection.isEmpty) text = doc.getText(sameEditor.selection);
     else text = blockAt(doc.getText(), lineArg ?? sameEditor?.selection.active.line ?? 0)?.text;
     if (!text?.trim()) throw new Error(`${doc.uri.path.split('/').pop()} has no query to run here: queries are blocks of lines separated by blank lines.`);
-    const ref = this.connections.activeConnection();
+    // Nothing to run against yet (no manifest, nothing picked): ask once, as running is what the user wants.
+    const ref = this.connections.activeConnection() ?? await vscode.commands.executeCommand<KqlConnectionRef | undefined>('eventline.selectKqlConnection');
+    if (!ref && !splitCell(text).connect) throw new UserCancelledError();
     const cellText = splitCell(text).connect || !ref ? text : `${formatConnect(this.connections.canonical(ref))}\n${text}`;
     return this.appendAndRun(cellText, ref);
   }

@@ -137,6 +137,24 @@ describe('KQL notebooks against a local Eventhouse', function () {
     assert.equal(parsed.cells[1].source, 'NbEvents\n| summarize n = count(), total = sum(Value) by Source\n| order by Source asc');
   });
 
+  it('saves outputs too when eventline.notebook.saveOutputs is on', async () => {
+    const config = vscode.workspace.getConfiguration('eventline.notebook');
+    await config.update('saveOutputs', true, vscode.ConfigurationTarget.Global);
+    try {
+      const withOutputs = await openNotebook('with-outputs.kqlnb', { version: 1, connection: { cluster: 'local', database: 'NetDefaultDB' }, cells: [{ kind: 'kql', source: 'print n = 42' }] });
+      created.push(withOutputs.uri);
+      await runCells(withOutputs);
+      await until(() => withOutputs.cellAt(0).executionSummary?.success === true || undefined, 'the print cell');
+      assert.ok(await withOutputs.save());
+      const saved = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(withOutputs.uri))) as { cells: { outputs?: { items: { mime: string; value: KqlResultOutput }[] }[] }[] };
+      const item = saved.cells[0].outputs?.[0]?.items.find((i) => i.mime === KQL_RESULT_MIME);
+      assert.deepEqual(item?.value.tables[0].rows, [[42]]);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      await config.update('saveOutputs', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   it('gives the language server the cell\'s connection and the database schema, refreshed after a schema change', async () => {
     const source = a.notebooks.schemaSource;
     assert.deepEqual(source.connectionFor(nb.cellAt(1).document.uri.toString()), { cluster: 'local', database: 'NetDefaultDB' });
@@ -192,6 +210,7 @@ describe('KQL notebooks against a local Eventhouse', function () {
     const cell = nb.cellAt(2);
     await until(() => cell.executionSummary?.timing || undefined, 'the cancelled cell to end', 10000);
     const tookMs = Date.now() - asked;
+    console.log(`      the cancelled cell ended ${tookMs} ms after Cancel`);
     assert.ok(tookMs < 5000, `the cell ended ${tookMs} ms after Cancel`);
     assert.equal(cell.executionSummary?.success, undefined, 'neither success nor failure');
     const message = text(cell);
