@@ -63,6 +63,15 @@ export async function kustoQueryClient(uri: string, credential: TokenCredential 
   return credential ? new Client(KustoConnectionStringBuilder.withTokenCredential(uri, credential)) : new Client(uri);
 }
 
+/** Closes a client from kustoQueryClient: aborts what it still sends and frees its keep-alive sockets. */
+export function closeKustoQueryClient(client: KustoClient): void {
+  client.close();
+  // close() only cancels requests; the client's own keep-alive agents would hold idle sockets until the server drops them.
+  const defaults = client.axiosInstance.defaults as { httpAgent?: { destroy?(): void }; httpsAgent?: { destroy?(): void } };
+  defaults.httpAgent?.destroy?.();
+  defaults.httpsAgent?.destroy?.();
+}
+
 export function fabricClient(token: (audience: string, signal: AbortSignal) => Promise<string>, cloud: CloudSettings, timeoutMs: number): FabricClient {
   return new FabricClient(cloud.fabricEndpoint, (signal) => token(cloud.fabricAudience, signal), timeoutMs);
 }

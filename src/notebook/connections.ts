@@ -105,8 +105,10 @@ export class KqlConnections extends Disposable implements KqlSchemaSource {
     let uri: vscode.Uri;
     try { uri = vscode.Uri.parse(documentUri, true); } catch { return undefined; }
     if (uri.scheme === CELL_SCHEME) {
-      for (const nb of vscode.workspace.notebookDocuments) {
-        if (nb.notebookType !== NOTEBOOK_TYPE) continue;
+      // A cell URI carries its notebook's path: look in that notebook first, then (renamed, untitled) in all.
+      const notebooks = vscode.workspace.notebookDocuments.filter((nb) => nb.notebookType === NOTEBOOK_TYPE);
+      notebooks.sort((x, y) => Number(y.uri.path === uri.path) - Number(x.uri.path === uri.path));
+      for (const nb of notebooks) {
         const cell = nb.getCells().find((c) => c.document.uri.toString() === documentUri);
         if (!cell) continue;
         const split = splitCell(firstLines(cell.document));

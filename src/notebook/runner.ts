@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
-import { kustoQueryClient } from '../azure/clients';
+import { closeKustoQueryClient, kustoQueryClient } from '../azure/clients';
 import { isNotSignedIn } from '../core/errors';
 import { KqlQueryError, kqlErrorFromBody } from '../core/kql/queryError';
 import { shapeResponse, type ShapeResult } from '../core/kql/resultShape';
@@ -66,7 +66,7 @@ export async function runKql(connections: KqlConnections, ref: KqlConnectionRef,
     throw explain(e, resolved.uri, ref.database);
   } finally {
     onCancel?.dispose();
-    client.close();
+    closeKustoQueryClient(client);
   }
 }
 
