@@ -10,6 +10,21 @@ export interface LocalReady {
   control: string;
 }
 
+type PortFlag = '--amqp-port' | '--amqps-port' | '--control-port' | '--kusto-port';
+
+/** The ports a running pipeline listens on, read back from its ready line. */
+export function portsOf(ready: LocalReady): Partial<Record<PortFlag, number>> {
+  const port = (url: string | undefined) => {
+    if (!url) return undefined;
+    try { return Number(new URL(url).port) || undefined; } catch { return undefined; }
+  };
+  const endpoint = /Endpoint=([^;]+)/i.exec(ready.eventHubs.connectionString)?.[1];
+  return {
+    '--amqp-port': port(endpoint), '--amqps-port': ready.eventHubs.amqpsPort,
+    '--control-port': port(ready.control), '--kusto-port': port(ready.eventhouse.uri),
+  };
+}
+
 export function parseReady(text: string): LocalReady {
   const v = JSON.parse(text) as Partial<LocalReady> & { ready?: boolean };
   if (!v.ready || !v.eventHubs?.connectionString || !v.eventhouse?.uri || !v.control) {
@@ -29,6 +44,8 @@ export class LocalPipeline extends Disposable {
   private ready: LocalReady | undefined;
   private child: ChildProcess | undefined;
   private starting: Promise<LocalReady> | undefined;
+  /** Ports of the last pipeline Eventline ran: a restart reuses them so open tails and clients reconnect. */
+  private lastPorts: Partial<Record<PortFlag, number>> | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
     super();
@@ -48,10 +65,20 @@ export class LocalPipeline extends Disposable {
     this.changed.fire();
   }
 
-  /** Starts `eventline-local` with the workspace's manifest as its config, on free ports. */
+  /** Starts `eventline-local` with the workspace's manifest as its config, on free ports (or the last run's). */
   start(configPath: string | undefined): Promise<LocalReady> {
     if (this.ready) return Promise.resolve(this.ready);
-    this.starting ??= this.spawnPipeline(configPath).finally(() => { this.starting = undefined; });
+    this.starting ??= (async () => {
+      const ports = this.lastPorts;
+      if (!ports) return this.spawnPipeline(configPath, {});
+      try {
+        return await this.spawnPipeline(configPath, ports);
+      } catch (e) {
+        // Most likely another program took one of the ports meanwhile.
+        this.log.warn(`The local pipeline did not start on its previous ports (${e instanceof Error ? e.message : String(e)}); trying free ports.`);
+        return this.spawnPipeline(configPath, {});
+      }
+    })().finally(() => { this.starting = undefined; });
     return this.starting;
   }
 
@@ -66,10 +93,11 @@ export class LocalPipeline extends Disposable {
     this.child = undefined;
   }
 
-  private spawnPipeline(configPath: string | undefined): Promise<LocalReady> {
+  private spawnPipeline(configPath: string | undefined, ports: Partial<Record<PortFlag, number>>): Promise<LocalReady> {
     const cli = vscode.workspace.getConfiguration('eventline.local').get<string>('cliPath') || this.context.asAbsolutePath('dist/local.js');
     const dataDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-pipeline').fsPath;
-    const args = [cli, 'start', '--json', '--data', dataDir, '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0'];
+    const flags: PortFlag[] = ['--amqp-port', '--amqps-port', '--control-port', '--kusto-port'];
+    const args = [cli, 'start', '--json', '--data', dataDir, ...flags.flatMap((f) => [f, String(ports[f] ?? 0)])];
     if (configPath) args.push('--config', configPath);
     this.log.info(`Starting the local pipeline: ${args.join(' ')}`);
     // In desktop VS Code execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain Node.
@@ -86,6 +114,7 @@ export class LocalPipeline extends Disposable {
       lines.once('line', (line) => {
         try {
           this.ready = parseReady(line);
+          this.lastPorts = portsOf(this.ready);
           this.changed.fire();
           resolve(this.ready);
         } catch (e) {

@@ -36,7 +36,9 @@ export class TailPanel extends Disposable {
     this.register(panel.webview.onDidReceiveMessage((m: ViewToHost) => { void this.onMessage(m); }));
     this.register(panel.onDidDispose(() => this.dispose()));
     this.session = new TailSession({
-      client: () => eventHubConsumerClient(spec.target, spec.consumerGroup),
+      // A tail is watched by a person: retry briefly and often (the SDK's default waits 30 s between tries), and
+      // let TailSession start over from the last event once the SDK gives up.
+      client: () => eventHubConsumerClient(spec.target, spec.consumerGroup, { retryOptions: { maxRetries: 4, retryDelayInMs: 300, maxRetryDelayInMs: 3000 } }),
       start: spec.start,
       partitions: spec.partitions,
       onEvents: (events) => this.feed.push(events),
@@ -62,14 +64,19 @@ export class TailPanel extends Disposable {
     void this.panel.webview.postMessage(message);
   }
 
+  /** Stops reading; resume() continues after the last event received, so nothing sent meanwhile is missed. */
+  pause(): Promise<void> { return this.session.pause(); }
+  resume(): Promise<void> { return this.session.resume(); }
+  get sessionState(): string { return this.state; }
+
   private async onMessage(m: ViewToHost): Promise<void> {
     switch (m.type) {
       case 'ready':
         this.post({ type: 'init', title: this.spec.title, consumerGroup: this.spec.consumerGroup, start: this.spec.startLabel, bufferSize: this.buffer.capacity, restore: { hub: this.spec.title, consumerGroup: this.spec.consumerGroup, partitions: this.spec.partitions } });
         this.feed.viewReady();
         break;
-      case 'pause': await this.session.pause(); break;
-      case 'resume': await this.session.resume(); break;
+      case 'pause': await this.pause(); break;
+      case 'resume': await this.resume(); break;
       case 'clear':
         this.feed.clear();
         this.post({ type: 'cleared' });

@@ -119,4 +119,46 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     const got = panel.buffer.toArray().filter((r) => (r.json as { chosen?: number } | undefined)?.chosen !== undefined);
     assert.deepEqual(got.map((r) => r.row.partitionId).sort(), ['1', '3']);
   });
+
+  it('starts at a sequence number and at an offset from the palette arguments', async () => {
+    await send([{ pos: 0 }, { pos: 1 }, { pos: 2 }], '0');
+    const hub = await path(a, 'Event Hubs', 'telemetry');
+    const earliest = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: 'eventline-tail', start: { kind: 'earliest' }, partitions: ['0'] });
+    await until(() => (earliest.buffer.toArray().filter((r) => (r.json as { pos?: number } | undefined)?.pos !== undefined).length >= 3 ? true : undefined), 'the retained events of partition 0');
+    const withPos = earliest.buffer.toArray().filter((r) => (r.json as { pos?: number } | undefined)?.pos !== undefined);
+    const second = withPos[withPos.length - 2].row;
+    const bySeq = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: '$Default', start: { kind: 'sequence', sequenceNumber: second.sequenceNumber }, partitions: ['0'] });
+    await until(() => (bySeq.received >= 2 ? true : undefined), 'events from a sequence number');
+    assert.equal(bySeq.buffer.at(0)?.row.sequenceNumber, second.sequenceNumber);
+    earliest.panel.dispose(); // one panel per hub, group and partitions: make room for the same group again
+    const byOffset = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: 'eventline-tail', start: { kind: 'offset', offset: second.offset }, partitions: ['0'] });
+    await until(() => (byOffset.received >= 2 ? true : undefined), 'events from an offset');
+    assert.equal(byOffset.buffer.at(0)?.row.offset, second.offset);
+  });
+
+  it('pauses, misses nothing sent meanwhile, and reconnects after the local pipeline restarts: no gap, no duplicate', async () => {
+    const hub = await path(a, 'Event Hubs', 'telemetry');
+    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: '$Default', start: { kind: 'latest' }, partitions: ['1'] });
+    await until(() => (panel.sessionState === 'live' ? true : undefined), 'the tail to go live');
+    await new Promise((r) => setTimeout(r, 1000));
+    const mine = () => panel.buffer.toArray().filter((r) => (r.json as { run?: string } | undefined)?.run === 'restart').map((r) => r.row.sequenceNumber);
+    await send(Array.from({ length: 5 }, (_, i) => ({ run: 'restart', i })), '1');
+    await until(() => (mine().length >= 5 ? true : undefined), 'events before the pause');
+    await panel.pause();
+    await send(Array.from({ length: 5 }, (_, i) => ({ run: 'restart', i: 5 + i })), '1');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(mine().length, 5, 'nothing arrives while paused');
+    await panel.resume();
+    await until(() => (mine().length >= 10 ? true : undefined), 'events sent while paused');
+
+    // Restart the pipeline Eventline runs; it comes back on the same ports, and the tail finds it again.
+    await a.local.stop();
+    await startLocalProfile(a, { name: 'tail-test', eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }] });
+    await send(Array.from({ length: 5 }, (_, i) => ({ run: 'restart', i: 10 + i })), '1');
+    await until(() => (mine().length >= 15 ? true : undefined), 'events after the restart', 90_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const seqs = mine();
+    assert.equal(new Set(seqs).size, seqs.length, 'no duplicates');
+    for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1, `no gap at ${i}`);
+  });
 });
