@@ -64,7 +64,9 @@ export interface KqlResultOutput {
 /** Messages from the renderer to the extension (the renderer has no file system or clipboard of its own). */
 export type RendererToHost =
   | { type: 'export'; format: 'csv' | 'json'; table: KqlTable; suggestedName: string }
-  | { type: 'copied'; rows: number };
+  | { type: 'copied'; rows: number }
+  /** The renderer could not reach a clipboard itself (output iframes may be denied it): the host writes `text`. */
+  | { type: 'copy'; text: string; rows: number };
 
 /** Messages from the extension to the renderer. */
 export type HostToRenderer =
