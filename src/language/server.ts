@@ -39,21 +39,24 @@ function scheduleDiagnostics(uri: string, delay = DIAGNOSTIC_DELAY_MS): void {
     pending.delete(uri);
     const doc = documents.get(uri);
     if (!doc) return;
-    try {
-      const diagnostics = kql().diagnostics(doc);
-      void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
-    } catch (e) {
-      connection.console.error(`KQL diagnostics failed for ${uri}: ${String(e)}`);
-    }
+    const diagnostics = guarded('diagnostics', undefined, () => kql().diagnostics(doc));
+    if (diagnostics) void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
   }, delay));
 }
 
+/** Requests slower than this are logged with their time, so a slow machine or a huge block shows in the log. */
+const SLOW_MS = 100;
+
 function guarded<T>(what: string, fallback: T, fn: () => T): T {
+  const started = performance.now();
   try {
     return fn();
   } catch (e) {
     connection.console.error(`KQL ${what} failed: ${String(e)}`);
     return fallback;
+  } finally {
+    const ms = performance.now() - started;
+    if (ms > SLOW_MS) connection.console.log(`KQL ${what} took ${ms.toFixed(0)} ms`);
   }
 }
 
