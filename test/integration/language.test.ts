@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Client as KustoClient } from 'azure-kusto-data';
 import type { EventlineApi } from '../../src/extension';
+import type { LocalReady } from '../../src/localPipeline/localPipeline';
 import { startLocalProfile } from './support/localHelpers';
 import { api, removeManifest, until } from './support/treeHelpers';
 
@@ -10,10 +11,11 @@ describe('KQL language server (diagnostics and completion from the local Eventho
   this.timeout(240000);
   let a: EventlineApi;
   let file: vscode.Uri;
+  let ready: LocalReady;
 
   before(async () => {
     a = await api();
-    const ready = await startLocalProfile(a, {
+    ready = await startLocalProfile(a, {
       name: 'language-test',
       eventHubs: [{ name: 'telemetry', partitions: 1 }],
       eventhouse: { database: 'NetDefaultDB' },
@@ -58,6 +60,23 @@ describe('KQL language server (diagnostics and completion from the local Eventho
 
     const hover = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', file, new vscode.Position(0, 3));
     assert.match(hover.map((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value)).join('\n')).join('\n'), /LangProbe/);
+  });
+
+  it('follows a schema change: a new column completes after the tree is refreshed', async () => {
+    const kusto = new KustoClient(ready.eventhouse.uri);
+    try {
+      await kusto.executeMgmt('NetDefaultDB', '.create-merge table LangProbe (Timestamp:datetime, SensorName:string, Reading:real, Firmware:string)');
+    } finally {
+      kusto.close();
+    }
+    // A tree refresh is one of the moments the connection service drops its cached schemas and says so.
+    a.pipelineTree.refresh();
+    const doc = await vscode.workspace.openTextDocument(file);
+    const end = doc.lineAt(doc.lineCount - 1).range.end;
+    await until(async () => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', file, end);
+      return list.items.some((i) => i.label === 'Firmware') ? true : undefined;
+    }, 'the new column Firmware among the completions', 60000);
   });
 
   it('checks notebook cells too, skipping a first-line #connect and keeping positions', async () => {
