@@ -148,6 +148,7 @@ class KqlLanguageClient extends Disposable {
     this.inFlight.clear();
     const client = this.client;
     this.client = undefined;
-    if (client) void client.stop().catch((e: unknown) => this.log.warn(`KQL language server stop: ${String(e)}`));
+    // dispose() stops the server (shutdown, exit, then kill after the timeout) and releases the client's features.
+    if (client) void client.dispose(2000).catch((e: unknown) => this.log.warn(`KQL language server stop: ${String(e)}`));
   }
 }
