@@ -17,6 +17,7 @@ export class KqlController extends Disposable {
   private order = 0;
   /** The cell that ran last, per notebook: what "Export Results" exports when no cell with a result is selected. */
   private readonly lastRun = new Map<string, vscode.NotebookCell>();
+  private readonly bound = new Set<string>();
 
   constructor(private readonly connections: KqlConnections, private readonly log: vscode.LogOutputChannel) {
     super();
@@ -24,10 +25,24 @@ export class KqlController extends Disposable {
     this.controller.supportedLanguages = ['kql'];
     this.controller.supportsExecutionOrder = true;
     this.controller.description = 'Runs KQL against the notebook\'s Eventhouse or cluster';
+    this.register(this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+      if (selected) this.bound.add(notebook.uri.toString()); else this.bound.delete(notebook.uri.toString());
+    }));
     this.register(vscode.workspace.onDidCloseNotebookDocument((nb) => {
+      this.bound.delete(nb.uri.toString());
       this.lastRun.delete(nb.uri.toString());
       for (const c of nb.getCells()) this.diagnostics.delete(c.document.uri);
     }));
+  }
+
+  /** True once VS Code selected this controller for the notebook (only then may it create executions there). */
+  isBoundTo(nb: vscode.NotebookDocument): boolean {
+    return this.bound.has(nb.uri.toString());
+  }
+
+  /** Runs cells of a notebook this controller is bound to, as if the user pressed Run. */
+  run(nb: vscode.NotebookDocument, cells: vscode.NotebookCell[]): Promise<void> {
+    return this.execute(cells, nb);
   }
 
   lastRunCell(nb: vscode.NotebookDocument): vscode.NotebookCell | undefined {

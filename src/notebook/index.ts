@@ -40,7 +40,7 @@ export function registerKqlNotebooks(deps: KqlNotebookDeps): KqlNotebooks {
   const { log } = deps;
   const connections = new KqlConnections(deps);
   const controller = new KqlController(connections, log);
-  const files = new KqlFileRunner(deps.context, connections);
+  const files = new KqlFileRunner(deps.context, connections, controller);
   const disposables = vscode.Disposable.from(
     connections,
     controller,

@@ -5,6 +5,7 @@ import { formatConnect, splitCell } from '../core/kql/connect';
 import { blockAt, queryBlocks } from '../core/kql/queryBlocks';
 import type { KqlConnectionRef } from '../core/kql/schemaSource';
 import { NOTEBOOK_TYPE, type KqlConnections } from './connections';
+import type { KqlController } from './controller';
 
 const RESULTS_FILE = 'Eventline Results.kqlnb';
 /** The results notebook keeps the latest runs only; older cells are dropped as new ones arrive. */
@@ -27,7 +28,7 @@ export class RunQueryCodeLens implements vscode.CodeLensProvider {
  * workspace's extension storage and is saved after each append, so it never asks to be saved.
  */
 export class KqlFileRunner extends Disposable {
-  constructor(private readonly context: vscode.ExtensionContext, private readonly connections: KqlConnections) {
+  constructor(private readonly context: vscode.ExtensionContext, private readonly connections: KqlConnections, private readonly kernel: KqlController) {
     super();
     this.register(vscode.languages.registerCodeLensProvider(FILE_SELECTOR, new RunQueryCodeLens()));
   }
@@ -51,6 +52,9 @@ export class KqlFileRunner extends Disposable {
 
   private async appendAndRun(source: string, ref: KqlConnectionRef | undefined): Promise<vscode.NotebookCell> {
     const nb = await this.resultsNotebook(ref);
+    // Show it beside first: saving a notebook that has no editor would open it in the active group.
+    let editor = vscode.window.visibleNotebookEditors.find((e) => e.notebook === nb);
+    editor ??= await vscode.window.showNotebookDocument(nb, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
     const edit = new vscode.WorkspaceEdit();
     const drop = Math.max(0, nb.cellCount + 1 - MAX_RESULT_CELLS);
     const edits = [vscode.NotebookEdit.insertCells(nb.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, source, 'kql')])];
@@ -59,10 +63,27 @@ export class KqlFileRunner extends Disposable {
     if (!await vscode.workspace.applyEdit(edit)) throw new Error('Could not add the query to the Eventline Results notebook (VS Code refused the edit).');
     await nb.save();
     const index = nb.cellCount - 1;
-    const editor = await vscode.window.showNotebookDocument(nb, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, selections: [new vscode.NotebookRange(index, index + 1)] });
-    editor.revealRange(new vscode.NotebookRange(index, index + 1), vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
-    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: nb.uri });
+    const range = new vscode.NotebookRange(index, index + 1);
+    editor.selections = [range];
+    editor.revealRange(range, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+    await this.execute(editor, nb.cellAt(index));
     return nb.cellAt(index);
+  }
+
+  /**
+   * Runs the cell with this controller directly when VS Code has already bound it to the notebook, so the focus
+   * stays in the .kql editor. The first time, VS Code binds the controller (the only one for the type) when the
+   * notebook runs from its own editor: focus it, start the run, and give the focus back once bound.
+   */
+  private async execute(editor: vscode.NotebookEditor, cell: vscode.NotebookCell): Promise<void> {
+    const nb = editor.notebook;
+    if (this.kernel.isBoundTo(nb)) { await this.kernel.run(nb, [cell]); return; }
+    const text = vscode.window.activeTextEditor;
+    await vscode.window.showNotebookDocument(nb, { viewColumn: editor.viewColumn, selections: [new vscode.NotebookRange(cell.index, cell.index + 1)] });
+    const running = vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }] });
+    for (let i = 0; i < 40 && !this.kernel.isBoundTo(nb); i++) await new Promise((r) => setTimeout(r, 50));
+    if (text) await vscode.window.showTextDocument(text.document, text.viewColumn);
+    await running;
   }
 
   private async resultsNotebook(ref: KqlConnectionRef | undefined): Promise<vscode.NotebookDocument> {

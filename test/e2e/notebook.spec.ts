@@ -73,6 +73,33 @@ test.describe('KQL notebook (packaged .vsix, local Eventhouse)', () => {
     expect(csv.split('\r\n')[1]).toBe('2026-01-01T00:00:00.0000000Z,sensor,0');
     expect(csv.split('\r\n').length).toBe(32);
     await page.screenshot({ path: 'test-results/e2e-notebook-export.png' });
+
+    // The chart/table toggle shows the chart's data as a grid.
+    const toggle = results.nth(1).locator('button.el-toggle-chart');
+    await toggle.click();
+    await expect(results.nth(1).locator('.el-grid .el-row').first()).toBeVisible();
+    await runCommand(page, 'View: Close All Editors');
+  });
+
+  test('Shift+Enter in a .kql file runs the block under the cursor into the Eventline Results notebook', async ({ workbench }) => {
+    const { page, workspace } = workbench;
+    fs.writeFileSync(path.join(workspace, 'queries.kql'), '// counts\nprint Hello = "world"\n\nE2eEvents\n| summarize Events = count() by Source\n| order by Source asc\n');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('queries.kql');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'queries.kql' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const editor = page.locator('.monaco-editor[data-uri$="queries.kql"]');
+    await expect(editor.locator('.codelens-decoration', { hasText: 'Run' }).first()).toBeVisible({ timeout: 30_000 });
+    await editor.locator('.view-line', { hasText: 'summarize Events' }).click();
+    await page.keyboard.press('Shift+Enter');
+    await expect(page.locator('.tab', { hasText: 'Eventline Results' })).toBeVisible({ timeout: 30_000 });
+    const output = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+    const last = output.locator('.el-result').last();
+    await expect(last.locator('.el-grid .el-row')).toHaveCount(2, { timeout: 60_000 });
+    await expect(last.locator('.el-grid')).toContainText('sensor');
+    await expect(last.locator('.el-grid')).toContainText('20');
+    await page.screenshot({ path: 'test-results/e2e-kql-file-run.png' });
     await runCommand(page, 'View: Close All Editors');
   });
 });

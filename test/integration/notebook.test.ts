@@ -30,7 +30,16 @@ function runCells(nb: vscode.NotebookDocument, start = 0, end = nb.cellCount): T
 async function openNotebook(name: string, content: unknown): Promise<vscode.NotebookDocument> {
   const folder = vscode.workspace.workspaceFolders![0].uri;
   const uri = vscode.Uri.joinPath(folder, name);
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`));
+  // Open only after the file watcher reported the write: a late event would otherwise mark the notebook as changed
+  // on disk after an edit, and VS Code would refuse to save it over the "newer" file.
+  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, name));
+  try {
+    const seen = new Promise<void>((resolve) => { watcher.onDidCreate(() => resolve()); watcher.onDidChange(() => resolve()); setTimeout(resolve, 5000); });
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`));
+    await seen;
+  } finally {
+    watcher.dispose();
+  }
   const nb = await vscode.workspace.openNotebookDocument(uri);
   await vscode.window.showNotebookDocument(nb);
   return nb;
@@ -127,6 +136,8 @@ describe('KQL notebooks against a local Eventhouse', function () {
   });
 
   it('saves stable JSON with the connection and no outputs by default', async () => {
+    // Outputs are transient, so running left the notebook clean: edit it so the save really goes through the serializer.
+    await replaceCell(nb, 2, '.show tables ');
     assert.ok(await nb.save());
     const saved = new TextDecoder().decode(await vscode.workspace.fs.readFile(nb.uri));
     assert.ok(saved.endsWith('}\n'));
@@ -135,6 +146,7 @@ describe('KQL notebooks against a local Eventhouse', function () {
     assert.deepEqual(Object.keys(parsed), ['version', 'connection', 'cells']);
     assert.deepEqual(parsed.connection, { cluster: 'local', database: 'NetDefaultDB' });
     assert.equal(parsed.cells[1].source, 'NbEvents\n| summarize n = count(), total = sum(Value) by Source\n| order by Source asc');
+    assert.equal(parsed.cells[2].source, '.show tables ', 'the edit made before saving');
   });
 
   it('saves outputs too when eventline.notebook.saveOutputs is on', async () => {
@@ -145,6 +157,10 @@ describe('KQL notebooks against a local Eventhouse', function () {
       created.push(withOutputs.uri);
       await runCells(withOutputs);
       await until(() => withOutputs.cellAt(0).executionSummary?.success === true || undefined, 'the print cell');
+      // An edit makes sure the notebook is dirty even if it opened before the serializer's new registration arrived.
+      const edit = new vscode.WorkspaceEdit();
+      edit.set(withOutputs.uri, [vscode.NotebookEdit.insertCells(1, [new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, 'saved with outputs', 'markdown')])]);
+      assert.ok(await vscode.workspace.applyEdit(edit));
       assert.ok(await withOutputs.save());
       const saved = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(withOutputs.uri))) as { cells: { outputs?: { items: { mime: string; value: KqlResultOutput }[] }[] }[] };
       const item = saved.cells[0].outputs?.[0]?.items.find((i) => i.mime === KQL_RESULT_MIME);
@@ -242,12 +258,17 @@ describe('KQL notebooks against a local Eventhouse', function () {
     assert.deepEqual(result(cell)!.tables[0].rows, [['api', 3], ['sensor', 3]]);
     assert.equal(results.isDirty, false, 'the results notebook never asks to be saved');
     assert.ok(vscode.window.visibleNotebookEditors.some((e) => e.notebook === results), 'results show beside the editor');
+    const resultTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => ({ group: g.viewColumn, input: t.input })))
+      .filter((t) => t.input instanceof vscode.TabInputNotebook && t.input.uri.path.endsWith('/Eventline Results.kqlnb'));
+    assert.deepEqual(resultTabs().map((t) => t.group), [vscode.ViewColumn.Two], 'one results tab, beside the .kql editor');
+    assert.equal(vscode.window.activeTextEditor?.document, doc, 'the .kql editor keeps the focus');
 
     // The CodeLens runs its own block.
     await vscode.commands.executeCommand(runLenses[0].command!.command, ...runLenses[0].command!.arguments!);
     const first = results.cellAt(results.cellCount - 1);
     await until(() => first.executionSummary?.success !== undefined || undefined, 'the lens block');
     assert.deepEqual(result(first)!.tables[0].rows, [[1]]);
+    assert.equal(resultTabs().length, 1, 'still one results tab');
     // Close the untitled .kql document (reverted), or the final close-all would ask about saving it.
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
