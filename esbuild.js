@@ -37,6 +37,27 @@ function copyFiles(fromDir, toDir, names) {
   };
 }
 
+// The packaged extension ships no node_modules (vsce --no-dependencies), but dist/local.js needs DuckDB's native
+// binding: production builds copy exactly those packages, for this platform, to dist/node_modules (which Node
+// resolves from dist/local.js); the .vsix is then platform-specific (scripts/package.js). Development builds
+// remove the copy so a lockfile update can never be shadowed by a stale one.
+const DUCKDB_PACKAGES = ['@duckdb/node-api', '@duckdb/node-bindings', `@duckdb/node-bindings-${process.platform}-${process.arch}`, 'detect-libc'];
+function shipNativeDeps() {
+  return {
+    name: 'ship-native-deps',
+    setup(build) {
+      build.onEnd(() => {
+        const target = path.join('dist', 'node_modules');
+        fs.rmSync(target, { recursive: true, force: true });
+        if (!production) return;
+        for (const pkg of DUCKDB_PACKAGES) {
+          fs.cpSync(path.join('node_modules', pkg), path.join(target, pkg), { recursive: true, filter: (src) => !/\.(d\.ts|map|md)$/.test(src) });
+        }
+      });
+    },
+  };
+}
+
 const common = {
   bundle: true,
   sourcemap: !production,
@@ -61,6 +82,7 @@ const configs = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...localExternals] },
   {
     ...node, entryPoints: ['src/local/cli.ts'], outfile: 'dist/local.js', external: localExternals,
+    plugins: [...common.plugins, shipNativeDeps()],
     banner: { js: '#!/usr/bin/env node' },
   },
   // The KQL language server runs in its own Node process (the official Kusto language service is large and slow

@@ -34,15 +34,18 @@ async function startLocalPipeline(dataDir: string): Promise<{ ready: Workbench['
   return { ready: JSON.parse(line) as Workbench['local'], stop: async () => { child.kill('SIGTERM'); await exited; } };
 }
 
-export const test = base.extend<object, { workbench: Workbench }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
-  workbench: [async ({}, use) => {
+export const test = base.extend<object, { workbench: Workbench; attachLocal: boolean }>({
+  /** false: no local pipeline is started for the extension to attach to; it starts its own from the .vsix. */
+  attachLocal: [true, { scope: 'worker', option: true }],
+  workbench: [async ({ attachLocal }, use) => {
     if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run "npm run package" first`);
     const toolchain = ensureToolchain();
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-ws-'));
     fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
-    const local = await startLocalPipeline(fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-data-')));
-    const server = await startCodeServer({ toolchain, workspace, vsix: VSIX, env: { EVENTLINE_LOCAL_READY: JSON.stringify({ ready: true, ...local.ready }) } });
+    const local = attachLocal
+      ? await startLocalPipeline(fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-data-')))
+      : { ready: undefined as unknown as Workbench['local'], stop: () => Promise.resolve() };
+    const server = await startCodeServer({ toolchain, workspace, vsix: VSIX, env: attachLocal ? { EVENTLINE_LOCAL_READY: JSON.stringify({ ready: true, ...local.ready }) } : {} });
     const browser: Browser = await launchChromium(toolchain.chromium);
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { ConfigError, loadLocalConfig } from '../config';
 import type { ServiceContext, StartedService } from '../service';
 import { DEFAULT_DB, Engine, MAX_RECORDS, type ResultTable } from './engine';
 import { runCommand } from './mgmt';
@@ -13,8 +14,29 @@ const MAX_BODY = 512 * 1024 * 1024;
 
 interface KustoRequestBody { db?: string; csl?: string; properties?: { Options?: Record<string, unknown>; Parameters?: Record<string, unknown> } | string }
 
+/** The database eventline.json names under `eventhouse.database`, which the local Eventhouse then provides. */
+function configuredDatabase(ctx: ServiceContext): string | undefined {
+  if (!ctx.configPath) return undefined;
+  const eventhouse = loadLocalConfig(ctx.configPath).raw.eventhouse as { database?: unknown } | undefined;
+  const db = eventhouse?.database;
+  if (db === undefined) return undefined;
+  if (typeof db !== 'string' || !/^[A-Za-z0-9_\-. ]+$/.test(db)) {
+    throw new ConfigError(`${ctx.configPath}: eventhouse.database must be a database name (letters, digits, '_', '-', '.' or spaces), not ${JSON.stringify(db)}.`);
+  }
+  return db;
+}
+
 export async function startEventhouse(ctx: ServiceContext): Promise<StartedService> {
+  const database = configuredDatabase(ctx) ?? DEFAULT_DB;
   const engine = await Engine.open(path.join(ctx.dataDir, 'eventhouse'));
+  if (database !== DEFAULT_DB) {
+    try {
+      await engine.write(() => engine.createDatabase(database, true));
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+  }
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => { void handle(engine, req, res, (m) => ctx.log(m)); });
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
@@ -30,7 +52,7 @@ export async function startEventhouse(ctx: ServiceContext): Promise<StartedServi
   const port = (server.address() as AddressInfo).port;
   ctx.log(`eventhouse: Kusto REST on http://127.0.0.1:${port}, data in ${path.join(ctx.dataDir, 'eventhouse')}`);
   return {
-    ready: { uri: `http://127.0.0.1:${port}`, database: DEFAULT_DB },
+    ready: { uri: `http://127.0.0.1:${port}`, database },
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

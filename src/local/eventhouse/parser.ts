@@ -2,16 +2,30 @@
 // The official Kusto parser (Kusto.Language compiled to JS by Bridge.NET). Its surface is untyped globals with
 // `$ctorN` overloads, so this file is the one place that touches it with `any`; everything else uses the helpers.
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 export type KNode = any;
 
 let loaded: { L: any; Sym: any; S: any; Sys: any } | undefined;
 
-/** Loads the parser once per process (0.4–0.7 s) and keeps it warm. */
+/**
+ * Loads the parser once per process (0.4–0.7 s) and keeps it warm. The packaged extension has no node_modules:
+ * there the build's copy next to dist/local.js (dist/kusto/, shared with the language server) is used.
+ */
 export function kusto(): { L: any; Sym: any; S: any; Sys: any } {
   if (!loaded) {
-    require('@kusto/language-service-next/bridge.js');
-    require('@kusto/language-service-next/Kusto.Language.Bridge.js');
     const g = globalThis as any;
+    const bundled = path.join(__dirname, 'kusto');
+    if (g.Kusto?.Language?.Parser) {
+      // Already loaded in this process (e.g. by the language service in a test run).
+    } else if (fs.existsSync(path.join(bundled, 'bridge.min.js'))) {
+      require(path.join(bundled, 'bridge.min.js'));
+      require(path.join(bundled, 'Kusto.Language.Bridge.min.js'));
+    } else {
+      require('@kusto/language-service-next/bridge.js');
+      require('@kusto/language-service-next/Kusto.Language.Bridge.js');
+    }
     loaded = { L: g.Kusto.Language, Sym: g.Kusto.Language.Symbols, S: g.Kusto.Language.Syntax, Sys: g.System };
   }
   return loaded;
