@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Page } from '@playwright/test';
 import { expect, runCommand, test } from './vscode';
 
 async function kusto(uri: string, endpoint: 'mgmt' | 'query', csl: string): Promise<void> {
@@ -7,6 +8,18 @@ async function kusto(uri: string, endpoint: 'mgmt' | 'query', csl: string): Prom
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ db: 'NetDefaultDB', csl }),
   });
   if (res.status !== 200) throw new Error(`${csl.split('\n')[0]}: ${res.status} ${await res.text()}`);
+}
+
+/** Quick Open (Ctrl+P) a workspace file; retried, because a file written a moment ago may not be indexed yet. */
+async function quickOpen(page: Page, name: string): Promise<void> {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await expect(async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(name);
+    await row.waitFor({ timeout: 3_000 });
+  }).toPass({ timeout: 45_000 });
+  await page.keyboard.press('Enter');
 }
 
 // Renderer DOM hooks (src/webviews/renderer): root .el-result, rows .el-grid .el-row, chart .el-chart with a
@@ -30,11 +43,7 @@ test.describe('KQL notebook (packaged .vsix, local Eventhouse)', () => {
     }, null, 2)}\n`);
 
     // Open the notebook through Quick Open, then run all cells.
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill('e2e.kqlnb');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'e2e.kqlnb' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'e2e.kqlnb');
     await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });
     await expect(page.locator('.statusbar-item', { hasText: 'NetDefaultDB · local Eventhouse' })).toBeVisible();
     await runCommand(page, 'Notebook: Run All');
@@ -84,11 +93,7 @@ test.describe('KQL notebook (packaged .vsix, local Eventhouse)', () => {
   test('Shift+Enter in a .kql file runs the block under the cursor into the Eventline Results notebook', async ({ workbench }) => {
     const { page, workspace } = workbench;
     fs.writeFileSync(path.join(workspace, 'queries.kql'), '// counts\nprint Hello = "world"\n\nE2eEvents\n| summarize Events = count() by Source\n| order by Source asc\n');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill('queries.kql');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'queries.kql' }).first().waitFor();
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'queries.kql');
     const editor = page.locator('.monaco-editor[data-uri$="queries.kql"]');
     await expect(editor.locator('.codelens-decoration', { hasText: 'Run' }).first()).toBeVisible({ timeout: 30_000 });
     await editor.locator('.view-line', { hasText: 'summarize Events' }).click();
