@@ -75,11 +75,43 @@ const node = {
   mainFields: ['module', 'main'],
 };
 
+// Libraries the extension needs only once a feature is used (Azure SDKs for the tree, tail and notebooks; the
+// language client for the first KQL document) live in their own bundles under dist/vendor/, required by the first
+// `await import()` that needs them. dist/extension.js then stays small, which is what VS Code loads at activation.
+const VENDOR = {
+  azure: ['@azure/event-hubs', '@azure/arm-eventhub', '@azure/arm-resources-subscriptions', '@azure/identity', '@azure/keyvault-secrets', 'azure-kusto-data'],
+  languageClient: ['vscode-languageclient/node'],
+};
+const vendorOf = new Map(Object.entries(VENDOR).flatMap(([bundle, pkgs]) => pkgs.map((p) => [p, bundle])));
+
+/** Resolves a vendored package to a two-line facade that requires its bundle (relative to the output file). */
+function lazyVendor(fromDir) {
+  const filter = new RegExp(`^(${[...vendorOf.keys()].map((k) => k.replace(/[/.-]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'lazy-vendor',
+    setup(build) {
+      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'lazy-vendor' }));
+      build.onResolve({ filter: /^\.\.?\/.*vendor\// , namespace: 'lazy-vendor' }, (args) => ({ path: args.path, external: true }));
+      build.onLoad({ filter: /.*/, namespace: 'lazy-vendor' }, (args) => {
+        const rel = path.posix.join(path.relative(fromDir, 'dist').split(path.sep).join('/') || '.', 'vendor', `${vendorOf.get(args.path)}.js`);
+        const spec = rel.startsWith('.') ? rel : `./${rel}`;
+        return { contents: `module.exports = require(${JSON.stringify(spec)})[${JSON.stringify(args.path)}];`, loader: 'js' };
+      });
+    },
+  };
+}
+
+const vendorBundles = Object.entries(VENDOR).map(([bundle, pkgs]) => ({
+  stdin: { contents: `module.exports = {${pkgs.map((p) => `${JSON.stringify(p)}: require(${JSON.stringify(p)})`).join(', ')}};`, resolveDir: __dirname, loader: 'js' },
+  outfile: `dist/vendor/${bundle}.js`,
+}));
+
 // Native or very large packages stay outside the bundles and are loaded from node_modules at run time.
 const localExternals = ['@duckdb/node-api', '@kusto/language-service-next'];
 
 const configs = [
-  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...localExternals] },
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...localExternals], plugins: [...common.plugins, lazyVendor('dist')] },
+  ...vendorBundles.map((v) => ({ ...node, ...v, external: ['vscode'] })),
   {
     ...node, entryPoints: ['src/local/cli.ts'], outfile: 'dist/local.js', external: localExternals,
     plugins: [...common.plugins, shipNativeDeps()],
@@ -110,7 +142,7 @@ const configs = [
 if (!production) {
   configs.push(
     { ...node, sourcemap: true, entryPoints: ['test/integration/runner.ts'], outfile: 'dist/test/index.js', external: ['vscode', './all-tests'], logOverride: { 'require-resolve-not-external': 'silent' } },
-    { ...node, sourcemap: true, entryPoints: ['test/integration/all.ts'], outfile: 'dist/test/all-tests.js', external: ['vscode', 'mocha', ...localExternals] },
+    { ...node, sourcemap: true, entryPoints: ['test/integration/all.ts'], outfile: 'dist/test/all-tests.js', external: ['vscode', 'mocha', ...localExternals], plugins: [...common.plugins, lazyVendor('dist/test')] },
   );
 }
 

@@ -8,7 +8,8 @@
  * wait on the request that never settles (see its restart()).
  */
 export function isCoreAmqpAddressBug(err: unknown): boolean {
-  return err instanceof TypeError && /reading 'address'/.test(err.message) && /requestResponseLink|rhea-promise/.test(err.stack ?? '');
+  // Bundled, the frames name no package: the getter's own name (rhea-promise's Link `get address`) identifies it.
+  return err instanceof TypeError && /reading 'address'/.test(err.message) && /requestResponseLink|rhea-promise|\bget address\b/.test(err.stack ?? '');
 }
 
 /**

@@ -53,7 +53,7 @@ export class LocalPipeline extends Disposable {
     if (fromEnv) {
       try { this.ready = parseReady(fromEnv); } catch (e) { log.warn(`EVENTLINE_LOCAL_READY ignored: ${String(e)}`); }
     }
-    this.register({ dispose: () => this.stopChild() });
+    this.register({ dispose: () => { void this.stopChild(); } });
   }
 
   get current(): LocalReady | undefined { return this.ready; }
@@ -82,15 +82,23 @@ export class LocalPipeline extends Disposable {
     return this.starting;
   }
 
+  /** Stops the pipeline Eventline started and waits until it has exited, so its ports are free again. */
   async stop(): Promise<void> {
-    this.stopChild();
+    const exited = this.stopChild();
     this.ready = undefined;
     this.changed.fire();
+    await exited;
   }
 
-  private stopChild(): void {
-    if (this.child && this.child.exitCode === null) this.child.kill('SIGTERM');
+  private stopChild(): Promise<void> {
+    const child = this.child;
     this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    // It flushes its data on SIGTERM; one that hangs must still not keep its ports.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    return exited.finally(() => clearTimeout(timer));
   }
 
   private spawnPipeline(configPath: string | undefined, ports: Partial<Record<PortFlag, number>>): Promise<LocalReady> {

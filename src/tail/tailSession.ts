@@ -36,6 +36,12 @@ export interface TailOptions {
 
 /** How long a reconnect waits for the old subscription and client to close before abandoning them. */
 const CLOSE_GRACE_MS = 3000;
+/**
+ * A subscription calls processEvents at least every maxWaitTimeInSeconds (1 s), with an empty batch when nothing
+ * arrived. A partition silent for this long is stalled: the SDK can hang in its own reconnect (the core-amqp
+ * defect described in restart()) without ever calling processError, so the tail starts over by itself.
+ */
+const STALL_MS = 15000;
 /** How long one attempt to list partitions may take (the SDK retries inside it). */
 const PARTITION_IDS_TIMEOUT_MS = 30000;
 
@@ -93,6 +99,9 @@ export class TailSession {
   private stopped = false;
   private restarting = false;
   private generation = 0;
+  /** Last time each subscribed partition called back (events or the empty heartbeat). */
+  private readonly beats = new Map<string, number>();
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: TailOptions) {}
 
@@ -155,11 +164,20 @@ export class TailSession {
     const current = () => generation === this.generation && !this.stopped;
     const startPosition: Record<string, EventPosition> = {};
     for (const id of ids) startPosition[id] = this.positionFor(id);
+    this.beats.clear();
+    const now = Date.now();
+    for (const id of ids) this.beats.set(id, now);
+    this.startWatchdog(current);
     const handlers = {
-      processInitialize: async () => { if (current()) this.setState('live'); },
+      processInitialize: async (context: { partitionId: string }) => {
+        if (!current()) return;
+        this.beats.set(context.partitionId, Date.now());
+        this.setState('live');
+      },
       processEvents: async (events: ReceivedEventData[], context: { partitionId: string; lastEnqueuedEventProperties?: { sequenceNumber?: number } }) => {
         if (!current()) return;
         const id = context.partitionId;
+        this.beats.set(id, Date.now());
         const stats = this.stats.get(id) ?? new PartitionStats();
         this.stats.set(id, stats);
         stats.observeLastEnqueued(context.lastEnqueuedEventProperties?.sequenceNumber);
@@ -185,6 +203,19 @@ export class TailSession {
     this.subscription = ids.length === 1 && this.opts.partitions
       ? this.client.subscribe(ids[0], handlers, subscribeOptions)
       : this.client.subscribe(handlers, subscribeOptions);
+  }
+
+  private startWatchdog(current: () => boolean): void {
+    clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => {
+      if (!current() || this.restarting || this.state === 'paused') return;
+      const now = Date.now();
+      const stalled = [...this.beats].find(([, at]) => now - at > STALL_MS);
+      if (!stalled) return;
+      this.setState('reconnecting', `partition ${stalled[0]} has been silent for ${Math.round((now - stalled[1]) / 1000)} s; reconnecting`);
+      void this.restart();
+    }, 1000);
+    this.watchdog.unref?.();
   }
 
   private async restart(): Promise<void> {
@@ -221,6 +252,8 @@ export class TailSession {
     const s = this.subscription;
     this.subscription = undefined;
     this.generation++;
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
     if (s) await s.close();
   }
 }

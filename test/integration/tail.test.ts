@@ -152,8 +152,10 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await until(() => (mine().length >= 10 ? true : undefined), 'events sent while paused');
 
     // Restart the pipeline Eventline runs; it comes back on the same ports, and the tail finds it again.
+    const before = a.local.current?.eventHubs.connectionString;
     await a.local.stop();
     await startLocalProfile(a, { name: 'tail-test', eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }] });
+    assert.equal(a.local.current?.eventHubs.connectionString, before, 'the restarted pipeline listens where the old one did');
     await send(Array.from({ length: 5 }, (_, i) => ({ run: 'restart', i: 10 + i })), '1');
     await until(() => (mine().length >= 15 ? true : undefined), 'events after the restart', 90_000);
     await new Promise((r) => setTimeout(r, 1000));
