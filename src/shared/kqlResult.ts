@@ -8,7 +8,8 @@ export const KQL_RESULT_VERSION = 1;
 /** Kusto scalar type names as the service reports them in ColumnType. */
 export type KqlType = 'bool' | 'datetime' | 'decimal' | 'dynamic' | 'guid' | 'int' | 'long' | 'real' | 'string' | 'timespan';
 
-export interface KqlColumn { name: string; type: KqlType | string }
+/** `type` is a KqlType for every column the service returns; kept open for types added later. */
+export interface KqlColumn { name: string; type: string }
 
 /**
  * One table. Cell values are JSON-safe: datetime as an ISO 8601 string, timespan as Kusto's "[d.]hh:mm:ss[.fffffff]"

@@ -2,6 +2,7 @@
 // buffer, and post them to the view in batches. The panel (tailPanel.ts) and the benchmark share it, so the
 // benchmark measures the code users run.
 import type { HostToView, TailDetails, TailRow } from '../shared/tailProtocol';
+import { bodyDetail, type DecodedBody } from '../core/tail/body';
 import { compileFilter, type CompiledFilter } from '../core/tail/filter';
 import { RingBuffer } from '../core/tail/ringBuffer';
 import type { PartitionStats } from '../core/tail/stats';
@@ -9,12 +10,13 @@ import type { TailEvent } from './tailSession';
 
 /** At most this often the host posts events to the webview (~10 posts/s), whatever the event rate. */
 export const FLUSH_MS = 100;
+/** An update the view has not acknowledged within this time is taken as lost (a reloaded or hidden view). */
+const ACK_TIMEOUT_MS = 5000;
 
 /** What the host keeps per event: the list row plus everything the details pane, the filter and Save need. */
 export interface TailRecord {
   row: TailRow;
-  /** Pretty JSON, the text, or hex and base64 for binary bodies. */
-  detail: string;
+  body: DecodedBody;
   /** The JSON body for path filters and for saving; absent for text and binary bodies. */
   json?: unknown;
   properties: Record<string, unknown>;
@@ -34,7 +36,7 @@ export function toRecord(e: TailEvent): TailRecord {
       preview: b.preview,
       bodyKind: b.kind,
     },
-    detail: b.kind === 'json' ? b.pretty : b.kind === 'text' ? b.text : `hex:\n${b.hex}\n\nbase64:\n${b.base64}`,
+    body: b,
     json: b.kind === 'json' ? b.value : undefined,
     properties: e.properties,
     systemProperties: e.systemProperties,
@@ -59,6 +61,9 @@ export class TailFeed {
   private pending: TailRow[] = [];
   private ready = false;
   private ticks = 0;
+  /** When the update the view has not acknowledged yet was posted: one in flight at a time, so a slow view
+   * makes batches larger (and older rows drop from view) instead of queuing messages without bound. */
+  private inFlightSince: number | undefined;
   private filter: CompiledFilter = compileFilter('');
   private filterText = '';
 
@@ -83,6 +88,7 @@ export class TailFeed {
   /** The view (re)announced itself: it gets every buffered row that matches its filter. */
   viewReady(): void {
     this.ready = true;
+    this.inFlightSince = undefined;
     // A new view starts with an empty filter box.
     this.filter = compileFilter('');
     this.filterText = '';
@@ -117,7 +123,7 @@ export class TailFeed {
 
   details(key: string): TailDetails | undefined {
     const r = this.find(key);
-    return r && { row: r.row, detail: r.detail, properties: r.properties, systemProperties: r.systemProperties };
+    return r && { row: r.row, detail: bodyDetail(r.body), properties: r.properties, systemProperties: r.systemProperties };
   }
 
   clear(): void {
@@ -125,14 +131,21 @@ export class TailFeed {
     this.pending = [];
   }
 
+  /** The view has drawn the last update. */
+  ack(): void {
+    this.inFlightSince = undefined;
+  }
+
   /** Called every FLUSH_MS. */
   flush(): void {
     if (!this.ready) return;
+    const now = Date.now();
+    if (this.inFlightSince !== undefined && now - this.inFlightSince < ACK_TIMEOUT_MS) return;
     // Rows go out as soon as there are any; counters alone twice a second.
     if (this.pending.length === 0 && ++this.ticks % 5 !== 0) return;
     const rows = this.pending.length > this.buffer.capacity ? this.pending.slice(-this.buffer.capacity) : this.pending;
     this.pending = [];
-    const now = Date.now();
+    this.inFlightSince = now;
     const { state, detail } = this.opts.state();
     this.opts.post({
       type: 'update', rows, total: this.buffer.total, dropped: this.buffer.dropped, state, detail,

@@ -4,6 +4,7 @@ import type { HostToView, ViewToHost } from '../shared/tailProtocol';
 import type { RingBuffer } from '../core/tail/ringBuffer';
 import { eventHubConsumerClient, type EventHubTarget } from '../azure/clients';
 import { Disposable } from '../common/disposable';
+import { bodyDetail } from '../core/tail/body';
 import { FLUSH_MS, TailFeed, tailHtml, type TailRecord } from './tailFeed';
 import { TailSession, type StartPosition } from './tailSession';
 
@@ -81,6 +82,7 @@ export class TailPanel extends Disposable {
         this.feed.clear();
         this.post({ type: 'cleared' });
         break;
+      case 'ack': this.feed.ack(); break;
       case 'filter': this.feed.setFilter(m.filter); break;
       case 'details': this.post({ type: 'details', key: m.key, details: this.feed.details(m.key) }); break;
       case 'copy': {
@@ -97,8 +99,8 @@ export class TailPanel extends Disposable {
     const rows = filtered ? this.feed.matching() : this.buffer.toArray();
     const uri = target ?? await vscode.window.showSaveDialog({ title: `Save ${rows.length} events`, filters: { 'NDJSON events': ['ndjson'] }, defaultUri: vscode.Uri.file(`${this.spec.title}-events.ndjson`) });
     if (!uri) return 0;
-    const lines = rows.map(({ row, detail, json, properties, systemProperties }) => JSON.stringify({
-      body: row.bodyKind === 'json' ? json : detail, properties, partitionKey: row.partitionKey,
+    const lines = rows.map(({ row, body, json, properties, systemProperties }) => JSON.stringify({
+      body: row.bodyKind === 'json' ? json : bodyDetail(body), properties, partitionKey: row.partitionKey,
       partition: row.partitionId, sequenceNumber: row.sequenceNumber, offset: row.offset, enqueuedTime: row.enqueuedTime, systemProperties,
     }));
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(lines.length ? `${lines.join('\n')}\n` : ''));

@@ -93,7 +93,10 @@ async function panel(cs: string): Promise<void> {
     await page.addInitScript(() => {
       const w = window as unknown as Record<string, unknown>;
       w.toHost = [] as unknown[];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => (w.toHost as unknown[]).push(m), setState: () => undefined });
+      w.acquireVsCodeApi = () => ({
+        postMessage: (m: { type: string }) => { (w.toHost as unknown[]).push(m); if (m.type === 'ack') void (w.hostAck as () => Promise<void>)(); },
+        setState: () => undefined,
+      });
       w.longest = 0;
       w.longTasks = 0;
       new PerformanceObserver((list) => { for (const e of list.getEntries()) { w.longTasks = (w.longTasks as number) + 1; w.longest = Math.max(w.longest as number, e.duration); } }).observe({ type: 'longtask', buffered: true });
@@ -107,6 +110,9 @@ async function panel(cs: string): Promise<void> {
         if (ev.data.type === 'update') { w.viewTotal = ev.data.total; w.viewRows = (w.viewRows as number) + (ev.data.rows?.length ?? 0); }
       });
     });
+    // The view acknowledges each drawn update, as in VS Code; the feed sends the next one only then.
+    let acks = 0;
+    await page.exposeFunction('hostAck', () => { acks++; feed.ack(); });
     await page.goto(`${origin}/panel.html`);
     await page.waitForFunction(() => ((window as unknown as { toHost: { type: string }[] }).toHost).some((m) => m.type === 'ready'));
     const cdp = await page.context().newCDPSession(page);
@@ -152,7 +158,10 @@ async function panel(cs: string): Promise<void> {
     // Let the tail drain what is still in flight.
     const drainEnd = Date.now() + 60_000;
     while (feed.buffer.total < sent && Date.now() < drainEnd) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 2 * FLUSH_MS));
+    // …and let the view catch up with the host (one update in flight, acknowledged when drawn).
+    const viewTotal = () => page.evaluate(() => (window as unknown as { viewTotal: number }).viewTotal);
+    const viewEnd = Date.now() + 30_000;
+    while ((await viewTotal()) < feed.buffer.total && Date.now() < viewEnd) await new Promise((r) => setTimeout(r, 200));
     await chain;
     clearInterval(sampler);
     const cpu = process.cpuUsage(cpu0);
@@ -162,6 +171,7 @@ async function panel(cs: string): Promise<void> {
     await session.stop();
     for (const line of samples) console.log(`  ${line}`);
     console.log(`panel: sent ${sent} in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s); host received ${feed.buffer.total}; view total ${view.total}; rows posted ${view.rows}; received = sent: ${feed.buffer.total === sent && view.total === sent ? 'yes' : 'NO'}`);
+    console.log(`panel: ${acks} updates drawn and acknowledged`);
     console.log(`panel: webview longest task ${view.longTasks ? `${view.longest.toFixed(0)} ms (${view.longTasks} tasks over 50 ms)` : 'none over 50 ms'}; longest frame gap ${view.maxGap.toFixed(0)} ms; largest post backlog ${maxBacklog}`);
     console.log(`panel: host CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms = ${((cpu.user + cpu.system) / Math.max(1, feed.buffer.total)).toFixed(1)} µs/event (receive, rows, ring, posting to the page)`);
     console.log(`panel: status line "${statusText?.slice(0, 160)}"`);

@@ -29,11 +29,27 @@ describe('tail feed (host side of the panel)', () => {
     assert.deepEqual(updates()[0].rows.map((r) => r.sequenceNumber), [0, 1, 2, 3]);
   });
 
+  it('keeps one update in flight: a slow view gets bigger batches, not a queue', () => {
+    const { f, updates } = feed(5);
+    f.viewReady();
+    f.push(events(0, 2));
+    f.flush();
+    f.push(events(2, 20));
+    f.flush();
+    assert.equal(updates().length, 1, 'nothing more until the view acknowledges');
+    f.ack();
+    f.flush();
+    assert.equal(updates().length, 2);
+    assert.deepEqual(updates()[1].rows.map((r) => r.sequenceNumber), [17, 18, 19, 20, 21], 'only what the buffer holds');
+    assert.equal(updates()[1].total, 22);
+  });
+
   it('batches rows between flushes and keeps counts exact when the buffer overflows', () => {
     const { f, updates } = feed(5);
     f.viewReady();
     f.push(events(0, 3));
     f.push(events(3, 9));
+    f.ack();
     f.flush();
     const u = updates().at(-1)!;
     assert.deepEqual(u.rows.map((r) => r.sequenceNumber), [7, 8, 9, 10, 11], 'only what the buffer holds is drawn');

@@ -1,5 +1,5 @@
 export type DecodedBody =
-  | { kind: 'json'; value: unknown; preview: string; pretty: string }
+  | { kind: 'json'; value: unknown; preview: string }
   | { kind: 'text'; preview: string; text: string }
   | { kind: 'binary'; preview: string; hex: string; base64: string; bytes: number };
 
@@ -31,7 +31,7 @@ export function decodeBody(body: unknown): DecodedBody {
       const text = new TextDecoder().decode(body);
       try {
         const value: unknown = JSON.parse(text);
-        return { kind: 'json', value, preview: preview(JSON.stringify(value)), pretty: JSON.stringify(value, null, 2) };
+        return { kind: 'json', value, preview: preview(JSON.stringify(value)) };
       } catch {
         return { kind: 'text', text, preview: preview(text) };
       }
@@ -43,5 +43,14 @@ export function decodeBody(body: unknown): DecodedBody {
   if (typeof body === 'string') return { kind: 'text', text: body, preview: preview(body) };
   if (body === undefined) return { kind: 'text', text: '', preview: '' };
   const json = JSON.stringify(body) as string | undefined;
-  return { kind: 'json', value: body, preview: preview(json ?? typeof body), pretty: JSON.stringify(body, null, 2) ?? typeof body };
+  return { kind: 'json', value: body, preview: preview(json ?? typeof body) };
+}
+
+/** The full text the details pane shows. Computed on demand: at 20,000 events/s nobody opens most of them. */
+export function bodyDetail(b: DecodedBody): string {
+  switch (b.kind) {
+    case 'json': return JSON.stringify(b.value, null, 2) ?? String(b.value);
+    case 'text': return b.text;
+    case 'binary': return `hex:\n${b.hex}\n\nbase64:\n${b.base64}`;
+  }
 }
