@@ -110,12 +110,12 @@ describe('chartSpec', () => {
     assert.equal((chartSpec(perMinute, vis('timechart')) as XYChartSpec).ySplit, 'none');
   });
 
-  it('100,000 rows shape in well under a second', () => {
+  // How fast this is belongs to bench:renderer (a timed assertion here would only measure the machine's load).
+  it('shapes 100,000 rows into one point per row', () => {
     const rows = Array.from({ length: 100_000 }, (_, i) => [new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), i % 97]);
-    const t0 = Date.now();
     const s = chartSpec(t([['t', 'datetime'], ['v', 'long']], rows), vis('timechart')) as XYChartSpec;
     assert.equal(s.x.length, 100_000);
-    assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+    assert.equal(s.series[0].values.length, 100_000);
   });
 });
 
