@@ -38,12 +38,11 @@ describe('result grid model', () => {
       assert.equal(timespanMs('1.02:03:04.5'), ((26 * 60 + 3) * 60 + 4.5) * 1000);
       assert.equal(timespanMs('nope'), null);
     });
-    it('sorts 100,000 datetimes quickly', () => {
+    it('sorts 100,000 datetimes (its speed is measured by bench:renderer)', () => {
       const rows = Array.from({ length: 100_000 }, (_, i) => [new Date(Date.UTC(2026, 0, 1) + ((i * 7919) % 100_000) * 1000).toISOString()]);
-      const t0 = Date.now();
       const o = sortedOrder({ columns: [{ name: 't', type: 'datetime' }], rows }, 0, 'asc');
-      assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`);
       assert.equal(rows[o[0]][0], '2026-01-01T00:00:00.000Z');
+      for (let i = 1; i < o.length; i++) assert.ok(rows[o[i - 1]][0] <= (rows[o[i]][0]), `sorted at ${i}`);
     });
   });
 
