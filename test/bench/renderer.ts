@@ -9,8 +9,10 @@
 //     and long tasks (PerformanceObserver 'longtask');
 //   - a 100,000-point timechart (and 5 series × 100,000) from renderOutputItem to the frame after the canvas;
 //   - sorting 100,000 rows by a datetime column (header click → frame after).
-// Then runs the browser checks (test/bench/renderer/checks.ts). `--libs` adds the ECharts/uPlot comparison.
-import type { Page } from 'playwright-core';
+// Then runs the browser checks (test/bench/renderer/checks.ts). `--libs` adds the ECharts/uPlot comparison;
+// `--no-baseline` skips the full-DOM table.
+import type { Browser, Page } from 'playwright-core';
+import * as os from 'node:os';
 import { launchChromium } from '../harness/codeserver';
 import { chromiumPath } from '../harness/toolchain';
 import { runChecks } from './renderer/checks';
@@ -19,6 +21,32 @@ import { openRendererPage } from './renderer/page';
 const ROWS = Number(process.env.EVENTLINE_BENCH_ROWS ?? 100_000);
 
 interface ScrollStats { maxDelta: number; p95Delta: number; maxWork: number; p95Work: number; longTasks: number; longestTask: number; frames: number }
+
+interface CpuStats { totalMs: number; longestMs: number; tasks: number }
+
+/**
+ * Main-thread CPU time of the page while `fn` runs, from a Chromium trace (each top-level task's thread time,
+ * `tdur`). Unlike wall-clock frame times it does not grow when other processes share the CPU, so it says what
+ * the renderer itself costs on a busy machine.
+ */
+async function cpu<T>(browser: Browser, page: Page, fn: () => Promise<T>): Promise<{ result: T; cpu: CpuStats }> {
+  await browser.startTracing(page, { categories: ['toplevel', 'disabled-by-default-devtools.timeline'] });
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    await browser.stopTracing().catch(() => undefined);
+    throw e;
+  }
+  const raw = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents?: TraceEvent[] } | TraceEvent[];
+  const events = Array.isArray(raw) ? raw : raw.traceEvents ?? [];
+  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const tasks = events.filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`) && typeof e.tdur === 'number');
+  const ms = tasks.map((e) => (e.tdur ?? 0) / 1000);
+  return { result, cpu: { totalMs: ms.reduce((a, b) => a + b, 0), longestMs: ms.length ? Math.max(...ms) : 0, tasks: ms.length } };
+}
+
+interface TraceEvent { ph: string; name: string; pid: number; tid: number; tdur?: number; args?: { name?: string } }
 
 // Scrolls `selector` every frame in the page (see scroll() in renderer/page.ts) and collects the frame stats.
 async function scroll(page: Page, selector: string, mode: 'smooth' | 'jump'): Promise<ScrollStats> {
@@ -89,7 +117,7 @@ async function sortTime(page: Page): Promise<number> {
 
 const progress = (what: string) => process.stderr.write(`… ${what}\n`);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+const ms = (v: number) => (Number.isNaN(v) ? '—' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
 
 async function main(): Promise<void> {
   const browser = await launchChromium(chromiumPath());
@@ -103,7 +131,11 @@ async function main(): Promise<void> {
     const first = firsts.sort((a, b) => a.ms - b.ms)[1];
     if (first.found === 0) throw new Error('the grid rendered no rows');
     progress('grid: scrolling');
-    const ours = { smooth: await scroll(page, '.el-grid .el-body', 'smooth'), jump: await scroll(page, '.el-grid .el-body', 'jump') };
+    const ourCpu = {
+      smooth: await cpu(browser, page, () => scroll(page, '.el-grid .el-body', 'smooth')),
+      jump: await cpu(browser, page, () => scroll(page, '.el-grid .el-body', 'jump')),
+    };
+    const ours = { smooth: ourCpu.smooth.result, jump: ourCpu.jump.result };
     progress('grid: sort');
     const sort = await sortTime(page);
     progress('timechart');
@@ -112,27 +144,42 @@ async function main(): Promise<void> {
     const chart5 = await chart(page, 5);
     if (charts1.some((c) => c.found === 0) || chart5.found === 0) throw new Error('the timechart drew no canvas');
 
+    // --no-baseline skips the full-DOM table (minutes on a busy machine); its columns then show '—'.
+    const withBaseline = !process.argv.includes('--no-baseline');
     progress('baseline: full-DOM table');
-    const base = await fullTable(page);
+    const none = { maxDelta: NaN, p95Delta: NaN, maxWork: NaN, p95Work: NaN, longTasks: 0, longestTask: NaN, frames: 1 };
+    const noCpu = { result: none, cpu: { totalMs: NaN, longestMs: NaN, tasks: 0 } };
+    const base = withBaseline ? await fullTable(page) : { ms: NaN, found: 0 };
     progress('baseline: scrolling');
-    const baseScroll = { smooth: await scroll(page, '.baseline', 'smooth'), jump: await scroll(page, '.baseline', 'jump') };
+    const baseCpu = withBaseline ? {
+      smooth: await cpu(browser, page, () => scroll(page, '.baseline', 'smooth')),
+      jump: await cpu(browser, page, () => scroll(page, '.baseline', 'jump')),
+    } : { smooth: noCpu, jump: noCpu };
+    const baseScroll = { smooth: baseCpu.smooth.result, jump: baseCpu.jump.result };
     await context.close();
 
-    const ratio = (b: number, o: number) => `${(b / o).toFixed(1)}×`;
+    const ratio = (b: number, o: number) => (Number.isNaN(b) ? '' : `${(b / o).toFixed(1)}×`);
     rows.push([`time to first rows (${ROWS.toLocaleString()} × 10, incl. JSON parse ${ms(first.parse)})`, ms(first.ms), ms(base.ms), ratio(base.ms, first.ms), '< 300 ms']);
-    rows.push([`  rows in the DOM after first render`, String(first.found), String(base.found), '', '']);
+    rows.push([`  rows in the DOM after first render`, String(first.found), withBaseline ? String(base.found) : '—', '', '']);
     for (const mode of ['smooth', 'jump'] as const) {
       const o = ours[mode];
       const b = baseScroll[mode];
       rows.push([`scroll ${mode}: longest frame interval (rAF Δ, ${o.frames} frames)`, ms(o.maxDelta), ms(b.maxDelta), ratio(b.maxDelta, o.maxDelta), '< 16.7 ms']);
       rows.push([`scroll ${mode}: p95 frame interval`, ms(o.p95Delta), ms(b.p95Delta), ratio(b.p95Delta, o.p95Delta), '']);
       rows.push([`scroll ${mode}: longest frame work (render+layout+paint)`, ms(o.maxWork), ms(b.maxWork), ratio(b.maxWork, o.maxWork), '< 16 ms']);
+      rows.push([`scroll ${mode}: p95 frame work`, ms(o.p95Work), ms(b.p95Work), ratio(b.p95Work, o.p95Work), '']);
       rows.push([`scroll ${mode}: long tasks (> 50 ms), longest`, `${o.longTasks}, ${ms(o.longestTask)}`, `${b.longTasks}, ${ms(b.longestTask)}`, '', '0']);
+      const oc = ourCpu[mode].cpu;
+      const bc = baseCpu[mode].cpu;
+      rows.push([`scroll ${mode}: main-thread CPU per frame (trace)`, ms(oc.totalMs / o.frames), ms(bc.totalMs / b.frames), ratio(bc.totalMs, oc.totalMs), '< 16 ms']);
+      rows.push([`scroll ${mode}: longest main-thread task, CPU (trace)`, ms(oc.longestMs), ms(bc.longestMs), ratio(bc.longestMs, oc.longestMs), '< 16 ms']);
     }
     rows.push([`sort ${ROWS.toLocaleString()} rows by datetime (asc then desc)`, ms(sort), '—', '', '']);
     rows.push([`timechart ${ROWS.toLocaleString()} points, drawn (median of 3)`, ms(median(charts1.map((c) => c.ms))), '—', '', '< 500 ms']);
     rows.push([`timechart 5 series × ${ROWS.toLocaleString()} points, drawn`, ms(chart5.ms), '—', '', '']);
 
+    const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+    console.log(`Chromium ${browser.version()} headless, ${os.cpus().length} CPUs, load average ${load} (wall-clock rows grow with load; CPU rows from the trace do not)`);
     const widths = [64, 16, 16, 8, 10];
     console.log(['metric', 'eventline', 'full-DOM table', 'ratio', 'goal'].map((c, i) => c.padEnd(widths[i])).join(''));
     for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join(''));

@@ -216,7 +216,7 @@ export class Grid {
       if (this.selection.has(pos, c)) cls += ' el-selected';
       if (cell.className !== cls) cell.className = cls;
       // A cell holding "<img src=x onerror=…>" shows exactly those characters: Text.data is never parsed.
-      (cell.firstChild as Text).data = v == null ? '' : cellText(v);
+      (cell.firstChild as Text).data = v == null ? '' : clipForCell(cellText(v));
     }
   }
 
@@ -325,6 +325,16 @@ export class Grid {
     handle.addEventListener('pointerup', up);
     handle.addEventListener('pointercancel', up);
   }
+}
+
+/**
+ * A cell shows at most one line of a few hundred characters (the widest column is under 1,000 px); laying out a
+ * 50 KB JSON value on every scroll frame would cost far more than it shows. Copy, export and the detail pane use
+ * the full value.
+ */
+const CELL_TEXT_MAX = 400;
+function clipForCell(s: string): string {
+  return s.length > CELL_TEXT_MAX ? `${s.slice(0, CELL_TEXT_MAX)}…` : s;
 }
 
 function identity(n: number): Uint32Array {
