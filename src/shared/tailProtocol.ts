@@ -39,7 +39,7 @@ export type HostToView =
 
 export type ViewToHost =
   | { type: 'ready' }
-  /** The last 'update' is drawn; the host sends the next one only then (one update in flight). */
+  /** The last 'update' is taken in; the host sends the next one only then (one update in flight). */
   | { type: 'ack' }
   | { type: 'pause' }
   | { type: 'resume' }

@@ -131,7 +131,7 @@ export class TailFeed {
     this.pending = [];
   }
 
-  /** The view has drawn the last update. */
+  /** The view has taken in the last update. */
   ack(): void {
     this.inFlightSince = undefined;
   }

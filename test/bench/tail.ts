@@ -110,14 +110,19 @@ async function panel(cs: string): Promise<void> {
         if (ev.data.type === 'update') { w.viewTotal = ev.data.total; w.viewRows = (w.viewRows as number) + (ev.data.rows?.length ?? 0); }
       });
     });
-    // The view acknowledges each drawn update, as in VS Code; the feed sends the next one only then.
+    // The view acknowledges each update it took in, as in VS Code; the feed sends the next one only then.
     let acks = 0;
     await page.exposeFunction('hostAck', () => { acks++; feed.ack(); });
     await page.goto(`${origin}/panel.html`);
     await page.waitForFunction(() => ((window as unknown as { toHost: { type: string }[] }).toHost).some((m) => m.type === 'ready'));
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    const heap = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
+    await cdp.send('HeapProfiler.enable');
+    // Live heap: collect first, or the sample mostly shows garbage V8 has not bothered to reclaim yet.
+    const heap = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+    };
 
     // Posts go one at a time as JSON text, as VS Code's webview channel carries them (a structured Playwright
     // argument would cost far more than the real channel); a slow view shows up as a backlog.
@@ -171,7 +176,7 @@ async function panel(cs: string): Promise<void> {
     await session.stop();
     for (const line of samples) console.log(`  ${line}`);
     console.log(`panel: sent ${sent} in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s); host received ${feed.buffer.total}; view total ${view.total}; rows posted ${view.rows}; received = sent: ${feed.buffer.total === sent && view.total === sent ? 'yes' : 'NO'}`);
-    console.log(`panel: ${acks} updates drawn and acknowledged`);
+    console.log(`panel: ${acks} updates taken in and acknowledged by the view`);
     console.log(`panel: webview longest task ${view.longTasks ? `${view.longest.toFixed(0)} ms (${view.longTasks} tasks over 50 ms)` : 'none over 50 ms'}; longest frame gap ${view.maxGap.toFixed(0)} ms; largest post backlog ${maxBacklog}`);
     console.log(`panel: host CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms = ${((cpu.user + cpu.system) / Math.max(1, feed.buffer.total)).toFixed(1)} µs/event (receive, rows, ring, posting to the page)`);
     console.log(`panel: status line "${statusText?.slice(0, 160)}"`);

@@ -32,8 +32,6 @@ let follow = true;
 
 let filterTimer: ReturnType<typeof setTimeout> | undefined;
 let scheduled = false;
-/** An update arrived and is acknowledged once drawn: the host keeps one update in flight. */
-let ackDue = false;
 
 /** Coalesces redraws to one per frame, however many updates arrive. */
 function scheduleRender(): void {
@@ -58,10 +56,6 @@ function appendHighlighted(parent: HTMLElement, text: string, needle: string | u
 }
 
 function render(): void {
-  if (ackDue) {
-    ackDue = false;
-    vscode.postMessage({ type: 'ack' });
-  }
   spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
   if (follow) list.scrollTop = list.scrollHeight;
   const first = Math.max(0, Math.floor(list.scrollTop / ROW_HEIGHT) - 5);
@@ -143,7 +137,9 @@ window.addEventListener('message', (ev: MessageEvent<HostToView>) => {
       vscode.setState(m.restore);
       break;
     case 'update': {
-      ackDue = true;
+      // Acknowledged once taken in (drawing follows on the next frame): the host keeps one update in flight, so
+      // messages never queue up here, and a hidden panel, whose frames are throttled, still keeps its counts.
+      vscode.postMessage({ type: 'ack' });
       for (const r of m.rows) shown.push(r);
       if (shown.length > capacity) shown = shown.slice(shown.length - capacity);
       total = m.total;
