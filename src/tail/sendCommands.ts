@@ -61,8 +61,10 @@ export function registerSendCommands(tree: PipelineTreeProvider, log: vscode.Log
       const hub = await hubOf(node, tree);
       let body = args.body;
       if (body === undefined) {
+        // ignoreFocusOut on every step: the tail this is usually sent to sits beside it, and a click there must not
+        // throw away the answers given so far.
         const text = await vscode.window.showInputBox({
-          title: `Send a test event to ${hub.hub}`, prompt: 'The event body: JSON, or plain text', value: '{"temperature": 21.5, "site": "A"}',
+          title: `Send a test event to ${hub.hub}`, prompt: 'The event body: JSON, or plain text', value: '{"temperature": 21.5, "site": "A"}', ignoreFocusOut: true,
         });
         if (text === undefined) throw new UserCancelledError();
         try { body = JSON.parse(text); } catch { body = text; }
@@ -75,20 +77,20 @@ export function registerSendCommands(tree: PipelineTreeProvider, log: vscode.Log
           { label: 'Let the hub choose a partition', id: 'any' },
           { label: 'By partition key…', description: 'events with one key keep their order on one partition', id: 'key' },
           { label: 'To a partition…', id: 'id' },
-        ], { title: `Send a test event to ${hub.hub}: routing` });
+        ], { title: `Send a test event to ${hub.hub}: routing`, ignoreFocusOut: true });
         if (!route) throw new UserCancelledError();
         if (route.id === 'key') {
-          partitionKey = await vscode.window.showInputBox({ title: 'Partition key', validateInput: (v) => (v ? undefined : 'Enter a key.') });
+          partitionKey = await vscode.window.showInputBox({ title: 'Partition key', ignoreFocusOut: true, validateInput: (v) => (v ? undefined : 'Enter a key.') });
           if (!partitionKey) throw new UserCancelledError();
         } else if (route.id === 'id') {
-          const id = await vscode.window.showQuickPick((await hub.partitionIds()).map((p) => ({ label: `Partition ${p}`, id: p })), { title: 'Send to partition' });
+          const id = await vscode.window.showQuickPick((await hub.partitionIds()).map((p) => ({ label: `Partition ${p}`, id: p })), { title: 'Send to partition', ignoreFocusOut: true });
           if (!id) throw new UserCancelledError();
           partitionId = id.id;
         }
       }
       if (args.body === undefined && properties === undefined) {
         const text = await vscode.window.showInputBox({
-          title: 'Application properties (optional)', prompt: 'A JSON object such as {"source": "test"}; leave empty for none',
+          title: 'Application properties (optional)', ignoreFocusOut: true, prompt: 'A JSON object such as {"source": "test"}; leave empty for none',
           validateInput: (v) => (!v.trim() || isObjectJson(v) ? undefined : 'Enter a JSON object, or leave it empty.'),
         });
         if (text === undefined) throw new UserCancelledError();
