@@ -1,8 +1,8 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // Loads Kusto.Language (the official language service, compiled to JS by Bridge.NET) into the language-server
 // process. Its surface is untyped globals, so `any` stays inside src/language's two Kusto-facing files.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bridgeItems, loadKustoRuntime } from '../core/kustoRuntime';
 
 export interface KustoApi {
   /** Kusto.Language */
@@ -19,24 +19,10 @@ export interface KustoApi {
 
 let api: KustoApi | undefined;
 
-/**
- * The packaged extension ships no node_modules, so the build copies the two minified bridge files next to
- * dist/languageServer.js (dist/kusto/). From source (unit tests, benches) the package itself is used — the same
- * files the local Eventhouse loads, so one mocha process never loads Bridge twice.
- */
+/** Kusto.Language in this process (see loadKustoRuntime for where the files come from). */
 export function loadKusto(bundledDir = path.join(__dirname, 'kusto')): KustoApi {
   if (api) return api;
-  const g = globalThis as any;
-  if (!g.Kusto?.Language?.Editor) {
-    const runtime = path.join(bundledDir, 'bridge.min.js');
-    if (fs.existsSync(runtime)) {
-      require(runtime);
-      require(path.join(bundledDir, 'Kusto.Language.Bridge.min.js'));
-    } else {
-      require('@kusto/language-service-next/bridge.js');
-      require('@kusto/language-service-next/Kusto.Language.Bridge.js');
-    }
-  }
+  const g = loadKustoRuntime(bundledDir);
   api = { L: g.Kusto.Language, Sym: g.Kusto.Language.Symbols, E: g.Kusto.Language.Editor, S: g.Kusto.Language.Syntax, Sys: g.System };
   memoizeBuiltInCompletions(api);
   return api;
@@ -44,12 +30,8 @@ export function loadKusto(bundledDir = path.join(__dirname, 'kusto')): KustoApi 
 
 /** Items of a Bridge list or array as a JS array. */
 export function items(list: any): any[] {
-  if (list == null) return [];
-  const { Sys } = loadKusto();
-  const n = Sys.Array.getCount(list) as number;
-  const out: any[] = [];
-  for (let i = 0; i < n; i++) out.push(Sys.Array.getItem(list, i));
-  return out;
+  loadKusto();
+  return bridgeItems(list);
 }
 
 /**

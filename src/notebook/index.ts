@@ -2,30 +2,16 @@
 // the "Eventline KQL" controller, the renderer's host side and the commands. Registration is cheap: the Kusto
 // SDK loads on the first query or schema read, never during activate().
 import * as vscode from 'vscode';
-import type { AzureAuth } from '../auth/azureAuth';
 import { registerCommand } from '../common/registerCommand';
 import type { KqlSchemaSource } from '../core/kql/schemaSource';
-import type { LocalPipeline } from '../localPipeline/localPipeline';
-import type { ManifestStore } from '../manifest/manifestStore';
-import type { ProfileState } from '../manifest/profileState';
-import type { PipelineTreeProvider } from '../tree/pipelineTree';
 import { connectionFromArg, ConnectionStatusBar, selectKqlConnection } from './connectionUi';
-import { KqlConnections, NOTEBOOK_TYPE } from './connections';
+import { KqlConnections, NOTEBOOK_TYPE, type KqlConnectionDeps } from './connections';
 import { KqlController } from './controller';
 import { exportResults, RendererHost } from './exportResults';
 import { KqlFileRunner } from './kqlFiles';
 import { SerializerRegistration } from './serializer';
 
-export interface KqlNotebookDeps {
-  context: vscode.ExtensionContext;
-  log: vscode.LogOutputChannel;
-  tree: PipelineTreeProvider;
-  local: LocalPipeline;
-  auth: AzureAuth;
-  profiles: ProfileState;
-  /** For the default connection (the manifest's Eventhouse database) and starting the local pipeline. */
-  manifests?: ManifestStore;
-}
+export type KqlNotebookDeps = KqlConnectionDeps;
 
 export interface KqlNotebooks extends vscode.Disposable {
   /** What the language client asks for a document's connection and schema. */

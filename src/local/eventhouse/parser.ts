@@ -1,31 +1,18 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // The official Kusto parser (Kusto.Language compiled to JS by Bridge.NET). Its surface is untyped globals with
 // `$ctorN` overloads, so this file is the one place that touches it with `any`; everything else uses the helpers.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bridgeItems, loadKustoRuntime } from '../../core/kustoRuntime';
 
 export type KNode = any;
 
 let loaded: { L: any; Sym: any; S: any; Sys: any } | undefined;
 
-/**
- * Loads the parser once per process (0.4–0.7 s) and keeps it warm. The packaged extension has no node_modules:
- * there the build's copy next to dist/local.js (dist/kusto/, shared with the language server) is used.
- */
+/** Loads the parser once per process (0.4–0.7 s) and keeps it warm. */
 export function kusto(): { L: any; Sym: any; S: any; Sys: any } {
   if (!loaded) {
-    const g = globalThis as any;
-    const bundled = path.join(__dirname, 'kusto');
-    if (g.Kusto?.Language?.Parser) {
-      // Already loaded in this process (e.g. by the language service in a test run).
-    } else if (fs.existsSync(path.join(bundled, 'bridge.min.js'))) {
-      require(path.join(bundled, 'bridge.min.js'));
-      require(path.join(bundled, 'Kusto.Language.Bridge.min.js'));
-    } else {
-      require('@kusto/language-service-next/bridge.js');
-      require('@kusto/language-service-next/Kusto.Language.Bridge.js');
-    }
+    const g = loadKustoRuntime(path.join(__dirname, 'kusto'));
     loaded = { L: g.Kusto.Language, Sym: g.Kusto.Language.Symbols, S: g.Kusto.Language.Syntax, Sys: g.System };
   }
   return loaded;
@@ -51,12 +38,8 @@ export function symbolKindName(sym: KNode): string {
 
 /** Items of a Bridge list or array. */
 export function items(list: KNode): KNode[] {
-  if (list == null) return [];
-  const { Sys } = kusto();
-  const n = Sys.Array.getCount(list) as number;
-  const out: KNode[] = [];
-  for (let i = 0; i < n; i++) out.push(Sys.Array.getItem(list, i));
-  return out;
+  kusto();
+  return bridgeItems(list);
 }
 
 /** Elements of a SyntaxList<SeparatedElement<T>>, unwrapped. */
