@@ -56,6 +56,8 @@ export interface TailFeedOptions {
   state(): { state: string; detail?: string };
 }
 
+const SHOW_ALL = compileFilter('') as Extract<CompiledFilter, { ok: true }>;
+
 export class TailFeed {
   readonly buffer: RingBuffer<TailRecord>;
   private pending: TailRow[] = [];
@@ -64,15 +66,15 @@ export class TailFeed {
   /** When the update the view has not acknowledged yet was posted: one in flight at a time, so a slow view
    * makes batches larger (and older rows drop from view) instead of queuing messages without bound. */
   private inFlightSince: number | undefined;
-  private filter: CompiledFilter = compileFilter('');
-  private filterText = '';
+  /** Always a compiled one: a filter that does not compile shows everything, as an empty one does. */
+  private filter: Extract<CompiledFilter, { ok: true }> = SHOW_ALL;
 
   constructor(private readonly opts: TailFeedOptions) {
     this.buffer = new RingBuffer<TailRecord>(opts.bufferSize);
   }
 
   private matches(r: TailRecord): boolean {
-    return !this.filter.ok || this.filter.kind === 'all' || this.filter.test(searchable(r));
+    return this.filter.kind === 'all' || this.filter.test(searchable(r));
   }
 
   push(events: readonly TailEvent[]): void {
@@ -90,23 +92,18 @@ export class TailFeed {
     this.ready = true;
     this.inFlightSince = undefined;
     // A new view starts with an empty filter box.
-    this.filter = compileFilter('');
-    this.filterText = '';
-    this.pending = this.buffer.toArray().filter((r) => this.matches(r)).map((r) => r.row);
+    this.filter = SHOW_ALL;
+    this.pending = this.matching().map((r) => r.row);
     this.flush();
   }
 
   /** A new filter from the view: answers with all buffered rows that match; later updates carry only matches. */
   setFilter(text: string): void {
     const compiled = compileFilter(text);
-    this.filterText = text;
-    // A filter that does not compile shows everything (and the view says why), as an empty one would.
-    this.filter = compiled.ok ? compiled : compileFilter('');
+    this.filter = compiled.ok ? compiled : SHOW_ALL;
     this.pending = [];
     this.opts.post({ type: 'filtered', filter: text, rows: this.matching().map((r) => r.row), error: compiled.ok ? undefined : compiled.error });
   }
-
-  get currentFilter(): string { return this.filterText; }
 
   /** Buffered records the current filter shows, oldest first. */
   matching(): TailRecord[] {
