@@ -3,7 +3,7 @@
 //    EventHubConsumerClient through the local hub (a separate process, as users run it).
 // 2. The ceiling: the same producers against a bare rhea sink (also a separate process) that accepts and discards.
 // 3. Latency at 1,000 events/s, at the hub (raw rhea sender and receiver on the AMQP links, send time in the body)
-//    and through the SDK (whose consumer polls its queue every 20 ms).
+//    and through the SDK (a producer process sending single events; the consumer polls its queue every 20 ms).
 // 4. Resident memory of the hub process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -192,37 +192,58 @@ async function hubLatency(port: number, keyName: string, key: string): Promise<n
   return samples;
 }
 
-/** Latency through the SDK: single-event sends at 1,000/s, received by EventHubConsumerClient. */
+/** A shared clock across processes: wall-clock origin plus the monotonic offset, sub-millisecond. */
+const clock = () => performance.timeOrigin + performance.now();
+
+/**
+ * Latency through the SDK: single-event sends at 1,000/s from a producer process (as the ingest function is),
+ * received by EventHubConsumerClient here. One process doing both would time its own sends' encoding and GC
+ * against its consumer's 20 ms polling.
+ */
 async function sdkLatency(cs: string): Promise<number[]> {
-  const producer = new EventHubProducerClient(cs, HUB);
   const consumer = new EventHubConsumerClient('$Default', cs, HUB);
   const samples: number[] = [];
+  let warm = false;
   const sub = consumer.subscribe('1', {
     processEvents: (evs) => {
-      const now = performance.now();
-      for (const e of evs) samples.push(now - (e.body as { t: number }).t);
+      const now = clock();
+      for (const e of evs) {
+        const { t } = e.body as { t: number };
+        if (t >= 0) samples.push(now - t); else warm = true;
+      }
       return Promise.resolve();
     },
     processError: (e) => { console.error(`consumer error: ${e.message}`); return Promise.resolve(); },
   }, { startPosition: latestEventPosition, maxBatchSize: 100, maxWaitTimeInSeconds: 0.05 });
-  await producer.sendBatch([{ body: { t: -1 } }], { partitionId: '1' });
   await new Promise((r) => setTimeout(r, 1000));
-  samples.length = 0;
+  const child = spawn(process.execPath, [...process.execArgv, __filename, '--paced', cs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout }).once('line', () => resolve());
+    child.once('exit', (code) => reject(new Error(`paced producer exited with ${code}`)));
+  });
+  if (!warm) console.error('the paced producer\'s warm-up event did not arrive');
+  await new Promise((r) => setTimeout(r, 300));
+  await sub.close();
+  await consumer.close();
+  return samples;
+}
+
+/** The paced producer (child process): a warm-up event, then LATENCY_SECONDS × RATE single-event sends. */
+async function pacedProducer(cs: string): Promise<void> {
+  const producer = new EventHubProducerClient(cs, HUB);
+  await producer.sendBatch([{ body: { t: -1 } }], { partitionId: '1' });
+  await new Promise((r) => setTimeout(r, 500));
   const inflight = new Set<Promise<void>>();
   await paced(LATENCY_SECONDS, () => {
     const p = payload(0);
-    p.t = performance.now();
+    p.t = clock();
     const ev: EventData = { body: p };
     const s = producer.sendBatch([ev], { partitionId: '1' }).catch((e: unknown) => console.error(String(e)));
     inflight.add(s);
     void s.finally(() => inflight.delete(s));
   });
   await Promise.all(inflight);
-  await new Promise((r) => setTimeout(r, 300));
-  await sub.close();
-  await consumer.close();
   await producer.close();
-  return samples;
 }
 
 /** CPU seconds used so far by a process (user + system), from /proc. */
@@ -307,6 +328,8 @@ async function main(): Promise<void> {
 
 if (process.argv.includes('--sink')) {
   runSink();
+} else if (process.argv.includes('--paced')) {
+  pacedProducer(process.argv[process.argv.indexOf('--paced') + 1]).then(() => { process.stdout.write('done\n'); process.exit(0); }, (e: unknown) => { console.error(e); process.exit(1); });
 } else if (process.argv.includes('--produce')) {
   const i = process.argv.indexOf('--produce');
   produce(process.argv[i + 1], Number(process.argv[i + 2])).then((r) => { process.stdout.write(`${JSON.stringify(r)}\n`); process.exit(0); }, (e: unknown) => { console.error(e); process.exit(1); });

@@ -30,8 +30,6 @@ export interface StoredEvent extends EventBytes {
   seq: number;
   offset: number;
   time: number;
-  /** Bytes the record takes on disk; used for the read cache budget. */
-  bytes: number;
 }
 
 export interface Retention {
@@ -49,6 +47,21 @@ interface Segment {
   pos: number[];
   /** Enqueued time of each record. */
   times: number[];
+}
+
+/**
+ * One append's bytes, kept for reads near the tail. The cache holds these and not per-event objects: at a
+ * thousand events a second, thousands of long-lived small objects made every young-generation GC copy and
+ * promote them, and those pauses were the hub's tail latency. Events are parsed from a chunk when read, and
+ * the objects die young.
+ */
+interface Chunk {
+  buf: Buffer;
+  firstSeq: number;
+  /** Stream offset of buf[0]. */
+  base: number;
+  /** Position in buf of each record. */
+  pos: number[];
 }
 
 const RECORD_HEAD = 8;
@@ -74,13 +87,12 @@ function parseRecord(buf: Buffer, p: number, seq: number, offset: number): Store
     header: buf.subarray(h, h + hLen),
     ann: { count: annCount, bytes: buf.subarray(h + hLen, h + hLen + annLen) },
     rest: buf.subarray(h + hLen + annLen, b + len),
-    bytes: RECORD_HEAD + len,
   };
 }
 
 export class PartitionLog {
   private segments: Segment[] = [];
-  private cache: StoredEvent[] = [];
+  private cache: Chunk[] = [];
   private cacheHead = 0;
   private cacheBytes = 0;
   private readonly listeners = new Set<() => void>();
@@ -182,7 +194,8 @@ export class PartitionLog {
     let total = 0;
     for (const e of events) total += RECORD_HEAD + BODY_FIXED + e.header.length + e.ann.bytes.length + e.rest.length;
     const buf = Buffer.allocUnsafe(total);
-    const stored: StoredEvent[] = [];
+    const base = seg.base + seg.size;
+    const pos: number[] = [];
     let p = 0;
     let seq = this.nextSeq;
     for (const e of events) {
@@ -199,37 +212,53 @@ export class PartitionLog {
       q += e.ann.bytes.copy(buf, q);
       e.rest.copy(buf, q);
       buf.writeUInt32LE(crc32(buf.subarray(b, b + bodyLen)), p + 4);
-      stored.push(parseRecord(buf, p, seq, seg.base + seg.size + p));
+      pos.push(p);
+      seg.pos.push(seg.size + p);
+      seg.times.push(time);
       p += RECORD_HEAD + bodyLen;
       seq++;
     }
     let written = 0;
     while (written < total) written += fs.writeSync(seg.fd, buf, written, total - written, seg.size + written);
-    for (const s of stored) {
-      seg.pos.push(s.offset - seg.base);
-      seg.times.push(time);
-      this.cache.push(s);
-      this.cacheBytes += s.bytes;
-    }
+    this.cache.push({ buf, firstSeq: this.nextSeq, base, pos });
+    this.cacheBytes += total;
     seg.size += total;
     this.nextSeq = seq;
     this.lastTime = time;
-    this.lastOffset = stored[stored.length - 1].offset;
+    this.lastOffset = base + pos[pos.length - 1];
     this.trimCache();
     for (const fn of this.listeners) fn();
   }
 
   private trimCache(): void {
     const first = this.firstSeq;
-    while (this.cacheHead < this.cache.length && (this.cacheBytes > CACHE_BYTES || this.cache[this.cacheHead].seq < first)) {
-      this.cacheBytes -= this.cache[this.cacheHead].bytes;
+    while (this.cacheHead < this.cache.length) {
+      const c = this.cache[this.cacheHead];
+      if (this.cacheBytes <= CACHE_BYTES && c.firstSeq + c.pos.length > first) break;
+      this.cacheBytes -= c.buf.length;
       this.cacheHead++;
     }
     // Compact now and then instead of shifting on every eviction.
-    if (this.cacheHead > 1024 && this.cacheHead * 2 > this.cache.length) {
+    if (this.cacheHead > 256 && this.cacheHead * 2 > this.cache.length) {
       this.cache = this.cache.slice(this.cacheHead);
       this.cacheHead = 0;
     }
+  }
+
+  /** Events from the cached chunks, or undefined when `seq` is older than the cache. */
+  private readCached(seq: number, max: number): StoredEvent[] | undefined {
+    if (this.cacheHead >= this.cache.length || seq < this.cache[this.cacheHead].firstSeq) return undefined;
+    // Readers are nearly always at the tail: search from the newest chunk back.
+    let k = this.cache.length - 1;
+    while (k > this.cacheHead && this.cache[k].firstSeq > seq) k--;
+    const out: StoredEvent[] = [];
+    for (; k < this.cache.length && out.length < max; k++) {
+      const c = this.cache[k];
+      for (let i = Math.max(0, seq - c.firstSeq); i < c.pos.length && out.length < max; i++) {
+        out.push(parseRecord(c.buf, c.pos[i], c.firstSeq + i, c.base + c.pos[i]));
+      }
+    }
+    return out;
   }
 
   /**
@@ -238,11 +267,8 @@ export class PartitionLog {
    */
   read(seq: number, max: number, maxBytes = 1024 * 1024): StoredEvent[] {
     if (seq >= this.nextSeq) return [];
-    const cached = this.cache.length - this.cacheHead;
-    if (cached > 0 && seq >= this.cache[this.cacheHead].seq) {
-      const i = this.cacheHead + (seq - this.cache[this.cacheHead].seq);
-      return this.cache.slice(i, Math.min(this.cache.length, i + max));
-    }
+    const cached = this.readCached(seq, max);
+    if (cached) return cached;
     for (const seg of this.segments) {
       const count = seg.pos.length;
       if (count === 0 || seq >= seg.firstSeq + count) continue;

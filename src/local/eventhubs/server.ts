@@ -1,5 +1,8 @@
 import type * as net from 'node:net';
 import * as rhea from 'rhea';
+// rhea's debug loggers; no types ship for this internal module.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const rheaLog = require('rhea/lib/log.js') as Record<string, ((...args: unknown[]) => void) & { enabled?: boolean }>;
 import { long, mapPairs, mapSection, NO_PAIRS, SECTION, sections, str, symbol, timestamp, type MapPairs } from './amqp';
 import { audiencePath, checkJwt, checkSasToken, covers, parseEntityPath, type AuthFailure, type EntityPath } from './auth';
 import { partitionForKey } from './hash';
@@ -156,6 +159,7 @@ export class EventHubsServer {
   }
 
   private async listenOne(port: number, tls: { key: string; cert: string } | undefined): Promise<number> {
+    silenceDisabledLoggers();
     const container = rhea.create_container({ id: 'eventline-local-eventhubs' });
     this.wire(container, tls !== undefined);
     // rhea leaves Nagle on for accepted sockets; deliveries and dispositions are small and latency-bound.
@@ -467,6 +471,18 @@ export class EventHubsServer {
     await new Promise((r) => setTimeout(r, 50));
     for (const conn of this.connections) (conn as unknown as { socket?: net.Socket }).socket?.destroy();
     this.connections.clear();
+  }
+}
+
+/**
+ * rhea logs every frame through `debug` loggers whose rest parameters allocate an array per call even when
+ * disabled; at thousands of frames a second that garbage shows up as GC pauses. Loggers turned on with
+ * DEBUG=rhea:* stay.
+ */
+function silenceDisabledLoggers(): void {
+  const noop = Object.assign(() => undefined, { enabled: false });
+  for (const [name, logger] of Object.entries(rheaLog)) {
+    if (typeof logger === 'function' && !logger.enabled) rheaLog[name] = noop;
   }
 }
 
