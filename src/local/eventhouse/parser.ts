@@ -69,7 +69,11 @@ export function globalStateFor(databases: DatabaseDef[], current: string): KNode
   let g = L.GlobalState.Default.WithCluster(cluster);
   const db = dbSymbols.find((d: KNode) => d.Name === current);
   if (db) g = g.WithDatabase(db);
-  return g;
+  // ParseAndAnalyze switches on end tokens and the binder attaches a KustoCache; each returns a new GlobalState
+  // when the setting is missing, which would drop the lazily built function/operator maps and the binding cache
+  // after every query. Settling both here lets every analysis against this schema reuse them.
+  g = g.WithParseOptions(g.ParseOptions.WithAlwaysProduceEndTokens(true));
+  return g.WithCache();
 }
 
 export function bracket(name: string): string {
