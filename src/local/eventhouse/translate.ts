@@ -1400,10 +1400,11 @@ class Translator {
       // Kusto aligns datetime bins to 0001-01-01. For spans dividing a day that equals aligning to the Unix epoch; for
       // others, shift by (ticks from 0001-01-01 to the epoch) mod span, computed here when the span is a literal.
       const lit = kindName(sizeNode) === 'TimespanLiteralExpression' ? parseTimespan(this.src(sizeNode)) : undefined;
-      if (lit !== undefined && lit > 0n && DAY_TICKS % lit === 0n && lit % 10n === 0n) {
-        // Spans that divide a day align the same from 0001-01-01, 1970 or DuckDB's 2000-01-03 origin: time_bucket
-        // is exact (the span is whole microseconds) and much faster than tick arithmetic.
-        return `CAST(time_bucket(to_microseconds(CAST(${lit / 10n} AS BIGINT)), ${v}) AS TIMESTAMP_NS)`;
+      if (lit !== undefined && lit > 0n && EPOCH_TICKS % lit === 0n && lit < 1n << 56n) {
+        // 0001-01-01 lies a whole number of these spans (every span dividing a day, among others) before the Unix
+        // epoch, so flooring nanoseconds since the epoch gives Kusto's bins. Plain integer arithmetic: time_bucket on
+        // TIMESTAMP_NS (cast to µs, calendar bucketing, cast back) cost a third of a bin+group-by query.
+        return `make_timestamp_ns(kq_floor_ns(epoch_ns(${v}), ${lit * 100n}))`;
       }
       if (lit !== undefined && lit > 0n) {
         const shift = EPOCH_TICKS % lit;
@@ -1473,6 +1474,8 @@ interface RowScope {
 /** Helper macros the generated SQL uses; created once per database file at startup. */
 export const MACROS = [
   'CREATE OR REPLACE MACRO kq_pmod(x, m) AS ((x % m) + m) % m',
+  // Floor to a multiple of m (integer // truncates toward zero, which is wrong before 1970).
+  'CREATE OR REPLACE MACRO kq_floor_ns(x, m) AS CASE WHEN x < 0 THEN ((x + 1) // m - 1) * m ELSE x // m * m END',
   'CREATE OR REPLACE MACRO kq_dt_add(dt, ticks) AS make_timestamp_ns(CAST(epoch_ns(dt) + CAST(ticks AS BIGINT) * 100 AS BIGINT))',
   'CREATE OR REPLACE MACRO kq_dt_diff(a, b) AS (epoch_ns(a) - epoch_ns(b)) // 100',
   "CREATE OR REPLACE MACRO kq_dt_str(dt) AS strftime(CAST(dt AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S') || '.' || lpad(CAST(((epoch_ns(dt) % 1000000000 + 1000000000) % 1000000000) // 100 AS VARCHAR), 7, '0') || 'Z'",
