@@ -90,6 +90,17 @@ function send(res: http.ServerResponse, status: number, body: unknown, requestId
   res.end(text);
 }
 
+function sendParts(res: http.ServerResponse, status: number, parts: Buffer[], requestId: string): void {
+  if (res.writableEnded || res.destroyed) return;
+  // One buffer, one write: separate small writes can go out as separate packets.
+  const body = Buffer.concat(parts);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8', 'content-length': body.length,
+    'x-ms-client-request-id': requestId, 'x-ms-activity-id': randomUUID(),
+  });
+  res.end(body);
+}
+
 function errorBody(e: unknown, requestId: string): { status: number; body: unknown } {
   const activityId = randomUUID();
   if (e instanceof KustoUserError) {
@@ -192,18 +203,21 @@ async function handle(engine: Engine, req: http.IncomingMessage, res: http.Serve
     if (url.pathname === '/v2/rest/query') {
       if (csl.trim().startsWith('.')) throw new KustoUserError('BadRequest', 'Management commands go to /v1/rest/mgmt.');
       const started = Date.now();
-      const r = await engine.query(db, csl, { requestId, notruncation, maxRecords, signal: abort.signal });
+      const r = await engine.queryWire(db, csl, { requestId, notruncation, maxRecords, signal: abort.signal });
+      // The rows arrive as JSON bytes; the frames around them are stringified with a one-off marker in their place.
+      const marker = `rows:${randomUUID()}`;
       const frames: unknown[] = [
         { FrameType: 'DataSetHeader', IsProgressive: false, Version: 'v2.0', IsFragmented: false, ErrorReportingPlacement: 'EndOfTable' },
         { FrameType: 'DataTable', TableId: 0, TableKind: 'QueryProperties', TableName: '@ExtendedProperties', Columns: [{ ColumnName: 'TableId', ColumnType: 'int' }, { ColumnName: 'Key', ColumnType: 'string' }, { ColumnName: 'Value', ColumnType: 'dynamic' }], Rows: [[1, 'Visualization', JSON.stringify(r.visualization ?? nullVisualization())]] },
-        { FrameType: 'DataTable', TableId: 1, TableKind: 'PrimaryResult', TableName: 'PrimaryResult', Columns: r.table.columns.map((c) => ({ ColumnName: c.name, ColumnType: c.type })), Rows: r.table.rows },
-        completionInfo(requestId, Date.now() - started, r.table.rows.length),
+        { FrameType: 'DataTable', TableId: 1, TableKind: 'PrimaryResult', TableName: 'PrimaryResult', Columns: r.columns.map((c) => ({ ColumnName: c.name, ColumnType: c.type })), Rows: marker },
+        completionInfo(requestId, Date.now() - started, r.rowCount),
       ];
       if (r.truncated) {
         const err = truncationError(r.truncated.limit);
         frames.push({ FrameType: 'DataSetCompletion', HasErrors: true, Cancelled: false, OneApiErrors: [errorBody(err, requestId).body] });
       } else frames.push({ FrameType: 'DataSetCompletion', HasErrors: false, Cancelled: false });
-      return send(res, 200, frames, requestId);
+      const [head, tail] = JSON.stringify(frames).split(`"${marker}"`);
+      return sendParts(res, 200, [Buffer.from(head), r.rows, Buffer.from(tail)], requestId);
     }
     return send(res, 404, { error: { code: 'NotFound', message: `No endpoint POST ${url.pathname}.` } }, requestId);
   } catch (e) {

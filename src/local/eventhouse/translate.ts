@@ -26,6 +26,10 @@ export interface Translation {
   maxRecords?: number;
   /** The SQL embeds the query's now() (ago/now), so it must not be reused for a later request. */
   usesNow: boolean;
+  /** The parts of `sql`, for callers that wrap the result rows: `${withs}SELECT … FROM (${from}) AS _t ORDER BY ${order}`. */
+  withs: string;
+  from: string;
+  order: string[];
 }
 
 export interface TranslateOptions {
@@ -85,7 +89,10 @@ class Translator {
     // fixed-width ISO text sorts like the datetime, so ORDER BY binding to the alias keeps the same order.
     const wire = cols.map((c) => (c.type === 'datetime' ? `kq_dt_str(${ident(c.name)}) AS ${ident(c.name)}` : ident(c.name)));
     const wireSql = `${withs}SELECT ${wire.join(', ')} FROM (${result.sql}) AS _t${order}`;
-    return { sql, wireSql, columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords, usesNow: this.usesNow };
+    return {
+      sql, wireSql, columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords, usesNow: this.usesNow,
+      withs, from: result.sql, order: result.order ?? [],
+    };
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------------
@@ -1478,7 +1485,9 @@ export const MACROS = [
   'CREATE OR REPLACE MACRO kq_floor_ns(x, m) AS CASE WHEN x < 0 THEN ((x + 1) // m - 1) * m ELSE x // m * m END',
   'CREATE OR REPLACE MACRO kq_dt_add(dt, ticks) AS make_timestamp_ns(CAST(epoch_ns(dt) + CAST(ticks AS BIGINT) * 100 AS BIGINT))',
   'CREATE OR REPLACE MACRO kq_dt_diff(a, b) AS (epoch_ns(a) - epoch_ns(b)) // 100',
-  "CREATE OR REPLACE MACRO kq_dt_str(dt) AS strftime(CAST(dt AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S') || '.' || lpad(CAST(((epoch_ns(dt) % 1000000000 + 1000000000) % 1000000000) // 100 AS VARCHAR), 7, '0') || 'Z'",
+  // %n formats TIMESTAMP_NS itself (a cast to TIMESTAMP first truncated pre-1970 fractions toward 1970); every
+  // TIMESTAMP_NS has a 4-digit year, so the first 27 characters are the seconds and 7 fractional digits.
+  "CREATE OR REPLACE MACRO kq_dt_str(dt) AS left(strftime(CAST(dt AS TIMESTAMP_NS), '%Y-%m-%dT%H:%M:%S.%n'), 27) || 'Z'",
   `CREATE OR REPLACE MACRO kq_ts_str(t) AS CASE WHEN t IS NULL THEN NULL ELSE
      (CASE WHEN t < 0 THEN '-' ELSE '' END)
      || (CASE WHEN abs(t) >= 864000000000 THEN CAST(abs(t) // 864000000000 AS VARCHAR) || '.' ELSE '' END)
@@ -1487,6 +1496,7 @@ export const MACROS = [
      || lpad(CAST((abs(t) // 10000000) % 60 AS VARCHAR), 2, '0')
      || (CASE WHEN abs(t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(t) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END`,
   "CREATE OR REPLACE MACRO kq_real_str(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) THEN 'NaN' WHEN isinf(x) THEN (CASE WHEN x > 0 THEN 'Infinity' ELSE '-Infinity' END) WHEN x = trunc(x) AND abs(x) < 1e15 THEN CAST(CAST(x AS BIGINT) AS VARCHAR) ELSE CAST(x AS VARCHAR) END",
+  "CREATE OR REPLACE MACRO kq_dec_str(d) AS CASE WHEN contains(CAST(d AS VARCHAR), '.') THEN rtrim(rtrim(CAST(d AS VARCHAR), '0'), '.') ELSE CAST(d AS VARCHAR) END",
   'CREATE OR REPLACE MACRO kq_parse_dt(s) AS TRY_CAST(trim(s) AS TIMESTAMP_NS)',
   `CREATE OR REPLACE MACRO kq_parse_ts(s) AS CASE
      WHEN regexp_matches(trim(s), '^-?(\\d+\\.)?\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d{1,7})?)?$') THEN

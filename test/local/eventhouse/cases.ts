@@ -50,6 +50,8 @@ export const CASES: Case[] = [
   { q: 'print x = datetime(2024-01-02 03:04:05.1234567)', cols: 'x:datetime', rows: [['2024-01-02T03:04:05.1234567Z']], doc: D + 'scalar-data-types/datetime' },
   { q: 'print x = datetime(2024-01-02)', rows: [['2024-01-02T00:00:00.0000000Z']], doc: D + 'scalar-data-types/datetime' },
   { q: 'print x = datetime(2024-01-02T10:00:00Z)', rows: [['2024-01-02T10:00:00.0000000Z']], doc: D + 'scalar-data-types/datetime' },
+  { q: 'print x = datetime(1969-12-31 23:59:59.5)', rows: [['1969-12-31T23:59:59.5000000Z']], doc: D + 'scalar-data-types/datetime' },
+  { q: 'print x = decimal(1.5), y = todecimal("2.25") * 2', cols: 'x:decimal, y:decimal', rows: [['1.5', '4.5']], doc: D + 'scalar-data-types/decimal' },
   { q: 'print x = 1d', cols: 'x:timespan', rows: [['1.00:00:00']], doc: D + 'scalar-data-types/timespan' },
   { q: 'print x = 2h', rows: [['02:00:00']], doc: D + 'scalar-data-types/timespan' },
   { q: 'print x = 30m', rows: [['00:30:00']], doc: D + 'scalar-data-types/timespan' },
