@@ -138,10 +138,19 @@ export class Engine {
     return p;
   }
 
-  globalsClear(): void { this.globals.clear(); this.translations.clear(); }
+  globalsClear(): void { this.globals.clear(); this.translations.clear(); this.schemaKey = undefined; }
+
+  /** What the parser's GlobalState and the cached translations depend on: names, columns and functions. */
+  private schemaKey: string | undefined;
 
   async saveCatalog(db: DbMeta): Promise<void> {
-    this.globalsClear();
+    // Every ingestion saves the catalog (sizes, dates); only a schema change may throw away the warm GlobalState
+    // and the translations, or each streaming batch would make the next queries parse and bind from scratch.
+    const key = JSON.stringify([...this.dbs.values()].map((d) => [d.name, d.tables.map((t) => [t.name, t.columns]), d.functions.map((f) => [f.name, f.parameters, f.body])]));
+    if (key !== this.schemaKey) {
+      this.globalsClear();
+      this.schemaKey = key;
+    }
     await this.writer.run(`INSERT OR REPLACE INTO __eventline.catalog VALUES (${sqlString(db.name)}, ${sqlString(JSON.stringify(db))})`);
   }
 
