@@ -99,6 +99,8 @@ class Translator {
 
   /** Source text of a node. Function bodies are separate trees with their own offsets, so ask the node. */
   private src(n: KNode): string {
+    // Literals are one token: its text is the same string without ToString's walk and string builder.
+    if (n.ChildCount === 1 && n.Token && n.Token.IsToken) return String(n.Token.Text);
     return String(n.ToString(kusto().S.IncludeTrivia.Interior)).trim();
   }
 
