@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
 import { UserCancelledError } from '../core/errors';
-import { formatConnect, splitCell } from '../core/kql/connect';
-import { blockAt, queryBlocks } from '../core/kql/queryBlocks';
+import { applyConnect, formatConnect, splitCell } from '../core/kql/connect';
+import { blockAt, connectAbove, isConnectOnly, queryBlocks } from '../core/kql/queryBlocks';
 import type { KqlConnectionRef } from '../core/kql/schemaSource';
 import { NOTEBOOK_TYPE, type KqlConnections } from './connections';
 import type { KqlController } from './controller';
@@ -15,7 +15,7 @@ const FILE_SELECTOR: vscode.DocumentSelector = [{ language: 'kql', scheme: 'file
 /** "▶ Run" above every query block of a .kql file (blocks are separated by blank lines, as in Kusto Explorer). */
 export class RunQueryCodeLens implements vscode.CodeLensProvider {
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    return queryBlocks(doc.getText()).map((b) => new vscode.CodeLens(new vscode.Range(b.startLine, 0, b.startLine, 0), {
+    return queryBlocks(doc.getText()).filter((b) => !isConnectOnly(b)).map((b) => new vscode.CodeLens(new vscode.Range(b.startLine, 0, b.startLine, 0), {
       title: '$(play) Run', tooltip: 'Run this query (Shift+Enter)', command: 'eventline.runQuery', arguments: [doc.uri, b.startLine],
     }));
   }
@@ -40,13 +40,30 @@ export class KqlFileRunner extends Disposable {
     if (!doc || doc.languageId !== 'kql' || doc.uri.scheme === 'vscode-notebook-cell') throw new Error('Put the cursor in a query of a .kql file, then run "Eventline: Run Query" (Shift+Enter).');
     const sameEditor = editor && editor.document.uri.toString() === doc.uri.toString() ? editor : undefined;
     let text: string | undefined;
-    if (lineArg === undefined && sameEditor && !sameEditor.selection.isEmpty) text = doc.getText(sameEditor.selection);
-    else text = blockAt(doc.getText(), lineArg ?? sameEditor?.selection.active.line ?? 0)?.text;
+    let line = lineArg ?? sameEditor?.selection.active.line ?? 0;
+    if (lineArg === undefined && sameEditor && !sameEditor.selection.isEmpty) {
+      text = doc.getText(sameEditor.selection);
+      line = sameEditor.selection.start.line;
+    } else {
+      const block = blockAt(doc.getText(), line);
+      if (block && isConnectOnly(block)) throw new Error(`Line ${block.startLine + 1} only sets the connection for the queries below it; put the cursor in one of those queries to run it.`);
+      text = block?.text;
+      if (block) line = block.startLine;
+    }
     if (!text?.trim()) throw new Error(`${doc.uri.path.split('/').pop()} has no query to run here: queries are blocks of lines separated by blank lines.`);
+    const own = splitCell(text).connect;
+    // A #connect higher up in the file holds for the queries below it, as in Kusto Explorer.
+    const above = own ? undefined : connectAbove(doc.getText(), line);
+    const active = this.connections.activeConnection();
+    if (above) {
+      const ref = applyConnect(active, { cluster: above.cluster ?? '', database: above.database, span: { line: above.line, column: 0, endColumn: 0 } });
+      if (!ref) throw new Error(`The #connect on line ${above.line + 1} names ${above.cluster ? 'a cluster but no database' : 'a database but no cluster'}, and no connection is selected to take the rest from: write #connect cluster('…').database('…').`);
+      return this.appendAndRun(`${formatConnect(this.connections.canonical(ref))}\n${text}`, ref);
+    }
     // Nothing to run against yet (no manifest, nothing picked): ask once, as running is what the user wants.
-    const ref = this.connections.activeConnection() ?? await vscode.commands.executeCommand<KqlConnectionRef | undefined>('eventline.selectKqlConnection');
-    if (!ref && !splitCell(text).connect) throw new UserCancelledError();
-    const cellText = splitCell(text).connect || !ref ? text : `${formatConnect(this.connections.canonical(ref))}\n${text}`;
+    const ref = active ?? await vscode.commands.executeCommand<KqlConnectionRef | undefined>('eventline.selectKqlConnection');
+    if (!ref && !own) throw new UserCancelledError();
+    const cellText = own || !ref ? text : `${formatConnect(this.connections.canonical(ref))}\n${text}`;
     return this.appendAndRun(cellText, ref);
   }
 

@@ -274,6 +274,30 @@ describe('KQL notebooks against a local Eventhouse', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('carries a #connect line of a .kql file down to the queries below it, as Kusto Explorer does', async () => {
+    await kusto.execute('NetDefaultDB', '.create database KqlFileDb persist');
+    await kusto.execute('KqlFileDb', '.create-merge table Other (Name: string)');
+    await kusto.execute('KqlFileDb', '.ingest inline into table Other <|\nfrom-the-other-db');
+    const doc = await vscode.workspace.openTextDocument({ language: 'kql', content: "print where = 'active'\n\n#connect cluster('local').database('KqlFileDb')\n\nOther\n| project Name\n" });
+    const editor = await vscode.window.showTextDocument(doc);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+    assert.deepEqual(lenses.filter((l) => l.command?.command === 'eventline.runQuery').map((l) => l.range.start.line), [0, 4], 'no Run lens on the #connect-only block');
+    editor.selection = new vscode.Selection(5, 0, 5, 0);
+    await vscode.commands.executeCommand('eventline.runQuery');
+    const results = await until(() => vscode.workspace.notebookDocuments.find((d) => d.uri.path.endsWith('/Eventline Results.kqlnb')), 'the results notebook');
+    const cell = results.cellAt(results.cellCount - 1);
+    await until(() => (cell.document.getText().includes('Other') && cell.executionSummary?.success !== undefined) || undefined, 'the block under the #connect to run');
+    assert.equal(cell.executionSummary?.success, true, errorText(cell));
+    assert.match(cell.document.getText(), /^#connect cluster\('local'\)\.database\('KqlFileDb'\)\nOther\n/);
+    assert.deepEqual(result(cell)!.tables[0].rows, [['from-the-other-db']]);
+    // Running the directive itself sends nothing (the user is told what the line is for).
+    const before = results.cellCount;
+    assert.equal(await vscode.commands.executeCommand('eventline.runQuery', doc.uri, 2), undefined);
+    assert.equal(results.cellCount, before);
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('exports the last result as CSV and JSON', async () => {
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const csv = vscode.Uri.joinPath(folder, 'export-test.csv');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { applyConnect, formatConnect, normalizeCluster, splitCell } from '../../src/core/kql/connect';
-import { queryBlocks, blockAt } from '../../src/core/kql/queryBlocks';
+import { queryBlocks, blockAt, connectAbove, isConnectOnly } from '../../src/core/kql/queryBlocks';
 
 describe('KQL #connect and cluster names', () => {
   it('normalizes cluster names as Kusto Explorer does', () => {
@@ -86,5 +86,28 @@ describe('KQL query blocks in .kql files', () => {
     assert.equal(blockAt(text, 7)?.startLine, 6);
     assert.equal(blockAt(text, 0)?.startLine, 2);
     assert.equal(blockAt('', 0), undefined);
+  });
+  it('carries a #connect down to the queries below it, folding cluster and database', () => {
+    const script = [
+      'T | take 1', // 0: runs on the active connection
+      '',
+      "#connect cluster('help').database('Samples')", // 2: a directive block
+      '',
+      'StormEvents | count', // 4
+      '',
+      "#connect database('ContosoSales')", // 6: keeps the cluster
+      'SalesFact | take 3', // 7
+      '',
+      'SalesFact | count', // 9
+    ].join('\n');
+    assert.equal(connectAbove(script, 0), undefined);
+    assert.deepEqual(connectAbove(script, 4), { cluster: 'https://help.kusto.windows.net', database: 'Samples', line: 2 });
+    // The block at 6 has its own #connect; what is above it is still the help/Samples one.
+    assert.deepEqual(connectAbove(script, 6), { cluster: 'https://help.kusto.windows.net', database: 'Samples', line: 2 });
+    assert.deepEqual(connectAbove(script, 9), { cluster: 'https://help.kusto.windows.net', database: 'ContosoSales', line: 6 });
+    // A selection that starts inside a block under its #connect line runs under that line.
+    assert.deepEqual(connectAbove(script, 7), { cluster: 'https://help.kusto.windows.net', database: 'ContosoSales', line: 6 });
+    const blocks = queryBlocks(script);
+    assert.deepEqual(blocks.map(isConnectOnly), [false, true, false, false, false]);
   });
 });

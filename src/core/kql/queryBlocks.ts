@@ -1,4 +1,5 @@
 // Query blocks of a .kql file, as Kusto Explorer sees them: runs of non-blank lines separated by blank lines.
+import { splitCell } from './connect';
 
 export interface QueryBlock {
   /** 0-based, inclusive. */
@@ -32,4 +33,29 @@ export function queryBlocks(text: string): QueryBlock[] {
 export function blockAt(text: string, line: number): QueryBlock | undefined {
   const blocks = queryBlocks(text);
   return blocks.find((b) => line >= b.startLine && line <= b.endLine) ?? [...blocks].reverse().find((b) => b.endLine < line) ?? blocks[0];
+}
+
+/** A `#connect` in effect: a cluster, a database or both (the other part comes from the active connection). */
+export interface ConnectInEffect { cluster?: string; database?: string; line: number }
+
+/**
+ * The `#connect` a query starting at `line` runs under when it has none of its own: the directives on the first
+ * lines of the blocks that start above it, in order, as a script reads in Kusto Explorer. A later `#connect database('y')` keeps the
+ * cluster an earlier one chose; a later cluster without a database keeps the database. Undefined when none.
+ */
+export function connectAbove(text: string, line: number): ConnectInEffect | undefined {
+  let found: ConnectInEffect | undefined;
+  for (const b of queryBlocks(text)) {
+    if (b.startLine >= line) break;
+    const c = splitCell(b.text).connect;
+    if (!c) continue;
+    found = { cluster: c.cluster || found?.cluster, database: c.database ?? found?.database, line: b.startLine + c.span.line };
+  }
+  return found;
+}
+
+/** A block that only holds a `#connect` line: it sets the connection for the queries below and runs nothing. */
+export function isConnectOnly(block: QueryBlock): boolean {
+  const cell = splitCell(block.text);
+  return !!cell.connect && cell.query === '';
 }
