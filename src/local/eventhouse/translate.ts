@@ -12,6 +12,12 @@ interface Rel {
   order?: string[];
   /** A hidden row-number column that keeps a sort order through projections. */
   ord?: boolean;
+  /**
+   * Kusto promises no row order here (summarize, distinct, join, lookup, union, make-series and what follows them
+   * without a sort), so the rows may go out in any order. Otherwise, without `order`, DuckDB's natural order is kept
+   * (range, datatable, serialize and table scans come out as they went in).
+   */
+  unordered?: boolean;
 }
 
 type Binding = { kind: 'scalar'; sql: string; type: KType } | { kind: 'table'; rel: Rel };
@@ -30,6 +36,8 @@ export interface Translation {
   withs: string;
   from: string;
   order: string[];
+  /** With no `order`: whether the rows' natural order means nothing (see Rel.unordered). */
+  unordered: boolean;
 }
 
 export interface TranslateOptions {
@@ -64,6 +72,8 @@ class Translator {
   private maxRecords: number | undefined;
   private readonly nowNs: bigint;
   private usesNow = false;
+  /** Window calls (row_number, prev, next) so far: rows numbered in their current order must keep it. */
+  private windows = 0;
 
   constructor(private readonly text: string, private readonly opts: TranslateOptions) {
     this.nowNs = opts.nowNs ?? BigInt(Date.now()) * 1_000_000n;
@@ -91,7 +101,7 @@ class Translator {
     const wireSql = `${withs}SELECT ${wire.join(', ')} FROM (${result.sql}) AS _t${order}`;
     return {
       sql, wireSql, columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords, usesNow: this.usesNow,
-      withs, from: result.sql, order: result.order ?? [],
+      withs, from: result.sql, order: result.order ?? [], unordered: !result.order?.length && Boolean(result.unordered),
     };
   }
 
@@ -145,7 +155,7 @@ class Translator {
     const name = `__let${this.cteCount++}`;
     const cols = [...rel.cols.map((c) => ident(c.name)), ...(rel.ord ? ['__ord'] : [])];
     this.ctes.push(`${name} AS (SELECT ${cols.join(', ')} FROM (${rel.sql}) AS _t${rel.order?.length ? ` ORDER BY ${rel.order.join(', ')}` : ''})`);
-    return { sql: `SELECT * FROM ${name}`, cols: rel.cols, order: rel.order, ord: rel.ord };
+    return { sql: `SELECT * FROM ${name}`, cols: rel.cols, order: rel.order, ord: rel.ord, unordered: rel.unordered };
   }
 
   private let(st: KNode): void {
@@ -275,8 +285,9 @@ class Translator {
       case 'RenderOperator': return this.render(input, op);
       case 'GetSchemaOperator': return this.getschema(input, op);
       case 'SerializeOperator': {
-        if (elems(op.Expressions).length) return this.extend(input, op);
-        return input;
+        // Serialized rows have an order from here on, even if the input had none.
+        const rel = elems(op.Expressions).length ? this.extend(input, op) : input;
+        return { ...rel, unordered: false };
       }
       default: throw this.unsupported(op, `the '${this.opName(op)}' operator`);
     }
@@ -310,7 +321,7 @@ class Translator {
   private where(input: Rel, op: KNode): Rel {
     this.noParams(op);
     const cond = this.predicate(op.Condition, this.scopeFor(input));
-    return { sql: `SELECT ${this.selectList(input).join(', ')} FROM (${input.sql}) AS _t WHERE ${cond}`, cols: input.cols, order: input.order, ord: input.ord };
+    return { sql: `SELECT ${this.selectList(input).join(', ')} FROM (${input.sql}) AS _t WHERE ${cond}`, cols: input.cols, order: input.order, ord: input.ord, unordered: input.unordered };
   }
 
   private scopeFor(rel: Rel): RowScope {
@@ -319,6 +330,7 @@ class Translator {
   }
 
   private project(input0: Rel, op: KNode): Rel {
+    const windows = this.windows;
     const input = this.pin(input0);
     const out = this.colsOf(op);
     const scope = this.scopeFor(input);
@@ -337,7 +349,7 @@ class Translator {
     }
     if (idx !== out.length) throw this.unsupported(op, 'this projection (its result columns could not be matched)');
     if (input.ord) list.push('__ord');
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord };
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered && this.windows === windows };
   }
 
   /** An expression cast to the analyzer's type (e.g. sum of ints is HUGEINT in DuckDB but long in Kusto). */
@@ -349,6 +361,7 @@ class Translator {
   }
 
   private extend(input0: Rel, op: KNode): Rel {
+    const windows = this.windows;
     const out = this.colsOf(op);
     const existing = new Set(input0.cols.map((c) => c.name));
     const overwrites = elems(op.Expressions).some((e: KNode) => kindName(e) === 'SimpleNamedExpression' && existing.has(String(e.Name.SimpleName)));
@@ -371,7 +384,7 @@ class Translator {
     }
     const list = out.map((c) => (defined.has(c.name) ? `${defined.get(c.name)} AS ${ident(c.name)}` : ident(c.name)));
     if (input.ord) list.push('__ord');
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord };
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered && this.windows === windows };
   }
 
   private reshape(input0: Rel, op: KNode): Rel {
@@ -379,7 +392,7 @@ class Translator {
     const out = this.colsOf(op);
     const list = out.map((c) => ident(c.name));
     if (input.ord) list.push('__ord');
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord };
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered };
   }
 
   private rename(input0: Rel, op: KNode): Rel {
@@ -392,14 +405,14 @@ class Translator {
     const out = input.cols.map((c) => ({ name: map.get(c.name) ?? c.name, type: c.type }));
     const list = input.cols.map((c) => `${ident(c.name)} AS ${ident(map.get(c.name) ?? c.name)}`);
     if (input.ord) list.push('__ord');
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord };
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered };
   }
 
   private take(input: Rel, n: KNode): Rel {
     const count = this.scalar(n, undefined);
     return {
       sql: `SELECT ${this.selectList(input).join(', ')} FROM (${input.sql}) AS _t${input.order?.length ? ` ORDER BY ${input.order.join(', ')}` : ''} LIMIT ${count}`,
-      cols: input.cols, order: input.order, ord: input.ord,
+      cols: input.cols, order: input.order, ord: input.ord, unordered: input.unordered,
     };
   }
 
@@ -444,10 +457,10 @@ class Translator {
     const scope = this.scopeFor(input);
     const exprs = elems(op.Expressions);
     if (exprs.length === 1 && kindName(exprs[0]) === 'StarExpression') {
-      return { sql: `SELECT DISTINCT ${input.cols.map((c) => ident(c.name)).join(', ')} FROM (${input.sql}) AS _t`, cols: input.cols };
+      return { sql: `SELECT DISTINCT ${input.cols.map((c) => ident(c.name)).join(', ')} FROM (${input.sql}) AS _t`, cols: input.cols, unordered: true };
     }
     const list = exprs.map((e: KNode, i: number) => `${this.scalar(kindName(e) === 'SimpleNamedExpression' ? e.Expression : e, scope)} AS ${ident(out[i].name)}`);
-    return { sql: `SELECT DISTINCT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out };
+    return { sql: `SELECT DISTINCT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, unordered: true };
   }
 
   private summarize(input: Rel, op: KNode): Rel {
@@ -473,7 +486,7 @@ class Translator {
     }
     if (i !== out.length) throw this.unsupported(op, 'this summarize (its result columns could not be matched)');
     const group = by.length ? ` GROUP BY ${by.map((_: KNode, j: number) => String(j + 1)).join(', ')}` : '';
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t${group}`, cols: out };
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t${group}`, cols: out, unordered: true };
   }
 
   /** How many result columns an aggregate produces (-1 = "the rest", for arg_max(x, *)). */
@@ -573,7 +586,7 @@ class Translator {
       const have = new Map(r.cols.map((c) => [c.name, c.type]));
       return `SELECT ${out.map((c) => (have.get(c.name) === c.type ? ident(c.name) : have.has(c.name) ? `TRY_CAST(${ident(c.name)} AS ${duckType(c.type)}) AS ${ident(c.name)}` : `CAST(NULL AS ${duckType(c.type)}) AS ${ident(c.name)}`)).join(', ')} FROM (${r.sql}) AS _t`;
     });
-    return { sql: parts.join(' UNION ALL '), cols: out };
+    return { sql: parts.join(' UNION ALL '), cols: out, unordered: true };
   }
 
   private joinKeys(clause: KNode, left: Rel, right: Rel): { l: string; r: string }[] {
@@ -619,15 +632,15 @@ class Translator {
     const jt = types[kind];
     if (!jt) throw this.unsupported(op, `join kind=${kind}`);
     if (kind.startsWith('left') && (jt === 'SEMI JOIN' || jt === 'ANTI JOIN')) {
-      return { sql: `SELECT ${left.cols.map((c) => `l.${ident(c.name)}`).join(', ')} FROM ${lsql} AS l ${jt} (${right.sql}) AS r ON ${on}`, cols: out };
+      return { sql: `SELECT ${left.cols.map((c) => `l.${ident(c.name)}`).join(', ')} FROM ${lsql} AS l ${jt} (${right.sql}) AS r ON ${on}`, cols: out, unordered: true };
     }
     if (kind.startsWith('right') && (jt === 'SEMI JOIN' || jt === 'ANTI JOIN')) {
       const ron = keys.map((k) => `r.${ident(k.r)} = l.${ident(k.l)}`).join(' AND ');
-      return { sql: `SELECT ${right.cols.map((c) => `r.${ident(c.name)}`).join(', ')} FROM (${right.sql}) AS r ${jt} ${lsql} AS l ON ${ron}`, cols: out };
+      return { sql: `SELECT ${right.cols.map((c) => `r.${ident(c.name)}`).join(', ')} FROM (${right.sql}) AS r ${jt} ${lsql} AS l ON ${ron}`, cols: out, unordered: true };
     }
     const srcCols = [...left.cols.map((c) => `l.${ident(c.name)}`), ...right.cols.map((c) => `r.${ident(c.name)}`)];
     if (srcCols.length !== out.length) throw this.unsupported(op, 'this join (its result columns could not be matched)');
-    return { sql: `SELECT ${out.map((c, i) => `${srcCols[i]} AS ${ident(c.name)}`).join(', ')} FROM ${lsql} AS l ${jt} (${right.sql}) AS r ON ${on}`, cols: out };
+    return { sql: `SELECT ${out.map((c, i) => `${srcCols[i]} AS ${ident(c.name)}`).join(', ')} FROM ${lsql} AS l ${jt} (${right.sql}) AS r ON ${on}`, cols: out, unordered: true };
   }
 
   private lookupOp(left: Rel, op: KNode): Rel {
@@ -644,7 +657,7 @@ class Translator {
     if (srcCols.length !== out.length) throw this.unsupported(op, 'this lookup (its result columns could not be matched)');
     void leftNames;
     const on = keys.map((k) => `l.${ident(k.l)} = r.${ident(k.r)}`).join(' AND ');
-    return { sql: `SELECT ${out.map((c, i) => `${srcCols[i]} AS ${ident(c.name)}`).join(', ')} FROM (${left.sql}) AS l ${kind === 'inner' ? 'INNER' : 'LEFT'} JOIN (${right.sql}) AS r ON ${on}`, cols: out };
+    return { sql: `SELECT ${out.map((c, i) => `${srcCols[i]} AS ${ident(c.name)}`).join(', ')} FROM (${left.sql}) AS l ${kind === 'inner' ? 'INNER' : 'LEFT'} JOIN (${right.sql}) AS r ON ${on}`, cols: out, unordered: true };
   }
 
   private mvExpand(input: Rel, op: KNode): Rel {
@@ -707,7 +720,7 @@ class Translator {
     }));
     const list = out.map((c) => (defs.has(c.name) ? `${defs.get(c.name)} AS ${ident(c.name)}` : ident(c.name)));
     if (input.ord) list.push('__ord');
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord };
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered };
   }
 
   private makeSeries(input: Rel, op: KNode): Rel {
@@ -762,7 +775,7 @@ class Translator {
       return `to_json(list(${defaults[j]} ORDER BY b.__i)) AS ${ident(c.name)}`;
     });
     const groupBy = byRefs.length ? ` GROUP BY ${byRefs.map((b) => `k.${b}`).join(', ')}` : '';
-    return { sql: `SELECT ${select.join(', ')} FROM (${keysSql}) AS k CROSS JOIN (${bins}) AS b LEFT JOIN (${grouped}) AS g ON ${joinOn}${groupBy}`, cols: out };
+    return { sql: `SELECT ${select.join(', ')} FROM (${keysSql}) AS k CROSS JOIN (${bins}) AS b LEFT JOIN (${grouped}) AS g ON ${joinOn}${groupBy}`, cols: out, unordered: true };
   }
 
   private render(input: Rel, op: KNode): Rel {
@@ -1209,11 +1222,13 @@ class Translator {
       // windows
       case 'row_number': {
         if (args.length) throw this.unsupported(n, 'row_number with arguments');
+        this.windows++;
         return `row_number() OVER (${this.windowOrder(scope)})`;
       }
       case 'prev': case 'next': {
         const off = args[1] ? a(1) : '1';
         const def = args[2] ? `, ${a(2)}` : '';
+        this.windows++;
         return `${lname === 'prev' ? 'lag' : 'lead'}(${a(0)}, ${off}${def}) OVER (${this.windowOrder(scope)})`;
       }
       // datetime

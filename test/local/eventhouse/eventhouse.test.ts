@@ -176,6 +176,23 @@ describe('local Eventhouse over Kusto REST', function () {
     assert.deepEqual(r2.rows, [[500001]]);
   });
 
+  it('keeps row order in large results: sorted, serialized, and as the scan reads them', async () => {
+    // Big enough for DuckDB to build the wire rows on both threads, whose partial results join in any order.
+    const col = async (q: string, i = 0) => (await kql.client.execute('NetDefaultDB', q)).primaryResults[0]._rows.map((r) => r[i] as number);
+    const ascending = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]);
+    await kql.run('.set-or-append Nums <| range x from 1 to 400000 step 1');
+    const natural = await col('Nums | where x % 3 != 0');
+    assert.equal(natural.length, 266667);
+    assert.ok(ascending(natural), 'rows keep the order the scan reads them in');
+    const sorted = await col('Nums | extend k = (x * 7919) % 400000 | order by k desc | project k');
+    assert.ok(ascending(sorted.slice().reverse()), 'order by desc');
+    const numbered = await col('Nums | summarize c = count() by k = x % 100000 | serialize rn = row_number()', 2);
+    assert.equal(numbered.length, 100000);
+    assert.ok(ascending(numbered), 'serialized rows come out in row_number order');
+    assert.deepEqual((await kql.run('set truncationmaxrecords=5; Nums | summarize by k = x % 1000 | count')).rows, [[1000]]);
+    await assert.rejects(kql.client.execute('NetDefaultDB', 'set truncationmaxrecords=5; Nums | summarize by k = x % 1000'), /E_QUERY_RESULT_SET_TOO_LARGE/);
+  });
+
   it('cancels a running query by client request id, and keeps serving', async () => {
     const props = new ClientRequestProperties();
     props.clientRequestId = 'eventline-test-cancel-1';
