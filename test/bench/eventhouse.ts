@@ -3,6 +3,7 @@
 // the same data (opened in this process), and warm parse+translate time of a 10-line query.
 // Usage: npm run bench:eventhouse        (BENCH_ROWS=1000000 for a smaller run)
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -30,16 +31,27 @@ function batch(from: number, n: number): Buffer {
   return Buffer.from(parts.join('\n'));
 }
 
-async function timeIt(f: () => Promise<unknown>, runs = 5): Promise<number> {
-  await f(); // warm
-  const times: number[] = [];
+const RUNS = 9;
+
+/**
+ * Medians of warm runs of a and b, taken in turns (a, b, a, b, …) so both sides see the same moments of a shared,
+ * busy machine rather than one side its quiet half-minute and the other its loaded one.
+ */
+async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, runs = RUNS): Promise<[number, number]> {
+  await a(); // warm
+  await b();
+  const ta: number[] = [];
+  const tb: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await f();
-    times.push(performance.now() - t);
+    let t = performance.now();
+    await a();
+    ta.push(performance.now() - t);
+    t = performance.now();
+    await b();
+    tb.push(performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  return [median(ta), median(tb)];
 }
 
 async function main(): Promise<void> {
@@ -114,9 +126,22 @@ async function main(): Promise<void> {
     const results: { name: string; rest: number; sql: number; rows: number }[] = [];
     for (const q of queries) {
       let rows = 0;
-      const rest = await timeIt(async () => { rows = (await client.execute(db, q.kql)).primaryResults[0]._rows.length; });
-      // The SQL side also brings its rows into JS, as any caller would.
-      const sql = await timeIt(async () => { (await conn.runAndReadAll(q.sql)).getRows(); });
+      let cols = 0;
+      let sqlShape = '';
+      const [rest, sql] = await timePair(
+        async () => {
+          const t = (await client.execute(db, q.kql)).primaryResults[0];
+          rows = t._rows.length;
+          cols = t.columns.length;
+        },
+        // The SQL side also brings its rows into JS, as any caller would.
+        async () => {
+          const r = await conn.runAndReadAll(q.sql);
+          sqlShape = `${r.getRows().length}x${r.columnCount}`;
+        },
+      );
+      // A fair baseline does the same work: the same rows and columns.
+      if (sqlShape !== `${rows}x${cols}`) throw new Error(`${q.name}: REST returned ${rows}x${cols}, the hand-written SQL ${sqlShape}`);
       results.push({ name: q.name, rest, sql, rows });
     }
     conn.closeSync();
@@ -148,13 +173,14 @@ async function main(): Promise<void> {
 
     const f = (n: number) => n.toFixed(1).padStart(9);
     console.log('');
-    console.log(`local Eventhouse benchmark — ${ROWS.toLocaleString('en-US')} rows (timestamp, ${SENSORS} sensors, value, JSON payload); medians of 5 warm runs`);
+    console.log(`local Eventhouse benchmark — ${ROWS.toLocaleString('en-US')} rows (timestamp, ${SENSORS} sensors, value, JSON payload); medians of ${RUNS} warm runs, REST and SQL in turns`);
     console.log(`streaming ingestion (azure-kusto-ingest, json, gzip, ${BATCH.toLocaleString('en-US')}-row requests): ${Math.round(ROWS / (ingestMs / 1000)).toLocaleString('en-US')} rows/s (${(ingestMs / 1000).toFixed(1)} s)`);
     console.log('');
     console.log(`${'query'.padEnd(50)} ${'REST ms'.padStart(9)} ${'SQL ms'.padStart(9)} ${'ratio'.padStart(7)} ${'rows'.padStart(7)}`);
     for (const r of results) console.log(`${r.name.padEnd(50)} ${f(r.rest)} ${f(r.sql)} ${(r.rest / r.sql).toFixed(2).padStart(7)} ${String(r.rows).padStart(7)}`);
     console.log('');
     console.log(`parse + analyze + translate, 10-line query, warm: median ${tt[50].toFixed(1)} ms, p90 ${tt[90].toFixed(1)} ms`);
+    console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} (${os.cpus().length} cores)`);
     client.close();
   } finally {
     await p?.stop();
