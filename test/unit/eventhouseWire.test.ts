@@ -3,7 +3,7 @@
 // same values, whatever the type.
 import * as assert from 'node:assert/strict';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { toWire, wireJsonSql } from '../../src/local/eventhouse/engine';
+import { toWire, wireCastSql, wireJsonSql } from '../../src/local/eventhouse/engine';
 import { MACROS } from '../../src/local/eventhouse/translate';
 import { duckType, type KType } from '../../src/local/eventhouse/types';
 
@@ -33,7 +33,7 @@ describe('local Eventhouse wire format: DuckDB-built JSON equals the JS conversi
     it(t, async () => {
       for (const v of values) {
         const x = `CAST(${v} AS ${duckType(t)})`;
-        const [[raw, json]] = (await conn.runAndReadAll(`SELECT ${x} AS x, ${wireJsonSql(`_t.x`, t)} FROM (SELECT ${x} AS x) AS _t`)).getRows();
+        const [[raw, json]] = (await conn.runAndReadAll(`SELECT x, ${wireJsonSql('w', t)} FROM (SELECT x, ${wireCastSql('x', t)} AS w FROM (SELECT ${x} AS x)) AS _t`)).getRows();
         const expected: unknown = JSON.parse(JSON.stringify(toWire(raw, t)));
         assert.deepEqual(JSON.parse(String(json)), expected, `${t} ${v}: ${String(json)}`);
       }

@@ -444,14 +444,15 @@ export class Engine {
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
     const order = tr.order.join(', ');
     const rowsSql = noTrunc ? tr.from : `SELECT * FROM (${tr.from}) AS _t${order ? ` ORDER BY ${order}` : ''} LIMIT ${limit + 1}`;
-    const json = `'[' || ${cols.map((c) => wireJsonSql(`_t.${ident(c.name)}`, c.type)).join(" || ',' || ")} || ']'`;
+    const typed = cols.map((c, i) => `${wireCastSql(`_t.${ident(c.name)}`, c.type)} AS __w${i}`).join(', ');
+    const json = `'[' || ${cols.map((c, i) => wireJsonSql(`__w${i}`, c.type)).join(" || ',' || ")} || ']'`;
     // string_agg's parallel partial states join in any order. Rows in no particular order (a summarize, a join) can
     // go out like that; otherwise a row number carries the query's order, or DuckDB's natural order, which its
     // streaming window keeps, into the aggregate (about a quarter of a small query's time, so only when needed).
     const sql = tr.unordered
-      ? `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ','), '')) AS j FROM (${rowsSql}) AS _t`
+      ? `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ','), '')) AS j FROM (SELECT ${typed} FROM (${rowsSql}) AS _t) AS _w`
       : `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ',' ORDER BY __wire_rn)${noTrunc ? '' : ` FILTER (WHERE __wire_rn <= ${limit})`}, '')) AS j `
-        + `FROM (SELECT *, row_number() OVER (${order ? `ORDER BY ${order}` : ''}) AS __wire_rn FROM (${rowsSql}) AS _t) AS _t`;
+        + `FROM (SELECT ${typed}, row_number() OVER (${order ? `ORDER BY ${order}` : ''}) AS __wire_rn FROM (${rowsSql}) AS _t) AS _w`;
     const [[n, blob]] = await this.runSql(sql, opts);
     const count = Number(n);
     // Unordered rows keep all limit + 1 in the aggregate; which ones a truncated result keeps is query()'s business.
@@ -507,22 +508,32 @@ const OPEN_BRACKET = Buffer.from('[');
 const CLOSE_BRACKET = Buffer.from(']');
 
 /**
- * SQL for the JSON text toWire() gives a value of Kusto type t (never NULL, so rows concatenate). The cast to the
- * type's storage is a no-op for the translator's results and keeps the text valid JSON if one ever differed.
+ * The column cast to the storage of its Kusto type: a no-op for the translator's results, and it keeps the wire
+ * text valid JSON if a column ever differed. Done once per value, in a projection under wireJsonSql.
+ */
+export function wireCastSql(x: string, t: KType): string {
+  return `CAST(${x} AS ${t === 'string' || t === 'guid' || t === 'dynamic' ? 'VARCHAR' : duckType(t)})`;
+}
+
+/**
+ * SQL for the JSON text toWire() gives a value x (already cast by wireCastSql) of Kusto type t; never NULL, so
+ * rows concatenate. These run for every value of a result, so each type takes its cheapest exact form (the
+ * common case first, one string function where possible).
  */
 export function wireJsonSql(x: string, t: KType): string {
-  const c = t === 'string' || t === 'guid' || t === 'dynamic' ? `CAST(${x} AS VARCHAR)` : `CAST(${x} AS ${duckType(t)})`;
   switch (t) {
-    case 'bool': return `(CASE WHEN ${c} IS NULL THEN 'null' WHEN ${c} THEN 'true' ELSE 'false' END)`;
-    case 'int': case 'long': return `coalesce(CAST(${c} AS VARCHAR), 'null')`;
-    // DuckDB prints doubles with the shortest text that reads back exactly, as JS does; -0 is written 0 as by JSON.stringify.
-    case 'real': return `(CASE WHEN ${c} IS NULL THEN 'null' WHEN isnan(${c}) THEN '"NaN"' WHEN ${c} = 'Infinity'::DOUBLE THEN '"Infinity"' WHEN ${c} = '-Infinity'::DOUBLE THEN '"-Infinity"' WHEN ${c} = 0 THEN '0' ELSE CAST(${c} AS VARCHAR) END)`;
-    case 'decimal': return `(CASE WHEN ${c} IS NULL THEN 'null' ELSE CAST(to_json(kq_dec_str(${c})) AS VARCHAR) END)`;
-    case 'string': return `CAST(to_json(coalesce(${c}, '')) AS VARCHAR)`;
-    case 'guid': return `coalesce(CAST(to_json(${c}) AS VARCHAR), 'null')`;
-    case 'datetime': return `coalesce('"' || kq_dt_str(${c}) || '"', 'null')`;
-    case 'timespan': return `coalesce('"' || kq_ts_str(${c}) || '"', 'null')`;
-    case 'dynamic': return `coalesce(${c}, 'null')`;
+    case 'bool': return `(CASE WHEN ${x} THEN 'true' WHEN NOT ${x} THEN 'false' ELSE 'null' END)`;
+    case 'int': case 'long': return `coalesce(CAST(${x} AS VARCHAR), 'null')`;
+    // to_json writes the shortest text that reads back as the same double, as JS does; -0 is written 0 as by
+    // JSON.stringify, and the non-finite values as the service's strings.
+    case 'real': return `(CASE WHEN isfinite(${x}) THEN (CASE WHEN ${x} = 0 THEN '0' ELSE CAST(to_json(${x}) AS VARCHAR) END) WHEN isnan(${x}) THEN '"NaN"' WHEN ${x} > 0 THEN '"Infinity"' WHEN ${x} < 0 THEN '"-Infinity"' ELSE 'null' END)`;
+    case 'decimal': return `(CASE WHEN ${x} IS NULL THEN 'null' ELSE CAST(to_json(kq_dec_str(${x})) AS VARCHAR) END)`;
+    case 'string': return `CAST(to_json(coalesce(${x}, '')) AS VARCHAR)`;
+    case 'guid': return `coalesce(CAST(to_json(${x}) AS VARCHAR), 'null')`;
+    // kq_dt_str with the quotes in the format: %n is 9 digits, the first 7 are Kusto's ticks (left() floors).
+    case 'datetime': return `coalesce(left(strftime(${x}, '"%Y-%m-%dT%H:%M:%S.%n'), 28) || 'Z"', 'null')`;
+    case 'timespan': return `coalesce('"' || kq_ts_str(${x}) || '"', 'null')`;
+    case 'dynamic': return `coalesce(${x}, 'null')`;
   }
 }
 
