@@ -267,7 +267,8 @@ class Translator {
       case 'ProjectAwayOperator': case 'ProjectReorderOperator': case 'ProjectKeepOperator': return this.reshape(input, op);
       case 'ProjectRenameOperator': return this.rename(input, op);
       case 'SummarizeOperator': return this.summarize(input, op);
-      case 'CountOperator': return { sql: `SELECT count(*) AS ${ident(this.colsOf(op)[0].name)} FROM (${input.sql}) AS _t`, cols: this.colsOf(op) };
+      // One row: no order to keep (cheaper wire SQL).
+      case 'CountOperator': return { sql: `SELECT count(*) AS ${ident(this.colsOf(op)[0].name)} FROM (${input.sql}) AS _t`, cols: this.colsOf(op), unordered: true };
       case 'TakeOperator': return this.take(input, op.Expression);
       case 'TopOperator': return this.top(input, op);
       case 'SortOperator': return this.sort(input, op);
@@ -556,7 +557,7 @@ class Translator {
     const cols = this.colsOf(n);
     const exprs = elems(n.Expressions);
     const list = exprs.map((e: KNode, i: number) => `${this.typed(kindName(e) === 'SimpleNamedExpression' ? e.Expression : e, undefined, cols[i].type)} AS ${ident(cols[i].name)}`);
-    return { sql: `SELECT ${list.join(', ')}`, cols };
+    return { sql: `SELECT ${list.join(', ')}`, cols, unordered: true };
   }
 
   private range(n: KNode): Rel {
