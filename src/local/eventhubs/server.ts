@@ -3,7 +3,6 @@ import * as rhea from 'rhea';
 // rhea internals tuned by tuneRhea(); no types ship for these modules.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const rheaLog = require('rhea/lib/log.js') as Record<string, ((...args: unknown[]) => void) & { enabled?: boolean }>;
-const rheaUtil = require('rhea/lib/util.js') as { allocate_buffer(size: number): Buffer };
 interface RheaFrame { type: number; channel: number; performative?: unknown; payload?: Buffer }
 interface RheaWriter { skip(n: number): void; write_uint(v: number, width: number): void; write(v: unknown): void; write_bytes(b: Buffer): void; toBuffer(): Buffer }
 const rheaFrames = require('rhea/lib/frames.js') as { TYPE_AMQP: number; write_frame(frame: RheaFrame): Buffer };
@@ -484,14 +483,14 @@ export class EventHubsServer {
  * Two per-frame costs in rhea that dominated the hub's CPU profile at tens of thousands of events a second:
  * - Its frame writer starts every frame in a zero-filled, unpooled `Buffer.alloc(1024)` and grows it into
  *   another, twice the size, when a 1 KiB event does not fit: a fifth of the hub's CPU went to allocating and
- *   zero-filling those. Frames are written here into one buffer sized for the payload (the same bytes as rhea's
- *   frames.write_frame), and rhea's other buffers come unfilled from the pool: every byte up to a writer's
- *   position is written before the buffer is sliced and sent, and the frame size it skips is filled in after.
+ *   zero-filling those. Frames are written here into one pooled buffer sized for the payload, the same bytes as
+ *   rhea's frames.write_frame: every byte up to the writer's position is written before the buffer is sliced and
+ *   sent, and the frame size it skips is filled in after. (Making all of rhea's buffers pooled and unfilled
+ *   measured slower: its 1 KiB writers for small frames used the pools up.)
  * - It logs every frame through `debug` loggers whose rest parameters allocate an array per call even when
  *   disabled. Loggers turned on with DEBUG=rhea:* stay.
  */
 function tuneRhea(): void {
-  rheaUtil.allocate_buffer = (size: number) => Buffer.allocUnsafe(size);
   const writeFrame = rheaFrames.write_frame.bind(rheaFrames);
   rheaFrames.write_frame = (frame: RheaFrame) => {
     if (frame.type !== rheaFrames.TYPE_AMQP || !frame.performative) return writeFrame(frame);
