@@ -64,6 +64,8 @@ interface Chunk {
   pos: number[];
 }
 
+const EVICTED: Chunk = { buf: Buffer.alloc(0), firstSeq: -1, base: 0, pos: [] };
+
 const RECORD_HEAD = 8;
 const BODY_FIXED = 28;
 const CACHE_BYTES = 8 * 1024 * 1024;
@@ -236,6 +238,8 @@ export class PartitionLog {
       const c = this.cache[this.cacheHead];
       if (this.cacheBytes <= CACHE_BYTES && c.firstSeq + c.pos.length > first) break;
       this.cacheBytes -= c.buf.length;
+      // Let go of the bytes now: a slot below the head is never read, but would hold a whole batch until compaction.
+      this.cache[this.cacheHead] = EVICTED;
       this.cacheHead++;
     }
     // Compact now and then instead of shifting on every eviction.
