@@ -50,10 +50,9 @@ interface Segment {
 }
 
 /**
- * One append's bytes, kept for reads near the tail. The cache holds these and not per-event objects: at a
- * thousand events a second, thousands of long-lived small objects made every young-generation GC copy and
- * promote them, and those pauses were the hub's tail latency. Events are parsed from a chunk when read, and
- * the objects die young.
+ * One append's bytes, kept for reads near the tail. The cache holds these and not per-event objects: thousands
+ * of long-lived small objects made every young-generation GC copy and then promote them. Events are parsed from
+ * a chunk when read, and those objects die young.
  */
 interface Chunk {
   buf: Buffer;

@@ -490,7 +490,11 @@ export class EventHubsServer {
  * - It logs every frame through `debug` loggers whose rest parameters allocate an array per call even when
  *   disabled. Loggers turned on with DEBUG=rhea:* stay.
  */
+let rheaTuned = false;
 function tuneRhea(): void {
+  // Once per process: each listener (AMQP, AMQPS, a restart) would otherwise wrap the writer again.
+  if (rheaTuned) return;
+  rheaTuned = true;
   const writeFrame = rheaFrames.write_frame.bind(rheaFrames);
   rheaFrames.write_frame = (frame: RheaFrame) => {
     if (frame.type !== rheaFrames.TYPE_AMQP || !frame.performative) return writeFrame(frame);
