@@ -54,15 +54,15 @@ export class KqlFileRunner extends Disposable {
     const own = splitCell(text).connect;
     // A #connect higher up in the file holds for the queries below it, as in Kusto Explorer.
     const above = own ? undefined : connectAbove(doc.getText(), line);
-    const active = this.connections.activeConnection();
+    let ref: KqlConnectionRef | undefined;
     if (above) {
-      const ref = applyConnect(active, { cluster: above.cluster ?? '', database: above.database, span: { line: above.line, column: 0, endColumn: 0 } });
+      ref = applyConnect(this.connections.activeConnection(), { cluster: above.cluster ?? '', database: above.database });
       if (!ref) throw new Error(`The #connect on line ${above.line + 1} names ${above.cluster ? 'a cluster but no database' : 'a database but no cluster'}, and no connection is selected to take the rest from: write #connect cluster('…').database('…').`);
-      return this.appendAndRun(`${formatConnect(this.connections.canonical(ref))}\n${text}`, ref);
+    } else {
+      // Nothing to run against yet (no manifest, nothing picked): ask once, as running is what the user wants.
+      ref = this.connections.activeConnection() ?? await vscode.commands.executeCommand<KqlConnectionRef | undefined>('eventline.selectKqlConnection');
+      if (!ref && !own) throw new UserCancelledError();
     }
-    // Nothing to run against yet (no manifest, nothing picked): ask once, as running is what the user wants.
-    const ref = active ?? await vscode.commands.executeCommand<KqlConnectionRef | undefined>('eventline.selectKqlConnection');
-    if (!ref && !own) throw new UserCancelledError();
     const cellText = own || !ref ? text : `${formatConnect(this.connections.canonical(ref))}\n${text}`;
     return this.appendAndRun(cellText, ref);
   }

@@ -102,7 +102,7 @@ export function splitCell(text: string): SplitCell {
 }
 
 /** Applies a cell's `#connect` to the notebook's connection: a missing database keeps the notebook's database. */
-export function applyConnect(base: KqlConnectionRef | undefined, connect: ConnectDirective | undefined): KqlConnectionRef | undefined {
+export function applyConnect(base: KqlConnectionRef | undefined, connect: Pick<ConnectDirective, 'cluster' | 'database'> | undefined): KqlConnectionRef | undefined {
   if (!connect) return base;
   const cluster = connect.cluster || base?.cluster;
   const database = connect.database ?? base?.database;

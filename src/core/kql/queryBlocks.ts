@@ -40,8 +40,9 @@ export interface ConnectInEffect { cluster?: string; database?: string; line: nu
 
 /**
  * The `#connect` a query starting at `line` runs under when it has none of its own: the directives on the first
- * lines of the blocks that start above it, in order, as a script reads in Kusto Explorer. A later `#connect database('y')` keeps the
- * cluster an earlier one chose; a later cluster without a database keeps the database. Undefined when none.
+ * lines of the blocks that start above it, in order, as a script reads in Kusto Explorer. A later
+ * `#connect database('y')` keeps the cluster an earlier one chose; a later cluster without a database keeps the
+ * database. Undefined when none.
  */
 export function connectAbove(text: string, line: number): ConnectInEffect | undefined {
   let found: ConnectInEffect | undefined;
