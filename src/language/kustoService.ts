@@ -8,7 +8,10 @@ import {
   type CompletionItem, type CompletionList, type Diagnostic, type Hover, type ParameterInformation, type Range,
   type SignatureHelp, type SignatureInformation,
 } from 'vscode-languageserver-types';
+import { applyConnect, splitCell } from '../core/kql/connect';
+import { connectAbove } from '../core/kql/queryBlocks';
 import { bracket } from '../core/kustoNames';
+import { connectionKey, keyParts } from './protocol';
 import { items, loadKusto, type KustoApi } from './kustoBridge';
 import type { CompactDatabase } from './schema';
 
@@ -119,6 +122,23 @@ export class KqlService {
     return all.find((b) => b.Start <= offset && offset < b.End) ?? all.find((b) => b.End === offset) ?? all[all.length - 1];
   }
 
+  /**
+   * Whether a block runs against the document's own connection, whose schema the names were resolved against.
+   * A `#connect` on the block's first line, or above it in a `.kql` file, may send it to another database (as
+   * kqlFiles and the notebook controller run it); its names are then not checked, rather than flagged as unknown.
+   */
+  private runsOnDocumentConnection(doc: TextDocument, start: number, end: number): boolean {
+    const key = this.docKeys.get(doc.uri);
+    const full = doc.getText();
+    if (key === undefined || !/#connect/i.test(full)) return true;
+    const base = keyParts(key);
+    const own = splitCell(full.slice(start, end)).connect;
+    const connect = own ?? connectAbove(full, doc.positionAt(start).line);
+    if (!connect) return true;
+    const ref = applyConnect(base, { cluster: connect.cluster ?? '', database: connect.database });
+    return !!ref && connectionKey(ref.cluster, ref.database) === key;
+  }
+
   diagnostics(doc: TextDocument): Diagnostic[] {
     const { script } = this.scriptFor(doc);
     const known = this.hasSchema(doc.uri);
@@ -127,7 +147,9 @@ export class KqlService {
       if (!String(block.Text).trim()) continue;
       const isCommand = block.Kind === this.k.E.CodeKinds.Command;
       let found = items(block.Service.GetDiagnostics(true)).filter((d) => d.Severity !== 'Hidden');
-      if (!known) found = found.filter((d) => !NAME_RESOLUTION_CODES.has(String(d.Code)));
+      if (!known || !this.runsOnDocumentConnection(doc, Number(block.Start), Number(block.End))) {
+        found = found.filter((d) => !NAME_RESOLUTION_CODES.has(String(d.Code)));
+      }
       if (isCommand) {
         // The command grammar is large and the service knows less about commands than about queries (and the
         // local Eventhouse adds its own): show the first syntax error only, as a warning; never semantic ones.

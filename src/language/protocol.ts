@@ -14,3 +14,9 @@ export interface DocumentConnectionParams { uri: string; key: string | undefined
 export function connectionKey(cluster: string, database: string): string {
   return `${cluster.replace(/\/+$/, '').toLowerCase()}|${database}`;
 }
+
+/** The cluster and database a key was made from (a database name never holds '|'). */
+export function keyParts(key: string): { cluster: string; database: string } {
+  const bar = key.lastIndexOf('|');
+  return { cluster: key.slice(0, bar), database: key.slice(bar + 1) };
+}

@@ -141,7 +141,8 @@ describe('KQL language: service', function () {
   });
 
   it('skips a `#connect` line and keeps positions right', () => {
-    const text = "#connect cluster('help.kusto.windows.net').database('Samples')\nEvents\n| where Vlue > 1";
+    // The directive names the document's own connection (another letter case, a trailing slash): names are checked.
+    const text = "#connect cluster('HTTP://127.0.0.1:8090/').database('telemetry')\nEvents\n| where Vlue > 1";
     assert.equal(blankDirectives(text).length, text.length);
     assert.ok(!blankDirectives(text).includes('#connect'));
     const d = open(text, 'vscode-notebook-cell:/w/nb.kqlnb#W0sZmlsZQ%3D%3D');
@@ -150,6 +151,32 @@ describe('KQL language: service', function () {
     assert.deepEqual(diags[0].range, { start: { line: 2, character: 8 }, end: { line: 2, character: 12 } });
     const list = service.completion(d, offsetAfter(text, '| where '));
     assert.ok(list.items.some((i) => i.label === 'Value'));
+  });
+
+  it('does not check names in blocks a `#connect` sends to another database, in a cell or below the line in a file', () => {
+    const cell = "#connect cluster('help.kusto.windows.net').database('Samples')\nStormEvents\n| where Vlue > 1 and";
+    const cellUri = 'vscode-notebook-cell:/w/nb.kqlnb#W1sZmlsZQ%3D%3D';
+    const cellDiags = service.diagnostics(open(cell, cellUri));
+    service.closeDocument(cellUri);
+    // The names are unknown here (another database), but the syntax error is still reported.
+    assert.deepEqual(cellDiags.map((d) => d.message), ['Missing expression'], JSON.stringify(cellDiags));
+    const file = [
+      'Events | where Nope1 > 1',
+      '',
+      "#connect database('other')",
+      '',
+      'StormEvents | take 1',
+      '',
+      "#connect database('telemetry')",
+      'Events | where Nope2 > 1',
+      '',
+      'Events | where Nope3 > 1',
+    ].join('\n');
+    const diags = service.diagnostics(open(file, 'file:///w/connects.kql'));
+    service.closeDocument('file:///w/connects.kql');
+    // Above any #connect and after the one back to the document's database, names are checked again.
+    assert.deepEqual(diags.map((d) => d.range.start.line), [0, 7, 9], JSON.stringify(diags));
+    assert.ok(diags.every((d) => /Nope/.test(d.message as string)));
   });
 
   it('does not flag names while the connection has no schema, but still flags syntax', () => {
