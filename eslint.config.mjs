@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', 'functions-template/node_modules/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'out/**', 'src/core/generated/**', 'node_modules/**', 'test-results/**', 'functions-template/node_modules/**', '**/*.d.ts'] },
   js.configs.recommended,
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -1,6 +1,6 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, type Node } from 'jsonc-parser';
-import schema from '../../schemas/eventline.schema.json';
+import validate from './generated/manifestValidator';
 
 export const MANIFEST_FILE = 'eventline.json';
 
@@ -40,13 +40,6 @@ export interface ManifestProblem {
 
 export type ManifestResult = { ok: true; manifest: Manifest } | { ok: false; problems: ManifestProblem[] };
 
-let validator: ValidateFunction | undefined;
-function getValidator(): ValidateFunction {
-  // Compiled on first use, not at activation: ajv compilation costs more than the rest of startup.
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
-  return validator;
-}
-
 /** Parses and validates `eventline.json` text against the same JSON Schema VS Code uses for editing. */
 export function parseManifest(text: string): ManifestResult {
   const errors: ParseError[] = [];
@@ -62,7 +55,6 @@ export function parseManifest(text: string): ManifestResult {
     return { ok: false, problems: problems.length ? problems : [{ kind: 'syntax', message: 'The file is empty; it must hold a JSON object.', path: '', line: 1, column: 1 }] };
   }
   const value: unknown = JSON.parse(text);
-  const validate = getValidator();
   if (validate(value)) {
     const problems = semanticProblems(value as Manifest, root, lines);
     return problems.length ? { ok: false, problems } : { ok: true, manifest: value as Manifest };

@@ -81,4 +81,10 @@ describe('manifest parsing and validation', () => {
     assert.equal(entry.fileMatch, 'eventline.json');
     assert.ok(fs.existsSync(path.resolve(__dirname, '../..', entry.url)));
   });
+
+  it('the compiled validator is the one the schema file gives today', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { generate, OUT } = require('../../scripts/manifest-validator.js') as { generate: () => string; OUT: string };
+    assert.ok(fs.readFileSync(OUT, 'utf8') === generate(), 'src/core/generated/manifestValidator.js is stale: run node scripts/manifest-validator.js');
+  });
 });
