@@ -8,8 +8,8 @@ import { hubOfNode, hubTarget, PartitionNode, type HubNode } from '../tree/event
 import type { PipelineTreeProvider } from '../tree/pipelineTree';
 import { hubFromPalette } from './tailCommands';
 
-async function hubOf(node: unknown, tree: PipelineTreeProvider): Promise<HubNode> {
-  return hubOfNode(node) ?? hubFromPalette(tree);
+async function hubOf(node: unknown, tree: PipelineTreeProvider, title: string): Promise<HubNode> {
+  return hubOfNode(node) ?? hubFromPalette(tree, title);
 }
 
 /** Sends events in SDK batches, each batch to one partition key or id; returns how many were sent. */
@@ -58,7 +58,7 @@ export interface ReplayArgs { file?: vscode.Uri; perSecond?: number }
 export function registerSendCommands(tree: PipelineTreeProvider, log: vscode.LogOutputChannel): vscode.Disposable {
   return vscode.Disposable.from(
     registerCommand('eventline.sendTestEvent', log, async (node?: unknown, args: SendArgs = {}) => {
-      const hub = await hubOf(node, tree);
+      const hub = await hubOf(node, tree, 'Send Test Event: to which hub?');
       let body = args.body;
       if (body === undefined) {
         // ignoreFocusOut on every step: the tail this is usually sent to sits beside it, and a click there must not
@@ -106,7 +106,7 @@ export function registerSendCommands(tree: PipelineTreeProvider, log: vscode.Log
       return 1;
     }),
     registerCommand('eventline.replayFile', log, async (node?: unknown, args: ReplayArgs = {}) => {
-      const hub = await hubOf(node, tree);
+      const hub = await hubOf(node, tree, 'Replay Events from File: into which hub?');
       const file = args.file ?? (await vscode.window.showOpenDialog({ title: `Replay events into ${hub.hub}`, filters: { 'NDJSON events': ['ndjson', 'jsonl', 'json'] }, canSelectMany: false }))?.[0];
       if (!file) throw new UserCancelledError();
       const parsed = parseNdjson(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));

@@ -98,10 +98,11 @@ async function listHubs(tree: PipelineTreeProvider): Promise<HubNode[]> {
   return hubs;
 }
 
-export async function hubFromPalette(tree: PipelineTreeProvider): Promise<HubNode> {
+export async function hubFromPalette(tree: PipelineTreeProvider, title = 'Tail Event Hub'): Promise<HubNode> {
   const hubs = await listHubs(tree);
-  if (hubs.length === 0) throw new Error('No Event Hubs to tail in the active profile. Check the Pipeline tree for errors.');
-  const choice = await vscode.window.showQuickPick(hubs.map((h) => ({ label: h.hub, description: h.location.kind === 'local' ? 'local pipeline' : h.location.host, hub: h })), { title: 'Tail Event Hub' });
+  if (hubs.length === 0) throw new Error('No Event Hubs in the active profile. Check the Pipeline tree for errors.');
+  // ignoreFocusOut, as on the steps after it: an open tail panel that takes focus back must not cancel the command.
+  const choice = await vscode.window.showQuickPick(hubs.map((h) => ({ label: h.hub, description: h.location.kind === 'local' ? 'local pipeline' : h.location.host, hub: h })), { title, ignoreFocusOut: true });
   if (!choice) throw new UserCancelledError();
   return choice.hub;
 }

@@ -55,6 +55,7 @@ test.describe('Live tail panel (packaged .vsix, local pipeline)', () => {
 
     // "Send Test Event" from the palette: body, routing to a partition, properties; it arrives in the open tail.
     await runCommand(page, 'Eventline: Send Test Event', { prompts: true });
+    await expect(quick.locator('.quick-input-title')).toContainText('Send Test Event: to which hub?');
     await quick.locator('.monaco-list-row', { hasText: 'telemetry' }).first().click();
     await expect(quick.locator('.quick-input-title')).toContainText('Send a test event to telemetry');
     await quick.locator('input').fill('{"probe": "from-the-palette", "temperature": 99}');
