@@ -2,8 +2,9 @@
 // 1. Throughput: 1 KiB JSON events in SDK batches, sent by EventHubProducerClient and received end to end by
 //    EventHubConsumerClient through the local hub (a separate process, as users run it).
 // 2. The ceiling: the same producers against a bare rhea sink (also a separate process) that accepts and discards.
-// 3. Latency at 1,000 events/s, at the hub (raw rhea sender and receiver on the AMQP links, send time in the body)
-//    and through the SDK (a producer process sending single events; the consumer polls its queue every 20 ms).
+// 3. Latency at 1,000 events/s, at the hub (raw rhea sender and receiver on the AMQP links, send time in the body),
+//    the same against a bare rhea forwarder (the floor: rhea and this machine, no hub), and through the SDK (a
+//    producer process sending single events; the consumer polls its queue every 20 ms).
 // 4. Resident memory of the hub process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -28,14 +29,21 @@ const eventSize = Buffer.byteLength(JSON.stringify(payload(123456)));
 
 // ---------- the bare sink (runs in its own process when started with --sink) ----------
 
-function runSink(): void {
+/**
+ * The bare sink: accepts and discards. With `forward` it is the latency floor instead: every accepted message goes
+ * straight out again on the receiver links, with no storage and no Event Hubs logic, so the same client can time
+ * rhea and this machine alone.
+ */
+function runSink(forward: boolean): void {
   const container = rhea.create_container({ id: 'bare-sink' });
   const replies = new Map<string, rhea.Sender>();
+  const outlets: rhea.Sender[] = [];
   container.on('sender_open', (ctx: rhea.EventContext) => {
     const s = ctx.sender!;
     s.set_source({ address: s.source?.address });
     replies.set(s.name, s);
     if (s.target?.address) replies.set(s.target.address, s);
+    if (forward && s.source?.address !== '$cbs') outlets.push(s);
   });
   container.on('receiver_open', (ctx: rhea.EventContext) => {
     const r = ctx.receiver!;
@@ -45,7 +53,9 @@ function runSink(): void {
   container.on('message', (ctx: rhea.EventContext) => {
     const target = ctx.receiver?.target?.address;
     ctx.delivery?.accept();
-    if (target === '$cbs') {
+    if (target !== '$cbs') {
+      for (const o of outlets) if (o.sendable()) o.send(ctx.message!);
+    } else {
       const m = ctx.message!;
       replies.get(String(m.reply_to))?.send({ correlation_id: m.message_id, application_properties: { 'status-code': 202, 'status-description': 'Accepted' }, body: '' });
     }
@@ -54,8 +64,8 @@ function runSink(): void {
   server.on('listening', () => process.stdout.write(`${(server.address() as import('node:net').AddressInfo).port}\n`));
 }
 
-async function startSink(): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...process.execArgv, __filename, '--sink'], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startSink(forward = false): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...process.execArgv, __filename, '--sink', ...(forward ? ['--forward'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve) => readline.createInterface({ input: child.stdout }).once('line', resolve));
   return { port: Number(line), child };
 }
@@ -188,7 +198,12 @@ async function hubLatency(port: number, keyName: string, key: string): Promise<n
     sender.send({ body: rhea.message.data_section(Buffer.from(JSON.stringify(p))) });
   });
   await new Promise((r) => setTimeout(r, 300));
-  conn.close();
+  // Wait for the close handshake: the forwarder is killed right after, and a half-closed connection logs noise.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    conn.once('connection_close', () => { clearTimeout(timer); resolve(); });
+    conn.close();
+  });
   return samples;
 }
 
@@ -290,6 +305,8 @@ async function main(): Promise<void> {
     // Latency first: right after a 200 MB burst the kernel's write-back and the GC of the consumer-side buffers
     // add hundreds of ms of stalls that say nothing about the steady state at 1,000 events/s.
     const atHub = (await hubLatency(port, keyName, key)).sort((a, b) => a - b);
+    const forwarder = await startSink(true);
+    const atFloor = (await hubLatency(forwarder.port, keyName, key).finally(() => forwarder.child.kill('SIGKILL'))).sort((a, b) => a - b);
     const viaSdk = (await sdkLatency(cs)).sort((a, b) => a - b);
 
     const sinkCs = `Endpoint=sb://127.0.0.1:${sink.port};SharedAccessKeyName=${keyName};SharedAccessKey=${key};UseDevelopmentEmulator=true`;
@@ -310,6 +327,7 @@ async function main(): Promise<void> {
     console.log(`ratio hub send / sink send        ${(t.sendRate / sinkRate).toFixed(2)}`);
     console.log(`ratio hub end-to-end / sink send  ${(t.e2eRate / sinkRate).toFixed(2)}`);
     console.log(`latency at ${RATE}/s, at the hub (AMQP link in -> link out, ${atHub.length} events): p50 ${ms(percentile(atHub, 50))}  p99 ${ms(percentile(atHub, 99))}  max ${ms(atHub[atHub.length - 1])}`);
+    console.log(`latency at ${RATE}/s, bare rhea forwarder (same client, ${atFloor.length} events): p50 ${ms(percentile(atFloor, 50))}  p99 ${ms(percentile(atFloor, 99))}  max ${ms(atFloor[atFloor.length - 1])}  (hub p99 / forwarder p99 ${(percentile(atHub, 99) / percentile(atFloor, 99)).toFixed(2)})`);
     console.log(`latency at ${RATE}/s, through the SDK (${viaSdk.length} events):                p50 ${ms(percentile(viaSdk, 50))}  p99 ${ms(percentile(viaSdk, 99))}  max ${ms(viaSdk[viaSdk.length - 1])}`);
     console.log(`hub process RSS: ${mem.rss.toFixed(0)} MiB after the throughput run, ${memAfter.rss.toFixed(0)} MiB at the end, peak ${memAfter.peak.toFixed(0)} MiB`);
     const goals = [
@@ -327,7 +345,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--sink')) {
-  runSink();
+  runSink(process.argv.includes('--forward'));
 } else if (process.argv.includes('--paced')) {
   pacedProducer(process.argv[process.argv.indexOf('--paced') + 1]).then(() => { process.stdout.write('done\n'); process.exit(0); }, (e: unknown) => { console.error(e); process.exit(1); });
 } else if (process.argv.includes('--produce')) {
