@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
 import { UserCancelledError } from '../core/errors';
 import { applyConnect, formatConnect, splitCell } from '../core/kql/connect';
-import { blockAt, connectAbove, isConnectOnly, queryBlocks } from '../core/kql/queryBlocks';
+import { blockAt, connectOfQuery, isConnectOnly, queryBlocks } from '../core/kql/queryBlocks';
 import type { KqlConnectionRef } from '../core/kql/schemaSource';
 import { NOTEBOOK_TYPE, type KqlConnections } from './connections';
 import type { KqlController } from './controller';
@@ -51,20 +51,22 @@ export class KqlFileRunner extends Disposable {
       if (block) line = block.startLine;
     }
     if (!text?.trim()) throw new Error(`${doc.uri.path.split('/').pop()} has no query to run here: queries are blocks of lines separated by blank lines.`);
+    // A #connect higher up in the file holds for the queries below it, as in Kusto Explorer; one on the query's
+    // own first line folds onto it (a database-only line keeps the cluster chosen above).
     const own = splitCell(text).connect;
-    // A #connect higher up in the file holds for the queries below it, as in Kusto Explorer.
-    const above = own ? undefined : connectAbove(doc.getText(), line);
+    const connect = connectOfQuery(doc.getText(), line, text);
     let ref: KqlConnectionRef | undefined;
-    if (above) {
-      ref = applyConnect(this.connections.activeConnection(), { cluster: above.cluster ?? '', database: above.database });
-      if (!ref) throw new Error(`The #connect on line ${above.line + 1} names ${above.cluster ? 'a cluster but no database' : 'a database but no cluster'}, and no connection is selected to take the rest from: write #connect cluster('…').database('…').`);
+    if (connect) {
+      ref = applyConnect(this.connections.activeConnection(), { cluster: connect.cluster ?? '', database: connect.database });
+      if (!ref) throw new Error(`The #connect on line ${connect.line + 1} names ${connect.cluster ? 'a cluster but no database' : 'a database but no cluster'}, and no connection is selected to take the rest from: write #connect cluster('…').database('…').`);
     } else {
       // Nothing to run against yet (no manifest, nothing picked): ask once, as running is what the user wants.
       ref = this.connections.activeConnection() ?? await vscode.commands.executeCommand<KqlConnectionRef | undefined>('eventline.selectKqlConnection');
-      if (!ref && !own) throw new UserCancelledError();
+      if (!ref) throw new UserCancelledError();
     }
-    const cellText = own || !ref ? text : `${formatConnect(this.connections.canonical(ref))}\n${text}`;
-    return this.appendAndRun(cellText, ref);
+    // The cell says in full where it ran: that line replaces a #connect of the query's own.
+    const body = own ? text.split(/\r?\n/).filter((_, i) => i !== own.span.line).join('\n') : text;
+    return this.appendAndRun(`${formatConnect(this.connections.canonical(ref))}\n${body}`, ref);
   }
 
   private async appendAndRun(source: string, ref: KqlConnectionRef | undefined): Promise<vscode.NotebookCell> {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { applyConnect, formatConnect, normalizeCluster, splitCell } from '../../src/core/kql/connect';
-import { queryBlocks, blockAt, connectAbove, isConnectOnly } from '../../src/core/kql/queryBlocks';
+import { queryBlocks, blockAt, connectAbove, connectionOfQuery, isConnectOnly, otherConnections } from '../../src/core/kql/queryBlocks';
 
 describe('KQL #connect and cluster names', () => {
   it('normalizes cluster names as Kusto Explorer does', () => {
@@ -109,5 +109,19 @@ describe('KQL query blocks in .kql files', () => {
     assert.deepEqual(connectAbove(script, 7), { cluster: 'https://help.kusto.windows.net', database: 'ContosoSales', line: 6 });
     const blocks = queryBlocks(script);
     assert.deepEqual(blocks.map(isConnectOnly), [false, true, false, false, false]);
+
+    // Where each query runs, given the file's own connection; a block's own #connect applies to the file's.
+    const active = { cluster: 'local', database: 'NetDefaultDB' };
+    const where = blocks.filter((b) => !isConnectOnly(b)).map((b) => connectionOfQuery(script, b.startLine, b.text, active));
+    // The block at 6 names only a database: it keeps the cluster chosen above it, like the query at 9 below it.
+    assert.deepEqual(where, [
+      active,
+      { cluster: 'https://help.kusto.windows.net', database: 'Samples' },
+      { cluster: 'https://help.kusto.windows.net', database: 'ContosoSales' },
+      { cluster: 'https://help.kusto.windows.net', database: 'ContosoSales' },
+    ]);
+    // The schemas a language server needs besides the file's own: each other database once.
+    assert.deepEqual(otherConnections(script, active), where.slice(1, 3));
+    assert.deepEqual(otherConnections('T | take 1', active), []);
   });
 });

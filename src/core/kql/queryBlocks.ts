@@ -1,5 +1,6 @@
 // Query blocks of a .kql file, as Kusto Explorer sees them: runs of non-blank lines separated by blank lines.
-import { splitCell } from './connect';
+import { applyConnect, splitCell } from './connect';
+import type { KqlConnectionRef } from './schemaSource';
 
 export interface QueryBlock {
   /** 0-based, inclusive. */
@@ -59,4 +60,35 @@ export function connectAbove(text: string, line: number): ConnectInEffect | unde
 export function isConnectOnly(block: QueryBlock): boolean {
   const cell = splitCell(block.text);
   return !!cell.connect && cell.query === '';
+}
+
+/**
+ * Where a query of a `.kql` file runs, as "Run" sends it: the `#connect` lines above it (connectAbove) with its
+ * own first-line `#connect`, if any, folded on top the same way, applied to the file's connection. `line` is the
+ * query's first line and `query` its text. Undefined when the directives leave the cluster or database open and
+ * the file has no connection to take it from.
+ */
+export function connectionOfQuery(text: string, line: number, query: string, base: KqlConnectionRef | undefined): KqlConnectionRef | undefined {
+  const connect = connectOfQuery(text, line, query);
+  return connect ? applyConnect(base, { cluster: connect.cluster ?? '', database: connect.database }) : base;
+}
+
+/** The `#connect` a query runs under, folded from the ones above and its own (see connectionOfQuery). */
+export function connectOfQuery(text: string, line: number, query: string): ConnectInEffect | undefined {
+  const own = splitCell(query).connect;
+  const above = connectAbove(text, line);
+  if (!own) return above;
+  return { cluster: own.cluster || above?.cluster, database: own.database ?? above?.database, line: line + own.span.line };
+}
+
+/** The connections the queries of a `.kql` file run against other than `base` (for their schemas). */
+export function otherConnections(text: string, base: KqlConnectionRef | undefined): KqlConnectionRef[] {
+  if (!/#connect/i.test(text)) return [];
+  const seen = new Map<string, KqlConnectionRef>();
+  for (const b of queryBlocks(text)) {
+    if (isConnectOnly(b)) continue;
+    const ref = connectionOfQuery(text, b.startLine, b.text, base);
+    if (ref && !(base && ref.cluster === base.cluster && ref.database === base.database)) seen.set(`${ref.cluster}|${ref.database}`, ref);
+  }
+  return [...seen.values()];
 }
