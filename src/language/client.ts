@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type * as Lc from 'vscode-languageclient/lib/node/main';
 import { Disposable } from '../common/disposable';
+import { otherConnections } from '../core/kql/queryBlocks';
 import type { KqlConnectionRef, KqlSchemaSource } from '../core/kql/schemaSource';
 import {
   connectionKey, DOCUMENT_CONNECTION_NOTIFICATION, SCHEMA_NOTIFICATION, type DocumentConnectionParams, type SchemaParams,
@@ -14,6 +15,8 @@ const LANGUAGE_ID = 'kql';
 const SCHEMES = ['file', 'untitled', 'vscode-notebook-cell'];
 /** The notebook service may fire onDidChange on many cell edits in a row; schemas are re-sent once they settle. */
 const CHANGE_DEBOUNCE_MS = 250;
+/** After typing in a .kql file: long enough that a database name half typed in a #connect is not fetched. */
+const EDIT_DEBOUNCE_MS = 800;
 
 function isKql(doc: vscode.TextDocument): boolean {
   return doc.languageId === LANGUAGE_ID && SCHEMES.includes(doc.uri.scheme);
@@ -33,11 +36,36 @@ class KqlLanguageClient extends Disposable {
   private readonly sentSchemas = new Map<string, string>();
   private readonly inFlight = new Map<string, AbortController>();
   private changeTimer: NodeJS.Timeout | undefined;
+  /** Per .kql file, the other connections its `#connect` lines send queries to (their schemas are sent too). */
+  private readonly otherKeys = new Map<string, Set<string>>();
+  private readonly editTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel, private readonly schema: KqlSchemaSource) {
     super();
     this.register(vscode.workspace.onDidOpenTextDocument((doc) => this.onOpen(doc)));
-    this.register(vscode.workspace.onDidCloseTextDocument((doc) => this.docKeys.delete(doc.uri.toString())));
+    this.register(vscode.workspace.onDidCloseTextDocument((doc) => {
+      const uri = doc.uri.toString();
+      this.docKeys.delete(uri);
+      this.otherKeys.delete(uri);
+      clearTimeout(this.editTimers.get(uri));
+      this.editTimers.delete(uri);
+    }));
+    // A #connect typed into a .kql file points its queries at another database: fetch that schema once typing rests.
+    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
+      if (!this.client || !isKql(e.document) || e.document.uri.scheme === 'vscode-notebook-cell') return;
+      const uri = e.document.uri.toString();
+      clearTimeout(this.editTimers.get(uri));
+      this.editTimers.set(uri, setTimeout(() => {
+        this.editTimers.delete(uri);
+        const key = this.docKeys.get(uri);
+        if (key === undefined) return;
+        try {
+          this.sendOthers(e.document, this.schema.connectionFor(uri), key, false);
+        } catch (err) {
+          this.log.warn(`KQL: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }, EDIT_DEBOUNCE_MS));
+    }));
     this.register(schema.onDidChange(() => {
       clearTimeout(this.changeTimer);
       this.changeTimer = setTimeout(() => this.refreshAll(true), CHANGE_DEBOUNCE_MS);
@@ -89,7 +117,7 @@ class KqlLanguageClient extends Disposable {
     for (const uri of uris) this.sendConnection(uri, refetch);
     if (refetch) {
       // Schemas of connections no document uses any more are re-sent only when one comes back.
-      const used = new Set(this.docKeys.values());
+      const used = new Set([...this.docKeys.values(), ...[...this.otherKeys.values()].flatMap((keys) => [...keys])]);
       for (const key of [...this.sentSchemas.keys()]) if (!used.has(key)) this.sentSchemas.delete(key);
     }
   }
@@ -111,6 +139,20 @@ class KqlLanguageClient extends Disposable {
       void client.sendNotification(DOCUMENT_CONNECTION_NOTIFICATION, params).catch((e: unknown) => this.log.warn(`KQL: ${String(e)}`));
     }
     if (ref && key !== undefined && (refetch || !this.sentSchemas.has(key))) this.sendSchema(ref, key);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+    // A notebook cell's own #connect is already in its connection; in a .kql file it holds for the queries below.
+    if (doc && key !== undefined && doc.uri.scheme !== 'vscode-notebook-cell') this.sendOthers(doc, ref, key, refetch);
+  }
+
+  private sendOthers(doc: vscode.TextDocument, ref: KqlConnectionRef | undefined, key: string, refetch: boolean): void {
+    const keys = new Set<string>();
+    for (const other of otherConnections(doc.getText(), ref)) {
+      const otherKey = connectionKey(other.cluster, other.database);
+      if (otherKey === key) continue;
+      keys.add(otherKey);
+      if (refetch || !this.sentSchemas.has(otherKey)) this.sendSchema(other, otherKey);
+    }
+    this.otherKeys.set(doc.uri.toString(), keys);
   }
 
   private sendSchema(ref: KqlConnectionRef, key: string): void {
@@ -144,6 +186,7 @@ class KqlLanguageClient extends Disposable {
   private stop(): void {
     this.stopped = true;
     clearTimeout(this.changeTimer);
+    for (const t of this.editTimers.values()) clearTimeout(t);
     for (const a of this.inFlight.values()) a.abort();
     this.inFlight.clear();
     const client = this.client;

@@ -8,8 +8,7 @@ import {
   type CompletionItem, type CompletionList, type Diagnostic, type Hover, type ParameterInformation, type Range,
   type SignatureHelp, type SignatureInformation,
 } from 'vscode-languageserver-types';
-import { applyConnect, splitCell } from '../core/kql/connect';
-import { connectAbove } from '../core/kql/queryBlocks';
+import { connectionOfQuery } from '../core/kql/queryBlocks';
 import { bracket } from '../core/kustoNames';
 import { connectionKey, keyParts } from './protocol';
 import { items, loadKusto, type KustoApi } from './kustoBridge';
@@ -29,6 +28,10 @@ interface DocState {
   globals: any;
   text: string;
   script: any;
+  /** Whether the document has `#connect` lines, so some blocks may run against another database. */
+  hasConnect: boolean;
+  /** The same text analysed against another connection's schema, for the blocks a `#connect` sends there. */
+  others: Map<string, { globals: any; text: string; script: any }>;
 }
 
 export interface BlockInfo { start: number; end: number; kind: string; text: string }
@@ -53,7 +56,7 @@ export class KqlService {
   setSchema(key: string, cluster: string, schema: CompactDatabase | undefined): string[] {
     if (schema) this.globalsByKey.set(key, this.globalsFor(cluster, schema));
     else this.globalsByKey.delete(key);
-    return [...this.docKeys].filter(([, k]) => k === key).map(([uri]) => uri);
+    return [...this.docKeys].filter(([uri, k]) => k === key || this.docs.get(uri)?.hasConnect).map(([uri]) => uri);
   }
 
   setDocumentConnection(uri: string, key: string | undefined): void {
@@ -100,16 +103,30 @@ export class KqlService {
   private scriptFor(doc: TextDocument): DocState {
     const key = this.docKeys.get(doc.uri);
     const globals = (key !== undefined ? this.globalsByKey.get(key) : undefined) ?? this.defaultGlobals;
-    const text = blankDirectives(doc.getText());
+    const raw = doc.getText();
+    const text = blankDirectives(raw);
     let state = this.docs.get(doc.uri);
     if (!state || state.key !== key) {
-      state = { key, globals, text, script: this.k.E.CodeScript.From$1(text, globals) };
+      state = { key, globals, text, script: this.k.E.CodeScript.From$1(text, globals), hasConnect: false, others: new Map() };
     } else {
       if (state.globals !== globals) state = { ...state, globals, script: state.script.WithGlobals(globals) };
       if (state.text !== text) state = { ...state, text, script: state.script.WithText(text) };
     }
+    state.hasConnect = text !== raw;
     this.docs.set(doc.uri, state);
     return state;
+  }
+
+  /** The document's text analysed against `key`'s schema (kept up to date like the main one), if that is known. */
+  private otherScript(state: DocState, key: string): { globals: any; script: any } | undefined {
+    const globals = this.globalsByKey.get(key);
+    if (!globals) return undefined;
+    let other = state.others.get(key);
+    if (!other) other = { globals, text: state.text, script: this.k.E.CodeScript.From$1(state.text, globals) };
+    if (other.globals !== globals) other = { ...other, globals, script: other.script.WithGlobals(globals) };
+    if (other.text !== state.text) other = { ...other, text: state.text, script: other.script.WithText(state.text) };
+    state.others.set(key, other);
+    return other;
   }
 
   /** The blocks of a document (offsets in the document), for callers such as "run the block under the cursor". */
@@ -123,33 +140,43 @@ export class KqlService {
   }
 
   /**
-   * Whether a block runs against the document's own connection, whose schema the names were resolved against.
-   * A `#connect` on the block's first line, or above it in a `.kql` file, may send it to another database (as
-   * kqlFiles and the notebook controller run it); its names are then not checked, rather than flagged as unknown.
+   * The connection a block runs against: the document's, unless a `#connect` on the block's first line or above
+   * it in a `.kql` file sends it elsewhere (as "Run" and the notebook controller do). Undefined when unknown.
    */
-  private runsOnDocumentConnection(doc: TextDocument, start: number, end: number): boolean {
-    const key = this.docKeys.get(doc.uri);
+  private blockKey(doc: TextDocument, state: DocState, block: any): string | undefined {
+    if (state.key === undefined || !state.hasConnect) return state.key;
+    const start = Number(block.Start);
     const full = doc.getText();
-    if (key === undefined || !/#connect/i.test(full)) return true;
-    const base = keyParts(key);
-    const own = splitCell(full.slice(start, end)).connect;
-    const connect = own ?? connectAbove(full, doc.positionAt(start).line);
-    if (!connect) return true;
-    const ref = applyConnect(base, { cluster: connect.cluster ?? '', database: connect.database });
-    return !!ref && connectionKey(ref.cluster, ref.database) === key;
+    const ref = connectionOfQuery(full, doc.positionAt(start).line, full.slice(start, Number(block.End)), keyParts(state.key));
+    return ref ? connectionKey(ref.cluster, ref.database) : undefined;
+  }
+
+  /**
+   * The block at `offset`, analysed against the schema of the database it runs on when that is known; otherwise
+   * against the document's (names then are the document's database's, which is all there is to offer).
+   */
+  private resolve(doc: TextDocument, offset: number): { block: any; globals: any } | undefined {
+    const state = this.scriptFor(doc);
+    const block = this.blockAt(state.script, offset);
+    if (!block) return undefined;
+    const key = this.blockKey(doc, state, block);
+    const other = key !== state.key && key !== undefined ? this.otherScript(state, key) : undefined;
+    return other ? { block: this.blockAt(other.script, offset), globals: other.globals } : { block, globals: state.globals };
   }
 
   diagnostics(doc: TextDocument): Diagnostic[] {
-    const { script } = this.scriptFor(doc);
-    const known = this.hasSchema(doc.uri);
+    const state = this.scriptFor(doc);
     const out: Diagnostic[] = [];
-    for (const block of items(script.Blocks)) {
-      if (!String(block.Text).trim()) continue;
+    for (const main of items(state.script.Blocks)) {
+      if (!String(main.Text).trim()) continue;
+      // A block a #connect sends to another database is checked against that database's schema, if it is known.
+      const key = this.blockKey(doc, state, main);
+      const other = key !== state.key && key !== undefined ? this.otherScript(state, key) : undefined;
+      const block = other ? items(other.script.Blocks).find((b) => b.Start === main.Start) ?? main : main;
+      const known = key === state.key ? this.hasSchema(doc.uri) : !!other;
       const isCommand = block.Kind === this.k.E.CodeKinds.Command;
       let found = items(block.Service.GetDiagnostics(true)).filter((d) => d.Severity !== 'Hidden');
-      if (!known || !this.runsOnDocumentConnection(doc, Number(block.Start), Number(block.End))) {
-        found = found.filter((d) => !NAME_RESOLUTION_CODES.has(String(d.Code)));
-      }
+      if (!known) found = found.filter((d) => !NAME_RESOLUTION_CODES.has(String(d.Code)));
       if (isCommand) {
         // The command grammar is large and the service knows less about commands than about queries (and the
         // local Eventhouse adds its own): show the first syntax error only, as a warning; never semantic ones.
@@ -171,8 +198,7 @@ export class KqlService {
   }
 
   completion(doc: TextDocument, offset: number): CompletionList {
-    const { script } = this.scriptFor(doc);
-    const block = this.blockAt(script, offset);
+    const block = this.resolve(doc, offset)?.block;
     if (!block) return { isIncomplete: false, items: [] };
     const info = block.Service.GetCompletionItems(offset, this.completionOptions);
     if (!info) return { isIncomplete: false, items: [] };
@@ -198,8 +224,7 @@ export class KqlService {
   }
 
   hover(doc: TextDocument, offset: number): Hover | null {
-    const { script } = this.scriptFor(doc);
-    const block = this.blockAt(script, offset);
+    const block = this.resolve(doc, offset)?.block;
     if (!block || !String(block.Text).trim()) return null;
     const info = block.Service.GetQuickInfo(offset, this.k.E.QuickInfoOptions.Default);
     const parts = items(info?.Items).filter((q) => String(q.Text ?? '').trim());
@@ -222,8 +247,7 @@ export class KqlService {
   }
 
   signatureHelp(doc: TextDocument, offset: number): SignatureHelp | null {
-    const { script, globals } = this.scriptFor(doc);
-    const block = this.blockAt(script, offset);
+    const { block, globals } = this.resolve(doc, offset) ?? {};
     if (!block || block.Kind !== this.k.E.CodeKinds.Query) return null;
     const text = String(block.Text);
     if (this.signatureCache?.text !== text || this.signatureCache.globals !== globals) {

@@ -278,10 +278,17 @@ describe('KQL notebooks against a local Eventhouse', function () {
     await kusto.execute('NetDefaultDB', '.create database KqlFileDb persist');
     await kusto.execute('KqlFileDb', '.create-merge table Other (Name: string)');
     await kusto.execute('KqlFileDb', '.ingest inline into table Other <|\nfrom-the-other-db');
-    const doc = await vscode.workspace.openTextDocument({ language: 'kql', content: "print where = 'active'\n\n#connect cluster('local').database('KqlFileDb')\n\nOther\n| project Name\n" });
+    const doc = await vscode.workspace.openTextDocument({ language: 'kql', content: "print where = 'active'\n\n#connect cluster('local').database('KqlFileDb')\n\nOther\n| project Name\n\nOther | where Nme == 'x'\n" });
     const editor = await vscode.window.showTextDocument(doc);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
-    assert.deepEqual(lenses.filter((l) => l.command?.command === 'eventline.runQuery').map((l) => l.range.start.line), [0, 4], 'no Run lens on the #connect-only block');
+    assert.deepEqual(lenses.filter((l) => l.command?.command === 'eventline.runQuery').map((l) => l.range.start.line), [0, 4, 7], 'no Run lens on the #connect-only block');
+    // The language server checks the queries below the #connect against KqlFileDb's schema: Other and Name are
+    // known there, the typo is not.
+    const typo = await until(() => vscode.languages.getDiagnostics(doc.uri).find((d) => d.message.includes('Nme')), 'a diagnostic for the unknown column Nme in KqlFileDb', 120000);
+    assert.equal(typo.range.start.line, 7);
+    assert.deepEqual(vscode.languages.getDiagnostics(doc.uri).map((d) => d.range.start.line), [7], 'Other and Name are known in KqlFileDb');
+    const names = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(7, 'Other | where '.length));
+    assert.ok(names.items.some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'Name'), 'completes the column of the other database');
     editor.selection = new vscode.Selection(5, 0, 5, 0);
     await vscode.commands.executeCommand('eventline.runQuery');
     const results = await until(() => vscode.workspace.notebookDocuments.find((d) => d.uri.path.endsWith('/Eventline Results.kqlnb')), 'the results notebook');

@@ -179,6 +179,41 @@ describe('KQL language: service', function () {
     assert.ok(diags.every((d) => /Nope/.test(d.message as string)));
   });
 
+  it('checks a block a `#connect` sends to another database against that database\'s schema once it is known', () => {
+    const otherKey = connectionKey(CLUSTER, 'other');
+    const file = [
+      'Events | where Source == "a"',
+      '',
+      "#connect database('other')",
+      '',
+      'StormEvents | where Stat == "WA"',
+      '',
+      'StormEvents | where ',
+    ].join('\n');
+    const uri = 'file:///w/other-schema.kql';
+    try {
+      // Unknown at first: no name errors there (and none in the block on the file's own database); the unfinished
+      // last query's syntax error is reported all along.
+      assert.deepEqual(service.diagnostics(open(file, uri)).map((x) => x.message), ['Missing expression']);
+      const recheck = service.setSchema(otherKey, CLUSTER, { name: 'other', tables: [{ name: 'StormEvents', columns: [['State', 'string'], ['StartTime', 'datetime']] }], functions: [] });
+      assert.ok(recheck.includes(uri), 'a document with #connect lines is re-checked when any schema arrives');
+      const d = doc(file, uri);
+      const diags = service.diagnostics(d);
+      assert.deepEqual(diags.map((x) => [x.range.start.line, x.range.start.character, x.range.end.character]), [[4, 20, 24], [6, 19, 19]], JSON.stringify(diags));
+      assert.match(diags[0].message as string, /Stat/);
+      const labels = service.completion(d, file.length).items.map((i) => i.label);
+      assert.ok(labels.includes('State') && labels.includes('StartTime'), labels.slice(0, 10).join(','));
+      assert.ok(!labels.includes('Source'), 'the other database has no Source column');
+      // The block above the #connect still completes from the file's own database.
+      assert.ok(service.completion(d, offsetAfter(file, 'Events | where ')).items.some((i) => i.label === 'Source'));
+      // Hover on the table name in the block under the #connect shows the other database's table.
+      assert.match(String((service.hover(d, offsetAfter(file, "'other')\n\nStorm"))?.contents as { value: string } | undefined)?.value), /State/);
+    } finally {
+      service.setSchema(otherKey, CLUSTER, undefined);
+      service.closeDocument(uri);
+    }
+  });
+
   it('does not flag names while the connection has no schema, but still flags syntax', () => {
     const text = 'Whatever\n| where x > 1\n\nT | where ';
     const diags = service.diagnostics(open(text, 'file:///w/none.kql', null));
