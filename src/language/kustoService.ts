@@ -8,7 +8,7 @@ import {
   type CompletionItem, type CompletionList, type Diagnostic, type Hover, type ParameterInformation, type Range,
   type SignatureHelp, type SignatureInformation,
 } from 'vscode-languageserver-types';
-import { connectionOfQuery } from '../core/kql/queryBlocks';
+import { FileConnects } from '../core/kql/queryBlocks';
 import { bracket } from '../core/kustoNames';
 import { connectionKey, keyParts } from './protocol';
 import { items, loadKusto, type KustoApi } from './kustoBridge';
@@ -28,8 +28,8 @@ interface DocState {
   globals: any;
   text: string;
   script: any;
-  /** Whether the document has `#connect` lines, so some blocks may run against another database. */
-  hasConnect: boolean;
+  /** The document's `#connect` lines, read once per text; undefined when it has none. */
+  connects: FileConnects | undefined;
   /** The same text analysed against another connection's schema, for the blocks a `#connect` sends there. */
   others: Map<string, { globals: any; text: string; script: any }>;
 }
@@ -56,7 +56,7 @@ export class KqlService {
   setSchema(key: string, cluster: string, schema: CompactDatabase | undefined): string[] {
     if (schema) this.globalsByKey.set(key, this.globalsFor(cluster, schema));
     else this.globalsByKey.delete(key);
-    return [...this.docKeys].filter(([uri, k]) => k === key || this.docs.get(uri)?.hasConnect).map(([uri]) => uri);
+    return [...this.docKeys].filter(([uri, k]) => k === key || this.docs.get(uri)?.connects).map(([uri]) => uri);
   }
 
   setDocumentConnection(uri: string, key: string | undefined): void {
@@ -107,12 +107,11 @@ export class KqlService {
     const text = blankDirectives(raw);
     let state = this.docs.get(doc.uri);
     if (!state || state.key !== key) {
-      state = { key, globals, text, script: this.k.E.CodeScript.From$1(text, globals), hasConnect: false, others: new Map() };
+      state = { key, globals, text, script: this.k.E.CodeScript.From$1(text, globals), connects: text !== raw ? new FileConnects(raw) : undefined, others: new Map() };
     } else {
       if (state.globals !== globals) state = { ...state, globals, script: state.script.WithGlobals(globals) };
-      if (state.text !== text) state = { ...state, text, script: state.script.WithText(text) };
+      if (state.text !== text) state = { ...state, text, script: state.script.WithText(text), connects: text !== raw ? new FileConnects(raw) : undefined };
     }
-    state.hasConnect = text !== raw;
     this.docs.set(doc.uri, state);
     return state;
   }
@@ -144,10 +143,9 @@ export class KqlService {
    * it in a `.kql` file sends it elsewhere (as "Run" and the notebook controller do). Undefined when unknown.
    */
   private blockKey(doc: TextDocument, state: DocState, block: any): string | undefined {
-    if (state.key === undefined || !state.hasConnect) return state.key;
+    if (state.key === undefined || !state.connects) return state.key;
     const start = Number(block.Start);
-    const full = doc.getText();
-    const ref = connectionOfQuery(full, doc.positionAt(start).line, full.slice(start, Number(block.End)), keyParts(state.key));
+    const ref = state.connects.connectionOf(doc.positionAt(start).line, doc.getText().slice(start, Number(block.End)), keyParts(state.key));
     return ref ? connectionKey(ref.cluster, ref.database) : undefined;
   }
 
@@ -167,12 +165,19 @@ export class KqlService {
   diagnostics(doc: TextDocument): Diagnostic[] {
     const state = this.scriptFor(doc);
     const out: Diagnostic[] = [];
+    // The blocks of each other connection's analysis, by start offset (same text, so the same blocks).
+    const otherBlocks = new Map<string, Map<number, any>>();
     for (const main of items(state.script.Blocks)) {
       if (!String(main.Text).trim()) continue;
       // A block a #connect sends to another database is checked against that database's schema, if it is known.
       const key = this.blockKey(doc, state, main);
       const other = key !== state.key && key !== undefined ? this.otherScript(state, key) : undefined;
-      const block = other ? items(other.script.Blocks).find((b) => b.Start === main.Start) ?? main : main;
+      let block = main;
+      if (other && key !== undefined) {
+        let byStart = otherBlocks.get(key);
+        if (!byStart) otherBlocks.set(key, (byStart = new Map(items(other.script.Blocks).map((b) => [Number(b.Start), b]))));
+        block = byStart.get(Number(main.Start)) ?? main;
+      }
       const known = key === state.key ? this.hasSchema(doc.uri) : !!other;
       const isCommand = block.Kind === this.k.E.CodeKinds.Command;
       let found = items(block.Service.GetDiagnostics(true)).filter((d) => d.Severity !== 'Hidden');

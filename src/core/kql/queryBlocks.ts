@@ -40,20 +40,58 @@ export function blockAt(text: string, line: number): QueryBlock | undefined {
 export interface ConnectInEffect { cluster?: string; database?: string; line: number }
 
 /**
+ * The `#connect` lines of a `.kql` file, read once: callers that ask about many queries of the same text (the
+ * language server on every check, the schema list) then do not split the file again per query.
+ */
+export class FileConnects {
+  readonly blocks: QueryBlock[];
+  /** The directive in effect after each block that has one, folded, in file order. */
+  private readonly steps: { startLine: number; connect: ConnectInEffect }[] = [];
+
+  constructor(text: string) {
+    this.blocks = queryBlocks(text);
+    let found: ConnectInEffect | undefined;
+    for (const b of this.blocks) {
+      const c = splitCell(b.text).connect;
+      if (!c) continue;
+      found = { cluster: c.cluster || found?.cluster, database: c.database ?? found?.database, line: b.startLine + c.span.line };
+      this.steps.push({ startLine: b.startLine, connect: found });
+    }
+  }
+
+  /** See connectAbove. */
+  above(line: number): ConnectInEffect | undefined {
+    let found: ConnectInEffect | undefined;
+    for (const step of this.steps) {
+      if (step.startLine >= line) break;
+      found = step.connect;
+    }
+    return found;
+  }
+
+  /** See connectOfQuery. */
+  ofQuery(line: number, query: string): ConnectInEffect | undefined {
+    const own = splitCell(query).connect;
+    const above = this.above(line);
+    if (!own) return above;
+    return { cluster: own.cluster || above?.cluster, database: own.database ?? above?.database, line: line + own.span.line };
+  }
+
+  /** See connectionOfQuery. */
+  connectionOf(line: number, query: string, base: KqlConnectionRef | undefined): KqlConnectionRef | undefined {
+    const connect = this.ofQuery(line, query);
+    return connect ? applyConnect(base, { cluster: connect.cluster ?? '', database: connect.database }) : base;
+  }
+}
+
+/**
  * The `#connect` a query starting at `line` runs under when it has none of its own: the directives on the first
  * lines of the blocks that start above it, in order, as a script reads in Kusto Explorer. A later
  * `#connect database('y')` keeps the cluster an earlier one chose; a later cluster without a database keeps the
  * database. Undefined when none.
  */
 export function connectAbove(text: string, line: number): ConnectInEffect | undefined {
-  let found: ConnectInEffect | undefined;
-  for (const b of queryBlocks(text)) {
-    if (b.startLine >= line) break;
-    const c = splitCell(b.text).connect;
-    if (!c) continue;
-    found = { cluster: c.cluster || found?.cluster, database: c.database ?? found?.database, line: b.startLine + c.span.line };
-  }
-  return found;
+  return new FileConnects(text).above(line);
 }
 
 /** A block that only holds a `#connect` line: it sets the connection for the queries below and runs nothing. */
@@ -69,25 +107,22 @@ export function isConnectOnly(block: QueryBlock): boolean {
  * the file has no connection to take it from.
  */
 export function connectionOfQuery(text: string, line: number, query: string, base: KqlConnectionRef | undefined): KqlConnectionRef | undefined {
-  const connect = connectOfQuery(text, line, query);
-  return connect ? applyConnect(base, { cluster: connect.cluster ?? '', database: connect.database }) : base;
+  return new FileConnects(text).connectionOf(line, query, base);
 }
 
 /** The `#connect` a query runs under, folded from the ones above and its own (see connectionOfQuery). */
 export function connectOfQuery(text: string, line: number, query: string): ConnectInEffect | undefined {
-  const own = splitCell(query).connect;
-  const above = connectAbove(text, line);
-  if (!own) return above;
-  return { cluster: own.cluster || above?.cluster, database: own.database ?? above?.database, line: line + own.span.line };
+  return new FileConnects(text).ofQuery(line, query);
 }
 
 /** The connections the queries of a `.kql` file run against other than `base` (for their schemas). */
 export function otherConnections(text: string, base: KqlConnectionRef | undefined): KqlConnectionRef[] {
   if (!/#connect/i.test(text)) return [];
+  const file = new FileConnects(text);
   const seen = new Map<string, KqlConnectionRef>();
-  for (const b of queryBlocks(text)) {
+  for (const b of file.blocks) {
     if (isConnectOnly(b)) continue;
-    const ref = connectionOfQuery(text, b.startLine, b.text, base);
+    const ref = file.connectionOf(b.startLine, b.text, base);
     if (ref && !(base && ref.cluster === base.cluster && ref.database === base.database)) seen.set(`${ref.cluster}|${ref.database}`, ref);
   }
   return [...seen.values()];
