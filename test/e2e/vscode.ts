@@ -84,8 +84,10 @@ export async function runCommand(page: Page, title: string, opts: { prompts?: bo
       if (attempt >= 4) throw e;
       continue;
     }
-    await input.fill(`>${title}`);
     try {
+      // The palette can close again between opening and typing (the workbench still moving focus as it loads):
+      // a bounded fill, then a fresh attempt, instead of waiting out the whole test on a hidden input.
+      await input.fill(`>${title}`, { timeout: 5_000 });
       await row.waitFor({ state: 'visible', timeout: 5_000 });
       break;
     } catch (e) {
