@@ -145,7 +145,13 @@ export class Grid {
 
   private render(): void {
     const viewport = this.body.clientHeight || this.options.height;
-    const win = rowWindow(this.body.scrollTop, viewport, ROW_HEIGHT, this.order.length);
+    let win = rowWindow(this.body.scrollTop, viewport, ROW_HEIGHT, this.order.length);
+    if (!this.overlaps(win)) {
+      // A jump (scrollbar drag, Page Down held, Ctrl+End): none of the rendered rows stay. Build only the rows in
+      // view now, about half the window, and the overscan on the next frame, which a further jump supersedes.
+      win = rowWindow(this.body.scrollTop, viewport, ROW_HEIGHT, this.order.length, 0);
+      if (this.rows.size) this.schedule();
+    }
     const totalWidth = this.offsets[this.offsets.length - 1] + this.gutter;
     this.spacer.style.height = `${win.spacer}px`;
     this.spacer.style.width = `${totalWidth}px`;
@@ -177,6 +183,13 @@ export class Grid {
     }
     for (const el of leaving) { el.remove(); this.pool.push(el); }
     if (fresh.length) this.spacer.append(...fresh);
+  }
+
+  /** Whether any rendered row is still in `win` (always true before the first render, so it gets overscan). */
+  private overlaps(win: { first: number; end: number }): boolean {
+    if (this.rows.size === 0) return true;
+    for (const pos of this.rows.keys()) if (pos >= win.first && pos < win.end) return true;
+    return false;
   }
 
   /** A row element with a gutter and one cell per column in the built span, each holding one text node. */

@@ -31,7 +31,7 @@ async function show(page: Page, tables: unknown[], visualization?: unknown, info
 const texts = (page: Page, selector: string) => page.locator(selector).allTextContents();
 const posted = (page: Page) => page.evaluate(() => (window as unknown as { __el: { posted: { type: string; [k: string]: unknown }[] } }).__el.posted);
 
-const CHECKS: [string, (page: Page) => Promise<void>][] = [
+export const CHECKS: [string, (page: Page) => Promise<void>][] = [
   ['stable DOM hooks are present', async (page) => {
     await show(page, [small]);
     for (const s of ['.el-result', '.el-grid', '.el-grid .el-row', '.el-grid .el-hcell', '.el-cell', '.el-info', 'button.el-copy', 'button[data-export="csv"]', 'button[data-export="json"]']) {
@@ -57,11 +57,42 @@ const CHECKS: [string, (page: Page) => Promise<void>][] = [
     await show(page, [small]);
     const count = page.locator('.el-hcell', { hasText: 'Count' });
     await count.click();
-    const col = async () => (await page.locator('.el-row').evaluateAll((rows) => rows.sort((a, b) => parseFloat((a as HTMLElement).style.top) - parseFloat((b as HTMLElement).style.top)).map((r) => r.querySelector('[data-col="2"]')?.textContent)));
+    const col = async () => (await page.locator('.el-row').evaluateAll((rows) => rows.sort((a, b) => Number((a as HTMLElement).dataset.pos) - Number((b as HTMLElement).dataset.pos)).map((r) => r.querySelector('[data-col="2"]')?.textContent)));
     assert.deepEqual(await col(), ['5', '20', '']);
     await count.click();
     assert.deepEqual(await col(), ['20', '5', '']);
     assert.equal(await count.getAttribute('aria-sort'), 'descending');
+  }],
+  ['a jump scroll shows the rows in view in its first frame, and the overscan on the next', async (page) => {
+    const n = 10_000;
+    await show(page, [table('Big', [['N', 'long'], ['Text', 'string']], Array.from({ length: n }, (_, i) => [i, `row ${i}`]))]);
+    // String, not a function: tsx's name-keeping helper would not exist inside the page.
+    type Row = { pos: number; text: string; top: number };
+    const r = await page.evaluate<{ first: Row[]; later: Row[]; scrollTop: number; height: number }>(`(async () => {
+      const body = document.querySelector('.el-grid .el-body');
+      const rows = () => [...body.querySelectorAll('.el-row')].map((e) => ({ pos: Number(e.dataset.pos), text: e.querySelector('[data-col="1"]').textContent, top: e.getBoundingClientRect().top - body.getBoundingClientRect().top + body.scrollTop }));
+      const scrollTop = 5000 * 22 + 7;
+      body.scrollTop = scrollTop;
+      // The scroll event and the grid's animation frame run in the next frame, after this callback; the task
+      // posted from it runs once that frame is drawn.
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const first = rows();
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))));
+      return { first, later: rows(), scrollTop, height: body.clientHeight };
+    })()`);
+    const firstVisible = Math.floor(r.scrollTop / 22);
+    const lastVisible = Math.floor((r.scrollTop + r.height - 1) / 22);
+    const span = (rows: { pos: number }[]) => { const p = rows.map((x) => x.pos).sort((a, b) => a - b); return [p[0], p[p.length - 1], p.length]; };
+    const [lo, hi, count] = span(r.first);
+    assert.ok(lo <= firstVisible && hi >= lastVisible, `first frame rows ${lo}..${hi}, in view ${firstVisible}..${lastVisible}`);
+    assert.ok(count <= lastVisible - firstVisible + 2, `first frame built ${count} rows for ${lastVisible - firstVisible + 1} in view`);
+    const [lo2, hi2, count2] = span(r.later);
+    assert.ok(lo2 <= firstVisible - 8 && hi2 >= lastVisible + 8, `later rows ${lo2}..${hi2}, no overscan around ${firstVisible}..${lastVisible}`);
+    assert.equal(count2, hi2 - lo2 + 1, 'rows missing from the window');
+    for (const row of [...r.first, ...r.later]) {
+      assert.equal(row.text, `row ${row.pos}`);
+      assert.ok(Math.abs(row.top - row.pos * 22) < 1, `row ${row.pos} drawn at ${row.top}, not ${row.pos * 22}`);
+    }
   }],
   ['click, shift-click and Ctrl+C copy TSV', async (page) => {
     await show(page, [small]);
