@@ -150,7 +150,7 @@ export class Grid {
       // A jump (scrollbar drag, Page Down held, Ctrl+End): none of the rendered rows stay. Build only the rows in
       // view now, about half the window, and the overscan on the next frame, which a further jump supersedes.
       win = rowWindow(this.body.scrollTop, viewport, ROW_HEIGHT, this.order.length, 0);
-      if (this.rows.size) this.schedule();
+      this.schedule();
     }
     const totalWidth = this.offsets[this.offsets.length - 1] + this.gutter;
     this.spacer.style.height = `${win.spacer}px`;
