@@ -121,15 +121,14 @@ export class KqlService {
    * is unknown, against none: its blocks then offer the language and the built-in functions, never the names of the
    * document's own database, which are not there.
    */
-  private otherScript(state: DocState, key: string): { globals: any; script: any; known: boolean } {
-    const schema = this.globalsByKey.get(key);
-    const globals = schema ?? this.defaultGlobals;
+  private otherScript(state: DocState, key: string): { globals: any; script: any } {
+    const globals = this.globalsByKey.get(key) ?? this.defaultGlobals;
     let other = state.others.get(key);
     if (!other) other = { globals, text: state.text, script: this.k.E.CodeScript.From$1(state.text, globals) };
     if (other.globals !== globals) other = { ...other, globals, script: other.script.WithGlobals(globals) };
     if (other.text !== state.text) other = { ...other, text: state.text, script: other.script.WithText(state.text) };
     state.others.set(key, other);
-    return { ...other, known: !!schema };
+    return other;
   }
 
   /** The blocks of a document (offsets in the document), for callers such as "run the block under the cursor". */
@@ -182,7 +181,7 @@ export class KqlService {
         if (!byStart) otherBlocks.set(key, (byStart = new Map(items(other.script.Blocks).map((b) => [Number(b.Start), b]))));
         block = byStart.get(Number(main.Start)) ?? main;
       }
-      const known = key === state.key ? this.hasSchema(doc.uri) : !!other?.known;
+      const known = key === state.key ? this.hasSchema(doc.uri) : key !== undefined && this.globalsByKey.has(key);
       const isCommand = block.Kind === this.k.E.CodeKinds.Command;
       let found = items(block.Service.GetDiagnostics(true)).filter((d) => d.Severity !== 'Hidden');
       if (!known) found = found.filter((d) => !NAME_RESOLUTION_CODES.has(String(d.Code)));
