@@ -98,6 +98,8 @@ export class TailSession {
   private state: TailState = 'connecting';
   private stopped = false;
   private restarting = false;
+  private wantPaused = false;
+  private transition: Promise<void> = Promise.resolve();
   private generation = 0;
   /** Last time each subscribed partition called back (events or the empty heartbeat). */
   private readonly beats = new Map<string, number>();
@@ -116,22 +118,47 @@ export class TailSession {
   }
 
   /** Stops reading; resume() continues after the last delivered event (or where the partition was at pause). */
-  async pause(): Promise<void> {
-    if (this.stopped || this.state === 'paused') return;
-    await this.closeSubscription();
-    // A partition that delivered nothing yet must not resume at "latest": that would skip what arrives meanwhile.
-    if (this.client) {
-      const client = this.client;
-      for (const id of this.opts.partitions ?? await within(client.getPartitionIds(), PARTITION_IDS_TIMEOUT_MS, 'Listing the hub\'s partitions')) {
-        if (this.last.has(id)) continue;
-        const p = await within(client.getPartitionProperties(id), PARTITION_IDS_TIMEOUT_MS, `Reading partition ${id}`);
-        this.last.set(id, p.isEmpty ? -1 : p.lastEnqueuedSequenceNumber);
-      }
-    }
-    this.setState('paused');
+  pause(): Promise<void> {
+    this.wantPaused = true;
+    return this.settle();
   }
 
-  async resume(): Promise<void> {
+  resume(): Promise<void> {
+    this.wantPaused = false;
+    return this.settle();
+  }
+
+  /**
+   * Pause and Resume come as fast as a user clicks, and each takes a round trip to the hub. They run one after
+   * the other, and each does what the latest click asked for: a Resume clicked while the pause is still closing
+   * its links is not dropped (it was, and the tail stayed paused under a "Pause" button).
+   */
+  private settle(): Promise<void> {
+    const run = this.transition.then(() => (this.wantPaused ? this.doPause() : this.doResume()));
+    this.transition = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doPause(): Promise<void> {
+    if (this.stopped || this.state === 'paused') return;
+    await this.closeSubscription();
+    try {
+      // A partition that delivered nothing yet must not resume at "latest": that would skip what arrives meanwhile.
+      if (this.client) {
+        const client = this.client;
+        for (const id of this.opts.partitions ?? await within(client.getPartitionIds(), PARTITION_IDS_TIMEOUT_MS, 'Listing the hub\'s partitions')) {
+          if (this.last.has(id)) continue;
+          const p = await within(client.getPartitionProperties(id), PARTITION_IDS_TIMEOUT_MS, `Reading partition ${id}`);
+          this.last.set(id, p.isEmpty ? -1 : p.lastEnqueuedSequenceNumber);
+        }
+      }
+    } finally {
+      // The links are closed either way: say so, so that Resume reopens them.
+      this.setState('paused');
+    }
+  }
+
+  private async doResume(): Promise<void> {
     if (this.stopped || this.state !== 'paused') return;
     this.setState('connecting');
     await this.subscribe();
@@ -229,6 +256,8 @@ export class TailSession {
       await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
       for (let attempt = 0; !this.stopped; attempt++) {
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+        // Paused while waiting: the pause closed what there was, and Resume subscribes afresh.
+        if (this.wantPaused) return;
         try {
           await this.subscribe();
           return;

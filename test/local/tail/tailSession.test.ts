@@ -127,6 +127,23 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     assert.equal(t.events.length, 4);
   });
 
+  it('a Resume clicked while the Pause is still closing is not lost, and the last click wins', async () => {
+    const t = await liveTail({ kind: 'latest' }, ['1']);
+    // Neither awaited before the next, as the panel's messages arrive when a user clicks Pause, Resume quickly.
+    const clicks = [t.session.pause(), t.session.resume()];
+    await Promise.all(clicks);
+    assert.equal(t.session.currentState, 'live');
+    await send(3, 'after-resume', '1');
+    await until(() => t.events.length >= 3, 'events sent after the quick pause and resume');
+    await Promise.all([t.session.pause(), t.session.resume(), t.session.pause()]);
+    assert.equal(t.session.currentState, 'paused');
+    await send(2, 'while-paused', '1');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(t.events.length, 3);
+    await t.session.resume();
+    await until(() => t.events.length >= 5, 'events sent while paused');
+  });
+
   it('reconnects after the local pipeline restarts: no gap, no duplicate', async () => {
     const t = await liveTail({ kind: 'latest' });
     await send(10, 'before', '0');
