@@ -83,9 +83,11 @@ test.describe('KQL notebook (packaged .vsix, local Eventhouse)', () => {
     expect(csv.split('\r\n').length).toBe(32);
     await page.screenshot({ path: 'test-results/e2e-notebook-export.png' });
 
-    // The chart/table toggle shows the chart's data as a grid.
+    // The chart/table toggle shows the chart's data as a grid. Pressed from the keyboard, not clicked: the toggle
+    // sits below the fold, and a click at coordinates taken while the notebook list re-lays out after Playwright's
+    // scroll can land on the cell toolbar floating over the output ("Execute Cell and Below" ran the cells again).
     const toggle = results.nth(1).locator('button.el-toggle-chart');
-    await toggle.click();
+    await toggle.press('Enter');
     await expect(results.nth(1).locator('.el-grid .el-row').first()).toBeVisible();
     await runCommand(page, 'View: Close All Editors');
   });
