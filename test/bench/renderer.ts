@@ -118,6 +118,8 @@ async function sortTime(page: Page): Promise<number> {
 const progress = (what: string) => process.stderr.write(`… ${what}\n`);
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const ms = (v: number) => (Number.isNaN(v) ? '—' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
+/** Frame intervals to a tenth: 16.7 ms is every vsync at 60 Hz, 33.3 ms one dropped frame. */
+const ms1 = (v: number) => (Number.isNaN(v) ? '—' : `${v.toFixed(1)} ms`);
 
 async function main(): Promise<void> {
   const browser = await launchChromium(chromiumPath());
@@ -164,8 +166,9 @@ async function main(): Promise<void> {
     for (const mode of ['smooth', 'jump'] as const) {
       const o = ours[mode];
       const b = baseScroll[mode];
-      rows.push([`scroll ${mode}: longest frame interval (rAF Δ, ${o.frames} frames)`, ms(o.maxDelta), ms(b.maxDelta), ratio(b.maxDelta, o.maxDelta), '< 16.7 ms']);
-      rows.push([`scroll ${mode}: p95 frame interval`, ms(o.p95Delta), ms(b.p95Delta), ratio(b.p95Delta, o.p95Delta), '']);
+      // An interval can't be under the display's vsync: the goal is one vsync, that is, no dropped frame.
+      rows.push([`scroll ${mode}: longest frame interval (rAF Δ, ${o.frames} frames)`, ms1(o.maxDelta), ms1(b.maxDelta), ratio(b.maxDelta, o.maxDelta), '1 vsync (16.7)']);
+      rows.push([`scroll ${mode}: p95 frame interval`, ms1(o.p95Delta), ms1(b.p95Delta), ratio(b.p95Delta, o.p95Delta), '']);
       rows.push([`scroll ${mode}: longest frame work (render+layout+paint)`, ms(o.maxWork), ms(b.maxWork), ratio(b.maxWork, o.maxWork), '< 16 ms']);
       rows.push([`scroll ${mode}: p95 frame work`, ms(o.p95Work), ms(b.p95Work), ratio(b.p95Work, o.p95Work), '']);
       rows.push([`scroll ${mode}: long tasks (> 50 ms), longest`, `${o.longTasks}, ${ms(o.longestTask)}`, `${b.longTasks}, ${ms(b.longestTask)}`, '', '0']);
