@@ -34,7 +34,14 @@ export class TailPanel extends Disposable {
     });
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webviews')] };
     panel.webview.html = this.html(panel.webview);
-    this.register(panel.webview.onDidReceiveMessage((m: ViewToHost) => { void this.onMessage(m); }));
+    this.register(panel.webview.onDidReceiveMessage((m: ViewToHost) => {
+      // A pause that cannot read the partitions' positions, a save that cannot write: say so, don't drop it.
+      this.onMessage(m).catch((e: unknown) => {
+        const message = `Tail of ${spec.title}: ${m.type} failed: ${e instanceof Error ? e.message : String(e)}`;
+        log.error(message);
+        void vscode.window.showErrorMessage(message);
+      });
+    }));
     this.register(panel.onDidDispose(() => this.dispose()));
     this.session = new TailSession({
       // A tail is watched by a person: retry briefly and often (the SDK's default waits 30 s between tries), and
