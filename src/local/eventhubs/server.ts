@@ -516,7 +516,8 @@ function tuneRhea(): void {
     if (frame.payload) writer.write_bytes(frame.payload);
     const buffer = writer.toBuffer();
     buffer.writeUInt32BE(buffer.length, 0);
-    if (buffer.buffer === reserved.buffer) frameSlab.giveBack(reserved, buffer.length);
+    // All of the reservation goes back if the writer outgrew it into a buffer of its own.
+    frameSlab.giveBack(reserved, buffer.buffer === reserved.buffer ? buffer.length : 0);
     return buffer;
   };
   const noop = Object.assign(() => undefined, { enabled: false });
