@@ -134,7 +134,12 @@ export class TailSession {
    * its links is not dropped (it was, and the tail stayed paused under a "Pause" button).
    */
   private settle(): Promise<void> {
-    const run = this.transition.then(() => (this.wantPaused ? this.doPause() : this.doResume()));
+    return this.queued(() => (this.wantPaused ? this.doPause() : this.doResume()));
+  }
+
+  /** Runs step after every transition already queued: pause, resume and a reconnect's own steps never interleave. */
+  private queued(step: () => Promise<void>): Promise<void> {
+    const run = this.transition.then(step);
     this.transition = run.catch(() => undefined);
     return run;
   }
@@ -252,19 +257,27 @@ export class TailSession {
       // @azure/core-amqp 4.4/4.5 can leave a close() pending forever when a request is aborted after its link
       // dropped (its abort listener throws before rejecting). Waiting on it would freeze the tail for good, so the
       // old subscription and client get a grace period and are then abandoned.
-      await settleWithin(this.closeSubscription(), CLOSE_GRACE_MS);
-      await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
+      await this.queued(async () => {
+        await settleWithin(this.closeSubscription(), CLOSE_GRACE_MS);
+        await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
+      });
       for (let attempt = 0; !this.stopped; attempt++) {
         await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
-        // Paused while waiting: the pause closed what there was, and Resume subscribes afresh.
-        if (this.wantPaused) return;
-        try {
-          await this.subscribe();
-          return;
-        } catch (e) {
-          this.setState('reconnecting', e instanceof Error ? e.message : String(e));
-          await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
-        }
+        // In the queue, so a Pause clicked while this subscribes waits for it and then closes what it opened (it
+        // used to close nothing, and the tail went live under a "Resume" button). Nothing to do if the user paused
+        // meanwhile (Resume subscribes afresh) or paused and resumed (that Resume has subscribed).
+        let done = false;
+        await this.queued(async () => {
+          if (this.wantPaused || this.stopped || this.subscription) { done = true; return; }
+          try {
+            await this.subscribe();
+            done = true;
+          } catch (e) {
+            this.setState('reconnecting', e instanceof Error ? e.message : String(e));
+            await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
+          }
+        });
+        if (done) return;
       }
     } finally {
       this.restarting = false;

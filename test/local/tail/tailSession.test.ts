@@ -144,6 +144,42 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     await until(() => t.events.length >= 5, 'events sent while paused');
   });
 
+  it('a Pause clicked while a reconnect is subscribing closes what it opens: no events, no "live", until Resume', async () => {
+    let calls = 0;
+    let pausing: Promise<void> | undefined;
+    const events: TailEvent[] = [];
+    const states: TailState[] = [];
+    const session: TailSession = new TailSession({
+      client: async () => {
+        const c = eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default', { retryOptions: { maxRetries: 20, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } });
+        // The reconnect's client: the user clicks Pause right now, while the reconnect is inside subscribe().
+        if (++calls === 2) pausing = session.pause();
+        return c;
+      },
+      start: { kind: 'latest' }, partitions: ['1'], onEvents: (e) => events.push(...e), onState: (s) => states.push(s),
+    });
+    sessions.push(session);
+    await session.start();
+    await until(() => states.includes('live'), 'live');
+    await new Promise((r) => setTimeout(r, 500));
+    await send(2, 'before-drop', '1');
+    await until(() => events.length >= 2, 'events before the pipeline stops');
+    assert.equal(await pipeline.stop(), 0);
+    await until(() => pausing !== undefined, 'the reconnect asking for a new client', 60000);
+    pipeline = await startLocalPipeline({ dataDir, args });
+    await pausing;
+    assert.equal(session.currentState, 'paused');
+    await send(3, 'while-paused', '1');
+    // Long enough for a subscription the Pause missed to reconnect (its retries are at most a second apart) and deliver.
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(events.length, 2, 'nothing is delivered while paused');
+    assert.equal(session.currentState, 'paused');
+    assert.equal(states[states.length - 1], 'paused', `states: ${states.join(' → ')}`);
+    await session.resume();
+    await until(() => events.length >= 5, 'the events sent while paused, after Resume', 60000);
+    assert.deepEqual(events.slice(2).map((e) => (e.body.kind === 'json' ? (e.body.value as { tag: string }).tag : '')), ['while-paused', 'while-paused', 'while-paused']);
+  });
+
   it('reconnects after the local pipeline restarts: no gap, no duplicate', async () => {
     const t = await liveTail({ kind: 'latest' });
     await send(10, 'before', '0');
