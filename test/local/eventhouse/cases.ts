@@ -289,6 +289,10 @@ export const CASES: Case[] = [
   { q: 'datatable(k:string, x:long)["a", 1, "a", 1] | summarize take_any(x) by k', rows: [['a', 1]], doc: D + 'take-any-aggregation-function' },
   { q: 'Events | summarize by Sensor', cols: 'Sensor:string', rows: [['s1'], ['s2'], ['s3']], doc: D + 'summarize-operator' },
   { q: 'Events | summarize count() by bin(Timestamp, 1m)', cols: 'Timestamp:datetime, count_:long', rows: [[d1, 2], [ts('2024-01-01T00:01:00'), 1], [ts('2024-01-01T00:02:00'), 1], [ts('2024-01-01T00:05:00'), 1], [ts('2024-01-02T12:00:00'), 1]], doc: D + 'bin-function' },
+  // Bins before 1970 floor towards the past; a null time is a group of its own.
+  { q: 'datatable(t:datetime, v:long)[datetime(1969-12-31 23:59:30), 1, datetime(1969-12-31 23:58:59.9999999), 2, datetime(null), 3, datetime(1970-01-01), 4, datetime(1970-01-01 00:00:59.9999999), 5] | summarize sum(v) by bin(t, 1m)', cols: 't:datetime, sum_v:long', rows: [['1969-12-31T23:59:00.0000000Z', 1], ['1969-12-31T23:58:00.0000000Z', 2], [null, 3], ['1970-01-01T00:00:00.0000000Z', 9]], doc: D + 'bin-function' },
+  { q: 'Events | summarize min(Timestamp), n = count() by Hour = floor(Timestamp, 1h), Sensor', cols: 'Hour:datetime, Sensor:string, min_Timestamp:datetime, n:long', rows: [[d1, 's1', d1, 2], [ts('2024-01-02T12:00:00'), 's1', ts('2024-01-02T12:00:00'), 1], [d1, 's2', ts('2024-01-01T00:00:30'), 2], [d1, 's3', ts('2024-01-01T00:02:00'), 1]], doc: D + 'floor-function' },
+  { q: 'Events | summarize count() by bin(Timestamp, 7d)', rows: [[d1, 6]], doc: D + 'bin-function' },
   { q: 'Events | summarize count() by Day = bin(Timestamp, 1d)', cols: 'Day:datetime, count_:long', rows: [[d1, 5], [ts('2024-01-02T00:00:00'), 1]], doc: D + 'summarize-operator' },
   { q: 'Events | summarize avg(Value) by Unit = tostring(Payload.unit)', rows: [['C', 3.5 / 3], ['F', 2.5], ['K', null], ['', 10]], doc: D + 'summarize-operator' },
   { q: 'Events | where Sensor == "nope" | summarize count()', rows: [[0]], doc: D + 'count-aggregation-function' },
