@@ -225,6 +225,24 @@ describe('local Eventhouse over Kusto REST', function () {
     assert.ok(Date.now() - t0 < 5000);
   });
 
+  it('keeps query plans between runs of the same text, and drops them when a table changes', async () => {
+    await kql.run('.create table Plans (A:long)');
+    await kql.run('.ingest inline into table Plans <|\n1');
+    const count = 'Plans | summarize n = count()';
+    assert.deepEqual((await kql.run(count)).rows, [[1]]);
+    await kql.run('.ingest inline into table Plans <|\n2\n3');
+    assert.deepEqual((await kql.run(count)).rows, [[3]], 'a kept plan reads the rows ingested since');
+    // The same text over a table dropped and made again with other columns.
+    await kql.run('.drop table Plans');
+    await kql.run('.create table Plans (A:string, B:long)');
+    await kql.run('.ingest inline into table Plans <|\nx,5');
+    assert.deepEqual((await kql.run(count)).rows, [[1]]);
+    assert.deepEqual((await kql.run('Plans | project A, B')).rows, [['x', 5]]);
+    await kql.run('.set-or-replace Plans <| datatable(A:string, B:long)["y", 1, "z", 2]');
+    assert.deepEqual((await kql.run(count)).rows, [[2]]);
+    assert.deepEqual((await kql.run('Plans | order by B asc | project A')).rows, [['y'], ['z']]);
+  });
+
   it('answers concurrent queries while ingesting, and loses no rows', async () => {
     await kql.run('.create table Stream (Seq:long, Batch:long)');
     const batches = 20;
