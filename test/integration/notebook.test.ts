@@ -278,14 +278,16 @@ describe('KQL notebooks against a local Eventhouse', function () {
     await kusto.execute('NetDefaultDB', '.create database KqlFileDb persist');
     await kusto.execute('KqlFileDb', '.create-merge table Other (Name: string)');
     await kusto.execute('KqlFileDb', '.ingest inline into table Other <|\nfrom-the-other-db');
-    const doc = await vscode.workspace.openTextDocument({ language: 'kql', content: "print where = 'active'\n\n#connect cluster('local').database('KqlFileDb')\n\nOther\n| project Name\n\nOther | where Nme == 'x'\n" });
+    // A file of its own: twice, an untitled document opened here got the previous test's lenses ([0, 3]) for over
+    // 5 s, presumably because it took the URI of that one, closed a moment before.
+    const file = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'connect-carry.kql');
+    created.push(file);
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode("print where = 'active'\n\n#connect cluster('local').database('KqlFileDb')\n\nOther\n| project Name\n\nOther | where Nme == 'x'\n"));
+    const doc = await vscode.workspace.openTextDocument(file);
+    assert.equal(doc.languageId, 'kql');
     const editor = await vscode.window.showTextDocument(doc);
-    // Asked until they match: once, the answer was the previous test's document's lenses ([0, 3]), presumably
-    // because this untitled document took the URI of that one, closed a moment before.
-    const runLines = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri))
-      .filter((l) => l.command?.command === 'eventline.runQuery').map((l) => l.range.start.line);
-    await until(async () => ((await runLines()).join() === '0,4,7' ? true : undefined), 'Run lenses on lines 0, 4 and 7', 5000)
-      .catch(async () => assert.deepEqual(await runLines(), [0, 4, 7], 'no Run lens on the #connect-only block'));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+    assert.deepEqual(lenses.filter((l) => l.command?.command === 'eventline.runQuery').map((l) => l.range.start.line), [0, 4, 7], 'no Run lens on the #connect-only block');
     // The language server checks the queries below the #connect against KqlFileDb's schema: Other and Name are
     // known there, the typo is not.
     const typo = await until(() => vscode.languages.getDiagnostics(doc.uri).find((d) => d.message.includes('Nme')), 'a diagnostic for the unknown column Nme in KqlFileDb', 120000);
