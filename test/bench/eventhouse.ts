@@ -1,7 +1,8 @@
 // Benchmark of the local Eventhouse (not a test): streaming-ingestion rate through azure-kusto-ingest, five typical
 // queries through Kusto REST with azure-kusto-data divided by the same work as hand-written DuckDB SQL on a copy of
 // the same data (opened in this process), and warm parse+translate time of a 10-line query.
-// Usage: npm run bench:eventhouse        (BENCH_ROWS=1000000 for a smaller run; compiled by scripts/bench.js, not tsx)
+// Usage: npm run bench:eventhouse        (BENCH_ROWS=1000000 for a smaller run, BENCH_RUNS for more timed runs;
+// compiled by scripts/bench.js, not tsx)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -33,7 +34,7 @@ function batch(from: number, n: number): Buffer {
   return Buffer.from(parts.join('\n'));
 }
 
-const RUNS = 9;
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 
 /**
  * Medians of warm runs of a and b, taken in turns (a, b, a, b, …) so both sides see the same moments of a shared,
