@@ -188,9 +188,18 @@ export class TailSession {
   }
 
   private async subscribe(): Promise<void> {
-    this.client ??= await this.opts.client();
+    if (!this.client) {
+      const client = await this.opts.client();
+      // Stopped while the client was being made: stop() could not close it, so nothing may open on it.
+      if (this.stopped) {
+        await settleWithin(client.close(), CLOSE_GRACE_MS);
+        return;
+      }
+      this.client = client;
+    }
     // Raced rather than aborted: aborting a request whose link already dropped is what trips the SDK bug described in restart().
     const ids = this.opts.partitions ?? await within(this.client.getPartitionIds(), PARTITION_IDS_TIMEOUT_MS, 'Listing the hub\'s partitions');
+    if (this.stopped) return;
     const generation = ++this.generation;
     // A subscription abandoned by a reconnect may still call back; only the current one may report or restart.
     const current = () => generation === this.generation && !this.stopped;

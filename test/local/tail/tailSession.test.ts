@@ -180,6 +180,31 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     assert.deepEqual(events.slice(2).map((e) => (e.body.kind === 'json' ? (e.body.value as { tag: string }).tag : '')), ['while-paused', 'while-paused', 'while-paused']);
   });
 
+  it('a tail stopped while its client is still being made closes that client and opens nothing', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let closed = 0;
+    const states: TailState[] = [];
+    const session = new TailSession({
+      client: async () => {
+        await gate;
+        const c = await eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default');
+        const close = c.close.bind(c);
+        c.close = async () => { closed++; return close(); };
+        return c;
+      },
+      start: { kind: 'latest' }, partitions: ['1'], onEvents: () => undefined, onState: (s) => states.push(s),
+    });
+    const starting = session.start();
+    await session.stop();
+    release();
+    await starting;
+    assert.equal(closed, 1, 'the client made after stop() is closed');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(!states.includes('live'), `states: ${states.join(' → ')}`);
+    assert.equal(session.currentState, 'stopped');
+  });
+
   it('reconnects after the local pipeline restarts: no gap, no duplicate', async () => {
     const t = await liveTail({ kind: 'latest' });
     await send(10, 'before', '0');
