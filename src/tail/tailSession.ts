@@ -114,7 +114,8 @@ export class TailSession {
 
   async start(): Promise<void> {
     this.setState('connecting');
-    await this.subscribe();
+    // Queued like a Resume: a Pause clicked while the first connection is still being made waits for it, then closes it.
+    await this.queued(() => this.subscribe());
   }
 
   /** Stops reading; resume() continues after the last delivered event (or where the partition was at pause). */

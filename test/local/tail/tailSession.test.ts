@@ -180,6 +180,32 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     assert.deepEqual(events.slice(2).map((e) => (e.body.kind === 'json' ? (e.body.value as { tag: string }).tag : '')), ['while-paused', 'while-paused', 'while-paused']);
   });
 
+  it('a Pause clicked while the tail is still connecting holds: no events, no "live", until Resume', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const events: TailEvent[] = [];
+    const states: TailState[] = [];
+    const session = new TailSession({
+      client: async () => {
+        await gate;
+        return eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default');
+      },
+      start: { kind: 'latest' }, partitions: ['1'], onEvents: (e) => events.push(...e), onState: (s) => states.push(s),
+    });
+    sessions.push(session);
+    const starting = session.start();
+    const pausing = session.pause();
+    release();
+    await Promise.all([starting, pausing]);
+    assert.equal(session.currentState, 'paused');
+    await send(2, 'while-paused-at-start', '1');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(events.length, 0, 'nothing is delivered while paused');
+    assert.equal(states[states.length - 1], 'paused', `states: ${states.join(' → ')}`);
+    await session.resume();
+    await until(() => events.length >= 2, 'the events sent while paused, after Resume');
+  });
+
   it('a tail stopped while its client is still being made closes that client and opens nothing', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
