@@ -159,8 +159,8 @@ export class TailSession {
         }
       }
     } finally {
-      // The links are closed either way: say so, so that Resume reopens them.
-      this.setState('paused');
+      // The links are closed either way: say so, so that Resume reopens them (unless stop() ended it meanwhile).
+      if (!this.stopped) this.setState('paused');
     }
   }
 
