@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { EventHubProducerClient } from '@azure/event-hubs';
+import { EventHubProducerClient, type EventHubConsumerClient } from '@azure/event-hubs';
 import { eventHubConsumerClient } from '../../../src/azure/clients';
 import { TailSession, type StartPosition, type TailEvent, type TailState } from '../../../src/tail/tailSession';
 import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../pipeline';
@@ -62,12 +62,15 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     }
   }
 
-  function tail(start: StartPosition, partitions?: string[]): { session: TailSession; events: TailEvent[]; states: TailState[] } {
+  /** A consumer of the test hub whose retries come close together, so a restarted pipeline is found again soon. */
+  const consumer = () => eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default', { retryOptions: { maxRetries: 20, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } });
+
+  /** A tail of the test hub; `client` stands in for the session's client factory (to delay it or act inside it). */
+  function tail(start: StartPosition, partitions?: string[], client: () => Promise<EventHubConsumerClient> = consumer): { session: TailSession; events: TailEvent[]; states: TailState[] } {
     const events: TailEvent[] = [];
     const states: TailState[] = [];
     const session = new TailSession({
-      client: () => eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default', { retryOptions: { maxRetries: 20, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } }),
-      start, partitions, onEvents: (e) => events.push(...e), onState: (s) => states.push(s),
+      client, start, partitions, onEvents: (e) => events.push(...e), onState: (s) => states.push(s),
     });
     sessions.push(session);
     return { session, events, states };
@@ -147,18 +150,12 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
   it('a Pause clicked while a reconnect is subscribing closes what it opens: no events, no "live", until Resume', async () => {
     let calls = 0;
     let pausing: Promise<void> | undefined;
-    const events: TailEvent[] = [];
-    const states: TailState[] = [];
-    const session: TailSession = new TailSession({
-      client: async () => {
-        const c = eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default', { retryOptions: { maxRetries: 20, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } });
-        // The reconnect's client: the user clicks Pause right now, while the reconnect is inside subscribe().
-        if (++calls === 2) pausing = session.pause();
-        return c;
-      },
-      start: { kind: 'latest' }, partitions: ['1'], onEvents: (e) => events.push(...e), onState: (s) => states.push(s),
+    const { session, events, states } = tail({ kind: 'latest' }, ['1'], async () => {
+      const c = await consumer();
+      // The reconnect's client: the user clicks Pause right now, while the reconnect is inside subscribe().
+      if (++calls === 2) pausing = session.pause();
+      return c;
     });
-    sessions.push(session);
     await session.start();
     await until(() => states.includes('live'), 'live');
     await new Promise((r) => setTimeout(r, 500));
@@ -183,16 +180,10 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
   it('a Pause clicked while the tail is still connecting holds: no events, no "live", until Resume', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
-    const events: TailEvent[] = [];
-    const states: TailState[] = [];
-    const session = new TailSession({
-      client: async () => {
-        await gate;
-        return eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default');
-      },
-      start: { kind: 'latest' }, partitions: ['1'], onEvents: (e) => events.push(...e), onState: (s) => states.push(s),
+    const { session, events, states } = tail({ kind: 'latest' }, ['1'], async () => {
+      await gate;
+      return consumer();
     });
-    sessions.push(session);
     const starting = session.start();
     const pausing = session.pause();
     release();
@@ -210,16 +201,12 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
     let closed = 0;
-    const states: TailState[] = [];
-    const session = new TailSession({
-      client: async () => {
-        await gate;
-        const c = await eventHubConsumerClient({ kind: 'connectionString', connectionString: pipeline.ready.eventHubs.connectionString, hub: 'telemetry' }, '$Default');
-        const close = c.close.bind(c);
-        c.close = async () => { closed++; return close(); };
-        return c;
-      },
-      start: { kind: 'latest' }, partitions: ['1'], onEvents: () => undefined, onState: (s) => states.push(s),
+    const { session, states } = tail({ kind: 'latest' }, ['1'], async () => {
+      await gate;
+      const c = await consumer();
+      const close = c.close.bind(c);
+      c.close = async () => { closed++; return close(); };
+      return c;
     });
     const starting = session.start();
     await session.stop();
