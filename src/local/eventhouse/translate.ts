@@ -270,6 +270,10 @@ class Translator {
       // One row: no order to keep (cheaper wire SQL).
       case 'CountOperator': return { sql: `SELECT count(*) AS ${ident(this.colsOf(op)[0].name)} FROM (${input.sql}) AS _t`, cols: this.colsOf(op), unordered: true };
       case 'TakeOperator': return this.take(input, op.Expression);
+      // Random rows: no order, and a new draw each run.
+      case 'SampleOperator':
+        this.noParams(op);
+        return { sql: `SELECT ${input.cols.map((c) => ident(c.name)).join(', ')} FROM (${input.sql}) AS _t ORDER BY random() LIMIT ${this.scalar(op.Expression, undefined)}`, cols: input.cols, unordered: true };
       case 'TopOperator': return this.top(input, op);
       case 'SortOperator': return this.sort(input, op);
       case 'DistinctOperator': return this.distinct(input, op);
@@ -687,33 +691,40 @@ class Translator {
   }
 
   private mvExpand(input: Rel, op: KNode): Rel {
-    this.noParams(op, ['bagexpansion']);
-    if (op.RowLimitClause) throw this.unsupported(op.RowLimitClause, 'mv-expand limit');
-    const exprs = elems(op.Expressions);
-    if (exprs.length !== 1) throw this.unsupported(op, 'mv-expand of several columns at once');
+    const params = this.noParams(op, ['bagexpansion', 'with_itemindex']);
     const out = this.colsOf(op);
-    const mv = exprs[0];
-    const inner = mv.Expression;
     const scope = this.scopeFor(input);
-    let name: string;
-    let src: string;
-    if (kindName(inner) === 'SimpleNamedExpression') { name = String(inner.Name.SimpleName); src = this.scalar(inner.Expression, scope); } else { name = this.src(inner).replace(/^\['|'\]$/g, ''); src = this.scalar(inner, scope); }
     const inputNames = new Set(input.cols.map((c) => c.name));
-    let target = out.find((c) => c.name === name);
-    if (!target) {
-      // An unnamed path (mv-expand Payload.tags) becomes a new column named by the analyzer.
-      const fresh = out.filter((c) => !inputNames.has(c.name));
-      if (fresh.length !== 1) throw this.unsupported(mv, 'this mv-expand expression');
-      target = fresh[0];
-      name = target.name;
+    const indexName = params.has('with_itemindex') ? this.src(params.get('with_itemindex')).replace(/^\['|'\]$/g, '') : undefined;
+    const values = new Map<string, string>();
+    const lists: string[] = [];
+    for (const [i, mv] of elems(op.Expressions).entries()) {
+      const inner = mv.Expression;
+      let name: string;
+      let src: string;
+      if (kindName(inner) === 'SimpleNamedExpression') { name = String(inner.Name.SimpleName); src = this.scalar(inner.Expression, scope); } else { name = this.src(inner).replace(/^\['|'\]$/g, ''); src = this.scalar(inner, scope); }
+      let target = out.find((c) => c.name === name);
+      if (!target) {
+        // An unnamed path (mv-expand Payload.tags) becomes a new column named by the analyzer.
+        const fresh = out.filter((c) => !inputNames.has(c.name) && c.name !== indexName && !values.has(c.name));
+        if (fresh.length < 1) throw this.unsupported(mv, 'this mv-expand expression');
+        target = fresh[0];
+        name = target.name;
+      }
+      // Arrays expand to their elements, property bags to one {key: value} bag per property, scalars stay as they are.
+      lists.push(`CASE json_type(${src}) WHEN 'ARRAY' THEN json_extract(${src}, '$[*]') WHEN 'OBJECT' THEN list_transform(json_keys(${src}), k -> json_object(k, json_extract(${src}, '$."' || replace(k, '"', '\\"') || '"'))) ELSE [${src}] END`);
+      // to typeof(): the analyzer's type drives the cast.
+      values.set(name, target.type === 'dynamic' ? `__mv${i}` : this.fromDynamic(`__mv${i}`, target.type));
     }
-    if (kindName(mv.Expression) !== 'SimpleNamedExpression' && mv.ToTypeOf) { /* to typeof(): the analyzer's type drives the cast below */ }
-    // Arrays expand to their elements, property bags to one {key: value} bag per property, scalars stay as they are.
-    const elements = `CASE json_type(${src}) WHEN 'ARRAY' THEN json_extract(${src}, '$[*]') WHEN 'OBJECT' THEN list_transform(json_keys(${src}), k -> json_object(k, json_extract(${src}, '$."' || replace(k, '"', '\\"') || '"'))) ELSE [${src}] END`;
-    let value = '__mv';
-    if (target.type !== 'dynamic') value = this.fromDynamic('__mv', target.type);
-    const list = out.map((c) => (c.name === name ? `${value} AS ${ident(c.name)}` : ident(c.name)));
-    return { sql: `SELECT ${list.join(', ')} FROM (SELECT *, unnest(${elements}) AS __mv FROM (${input.sql}) AS _t) AS _m`, cols: out };
+    // Several columns expand side by side, as the service zips them: as many rows as the longest, shorter ones
+    // padded with nulls. DuckDB's unnests in one SELECT do exactly that.
+    const unnests = lists.map((l, i) => `unnest(${l}) AS __mv${i}`);
+    // The item index (with_itemindex=, and the per-row cap of `limit N`) unnests beside them.
+    const limit = op.RowLimitClause ? this.scalar(op.RowLimitClause.RowLimit, scope) : undefined;
+    if (indexName || limit) unnests.push(`unnest(range(CAST(greatest(${lists.map((l) => `len(${l})`).join(', ')}) AS BIGINT))) AS __mvi`);
+    if (indexName) values.set(indexName, '__mvi');
+    const list = out.map((c) => (values.has(c.name) ? `${values.get(c.name)} AS ${ident(c.name)}` : ident(c.name)));
+    return { sql: `SELECT ${list.join(', ')} FROM (SELECT *, ${unnests.join(', ')} FROM (${input.sql}) AS _t) AS _m${limit ? ` WHERE __mvi < ${limit}` : ''}`, cols: out };
   }
 
   private parse(input: Rel, op: KNode): Rel {
@@ -1170,7 +1181,7 @@ class Translator {
       case 'datetime': return `coalesce(kq_dt_str(${sql}), '')`;
       case 'timespan': return `coalesce(kq_ts_str(${sql}), '')`;
       case 'real': return `coalesce(kq_real_str(${sql}), '')`;
-      case 'dynamic': return `coalesce(CASE WHEN json_type(${sql}) = 'VARCHAR' THEN ${sql} ->> '$' ELSE CAST(${sql} AS VARCHAR) END, '')`;
+      case 'dynamic': return `coalesce(CASE json_type(${sql}) WHEN 'VARCHAR' THEN ${sql} ->> '$' WHEN 'NULL' THEN '' ELSE CAST(${sql} AS VARCHAR) END, '')`;
       default: return `coalesce(CAST(${sql} AS VARCHAR), '')`;
     }
   }
@@ -1237,11 +1248,14 @@ class Translator {
         return agg(`any_value(${a(0)})`);
       }
       case 'make_list': case 'make_set': case 'make_list_if': case 'make_set_if': {
-        if (args.length > (lname.endsWith('_if') ? 2 : 1)) throw this.unsupported(n, `${lname} with a size limit`);
+        const sizeArg = lname.endsWith('_if') ? 2 : 1;
         const v = a(0);
         const elem = t(0) === 'datetime' ? `kq_dt_str(${v})` : t(0) === 'timespan' ? `kq_ts_str(${v})` : v;
         const cond = lname.endsWith('_if') ? ` AND (${a(1)})` : '';
-        return agg(`coalesce(to_json(list(${lname.startsWith('make_set') ? 'DISTINCT ' : ''}${elem}) FILTER (WHERE ${v} IS NOT NULL${cond})), CAST('[]' AS JSON))`);
+        let list = `list(${lname.startsWith('make_set') ? 'DISTINCT ' : ''}${elem}) FILTER (WHERE ${v} IS NOT NULL${cond})`;
+        // The size limit keeps the first maxSize elements, in the (documented) aggregation order.
+        if (args.length > sizeArg) list = `list_slice(${list}, 1, CAST(${a(sizeArg)} AS BIGINT))`;
+        return agg(`coalesce(to_json(${list}), CAST('[]' AS JSON))`);
       }
       case 'arg_max': case 'arg_min': case 'percentiles': case 'make_bag':
         throw this.unsupported(n, `${name} inside an expression (use it as a whole summarize aggregate)`);
@@ -1350,6 +1364,8 @@ class Translator {
       // strings
       case 'strcat': return `concat(${args.map((_, i) => str(i)).join(', ')})`;
       case 'strcat_delim': return `concat_ws(${str(0)}, ${args.slice(1).map((_, i) => str(i + 1)).join(', ')})`;
+      // Each element as tostring() gives it (strings unquoted, nulls empty), joined by the delimiter.
+      case 'strcat_array': return `(CASE WHEN json_type(${a(0)}) = 'ARRAY' THEN array_to_string(list_transform(json_extract(${a(0)}, '$[*]'), __e -> ${this.toStringSql('__e', 'dynamic')}), ${str(1)}) ELSE '' END)`;
       case 'strlen': return `CAST(length(${str(0)}) AS BIGINT)`;
       case 'substring': return args[2] ? `substr(${str(0)}, (${a(1)}) + 1, ${a(2)})` : `substr(${str(0)}, (${a(1)}) + 1)`;
       case 'tolower': return `lower(${str(0)})`;
@@ -1372,8 +1388,9 @@ class Translator {
         }
         return raw;
       }
-      case 'isnull': return `(${a(0)} IS NULL)`;
-      case 'isnotnull': return `(${a(0)} IS NOT NULL)`;
+      // A JSON null in a dynamic value (dynamic(null), {"a": null}.a, [null][0]) is Kusto's null value too.
+      case 'isnull': return t(0) === 'dynamic' ? `(${a(0)} IS NULL OR json_type(${a(0)}) = 'NULL')` : `(${a(0)} IS NULL)`;
+      case 'isnotnull': return t(0) === 'dynamic' ? `(${a(0)} IS NOT NULL AND json_type(${a(0)}) <> 'NULL')` : `(${a(0)} IS NOT NULL)`;
       case 'isempty': return t(0) === 'string' ? `(coalesce(${a(0)}, '') = '')` : t(0) === 'dynamic' ? `(${a(0)} IS NULL OR CAST(${a(0)} AS VARCHAR) IN ('', '""', 'null'))` : `(${a(0)} IS NULL)`;
       case 'isnotempty': case 'notempty': return t(0) === 'string' ? `(coalesce(${a(0)}, '') <> '')` : t(0) === 'dynamic' ? `NOT (${a(0)} IS NULL OR CAST(${a(0)} AS VARCHAR) IN ('', '""', 'null'))` : `(${a(0)} IS NOT NULL)`;
       case 'isnan': return `isnan(${a(0)})`;
@@ -1404,6 +1421,8 @@ class Translator {
       case 'ceiling': return `ceiling(${num(0)})`;
       case 'pi': return 'pi()';
       // dynamic
+      // random() is volatile: a new value per row and per run, prepared statement or not.
+      case 'rand': return args.length ? `CAST(floor(random() * (${a(0)})) AS ${duckType(out())})` : 'random()';
       case 'array_length': return `(CASE WHEN json_type(${a(0)}) = 'ARRAY' THEN CAST(json_array_length(${a(0)}) AS BIGINT) END)`;
       case 'bag_keys': return `(CASE WHEN json_type(${a(0)}) = 'OBJECT' THEN to_json(json_keys(${a(0)})) END)`;
       case 'pack': case 'bag_pack': {
