@@ -1367,7 +1367,8 @@ class Translator {
       // Each element as tostring() gives it (strings unquoted, nulls empty), joined by the delimiter.
       case 'strcat_array': return `(CASE WHEN json_type(${a(0)}) = 'ARRAY' THEN array_to_string(list_transform(json_extract(${a(0)}, '$[*]'), __e -> ${this.toStringSql('__e', 'dynamic')}), ${str(1)}) ELSE '' END)`;
       case 'strlen': return `CAST(length(${str(0)}) AS BIGINT)`;
-      case 'substring': return args[2] ? `substr(${str(0)}, (${a(1)}) + 1, ${a(2)})` : `substr(${str(0)}, (${a(1)}) + 1)`;
+      // A negative start counts from the end (substring("123456", -2, 2) is "56"), not as DuckDB's substr does.
+      case 'substring': return `kq_substr(${str(0)}, ${a(1)}, ${args[2] ? a(2) : 'NULL'})`;
       case 'tolower': return `lower(${str(0)})`;
       case 'toupper': return `upper(${str(0)})`;
       // trim() takes a regex and removes all its leading and trailing matches.
@@ -1378,7 +1379,10 @@ class Translator {
       case 'replace_string': return `replace(${str(0)}, ${a(1)}, ${a(2)})`;
       case 'replace_regex': return `regexp_replace(${str(0)}, ${a(1)}, ${a(2)}, 'g')`;
       case 'reverse': return `reverse(${str(0)})`;
-      case 'indexof': return `(CAST(strpos(${str(0)}, ${str(1)}) AS BIGINT) - 1)`;
+      case 'indexof': {
+        if (args.length > 4) throw this.unsupported(n, 'indexof with an occurrence');
+        return `kq_indexof(${str(0)}, ${str(1)}, ${args[2] ? a(2) : '0'}, ${args[3] ? a(3) : '-1'})`;
+      }
       case 'countof': return `CAST((length(${str(0)}) - length(replace(${str(0)}, ${str(1)}, ''))) // length(${str(1)}) AS BIGINT)`;
       case 'extract': {
         const raw = `regexp_extract(${str(2)}, ${a(0)}, CAST(${a(1)} AS INTEGER))`;
@@ -1565,6 +1569,16 @@ export const MACROS = [
   'CREATE OR REPLACE MACRO kq_floor_ns(x, m) AS CASE WHEN x < 0 THEN ((x + 1) // m - 1) * m ELSE x // m * m END',
   // floor(x / m) itself: the bin number a summarize groups on.
   'CREATE OR REPLACE MACRO kq_floordiv(x, m) AS CASE WHEN x < 0 THEN (x + 1) // m - 1 ELSE x // m END',
+  // substring(): start is zero-based, a negative one counts back from the end; the length is optional (NULL).
+  `CREATE OR REPLACE MACRO kq_substr(s, st, ln) AS substr(s, CAST(CASE WHEN st < 0 THEN greatest(length(s) + st, 0) ELSE st END AS BIGINT) + 1,
+     CAST(CASE WHEN ln IS NULL THEN greatest(length(s), 0) + 1 ELSE greatest(ln, 0) END AS BIGINT))`,
+  // indexof(s, match, start, length): the first match lying wholly in [start, start + length) (length -1: to the
+  // end), as an index into s; -1 when there is none; null for a start before the beginning or a length below -1.
+  `CREATE OR REPLACE MACRO kq_indexof(s, m, st, ln) AS CASE
+     WHEN (CASE WHEN st < 0 THEN length(s) + st ELSE st END) < 0 OR ln < -1 THEN NULL
+     ELSE (CASE WHEN strpos(substr(s, CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT) + 1, CAST(CASE WHEN ln = -1 THEN length(s) + 1 ELSE ln END AS BIGINT)), m) = 0 THEN -1
+       ELSE CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT) + strpos(substr(s, CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT) + 1, CAST(CASE WHEN ln = -1 THEN length(s) + 1 ELSE ln END AS BIGINT)), m) - 1 END)
+     END`,
   'CREATE OR REPLACE MACRO kq_dt_add(dt, ticks) AS make_timestamp_ns(CAST(epoch_ns(dt) + CAST(ticks AS BIGINT) * 100 AS BIGINT))',
   'CREATE OR REPLACE MACRO kq_dt_diff(a, b) AS (epoch_ns(a) - epoch_ns(b)) // 100',
   // %n formats TIMESTAMP_NS itself (a cast to TIMESTAMP first truncated pre-1970 fractions toward 1970); every

@@ -133,6 +133,11 @@ export const CASES: Case[] = [
   { q: 'print x = strlen("hello")', cols: 'x:long', rows: [[5]], doc: D + 'strlen-function' },
   { q: 'print x = substring("abcdef", 1, 3)', rows: [['bcd']], doc: D + 'substring-function' },
   { q: 'print x = substring("abcdef", 2)', rows: [['cdef']], doc: D + 'substring-function' },
+  // The page's examples, the negative start among them (counts back from the end).
+  { q: 'print a = substring("123456", 1), b = substring("123456", 2, 2), c = substring("ABCD", 0, 2), d = substring("123456", -2, 2), e = substring("hello", -1)', rows: [['23456', '34', 'AB', '56', 'o']], doc: D + 'substring-function' },
+  // The page's examples idx1–idx7: start, length (-1: to the end), a negative start, non-string arguments.
+  { q: 'print idx1 = indexof("abcdefg","cde"), idx2 = indexof("abcdefg","cde",1,4), idx3 = indexof("abcdefg","cde",1,2), idx4 = indexof("abcdefg","cde",3,4), idx5 = indexof("abcdefg","cde",-5), idx6 = indexof(1234567,5,1,4), idx7 = indexof("abcdefg","cde",2,-1)', rows: [[2, 2, -1, -1, 2, 4, 2]], doc: D + 'indexof-function' },
+  { q: 'print a = indexof("abcabc", "c", 3), b = indexof("abc", "x"), c = indexof("abc", "b", 0, -2)', rows: [[5, -1, null]], doc: D + 'indexof-function' },
   { q: 'print x = tolower("AbC"), y = toupper("AbC")', rows: [['abc', 'ABC']], doc: D + 'tolower-function' },
   { q: 'print x = trim("-", "--a--")', rows: [['a']], doc: D + 'trim-function' },
   { q: 'print x = trim(@"\\s+", "  a b  ")', rows: [['a b']], doc: D + 'trim-function' },
