@@ -1375,7 +1375,10 @@ class Translator {
       case 'trim': return `regexp_replace(regexp_replace(${str(1)}, '^(?:' || ${a(0)} || ')+', ''), '(?:' || ${a(0)} || ')+$', '')`;
       case 'trim_start': return `regexp_replace(${str(1)}, '^(?:' || ${a(0)} || ')+', '')`;
       case 'trim_end': return `regexp_replace(${str(1)}, '(?:' || ${a(0)} || ')+$', '')`;
-      case 'split': return args[2] ? `to_json([string_split(${str(0)}, ${a(1)})[(${a(2)}) + 1]])` : `to_json(string_split(${str(0)}, ${a(1)}))`;
+      // With an index: the part at that index if there is one, else an empty array (not [null]).
+      case 'split': return args[2]
+        ? `to_json(CASE WHEN (${a(2)}) >= 0 THEN list_slice(string_split(${str(0)}, ${a(1)}), (${a(2)}) + 1, (${a(2)}) + 1) ELSE CAST([] AS VARCHAR[]) END)`
+        : `to_json(string_split(${str(0)}, ${a(1)}))`;
       case 'replace_string': return `replace(${str(0)}, ${a(1)}, ${a(2)})`;
       case 'replace_regex': return `regexp_replace(${str(0)}, ${a(1)}, ${a(2)}, 'g')`;
       case 'reverse': return `reverse(${str(0)})`;

@@ -143,6 +143,8 @@ export const CASES: Case[] = [
   { q: 'print x = trim(@"\\s+", "  a b  ")', rows: [['a b']], doc: D + 'trim-function' },
   { q: 'print x = split("a,b,c", ",")', cols: 'x:dynamic', rows: [[['a', 'b', 'c']]], doc: D + 'split-function' },
   { q: 'print x = split("a,b,c", ",", 1)', rows: [[['b']]], doc: D + 'split-function' },
+  // The page's examples, and an index past the end: "contains the requested substring at the index if it exists".
+  { q: 'print split("aa_bb", "_"), split("aaa_bbb_ccc", "_", 1), split("", "_"), split("a__b", "_"), split("aabbcc", "bb"), split("a_b", "_", 2)', rows: [[['aa', 'bb'], ['bbb'], [''], ['a', '', 'b'], ['aa', 'cc'], []]], doc: D + 'split-function' },
   { q: 'print x = replace_string("a-b-c", "-", "+")', rows: [['a+b+c']], doc: D + 'replace-string-function' },
   { q: 'print x = extract(@"(\\d+)", 1, "abc123def")', rows: [['123']], doc: D + 'extract-function' },
   { q: 'print x = extract(@"x(\\d+)", 1, "abc")', rows: [['']], doc: D + 'extract-function' },
