@@ -1317,7 +1317,9 @@ class Translator {
       case 'datetime_part': {
         const part = this.partName(args[0]);
         const m: Record<string, string> = { year: 'year', quarter: 'quarter', month: 'month', day: 'day', dayofyear: 'dayofyear', hour: 'hour', minute: 'minute', second: 'second', week_of_year: 'week', weekofyear: 'week' };
-        if (part === 'millisecond') return `CAST((epoch_ns(${a(1)}) % 1000000000 + 1000000000) % 1000000000 // 1000000 AS INTEGER)`;
+        // The fraction of the second in milli-, micro- or nanoseconds (datetime(…03.7654321): 765, 765432, 765432100).
+        const sub: Record<string, number> = { millisecond: 1000000, microsecond: 1000, nanosecond: 1 };
+        if (sub[part]) return `CAST((epoch_ns(${a(1)}) % 1000000000 + 1000000000) % 1000000000 // ${sub[part]} AS INTEGER)`;
         if (!m[part]) throw this.unsupported(args[0], `datetime_part '${part}'`);
         return `CAST(${m[part]}(${a(1)}) AS INTEGER)`;
       }
@@ -1386,7 +1388,14 @@ class Translator {
         if (args.length > 4) throw this.unsupported(n, 'indexof with an occurrence');
         return `kq_indexof(${str(0)}, ${str(1)}, ${args[2] ? a(2) : '0'}, ${args[3] ? a(3) : '-1'})`;
       }
-      case 'countof': return `CAST((length(${str(0)}) - length(replace(${str(0)}, ${str(1)}, ''))) // length(${str(1)}) AS BIGINT)`;
+      case 'countof': {
+        const kind = args[2] ? this.src(args[2]).replace(/^['"@]+|['"]+$/g, '').toLowerCase() : 'normal';
+        // regex: non-overlapping matches; normal: every position the text starts at, overlaps included
+        // (countof("aaaa", "aa") is 3).
+        if (kind === 'regex') return `CAST(len(regexp_extract_all(${str(0)}, ${str(1)})) AS BIGINT)`;
+        if (kind !== 'normal') throw this.unsupported(args[2], `countof kind '${kind}'`);
+        return `CAST(len(list_filter(range(1, length(${str(0)}) - length(${str(1)}) + 2), __i -> substr(${str(0)}, __i, length(${str(1)})) = ${str(1)})) AS BIGINT)`;
+      }
       case 'extract': {
         const raw = `regexp_extract(${str(2)}, ${a(0)}, CAST(${a(1)} AS INTEGER))`;
         if (args[3]) {
@@ -1498,12 +1507,30 @@ class Translator {
     if (kindName(fmtNode) !== 'StringLiteralExpression') throw this.unsupported(fmtNode, 'a non-literal format_datetime format');
     const fmt = String(fmtNode.LiteralValue);
     const parts: string[] = [];
-    const tokens = fmt.match(/(yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|f{1,7}|F{1,7}|tt|[^yMdHhmsfFt]+|.)/g) ?? [];
+    // Runs of a format letter are one specifier each; a run the service does not define (yyy, MMM, ddd, t) is an
+    // error here rather than text copied into the result.
+    const tokens = fmt.match(/(y+|M+|d+|H+|h+|m+|s+|f+|F+|t+|[^yMdHhmsfFt]+)/g) ?? [];
     const strf: Record<string, string> = { yyyy: '%Y', yy: '%y', MM: '%m', M: '%-m', dd: '%d', d: '%-d', HH: '%H', H: '%-H', hh: '%I', h: '%-I', mm: '%M', m: '%-M', ss: '%S', s: '%-S', tt: '%p' };
+    const literals = new Map<number, string>();
+    const digits = (n: number) => `substr(lpad(CAST((epoch_ns(${dt}) % 1000000000 + 1000000000) % 1000000000 AS VARCHAR), 9, '0'), 1, ${n})`;
     for (const tok of tokens) {
       if (strf[tok]) parts.push(`strftime(CAST(${dt} AS TIMESTAMP), '${strf[tok]}')`);
-      else if (/^[fF]+$/.test(tok)) parts.push(`substr(lpad(CAST((epoch_ns(${dt}) % 1000000000 + 1000000000) % 1000000000 AS VARCHAR), 9, '0'), 1, ${tok.length})`);
-      else parts.push(sqlString(tok));
+      // y: the year within its century, without padding (2015 → 15, 2009 → 9).
+      else if (tok === 'y') parts.push(`CAST(year(${dt}) % 100 AS VARCHAR)`);
+      else if (/^f{1,7}$/.test(tok)) parts.push(digits(tok.length));
+      // F: the same digits without trailing zeros; for a zero fraction nothing, and (as .NET does) no '.' before it.
+      else if (/^F{1,7}$/.test(tok)) {
+        const trimmed = `rtrim(${digits(tok.length)}, '0')`;
+        const prev = literals.get(parts.length - 1);
+        if (prev?.endsWith('.')) {
+          parts[parts.length - 1] = sqlString(prev.slice(0, -1));
+          parts.push(`(CASE WHEN ${trimmed} = '' THEN '' ELSE '.' || ${trimmed} END)`);
+        } else parts.push(trimmed);
+      } else if (/^[yMdHhmsfFt]+$/.test(tok)) throw this.unsupported(fmtNode, `the format_datetime specifier '${tok}'`);
+      else {
+        literals.set(parts.length, tok);
+        parts.push(sqlString(tok));
+      }
     }
     return `(${parts.join(' || ')})`;
   }

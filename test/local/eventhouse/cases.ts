@@ -221,11 +221,17 @@ export const CASES: Case[] = [
   { q: 'print x = datetime_diff("year", datetime(2024-01-01), datetime(2023-12-31))', rows: [[1]], doc: D + 'datetime-diff-function' },
   { q: 'print x = format_datetime(datetime(2024-01-02 03:04:05), "yyyy-MM-dd HH:mm:ss")', rows: [['2024-01-02 03:04:05']], doc: D + 'format-datetime-function' },
   { q: 'print x = format_datetime(datetime(2024-01-02 03:04:05.1234567), "yy/M/d H:m:s.fff")', rows: [['24/1/2 3:4:5.123']], doc: D + 'format-datetime-function' },
+  { q: "print x = format_datetime(datetime(2015-12-14 02:03:04.12345), 'y-M-d h:m:s.fffffff')", rows: [['15-12-14 2:3:4.1234500']], doc: D + 'format-datetime-function' },
+  // F drops trailing zeros; a zero fraction prints nothing, and .NET (whose specifiers these are) drops the '.' too.
+  { q: "print a = format_datetime(datetime(2009-06-15 13:45:30.6170000), 'ss.FFF'), b = format_datetime(datetime(2009-06-15 13:45:30), 'ss.FFF')", rows: [['30.617', '30']], doc: 'https://learn.microsoft.com/en-us/dotnet/standard/base-types/custom-date-and-time-format-strings' },
   { q: 'print x = dayofweek(datetime(2024-01-03))', cols: 'x:timespan', rows: [['3.00:00:00']], doc: D + 'dayofweek-function' },
   { q: 'print x = dayofweek(datetime(2023-12-31))', rows: [['00:00:00']], doc: D + 'dayofweek-function' },
   { q: 'print x = hourofday(datetime(2024-01-01 17:30))', cols: 'x:int', rows: [[17]], doc: D + 'hourofday-function' },
   { q: 'print x = dayofmonth(datetime(2024-01-21)), y = monthofyear(datetime(2024-03-01)), z = getyear(datetime(2024-03-01))', rows: [[21, 3, 2024]], doc: D + 'dayofmonth-function' },
   { q: 'print x = datetime_part("minute", datetime(2024-01-01 10:42))', rows: [[42]], doc: D + 'datetime-part-function' },
+  { q: 'print ms = datetime_part("millisecond", datetime(2017-10-30 01:02:03.7654321)), us = datetime_part("microsecond", datetime(2017-10-30 01:02:03.7654321)), ns = datetime_part("nanosecond", datetime(2017-10-30 01:02:03.7654321))', rows: [[765, 765432, 765432100]], doc: D + 'datetime-part-function' },
+  // Plain text counts every position (overlaps included); a regex counts non-overlapping matches.
+  { q: 'print a = countof("aaa", "a"), b = countof("aaaa", "aa"), c = countof("aaaa", "aa", "regex"), d = countof("ababa", "ab", "normal"), e = countof("ababa", "aba"), f = countof("ababa", "aba", "regex"), g = countof("abcabc", "a.c", "regex")', rows: [[3, 3, 2, 2, 2, 1, 2]], doc: D + 'countof-function' },
   { q: 'print x = ago(1h) < now()', rows: [[true]], doc: D + 'ago-function' },
   { q: 'print x = now() - ago(1d)', rows: [['1.00:00:00']], doc: D + 'ago-function' },
   { q: 'print x = now(1h) - now()', rows: [['01:00:00']], doc: D + 'now-function' },
