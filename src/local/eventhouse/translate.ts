@@ -928,7 +928,11 @@ class Translator {
         const v = n.LiteralValue;
         if (v == null) return 'CAST(NULL AS JSON)';
         let json: string;
-        try { json = JSON.stringify(JSON.parse(String(v))); } catch { throw this.unsupported(n, `the dynamic literal '${this.src(n)}' (only plain JSON is supported inside dynamic())`); }
+        try { json = JSON.stringify(JSON.parse(String(v))); } catch {
+          // dynamic({'a': 'b'}): KQL lets the strings inside take single quotes (and KQL's escapes).
+          const requoted = requoteDynamic(this.src(n).replace(/^\s*dynamic\s*\(/i, '').replace(/\)\s*$/, ''));
+          try { json = JSON.stringify(JSON.parse(requoted ?? '')); } catch { throw this.unsupported(n, `the dynamic literal '${this.src(n)}' (only JSON values, with strings in single or double quotes, are supported inside dynamic())`); }
+        }
         return `CAST(${sqlString(json)} AS JSON)`;
       }
       case 'NameReference': return this.nameRef(n, scope);
@@ -1552,6 +1556,33 @@ export function convertFromText(sql: string, t: KType): string {
   }
 }
 
+
+/** KQL's string escapes, as JSON wants them written. */
+const KQL_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
+
+/**
+ * The text inside a dynamic() literal with every quoted string rewritten as a JSON string, or undefined when a
+ * string is not closed or uses an escape this does not know (the caller then reports the literal as unsupported).
+ */
+export function requoteDynamic(text: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const q = text[i];
+    if (q !== "'" && q !== '"') { out += q; continue; }
+    let value = '';
+    let j = i + 1;
+    for (; j < text.length && text[j] !== q; j++) {
+      if (text[j] !== '\\') { value += text[j]; continue; }
+      const esc = KQL_ESCAPES[text[++j]];
+      if (esc === undefined) return undefined;
+      value += esc;
+    }
+    if (j >= text.length) return undefined;
+    out += JSON.stringify(value);
+    i = j;
+  }
+  return out;
+}
 
 /**
  * The ticks of a literal bin span that 0001-01-01 lies a whole number of spans before the Unix epoch (every span

@@ -72,6 +72,8 @@ export const CASES: Case[] = [
   { q: 'print x = dynamic({"a":1,"b":[1,2]})', cols: 'x:dynamic', rows: [[{ a: 1, b: [1, 2] }]], doc: D + 'scalar-data-types/dynamic' },
   { q: 'print x = dynamic([1,"two",null])', rows: [[[1, 'two', null]]], doc: D + 'scalar-data-types/dynamic' },
   { q: 'print x = dynamic({"a":{"b":5}}).a.b', rows: [[5]], doc: D + 'scalar-data-types/dynamic' },
+  // Strings inside a dynamic literal may take single quotes and KQL's escapes (the bag_keys page's own example).
+  { q: "print keys = bag_keys(dynamic({'a':'b', 'c':123})), d = dynamic({'k': 'x\\'y', \"q\": \"a\\\"b\"})", rows: [[['a', 'c'], { k: "x'y", q: 'a"b' }]], doc: D + 'bag-keys-function' },
   { q: 'print x = dynamic({"a b":7})["a b"]', rows: [[7]], doc: D + 'scalar-data-types/dynamic' },
   { q: 'print x = dynamic([10,20,30])[1]', rows: [[20]], doc: D + 'scalar-data-types/dynamic' },
   { q: 'print x = dynamic([10,20,30])[-1]', rows: [[30]], doc: D + 'scalar-data-types/dynamic' },
