@@ -614,7 +614,16 @@ class Translator {
     if (kind !== 'outer' && !input) { /* union without input defaults to outer, fine */ }
     const parts = rels.map((r) => {
       const have = new Map(r.cols.map((c) => [c.name, c.type]));
-      return `SELECT ${out.map((c) => (have.get(c.name) === c.type ? ident(c.name) : have.has(c.name) ? `TRY_CAST(${ident(c.name)} AS ${duckType(c.type)}) AS ${ident(c.name)}` : `CAST(NULL AS ${duckType(c.type)}) AS ${ident(c.name)}`)).join(', ')} FROM (${r.sql}) AS _t`;
+      // A column that has different types in different legs comes out once per type, named a_long, a_string, …:
+      // each leg fills the one of its own type.
+      const typed = new Map(r.cols.map((c) => [`${c.name}_${c.type}`, c]));
+      return `SELECT ${out.map((c) => {
+        if (have.get(c.name) === c.type) return ident(c.name);
+        if (have.has(c.name)) return `TRY_CAST(${ident(c.name)} AS ${duckType(c.type)}) AS ${ident(c.name)}`;
+        const src = typed.get(c.name);
+        if (src?.type === c.type) return `${ident(src.name)} AS ${ident(c.name)}`;
+        return `CAST(NULL AS ${duckType(c.type)}) AS ${ident(c.name)}`;
+      }).join(', ')} FROM (${r.sql}) AS _t`;
     });
     return { sql: parts.join(' UNION ALL '), cols: out, unordered: true };
   }
@@ -1232,6 +1241,8 @@ class Translator {
       case 'countif': return agg(`count(*) FILTER (WHERE ${a(0)})`);
       case 'dcount': return agg(`count(DISTINCT ${a(0)})`);
       case 'dcountif': return agg(`count(DISTINCT ${a(0)}) FILTER (WHERE ${a(1)})`);
+      case 'count_distinct': return agg(`count(DISTINCT ${a(0)})`);
+      case 'count_distinctif': return agg(`count(DISTINCT ${a(0)}) FILTER (WHERE ${a(1)})`);
       case 'sum': return agg(`sum(${num(0)})`);
       case 'sumif': return agg(`sum(${num(0)}) FILTER (WHERE ${a(1)})`);
       case 'avg': return agg(`avg(${num(0)})`);

@@ -294,6 +294,7 @@ export const CASES: Case[] = [
   { q: 'Events | summarize countif(Value > 2)', cols: 'countif_:long', rows: [[3]], doc: D + 'countif-aggregation-function' },
   { q: 'Events | summarize dcount(Sensor)', cols: 'dcount_Sensor:long', rows: [[3]], doc: D + 'dcount-aggregation-function' },
   { q: 'Events | summarize dcountif(Sensor, Value > 2)', rows: [[2]], doc: D + 'dcountif-aggregation-function' },
+  { q: 'datatable(a:string, b:long)["x", 1, "x", 2, "y", 3] | summarize count_distinct(a), count_distinctif(a, b > 1)', rows: [[2, 2]], doc: D + 'count-distinct-aggregation-function' },
   { q: 'Events | summarize sumif(Count, Sensor == "s1")', rows: [[10]], doc: D + 'sumif-aggregation-function' },
   { q: 'Events | summarize avgif(Value, Sensor == "s2")', rows: [[6.25]], doc: D + 'avgif-aggregation-function' },
   { q: 'Events | summarize arg_max(Value, Sensor)', cols: 'Value:real, Sensor:string', rows: [[10, 's2']], doc: D + 'arg-max-aggregation-function' },
@@ -351,6 +352,9 @@ export const CASES: Case[] = [
   { q: 'range t from datetime(2024-01-01) to datetime(2024-01-01 02:00) step 1h', cols: 't:datetime', rows: [[d1], [ts('2024-01-01T01:00:00')], [ts('2024-01-01T02:00:00')]], doc: D + 'range-operator' },
   { q: 'range x from 5 to 1 step -2', rows: [[5], [3], [1]], doc: D + 'range-operator' },
   { q: 'union (print a = 1), (print a = 2)', rows: [[1], [2]], doc: D + 'union-operator' },
+  // A column with different types in different legs becomes one column per type (a_long, a_string), each filled
+  // by the legs that have that type.
+  { q: 'datatable(a:long)[1, 2] | union (datatable(a:string)["x"])', cols: 'a_long:long, a_string:string', rows: [[1, ''], [2, ''], [null, 'x']], doc: D + 'union-operator' },
   { q: 'print a = 1 | union (print b = "x")', cols: 'a:long, b:string', rows: [[1, ''], [null, 'x']], doc: D + 'union-operator' },
   { q: 'Events | where Count == 1 | project Sensor | union (Sensors | project Sensor) | count', rows: [[4]], doc: D + 'union-operator' },
   { q: 'Events | where Count < 3 | as T1 | project Count', rows: [[1], [2]], doc: D + 'as-operator' },
