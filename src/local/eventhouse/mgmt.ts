@@ -106,6 +106,22 @@ export async function runCommand(engine: Engine, dbName: string, text: string): 
   const csl = text.trim();
   let m: RegExpExecArray | null;
 
+  // `.show tables details | where TotalRowCount > 0 | project TableName`: the command's table, then the query.
+  const pipe = /^\.show\b/i.test(csl) ? topLevelPipe(csl) : -1;
+  if (pipe > 0) {
+    const shown = await runCommand(engine, dbName, csl.slice(0, pipe));
+    try {
+      return (await engine.query(dbName, `${asDatatable(shown)}\n${csl.slice(pipe)}`, { notruncation: true })).table;
+    } catch (e) {
+      // Positions in the query part (line 2 onwards of what ran) → positions in the command as the user wrote it.
+      if (!(e instanceof KustoUserError) || !e.position || e.position.line < 2) throw e;
+      const before = csl.slice(0, pipe).split('\n');
+      const line = before.length + e.position.line - 2;
+      const column = e.position.line === 2 ? before[before.length - 1].length + e.position.column : e.position.column;
+      throw new KustoUserError(e.kind, e.message.replace(/\[line:position=\d+:\d+\]/, `[line:position=${line}:${column}]`), { line, column });
+    }
+  }
+
   if (/^\.show\s+version\s*$/i.test(csl)) {
     return table([['BuildVersion', 'string'], ['BuildTime', 'datetime'], ['ServiceType', 'string'], ['ProductVersion', 'string']], [['1.0.0.0', '2026-01-01T00:00:00.0000000Z', 'Engine', 'eventline-local']]);
   }
@@ -334,4 +350,48 @@ function uuidFor(name: string): string {
   for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0;
   const hex = h.toString(16).padStart(8, '0');
   return `${hex}-0000-4000-8000-${hex.padEnd(12, '0')}`;
+}
+
+/** Where the query part of a command starts: its first '|' outside strings (not the '<|' of .set, .ingest). */
+function topLevelPipe(csl: string): number {
+  for (let i = 0; i < csl.length; i++) {
+    const c = csl[i];
+    if (c === '|' && csl[i - 1] !== '<') return i;
+    const quoted = c === "'" || c === '"' || csl.startsWith('```', i) || (c === '@' && (csl[i + 1] === "'" || csl[i + 1] === '"'));
+    if (quoted) {
+      const s = readString(csl.slice(i));
+      if (!s) return -1;
+      i = csl.length - s.rest.length - 1;
+    }
+  }
+  return -1;
+}
+
+/** A command's result as a KQL datatable, so a query can run over it. */
+function asDatatable(t: ResultTable): string {
+  const cols = t.columns.map((c) => `['${c.name.replace(/'/g, "\\'")}']:${c.type}`).join(', ');
+  const values = t.rows.flatMap((r) => r.map((v, i) => kqlLiteral(v, t.columns[i].type)));
+  return `datatable(${cols})[${values.join(', ')}]`;
+}
+
+function kqlLiteral(v: unknown, t: KType): string {
+  if (v === null || v === undefined) return t === 'string' ? '""' : `${t}(null)`;
+  switch (t) {
+    case 'string': return kqlString(asText(v));
+    case 'bool': return v ? 'true' : 'false';
+    case 'real': return Number.isFinite(Number(v)) ? `real(${Number(v)})` : `real(${Number.isNaN(Number(v)) ? 'nan' : Number(v) > 0 ? '+inf' : '-inf'})`;
+    case 'dynamic': return `dynamic(${typeof v === 'string' ? v : JSON.stringify(v)})`;
+    case 'timespan': return `time(${asText(v)})`;
+    default: return `${t}(${asText(v)})`;
+  }
+}
+
+/** A double-quoted KQL string: backslash and quote escaped, control characters as \uXXXX. */
+function kqlString(s: string): string {
+  let out = '"';
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    out += c === '\\' || c === '"' ? `\\${c}` : code < 0x20 ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+  }
+  return `${out}"`;
 }

@@ -132,6 +132,20 @@ describe('local Eventhouse over Kusto REST', function () {
     assert.deepEqual((await kql.run('.show tables', 'Second')).rows.map((r) => r[0]), ['Only2']);
   });
 
+  it('runs a query over a .show command\'s table, as the service does (.show tables details | where …)', async () => {
+    await kql.run('.create table PipeA (a:long) with (folder="x|y", docstring="has \\"quotes\\" and | bars")');
+    await kql.run('.create table PipeB (b:string)');
+    await kql.run('.ingest inline into table PipeA <|\n1\n2');
+    const rows = await kql.run('.show tables details | where TableName startswith "Pipe" and TotalRowCount > 0 | project TableName, TotalRowCount, Folder, DocString');
+    assert.deepEqual(rows.columns, ['TableName:string', 'TotalRowCount:long', 'Folder:string', 'DocString:string']);
+    assert.deepEqual(rows.rows, [['PipeA', 2, 'x|y', 'has "quotes" and | bars']]);
+    assert.deepEqual((await kql.run('.show tables | where TableName startswith "Pipe" | count')).rows, [[2]]);
+    // An error in the query part points into the command as written.
+    const e = await kql.error('.show tables | summarize x = nosuchfn()');
+    assert.equal(e.status, 400);
+    assert.match(String(e.error['@message']), /nosuchfn.*line:position=1:30/);
+  });
+
   it('ingests json with a mapping and csv through StreamingIngestClient (gzip bodies)', async () => {
     await kql.run('.create table Telemetry (Timestamp:datetime, Device:string, Temp:real, Raw:dynamic)');
     await kql.run(`.create table Telemetry ingestion json mapping "TelemetryMapping" '[{"column":"Timestamp","path":"$.ts","datatype":"datetime"},{"column":"Device","path":"$.device.id"},{"column":"Temp","path":"$.reading.temp"},{"column":"Raw","path":"$"}]'`);
