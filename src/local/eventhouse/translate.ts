@@ -979,9 +979,16 @@ class Translator {
       case 'HasAnyExpression': case 'HasAllExpression': {
         const terms = elems(n.Right.Expressions);
         const subject = this.asString(n.Left, scope);
-        const parts = terms.map((t: KNode) => `regexp_matches(${subject}, ${this.hasRegex(t, 'term', false)})`);
+        const any = k === 'HasAnyExpression';
+        const parts = terms.map((t: KNode) => {
+          if (this.typeOf(t) !== 'dynamic') return `regexp_matches(${subject}, ${this.hasRegex(t, 'term', false)})`;
+          // A dynamic array (has_any (dynamic(["a", "b"])), a let of one) stands for its elements.
+          const elements = `json_extract_string(${this.expr(t, scope)}, '$[*]')`;
+          const matches = `list_filter(${elements}, __t -> regexp_matches(${subject}, ${termRegexSql('__t', false)}))`;
+          return any ? `(len(${matches}) > 0)` : `(len(${matches}) = len(${elements}))`;
+        });
         if (!parts.length) return 'false';
-        return `(${parts.join(k === 'HasAnyExpression' ? ' OR ' : ' AND ')})`;
+        return `(${parts.join(any ? ' OR ' : ' AND ')})`;
       }
       case 'ContainsExpression': case 'NotContainsExpression': return `(${k.startsWith('Not') ? 'NOT ' : ''}contains(lower(${this.asString(n.Left, scope)}), lower(${this.asString(n.Right, scope)})))`;
       case 'ContainsCsExpression': case 'NotContainsCsExpression': return `(${k.startsWith('Not') ? 'NOT ' : ''}contains(${this.asString(n.Left, scope)}, ${this.asString(n.Right, scope)}))`;
@@ -1020,11 +1027,7 @@ class Translator {
   /** Literal needle → an RE2 pattern with Kusto's term boundaries (terms are runs of ASCII letters and digits). */
   private hasRegex(n: KNode, mode: 'term' | 'prefix' | 'suffix', cs: boolean): string {
     const k = kindName(n);
-    if (k !== 'StringLiteralExpression' && k !== 'CompoundStringLiteralExpression') {
-      const needle = this.expr(n, this.rowScope);
-      const esc = `regexp_replace(${needle}, '([.*+?^$(){}|\\[\\]\\\\])', '\\\\\\1', 'g')`;
-      return `${cs ? "''" : "'(?i)'"} || '(^|[^0-9A-Za-z])' || ${esc} || '($|[^0-9A-Za-z])'`;
-    }
+    if (k !== 'StringLiteralExpression' && k !== 'CompoundStringLiteralExpression') return termRegexSql(this.expr(n, this.rowScope), cs);
     const needle = String(n.LiteralValue);
     const esc = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const alnum = (c: string | undefined) => c !== undefined && /[0-9A-Za-z]/.test(c);
@@ -1131,7 +1134,8 @@ class Translator {
     const plain = values.filter((v) => !v.startsWith('__DYN__'));
     const parts: string[] = [];
     if (plain.length) parts.push(`${wrap(left)} IN (${plain.join(', ')})`);
-    for (const d of dyn) parts.push(`list_contains(list_transform(json_extract(${d}, '$[*]'), x -> ${wrap("x ->> '$'")}), ${wrap(lt === 'string' ? left : `CAST(${left} AS VARCHAR)`)})`);
+    // The lambda's body in parentheses: `x -> x ->> '$'` reads as (x -> x) ->> '$', a JSON path on a column x.
+    for (const d of dyn) parts.push(`list_contains(list_transform(json_extract(${d}, '$[*]'), __x -> (${wrap("__x ->> '$'")})), ${wrap(lt === 'string' ? left : `CAST(${left} AS VARCHAR)`)})`);
     const body = parts.length ? parts.join(' OR ') : 'false';
     return neg ? `(NOT coalesce(${body}, false))` : `(${body})`;
   }
@@ -1567,6 +1571,12 @@ export function convertFromText(sql: string, t: KType): string {
   }
 }
 
+
+/** SQL for a regex matching the text of the SQL string expression needle as a whole term. */
+function termRegexSql(needle: string, cs: boolean): string {
+  const esc = `regexp_replace(${needle}, '([.*+?^$(){}|\\[\\]\\\\])', '\\\\\\1', 'g')`;
+  return `${cs ? "''" : "'(?i)'"} || '(^|[^0-9A-Za-z])' || ${esc} || '($|[^0-9A-Za-z])'`;
+}
 
 /** KQL's string escapes, as JSON wants them written. */
 const KQL_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };

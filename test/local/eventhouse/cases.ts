@@ -114,6 +114,11 @@ export const CASES: Case[] = [
   { q: 'print x = "A" in ("a", "b")', rows: [[false]], doc: D + 'in-cs-operator' },
   { q: 'print x = "A" in~ ("a", "b")', rows: [[true]], doc: D + 'in-operator' },
   { q: 'print x = "c" !in ("a", "b")', rows: [[true]], doc: D + 'not-in-cs-operator' },
+  // A dynamic array (here a let of one) stands for its elements, in `in` and in has_any / has_all.
+  { q: 'let L = dynamic(["s1", "s2"]); Events | where Sensor in (L) | count', rows: [[5]], doc: D + 'in-cs-operator' },
+  { q: 'let L = dynamic(["S1", "s9"]); Events | where Sensor in~ (L) | count', rows: [[3]], doc: D + 'in-operator' },
+  { q: 'Events | where Sensor has_any (dynamic(["s1", "s3"])) | count', rows: [[4]], doc: D + 'has-any-operator' },
+  { q: 'print a = "S1 foo" has_all (dynamic(["s1", "FOO"])), b = "s1 foo" has_all (dynamic(["s1", "bar"]))', rows: [[true, false]], doc: D + 'has-all-operator' },
   { q: 'print x = "A" !in~ ("a")', rows: [[false]], doc: D + 'not-in-operator' },
   { q: 'print x = 2 in (1, 2, 3)', rows: [[true]], doc: D + 'in-cs-operator' },
   { q: 'print x = "Hello World" hasprefix "wor", y = "Hello World" hasprefix "orld"', rows: [[true, false]], doc: D + 'hasprefix-operator' },
