@@ -1280,9 +1280,14 @@ class Translator {
         throw this.unsupported(n, `${name} inside an expression (use it as a whole summarize aggregate)`);
       // windows
       case 'row_number': {
-        if (args.length) throw this.unsupported(n, 'row_number with arguments');
+        if (args.length > 1) throw this.unsupported(n, 'row_number with a restart condition');
         this.windows++;
-        return `row_number() OVER (${this.windowOrder(scope)})`;
+        return args.length ? `(row_number() OVER (${this.windowOrder(scope)}) + (${a(0)}) - 1)` : `row_number() OVER (${this.windowOrder(scope)})`;
+      }
+      case 'row_cumsum': {
+        if (args.length > 1) throw this.unsupported(n, 'row_cumsum with a restart condition');
+        this.windows++;
+        return `CAST(sum(${a(0)}) OVER (${this.windowOrder(scope)} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${duckType(out())})`;
       }
       case 'prev': case 'next': {
         const off = args[1] ? a(1) : '1';

@@ -406,6 +406,8 @@ export const CASES: Case[] = [
   { q: 'Events | sort by Count asc | extend n = next(Count) | project n | take 2', rows: [[2], [3]], doc: D + 'next-function' },
   { q: 'Events | sort by Count asc | extend d = Count - prev(Count, 1, 0) | project d | take 2', rows: [[1], [1]], doc: D + 'prev-function' },
   { q: 'range x from 1 to 3 step 1 | serialize r = row_number()', cols: 'x:long, r:long', rows: [[1, 1], [2, 2], [3, 3]], doc: D + 'serialize-operator' },
+  { q: 'datatable (a:long) [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] | serialize b = row_cumsum(a)', cols: 'a:long, b:long', rows: [[1, 1], [2, 3], [3, 6], [4, 10], [5, 15], [6, 21], [7, 28], [8, 36], [9, 45], [10, 55]], doc: D + 'row-cumsum-function', ordered: true },
+  { q: 'datatable (a:long) [3, 1, 2] | order by a asc | extend b = row_cumsum(a), rn = row_number(100)', rows: [[1, 1, 100], [2, 3, 101], [3, 6, 102]], doc: D + 'row-number-function', ordered: true },
   { q: 'range x from 1 to 2 step 1 | render timechart', rows: [[1], [2]], doc: D + 'render-operator' },
   { q: 'Events | getschema | project ColumnName, ColumnType', rows: [['Timestamp', 'datetime'], ['Sensor', 'string'], ['Value', 'real'], ['Count', 'long'], ['Payload', 'dynamic'], ['Note', 'string']], doc: D + 'getschema-operator', ordered: true },
   { q: 'print a = 1, b = "x" | getschema | project ColumnName, ColumnOrdinal, ColumnType', rows: [['a', 0, 'long'], ['b', 1, 'string']], doc: D + 'getschema-operator', ordered: true },
