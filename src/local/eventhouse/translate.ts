@@ -924,8 +924,11 @@ class Translator {
         const ns = parseDatetimeNs(s);
         if (ns === undefined) {
           if (/^\s*null\s*$/i.test(s)) return 'CAST(NULL AS TIMESTAMP_NS)';
-          throw this.unsupported(n, `the datetime literal '${this.src(n)}'`);
+          const pos = lineColumn(this.text, n.TextStart);
+          throw new KustoUserError('Semantic', `The datetime literal '${this.src(n)}' is not a valid date and time (line ${pos.line}, column ${pos.column}): write datetime(yyyy-MM-dd[ HH:mm[:ss[.fffffff]]]).`, pos);
         }
+        // Nanoseconds in a BIGINT: the years 1678 to 2261 fit, the service's 0001 to 9999 do not.
+        if (ns <= -(2n ** 63n) || ns >= 2n ** 63n - 1n) throw this.unsupported(n, `the datetime literal '${this.src(n)}' (the local Eventhouse keeps datetimes from 1677-09-22 to 2262-04-11)`);
         // A typed literal (not make_timestamp_ns()) so DuckDB can prune row groups on it.
         return `TIMESTAMP_NS '${formatDatetimeNs(ns).replace('T', ' ').replace('Z', '')}'`;
       }

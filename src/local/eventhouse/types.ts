@@ -114,7 +114,11 @@ export function parseDatetimeNs(text: string): bigint | undefined {
     const ms = Date.parse(s);
     return Number.isNaN(ms) ? undefined : BigInt(ms) * 1_000_000n;
   }
-  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
+  // Date.UTC rolls 2024-13-45 over into 2025-02-14; a date that does not exist is not a datetime.
+  const [mo, day, hr, min, sec] = [+m[2], +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)];
+  if (mo < 1 || mo > 12 || day < 1 || day > new Date(Date.UTC(2000, mo, 0)).getUTCDate() || hr > 23 || min > 59 || sec > 59) return undefined;
+  if (mo === 2 && day === 29 && new Date(Date.UTC(+m[1], 1, 29)).getUTCMonth() !== 1) return undefined;
+  const ms = Date.UTC(+m[1], mo - 1, day, hr, min, sec);
   const d = new Date(ms);
   d.setUTCFullYear(+m[1]);
   let ns = BigInt(d.getTime()) * 1_000_000n + BigInt((m[7] ?? '').slice(0, 7).padEnd(9, '0') || '0');

@@ -77,6 +77,16 @@ describe('local Eventhouse over Kusto REST', function () {
     assert.match(String(e.error['@message']), /KS106.*'>'.*string.*long/);
   });
 
+  it('rejects a datetime that does not exist, or that it cannot store, instead of rolling it over', async () => {
+    const bad = await kql.error('print x = datetime(2024-13-45)');
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.error['@message']), /datetime\(2024-13-45\)' is not a valid date and time \(line 1, column 11\)/);
+    assert.equal(bad.error['@line'], 1);
+    assert.match(String((await kql.error('print datetime(2023-02-29)')).error['@message']), /not a valid date and time/);
+    assert.match(String((await kql.error('print datetime(1600-01-01)')).error['@message']), /keeps datetimes from 1677-09-22 to 2262-04-11/);
+    assert.deepEqual((await kql.run('print datetime(2024-02-29 23:59:59.9999999)')).rows, [['2024-02-29T23:59:59.9999999Z']]);
+  });
+
   it('rejects unsupported operators and functions by name instead of answering differently', async () => {
     const op = await kql.error('Errs | evaluate bag_unpack(B)');
     assert.match(String(op.error['@message']), /does not support the 'evaluate' operator .*line 1, column 8/);
