@@ -297,6 +297,14 @@ export class Engine {
           return n;
         } catch (e) {
           await this.writer.run('ROLLBACK').catch(() => undefined);
+          // DuckDB names the staging file; the sender knows only its data and where in it the fault is.
+          const msg = e instanceof Error ? e.message : String(e);
+          if (msg.includes(file) && /^(Invalid Input|Conversion) Error/.test(msg)) {
+            // The first line only: DuckDB may add the SQL around it ("LINE 1: … read_json('<staging file>')").
+            const first = msg.split('\n')[0];
+            const where = /Malformed JSON in file "[^"]*",? (.*)$/.exec(first)?.[1] ?? first.split(file).join('the data');
+            throw new KustoUserError('BadRequest', `The ${fmt} data sent to '${t.name}' could not be read (${where.trim().replace(/\.$/, '')}). Nothing from this request was ingested.`);
+          }
           throw e;
         }
       } finally {

@@ -174,6 +174,17 @@ describe('local Eventhouse over Kusto REST', function () {
     assert.deepEqual((await kql.run('Csv | where a > 2 | order by a asc | project a, b')).rows, [[3, 'm'], [4, 'n']]);
   });
 
+  it('rejects malformed JSON with where it is, as a 400, and ingests nothing from that request', async () => {
+    await kql.run('.create table Strict (a:long)');
+    const err = await ingest.ingestFromStream(Readable.from([Buffer.from('{"a":1}\n{"a":2,\n{"a":3}')]), ingestProps('Strict', DataFormat.JSON)).then(() => undefined, (e: unknown) => e);
+    const resp = (err as { response?: { status: number; data: { error: Record<string, unknown> } } } | undefined)?.response;
+    assert.equal(resp?.status, 400, 'the ingest call fails with 400');
+    const message = String(resp?.data.error['@message']);
+    assert.match(message, /The json data sent to 'Strict' could not be read \(at byte \d+ in line 3: .*\)\. Nothing from this request was ingested\./);
+    assert.doesNotMatch(message, /ingest-\d+|\/tmp\//, 'no staging path');
+    assert.deepEqual((await kql.run('Strict | count')).rows, [[0]]);
+  });
+
   it('runs update policies on ingestion (raw events → typed table)', async () => {
     await kql.run('.create table RawEvents (Body:dynamic)');
     await kql.run(`.create table RawEvents ingestion json mapping "RawMap" '[{"column":"Body","path":"$"}]'`);
