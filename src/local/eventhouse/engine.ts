@@ -471,7 +471,9 @@ export class Engine {
     const order = tr.order.join(', ');
     const rowsSql = noTrunc ? tr.from : `SELECT * FROM (${tr.from}) AS _t${order ? ` ORDER BY ${order}` : ''} LIMIT ${limit + 1}`;
     const typed = cols.map((c, i) => `${wireCastSql(`_t.${ident(c.name)}`, c.type)} AS __w${i}`).join(', ');
-    const json = `'[' || ${cols.map((c, i) => wireJsonSql(`__w${i}`, c.type)).join(" || ',' || ")} || ']'`;
+    // One variadic concat() rather than a chain of ||: a quarter less time for 6,100 three-column rows (1.67 → 1.28
+    // ms). The same text, as wireJsonSql never gives NULL (which concat() would skip and || would spread).
+    const json = `concat('[', ${cols.map((c, i) => wireJsonSql(`__w${i}`, c.type)).join(", ',', ")}, ']')`;
     // string_agg's parallel partial states join in any order. Rows in no particular order (a summarize, a join) can
     // go out like that; otherwise a row number carries the query's order, or DuckDB's natural order, which its
     // streaming window keeps, into the aggregate (about a quarter of a small query's time, so only when needed).
