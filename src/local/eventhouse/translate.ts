@@ -1593,7 +1593,7 @@ const KQL_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '
  * The text inside a dynamic() literal with every quoted string rewritten as a JSON string, or undefined when a
  * string is not closed or uses an escape this does not know (the caller then reports the literal as unsupported).
  */
-export function requoteDynamic(text: string): string | undefined {
+function requoteDynamic(text: string): string | undefined {
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const q = text[i];
