@@ -755,13 +755,18 @@ class Translator {
         const c = out.find((x) => x.name === nm);
         if (!c) throw this.unsupported(pat, 'this parse pattern');
         groups.push(c);
-        re += last ? '(.*)' : '(.*?)';
+        // A typed column takes only text of its type, so the pattern around it lines up as the service's does
+        // (`totalSlices:long * "sliceNumber="` takes the digits, not an empty lazy match).
+        re += NUMBER_PATTERN[c.type] ?? (last ? '(.*)' : '(.*?)');
       } else throw this.unsupported(pat, `'${this.src(pat)}' in a parse pattern`);
     });
-    const matched = `regexp_matches(${subject}, ${sqlString(re)}, 's')`;
+    // Simple mode is strict: the row parses only if the delimiters are found and every typed column converts;
+    // otherwise every column is null (strings empty).
+    const raw = (j: number) => `regexp_extract(${subject}, ${sqlString(re)}, ${j + 1}, 's')`;
+    const typedOk = groups.flatMap((g, j) => (g.type === 'string' ? [] : [`${this.fromString(raw(j), g.type)} IS NOT NULL`]));
+    const ok = [`regexp_matches(${subject}, ${sqlString(re)}, 's')`, ...typedOk].join(' AND ');
     const defs = new Map(groups.map((g, j) => {
-      const raw = `regexp_extract(${subject}, ${sqlString(re)}, ${j + 1}, 's')`;
-      const v = g.type === 'string' ? `CASE WHEN ${matched} THEN ${raw} ELSE '' END` : `CASE WHEN ${matched} THEN ${this.fromString(raw, g.type)} END`;
+      const v = g.type === 'string' ? `CASE WHEN ${ok} THEN ${raw(j)} ELSE '' END` : `CASE WHEN ${ok} THEN ${this.fromString(raw(j), g.type)} END`;
       return [g.name, v];
     }));
     const list = out.map((c) => (defs.has(c.name) ? `${defs.get(c.name)} AS ${ident(c.name)}` : ident(c.name)));
@@ -1580,6 +1585,12 @@ export function convertFromText(sql: string, t: KType): string {
 }
 
 
+/** What a typed number column of a simple-mode parse pattern matches. */
+const NUMBER_PATTERN: Partial<Record<KType, string>> = {
+  int: '([-+]?\\d+)', long: '([-+]?\\d+)',
+  real: '([-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][-+]?\\d+)?)', decimal: '([-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+))',
+};
+
 /** SQL for a regex matching the text of the SQL string expression needle as a whole term. */
 function termRegexSql(needle: string, cs: boolean): string {
   const esc = `regexp_replace(${needle}, '([.*+?^$(){}|\\[\\]\\\\])', '\\\\\\1', 'g')`;
@@ -1683,7 +1694,8 @@ export const MACROS = [
      || (CASE WHEN abs(t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(t) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END`,
   "CREATE OR REPLACE MACRO kq_real_str(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) THEN 'NaN' WHEN isinf(x) THEN (CASE WHEN x > 0 THEN 'Infinity' ELSE '-Infinity' END) WHEN x = trunc(x) AND abs(x) < 1e15 THEN CAST(CAST(x AS BIGINT) AS VARCHAR) ELSE CAST(x AS VARCHAR) END",
   "CREATE OR REPLACE MACRO kq_dec_str(d) AS CASE WHEN contains(CAST(d AS VARCHAR), '.') THEN rtrim(rtrim(CAST(d AS VARCHAR), '0'), '.') ELSE CAST(d AS VARCHAR) END",
-  'CREATE OR REPLACE MACRO kq_parse_dt(s) AS TRY_CAST(trim(s) AS TIMESTAMP_NS)',
+  // ISO 8601 first (the 100 ns path), then the US month/day/year forms the service also reads ("02/17/2016 08:40:01").
+  "CREATE OR REPLACE MACRO kq_parse_dt(s) AS coalesce(TRY_CAST(trim(s) AS TIMESTAMP_NS), CAST(try_strptime(trim(s), ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y']) AS TIMESTAMP_NS))",
   `CREATE OR REPLACE MACRO kq_parse_ts(s) AS CASE
      WHEN regexp_matches(trim(s), '^-?(\\d+\\.)?\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d{1,7})?)?$') THEN
        (CASE WHEN starts_with(trim(s), '-') THEN -1 ELSE 1 END) * (

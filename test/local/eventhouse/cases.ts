@@ -396,6 +396,11 @@ export const CASES: Case[] = [
   { q: 'print s = "Error: disk full" | parse s with Level ": " Message | project Level, Message', rows: [['Error', 'disk full']], doc: D + 'parse-operator' },
   { q: 'print s = "abc" | parse s with "x=" V | project V', rows: [['']], doc: D + 'parse-operator' },
   { q: 'print s = "a b c" | parse s with * " " Last | project Last', rows: [['b c']], doc: D + 'parse-operator' },
+  // The page's own example: typed columns take only their type's text (totalSlices:long then * skips to the next
+  // delimiter), and month/day/year datetimes are read.
+  { q: 'print s = "Event: NotifySliceRelease (resourceName=PipelineScheduler, totalSlices=27, sliceNumber=23, lockTime=02/17/2016 08:40:01, releaseTime=02/17/2016 08:40:01, previousLockTime=02/17/2016 08:39:01)" | parse s with * "resourceName=" resourceName ", totalSlices=" totalSlices:long * "sliceNumber=" sliceNumber:long * "lockTime=" lockTime ", releaseTime=" releaseTime:date "," * "previousLockTime=" previousLockTime:date ")" * | project resourceName, totalSlices, sliceNumber, lockTime, releaseTime, previousLockTime', rows: [['PipelineScheduler', 27, 23, '02/17/2016 08:40:01', '2016-02-17T08:40:01.0000000Z', '2016-02-17T08:39:01.0000000Z']], doc: D + 'parse-operator' },
+  // Simple mode is strict: a typed column that does not match fails the whole row (every column null or empty).
+  { q: 'datatable(s:string)["key=12, x", "key=abc, y"] | parse s with "key=" v:int ", " rest | project v, rest', rows: [[12, 'x'], [null, '']], doc: D + 'parse-operator' },
   { q: 'Events | where Sensor == "s1" and Timestamp < datetime(2024-01-02) | make-series sum(Count) default=0 on Timestamp from datetime(2024-01-01) to datetime(2024-01-01 00:03) step 1m | project sum_Count, Timestamp', rows: [[[1, 3, 0], [d1, ts('2024-01-01T00:01:00'), ts('2024-01-01T00:02:00')]]], doc: D + 'make-series-operator' },
   { q: 'Events | make-series n = count() default=0 on Timestamp from datetime(2024-01-01) to datetime(2024-01-01 00:02) step 1m by Sensor | project Sensor, n', rows: [['s1', [1, 1]], ['s2', [1, 0]]], doc: D + 'make-series-operator' },
   { q: 'Events | where Sensor == "s2" | make-series avg(Value) default=-1 on Timestamp from datetime(2024-01-01) to datetime(2024-01-01 00:10) step 5m | project avg_Value', rows: [[[2.5, 10]]], doc: D + 'make-series-operator' },
