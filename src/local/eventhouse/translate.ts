@@ -151,10 +151,10 @@ class Translator {
     return undefined;
   }
 
-  private cte(rel: Rel): Rel {
+  private cte(rel: Rel, materialized = false): Rel {
     const name = `__let${this.cteCount++}`;
     const cols = [...rel.cols.map((c) => ident(c.name)), ...(rel.ord ? ['__ord'] : [])];
-    this.ctes.push(`${name} AS (SELECT ${cols.join(', ')} FROM (${rel.sql}) AS _t${rel.order?.length ? ` ORDER BY ${rel.order.join(', ')}` : ''})`);
+    this.ctes.push(`${name} AS ${materialized ? 'MATERIALIZED ' : ''}(SELECT ${cols.join(', ')} FROM (${rel.sql}) AS _t${rel.order?.length ? ` ORDER BY ${rel.order.join(', ')}` : ''})`);
     return { sql: `SELECT * FROM ${name}`, cols: rel.cols, order: rel.order, ord: rel.ord, unordered: rel.unordered };
   }
 
@@ -189,6 +189,8 @@ class Translator {
       case 'ParenthesizedExpression': return this.tabular(n.Expression);
       case 'NameReference': return this.nameTable(n);
       case 'FunctionCallExpression': return this.tableCall(n);
+      // materialize(T): computed once however often the query refers to it, so even rand() or sample inside agree.
+      case 'MaterializeExpression': return this.cte(this.tabular(n.Expression), true);
       case 'DataTableExpression': return this.datatable(n);
       case 'PrintOperator': return this.print(n);
       case 'RangeOperator': return this.range(n);

@@ -418,6 +418,9 @@ export const CASES: Case[] = [
   { q: 'print a = 1, b = "x" | getschema | project ColumnName, ColumnOrdinal, ColumnType', rows: [['a', 0, 'long'], ['b', 1, 'string']], doc: D + 'getschema-operator', ordered: true },
   // ---- toscalar, nested
   { q: 'let m = toscalar(Events | summarize max(Count)); Events | where Count == m | project Sensor', rows: [['s1']], doc: D + 'toscalar-function' },
+  { q: 'let T = materialize(Events | summarize c = count() by Sensor); T | join kind=inner (T) on Sensor | count', rows: [[3]], doc: D + 'materialize-function' },
+  // Computed once: the sampled rows are the same on both sides of the join.
+  { q: 'let S = materialize(range x from 1 to 100 step 1 | sample 5); S | join kind=inner (S) on x | count', rows: [[5]], doc: D + 'materialize-function' },
   { q: 'Events | where Sensor in (Sensors | where Site == "siteB" | project Sensor) | count', rows: [[2]], doc: D + 'in-cs-operator' },
   { q: 'Events | summarize c = count() by Sensor | summarize max(c)', rows: [[3]], doc: D + 'summarize-operator' },
   { q: 'Events | summarize c = count() by Sensor | top 1 by c | project Sensor', rows: [['s1']], doc: D + 'top-operator' },
