@@ -1145,7 +1145,13 @@ class Translator {
     const parts: string[] = [];
     if (plain.length) parts.push(`${wrap(left)} IN (${plain.join(', ')})`);
     // The lambda's body in parentheses: `x -> x ->> '$'` reads as (x -> x) ->> '$', a JSON path on a column x.
-    for (const d of dyn) parts.push(`list_contains(list_transform(json_extract(${d}, '$[*]'), __x -> (${wrap("__x ->> '$'")})), ${wrap(lt === 'string' ? left : `CAST(${left} AS VARCHAR)`)})`);
+    const numeric = lt === 'int' || lt === 'long' || lt === 'real' || lt === 'decimal';
+    for (const d of dyn) {
+      // Numbers compare as numbers (1.0 in (dynamic([1])) holds), everything else by its text.
+      parts.push(numeric
+        ? `list_contains(list_transform(json_extract(${d}, '$[*]'), __x -> TRY_CAST(__x AS DOUBLE)), CAST(${left} AS DOUBLE))`
+        : `list_contains(list_transform(json_extract(${d}, '$[*]'), __x -> (${wrap("__x ->> '$'")})), ${wrap(lt === 'string' ? left : `CAST(${left} AS VARCHAR)`)})`);
+    }
     const body = parts.length ? parts.join(' OR ') : 'false';
     return neg ? `(NOT coalesce(${body}, false))` : `(${body})`;
   }

@@ -117,6 +117,7 @@ export const CASES: Case[] = [
   // A dynamic array (here a let of one) stands for its elements, in `in` and in has_any / has_all.
   { q: 'let L = dynamic(["s1", "s2"]); Events | where Sensor in (L) | count', rows: [[5]], doc: D + 'in-cs-operator' },
   { q: 'let L = dynamic(["S1", "s9"]); Events | where Sensor in~ (L) | count', rows: [[3]], doc: D + 'in-operator' },
+  { q: 'print a = 1.0 in (dynamic([1, 2])), b = 3 in (dynamic([1, 2])), c = 2 in (dynamic([1.0, 2.0])), d = 2 !in (dynamic([1]))', rows: [[true, false, true, true]], doc: D + 'in-cs-operator' },
   { q: 'Events | where Sensor has_any (dynamic(["s1", "s3"])) | count', rows: [[4]], doc: D + 'has-any-operator' },
   { q: 'print a = "S1 foo" has_all (dynamic(["s1", "FOO"])), b = "s1 foo" has_all (dynamic(["s1", "bar"]))', rows: [[true, false]], doc: D + 'has-all-operator' },
   { q: 'print x = "A" !in~ ("a")', rows: [[false]], doc: D + 'not-in-operator' },
