@@ -762,18 +762,21 @@ class Translator {
         re += NUMBER_PATTERN[c.type] ?? (last ? '(.*)' : '(.*?)');
       } else throw this.unsupported(pat, `'${this.src(pat)}' in a parse pattern`);
     });
-    // Simple mode is strict: the row parses only if the delimiters are found and every typed column converts;
-    // otherwise every column is null (strings empty).
-    const raw = (j: number) => `regexp_extract(${subject}, ${sqlString(re)}, ${j + 1}, 's')`;
-    const typedOk = groups.flatMap((g, j) => (g.type === 'string' ? [] : [`${this.fromString(raw(j), g.type)} IS NOT NULL`]));
-    const ok = [`regexp_matches(${subject}, ${sqlString(re)}, 's')`, ...typedOk].join(' AND ');
-    const defs = new Map(groups.map((g, j) => {
-      const v = g.type === 'string' ? `CASE WHEN ${ok} THEN ${raw(j)} ELSE '' END` : `CASE WHEN ${ok} THEN ${this.fromString(raw(j), g.type)} END`;
-      return [g.name, v];
-    }));
+    // One pass of the regex per row takes every group (a struct), and each typed column converts once, in an inner
+    // SELECT. Simple mode is strict: the row parses only if the delimiters are found and every typed column
+    // converts; otherwise every column is null (strings empty).
+    const names = groups.map((_, j) => `'g${j}'`).join(', ');
+    const convert = groups.map((g, j) => {
+      const raw = `__pg.g${j}`;
+      return `${g.type === 'string' ? raw : this.fromString(raw, g.type)} AS __p${j}`;
+    });
+    const ok = ['__pm', ...groups.flatMap((g, j) => (g.type === 'string' ? [] : [`__p${j} IS NOT NULL`]))].join(' AND ');
+    const defs = new Map(groups.map((g, j) => [g.name, g.type === 'string' ? `CASE WHEN ${ok} THEN __p${j} ELSE '' END` : `CASE WHEN ${ok} THEN __p${j} END`]));
     const list = out.map((c) => (defs.has(c.name) ? `${defs.get(c.name)} AS ${ident(c.name)}` : ident(c.name)));
     if (input.ord) list.push('__ord');
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered };
+    const matched = `SELECT *, regexp_matches(${subject}, ${sqlString(re)}, 's') AS __pm${groups.length ? `, regexp_extract(${subject}, ${sqlString(re)}, [${names}], 's') AS __pg` : ''} FROM (${input.sql}) AS _t`;
+    const inner = groups.length ? `SELECT *, ${convert.join(', ')} FROM (${matched}) AS _m` : matched;
+    return { sql: `SELECT ${list.join(', ')} FROM (${inner}) AS _p`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered };
   }
 
   private makeSeries(input: Rel, op: KNode): Rel {
@@ -1683,11 +1686,10 @@ export const MACROS = [
      CAST(CASE WHEN ln IS NULL THEN greatest(length(s), 0) + 1 ELSE greatest(ln, 0) END AS BIGINT))`,
   // indexof(s, match, start, length): the first match lying wholly in [start, start + length) (length -1: to the
   // end), as an index into s; -1 when there is none; null for a start before the beginning or a length below -1.
-  `CREATE OR REPLACE MACRO kq_indexof(s, m, st, ln) AS CASE
-     WHEN (CASE WHEN st < 0 THEN length(s) + st ELSE st END) < 0 OR ln < -1 THEN NULL
-     ELSE (CASE WHEN strpos(substr(s, CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT) + 1, CAST(CASE WHEN ln = -1 THEN length(s) + 1 ELSE ln END AS BIGINT)), m) = 0 THEN -1
-       ELSE CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT) + strpos(substr(s, CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT) + 1, CAST(CASE WHEN ln = -1 THEN length(s) + 1 ELSE ln END AS BIGINT)), m) - 1 END)
-     END`,
+  'CREATE OR REPLACE MACRO kq_found_at(pos, base) AS CASE WHEN pos = 0 THEN -1 ELSE base + pos - 1 END',
+  `CREATE OR REPLACE MACRO kq_indexof_at(s, m, base, ln) AS CASE WHEN base < 0 OR ln < -1 THEN NULL
+     ELSE kq_found_at(strpos(substr(s, base + 1, CAST(CASE WHEN ln = -1 THEN length(s) + 1 ELSE ln END AS BIGINT)), m), base) END`,
+  'CREATE OR REPLACE MACRO kq_indexof(s, m, st, ln) AS kq_indexof_at(s, m, CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT), ln)',
   'CREATE OR REPLACE MACRO kq_dt_add(dt, ticks) AS make_timestamp_ns(CAST(epoch_ns(dt) + CAST(ticks AS BIGINT) * 100 AS BIGINT))',
   'CREATE OR REPLACE MACRO kq_dt_diff(a, b) AS (epoch_ns(a) - epoch_ns(b)) // 100',
   // %n formats TIMESTAMP_NS itself (a cast to TIMESTAMP first truncated pre-1970 fractions toward 1970); every
