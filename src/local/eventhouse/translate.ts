@@ -610,10 +610,10 @@ class Translator {
 
   private union(op: KNode, input: Rel | undefined): Rel {
     const p = this.noParams(op, ['kind']);
-    const kind = p.get('kind') ? this.src(p.get('kind')) : 'inner';
-    const out = this.colsOf(op);
+    const kind = p.get('kind') ? this.src(p.get('kind')) : 'outer';
     const rels = [...(input ? [input] : []), ...elems(op.Expressions).map((e: KNode) => this.tabular(e))];
-    if (kind !== 'outer' && !input) { /* union without input defaults to outer, fine */ }
+    // kind=inner keeps the columns every leg has (the analyzer gives the outer set for both kinds).
+    const out = this.colsOf(op).filter((c) => kind.toLowerCase() !== 'inner' || rels.every((r) => r.cols.some((x) => x.name === c.name && x.type === c.type)));
     const parts = rels.map((r) => {
       const have = new Map(r.cols.map((c) => [c.name, c.type]));
       // A column that has different types in different legs comes out once per type, named a_long, a_string, …:
@@ -1290,7 +1290,9 @@ class Translator {
         const v = a(0);
         const elem = t(0) === 'datetime' ? `kq_dt_str(${v})` : t(0) === 'timespan' ? `kq_ts_str(${v})` : v;
         const cond = lname.endsWith('_if') ? ` AND (${a(1)})` : '';
-        let list = `list(${lname.startsWith('make_set') ? 'DISTINCT ' : ''}${elem}) FILTER (WHERE ${v} IS NOT NULL${cond})`;
+        // Sorted input gives a list in that order (make_list's page: the array "tracks" a sorted input's order).
+        const order = lname.startsWith('make_list') && scope?.rel.order?.length ? ` ORDER BY ${scope.rel.order.join(', ')}` : '';
+        let list = `list(${lname.startsWith('make_set') ? 'DISTINCT ' : ''}${elem}${order}) FILTER (WHERE ${v} IS NOT NULL${cond})`;
         // The size limit keeps the first maxSize elements, in the (documented) aggregation order.
         if (args.length > sizeArg) list = `list_slice(${list}, 1, CAST(${a(sizeArg)} AS BIGINT))`;
         return agg(`coalesce(to_json(${list}), CAST('[]' AS JSON))`);

@@ -311,6 +311,9 @@ export const CASES: Case[] = [
   { q: 'datatable(x:real)[1, 2, 3, 4] | summarize stdev(x), variance(x)', rows: [[1.2909944487358056, 1.6666666666666667]], doc: D + 'stdev-aggregation-function' },
   { q: 'Events | where Sensor == "s2" | summarize make_list(Count)', cols: 'list_Count:dynamic', rows: [[[2, 5]]], doc: D + 'make-list-aggregation-function' },
   { q: 'range x from 1 to 10 step 1 | summarize l = make_list(x, 3), n = array_length(make_set(x, 4)), li = make_list_if(x, x > 5, 2)', rows: [[[1, 2, 3], 4, [6, 7]]], doc: D + 'make-list-aggregation-function' },
+  // A sorted input gives the list in its order.
+  { q: 'datatable(a:long, g:string)[3, "x", 1, "x", 2, "y", 5, "y"] | order by a desc | summarize l = make_list(a), li = make_list_if(a, a > 1) by g', rows: [['x', [3, 1], [3]], ['y', [5, 2], [5, 2]]], doc: D + 'make-list-aggregation-function' },
+  { q: 'range x from 1 to 50000 step 1 | order by x desc | summarize l = make_list(x) | project f = tolong(l[0]), s = tolong(l[1]), z = tolong(l[49999])', rows: [[50000, 49999, 1]], doc: D + 'make-list-aggregation-function' },
   { q: 'datatable(x:string)["a", "a", "a"] | summarize make_set(x)', rows: [[['a']]], doc: D + 'make-set-aggregation-function' },
   { q: 'datatable(k:string, x:long)["a", 1, "a", 1] | summarize take_any(x) by k', rows: [['a', 1]], doc: D + 'take-any-aggregation-function' },
   { q: 'Events | summarize by Sensor', cols: 'Sensor:string', rows: [['s1'], ['s2'], ['s3']], doc: D + 'summarize-operator' },
@@ -361,6 +364,8 @@ export const CASES: Case[] = [
   // A column with different types in different legs becomes one column per type (a_long, a_string), each filled
   // by the legs that have that type.
   { q: 'datatable(a:long)[1, 2] | union (datatable(a:string)["x"])', cols: 'a_long:long, a_string:string', rows: [[1, ''], [2, ''], [null, 'x']], doc: D + 'union-operator' },
+  // kind=inner: only the columns every leg has.
+  { q: 'union kind=inner (datatable(a:long, b:string)[1, "x"]), (datatable(a:long, c:string)[2, "y"])', cols: 'a:long', rows: [[1], [2]], doc: D + 'union-operator' },
   { q: 'print a = 1 | union (print b = "x")', cols: 'a:long, b:string', rows: [[1, ''], [null, 'x']], doc: D + 'union-operator' },
   { q: 'Events | where Count == 1 | project Sensor | union (Sensors | project Sensor) | count', rows: [[4]], doc: D + 'union-operator' },
   { q: 'Events | where Count < 3 | as T1 | project Count', rows: [[1], [2]], doc: D + 'as-operator' },
