@@ -804,8 +804,11 @@ class Translator {
     const aggs = elems(op.Aggregates);
     const aggCols = out.filter((c) => c.name !== onName && !byNames.includes(c));
     if (aggCols.length !== aggs.length) throw this.unsupported(op, 'this make-series (its result columns could not be matched)');
-    const from = fromNode ? this.scalar(fromNode, undefined) : `(SELECT min(${on}) FROM (${input.sql}) AS _t)`;
-    const to = toNode ? this.scalar(toNode, undefined) : `(SELECT kq_dt_add(max(${on}), 1) FROM (${input.sql}) AS _t)`;
+    // Without from / to, the series run from the first bin that has data to the end of the last one: bins as bin()
+    // makes them (aligned to 0001-01-01), not steps counted from the earliest timestamp.
+    const stepNode = range.MakeSeriesStepClause.Expression;
+    const from = fromNode ? this.scalar(fromNode, undefined) : `(SELECT ${this.bin(`min(${on})`, 'datetime', step, stepNode)} FROM (${input.sql}) AS _t)`;
+    const to = toNode ? this.scalar(toNode, undefined) : `(SELECT kq_dt_add(${this.bin(`max(${on})`, 'datetime', step, stepNode)}, ${step}) FROM (${input.sql}) AS _t)`;
     const aggList = aggs.map((m: KNode, j: number) => {
       const e = m.Expression;
       const expr = kindName(e) === 'SimpleNamedExpression' ? e.Expression : e;

@@ -411,6 +411,8 @@ export const CASES: Case[] = [
   { q: 'Events | make-series n = count() default=0 on Timestamp from datetime(2024-01-01) to datetime(2024-01-01 00:02) step 1m by Sensor | project Sensor, n', rows: [['s1', [1, 1]], ['s2', [1, 0]]], doc: D + 'make-series-operator' },
   { q: 'Events | where Sensor == "s2" | make-series avg(Value) default=-1 on Timestamp from datetime(2024-01-01) to datetime(2024-01-01 00:10) step 5m | project avg_Value', rows: [[[2.5, 10]]], doc: D + 'make-series-operator' },
   { q: 'Events | where Sensor == "s1" | make-series m = max(Value) on Timestamp from datetime(2024-01-01) to datetime(2024-01-01 00:02) step 1m | project m', rows: [[[1.5, 3]]], doc: D + 'make-series-operator' },
+  // No from/to: from the first bin that has data to the end of the last, bins aligned as bin() aligns them.
+  { q: 'datatable(t:datetime, v:long)[datetime(2024-01-01 00:10), 1, datetime(2024-01-01 02:20), 2] | make-series avg(v) on t step 1h', rows: [[[1, 0, 2], ['2024-01-01T00:00:00.0000000Z', '2024-01-01T01:00:00.0000000Z', '2024-01-01T02:00:00.0000000Z']]], doc: D + 'make-series-operator' },
   // ---- serialize, row_number, prev, next, render, getschema
   { q: 'Events | sort by Count asc | serialize | extend rn = row_number() | project Count, rn | take 3', rows: [[1, 1], [2, 2], [3, 3]], doc: D + 'row-number-function' },
   { q: 'Events | sort by Count asc | extend p = prev(Count) | project Count, p | take 2', rows: [[1, null], [2, 1]], doc: D + 'prev-function' },
