@@ -1,5 +1,6 @@
 // Management commands (text starting with '.'), each answered with one v1 table shaped as the service's.
 import { randomUUID } from 'node:crypto';
+import { bracket } from '../../core/kustoNames';
 import type { DbMeta, Engine, Mapping, MappingEntry, ResultTable, TableMeta, UpdatePolicy } from './engine';
 import { ktype, KustoUserError, DOTNET_TYPE, text as asText, type Col, type KType } from './types';
 
@@ -369,7 +370,7 @@ function topLevelPipe(csl: string): number {
 
 /** A command's result as a KQL datatable, so a query can run over it. */
 function asDatatable(t: ResultTable): string {
-  const cols = t.columns.map((c) => `['${c.name.replace(/'/g, "\\'")}']:${c.type}`).join(', ');
+  const cols = t.columns.map((c) => `${bracket(c.name)}:${c.type}`).join(', ');
   const values = t.rows.flatMap((r) => r.map((v, i) => kqlLiteral(v, t.columns[i].type)));
   return `datatable(${cols})[${values.join(', ')}]`;
 }

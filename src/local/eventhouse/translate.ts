@@ -1688,7 +1688,7 @@ export const MACROS = [
   'CREATE OR REPLACE MACRO kq_floordiv(x, m) AS CASE WHEN x < 0 THEN (x + 1) // m - 1 ELSE x // m END',
   // substring(): start is zero-based, a negative one counts back from the end; the length is optional (NULL).
   `CREATE OR REPLACE MACRO kq_substr(s, st, ln) AS substr(s, CAST(CASE WHEN st < 0 THEN greatest(length(s) + st, 0) ELSE st END AS BIGINT) + 1,
-     CAST(CASE WHEN ln IS NULL THEN greatest(length(s), 0) + 1 ELSE greatest(ln, 0) END AS BIGINT))`,
+     CAST(CASE WHEN ln IS NULL THEN length(s) + 1 ELSE greatest(ln, 0) END AS BIGINT))`,
   // indexof(s, match, start, length): the first match lying wholly in [start, start + length) (length -1: to the
   // end), as an index into s; -1 when there is none; null for a start before the beginning or a length below -1.
   'CREATE OR REPLACE MACRO kq_found_at(pos, base) AS CASE WHEN pos = 0 THEN -1 ELSE base + pos - 1 END',

@@ -334,6 +334,8 @@ export const CASES: Case[] = [
   { q: 'Events | limit 0', rows: [], doc: D + 'take-operator' },
   { q: 'range x from 1 to 100 step 1 | sample 5 | count', rows: [[5]], doc: D + 'sample-operator' },
   { q: 'range x from 1 to 10 step 1 | sample 10 | summarize dcount(x), sum(x)', rows: [[10, 55]], doc: D + 'sample-operator' },
+  // Random rows, not the first ones: twenty drawn from 1..1000 all being 1..20 has a chance of 1 in C(1000, 20).
+  { q: 'range x from 1 to 1000 step 1 | sample 20 | summarize beyond = countif(x > 20) > 0', rows: [[true]], doc: D + 'sample-operator' },
   { q: 'range x from 1 to 1000 step 1 | extend r = rand(), n = rand(10) | summarize countif(r >= 0 and r < 1 and n >= 0 and n <= 9 and n == floor(n, 1)), dcount(n)', rows: [[1000, 10]], doc: D + 'rand-function' },
   { q: 'print a = strcat_array(dynamic([1, 2, 3]), "->"), b = strcat_array(dynamic(["a", null, 2.5]), ","), c = strcat_array(dynamic([]), "-")', rows: [['1->2->3', 'a,,2.5', '']], doc: D + 'strcat-array-function' },
   { q: 'Events | top 2 by Value | project Count', rows: [[5], [3]], doc: D + 'top-operator' },
