@@ -1300,7 +1300,13 @@ class Translator {
         if (args.length > sizeArg) list = `list_slice(${list}, 1, CAST(${a(sizeArg)} AS BIGINT))`;
         return agg(`coalesce(to_json(${list}), CAST('[]' AS JSON))`);
       }
-      case 'arg_max': case 'arg_min': case 'percentiles': case 'make_bag':
+      case 'make_bag': case 'make_bag_if': {
+        const sizeArg = lname === 'make_bag_if' ? 2 : 1;
+        const cond = lname === 'make_bag_if' ? ` AND (${a(1)})` : '';
+        const size = args.length > sizeArg ? `CAST(${a(sizeArg)} AS BIGINT)` : 'NULL';
+        return agg(`kq_bag_of(list(${a(0)}) FILTER (WHERE json_type(${a(0)}) = 'OBJECT'${cond}), ${size})`);
+      }
+      case 'arg_max': case 'arg_min': case 'percentiles':
         throw this.unsupported(n, `${name} inside an expression (use it as a whole summarize aggregate)`);
       // windows
       case 'row_number': {
@@ -1495,6 +1501,32 @@ class Translator {
         return `json_object(${parts.join(', ')})`;
       }
       case 'pack_array': return `json_array(${args.map((_, i) => this.toDynamic(a(i), t(i))).join(', ')})`;
+      case 'bag_merge': {
+        // The leftmost bag's value wins a key, and its keys come first (the bag_merge page's example). map_concat
+        // keeps a key where it first appears and takes its last value, so the bags go in and then back out again:
+        // m1, m2, m3, m2, m1. Less than half the time of kq_bag_of's grouping (a million two-bag merges: 1.5 s
+        // against 3.6 s).
+        const maps = args.map((_, i) => `kq_bag_map(${a(i)})`);
+        return `to_json(map_concat(${[...maps, ...maps.slice(0, -1).reverse()].join(', ')}))`;
+      }
+      case 'bag_has_key': {
+        const key = args[1];
+        const lit = kindName(key) === 'StringLiteralExpression' ? String(key.LiteralValue) : undefined;
+        if (lit !== undefined && !lit.startsWith('$')) return `coalesce(json_type(${a(0)}) = 'OBJECT' AND list_contains(json_keys(${a(0)}), ${a(1)}), false)`;
+        if (lit !== undefined) return `coalesce(json_type(${a(0)}) = 'OBJECT' AND json_exists(${a(0)}, ${sqlString(duckJsonPath(lit, () => this.unsupported(key, `the JSONPath '${lit}' (only $.a.b and $['a'] steps; the page: array indexing isn't supported)`)))}), false)`;
+        throw this.unsupported(key, 'bag_has_key with a key that is not a string literal');
+      }
+      case 'array_concat': {
+        const arrays = args.map((_, i) => a(i));
+        return `(CASE WHEN ${arrays.map((x) => `json_type(${x}) = 'ARRAY'`).join(' AND ')} THEN to_json(list_concat(${arrays.map((x) => `json_extract(${x}, '$[*]')`).join(', ')})) END)`;
+      }
+      case 'array_slice': return `kq_arr_slice(${a(0)}, CAST(${a(1)} AS BIGINT), CAST(${a(2)} AS BIGINT))`;
+      case 'array_index_of': case 'set_has_element': {
+        const match = this.elementMatch(args[1], scope);
+        if (lname === 'set_has_element') return `(CASE WHEN json_type(${a(0)}) = 'ARRAY' THEN coalesce(list_bool_or(list_transform(json_extract(${a(0)}, '$[*]'), __e -> (${match('__e')}))), false) END)`;
+        const opt = (i: number, d: string) => (args[i] ? `CAST(${a(i)} AS BIGINT)` : d);
+        return `kq_arr_index_of(list_transform(json_extract(${a(0)}, '$[*]'), __e -> (${match('__e')})), json_type(${a(0)}) = 'ARRAY', ${opt(2, '0')}, ${opt(3, '-1')}, ${opt(4, '1')})`;
+      }
       case 'gettype': throw this.unsupported(n, 'gettype');
       default:
         throw this.unsupported(n, `the function '${name}()'`);
@@ -1508,6 +1540,25 @@ class Translator {
     if (target === 'dynamic') return this.toDynamic(s, at);
     if (at === 'dynamic') return this.fromDynamic(s, target);
     return `CAST(${s} AS ${duckType(target)})`;
+  }
+
+  /**
+   * SQL testing whether a dynamic array's element (JSON) equals value v, as the service compares a typed value with
+   * a dynamic one: numbers as numbers, datetimes as instants (a dynamic holds them as ISO strings), text as text.
+   */
+  private elementMatch(v: KNode, scope: RowScope | undefined): (e: string) => string {
+    const t = this.typeOf(v);
+    const x = this.expr(v, scope);
+    switch (t) {
+      case 'int': case 'long': case 'real': case 'decimal':
+        return (e) => `json_type(${e}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND CAST(${e} AS DOUBLE) = CAST(${x} AS DOUBLE)`;
+      case 'string': return (e) => `json_type(${e}) = 'VARCHAR' AND (${e} ->> '$') = ${x}`;
+      case 'bool': return (e) => `json_type(${e}) = 'BOOLEAN' AND CAST(${e} AS BOOLEAN) = ${x}`;
+      case 'datetime': return (e) => `json_type(${e}) = 'VARCHAR' AND kq_parse_dt(${e} ->> '$') = ${x}`;
+      case 'timespan': return (e) => `json_type(${e}) = 'VARCHAR' AND kq_parse_ts(${e} ->> '$') = ${x}`;
+      case 'guid': return (e) => `json_type(${e}) = 'VARCHAR' AND lower(${e} ->> '$') = lower(CAST(${x} AS VARCHAR))`;
+      default: throw this.unsupported(v, `looking up a ${t} value in an array`);
+    }
   }
 
   private partName(n: KNode): string {
@@ -1658,6 +1709,24 @@ function jsonKey(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `.${name}` : `.${JSON.stringify(name)}`;
 }
 
+/**
+ * A KQL JSONPath of property steps (`$.a.b`, `$['a']["b"]`) as DuckDB's (`$.a.b`, with odd names quoted); fail()
+ * for anything else, such as an array index, which bag_has_key's page says it does not take.
+ */
+function duckJsonPath(path: string, fail: () => Error): string {
+  const step = /^(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*"((?:[^"\\]|\\.)*)"\s*\])/;
+  let rest = path.slice(1);
+  let out = '$';
+  if (!rest) throw fail();
+  while (rest) {
+    const m = step.exec(rest);
+    if (!m) throw fail();
+    out += jsonKey(m[1] ?? (m[2] ?? m[3]).replace(/\\(.)/g, '$1'));
+    rest = rest.slice(m[0].length);
+  }
+  return out;
+}
+
 /** The argument text of `fn(...)` when sql is exactly one call of fn, else undefined. */
 function singleCall(sql: string, fn: string): string | undefined {
   if (!sql.startsWith(`${fn}(`) || !sql.endsWith(')')) return undefined;
@@ -1695,6 +1764,26 @@ export const MACROS = [
   `CREATE OR REPLACE MACRO kq_indexof_at(s, m, base, ln) AS CASE WHEN base < 0 OR ln < -1 THEN NULL
      ELSE kq_found_at(strpos(substr(s, base + 1, CAST(CASE WHEN ln = -1 THEN length(s) + 1 ELSE ln END AS BIGINT)), m), base) END`,
   'CREATE OR REPLACE MACRO kq_indexof(s, m, st, ln) AS kq_indexof_at(s, m, CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT), ln)',
+  // Property bags merged: the first value a key has in l wins, keys in the order they first appear; values that
+  // are not bags are skipped; at most maxn keys (NULL: no limit). make_bag and bag_merge.
+  `CREATE OR REPLACE MACRO kq_bag_of(l, maxn) AS (SELECT coalesce(to_json(map_from_entries(list_slice(list({'key': k, 'value': v} ORDER BY p), 1, coalesce(maxn, 9223372036854775807)))), CAST('{}' AS JSON))
+     FROM (SELECT e.key AS k, first(e.value ORDER BY p) AS v, min(p) AS p
+       FROM (SELECT unnest(m) AS e, o * 4294967296 + generate_subscripts(m, 1) AS p
+         FROM (SELECT map_entries(TRY_CAST(b AS MAP(VARCHAR, JSON))) AS m, o FROM (SELECT unnest(l) AS b, generate_subscripts(l, 1) AS o)))
+       GROUP BY e.key))`,
+  // A dynamic value as a MAP of its properties; an empty one for a value that is not a bag (which bag_merge skips).
+  `CREATE OR REPLACE MACRO kq_bag_map(b) AS coalesce(TRY_CAST(CAST(b AS JSON) AS MAP(VARCHAR, JSON)), CAST(MAP {} AS MAP(VARCHAR, JSON)))`,
+  // array_slice(arr, start, end): inclusive, zero-based, a negative index counts from the end; out-of-range indexes
+  // are clipped; null for a value that is not an array.
+  `CREATE OR REPLACE MACRO kq_arr_slice(arr, st, en) AS CASE WHEN json_type(arr) = 'ARRAY' THEN to_json(list_slice(json_extract(arr, '$[*]'),
+     greatest(CASE WHEN st < 0 THEN json_array_length(arr) + st ELSE st END, 0) + 1,
+     CASE WHEN en < 0 THEN json_array_length(arr) + en ELSE en END + 1)) END`,
+  // array_index_of over the elements' match flags: the occ-th match in [st, st + ln) (ln -1: to the end), -1 when
+  // there is none; null for a start before the beginning, a length below -1 or an occurrence below 1.
+  `CREATE OR REPLACE MACRO kq_arr_nth_hit(hits, base, ln, occ) AS CASE WHEN base < 0 OR ln < -1 OR occ < 1 THEN NULL ELSE
+     coalesce(list_filter(range(len(hits)), i -> i >= base AND (ln = -1 OR i < base + ln) AND hits[i + 1])[occ], -1) END`,
+  `CREATE OR REPLACE MACRO kq_arr_index_of(hits, isarr, st, ln, occ) AS CASE WHEN NOT isarr THEN NULL ELSE
+     kq_arr_nth_hit(hits, CASE WHEN st < 0 THEN len(hits) + st ELSE st END, ln, occ) END`,
   'CREATE OR REPLACE MACRO kq_dt_add(dt, ticks) AS make_timestamp_ns(CAST(epoch_ns(dt) + CAST(ticks AS BIGINT) * 100 AS BIGINT))',
   'CREATE OR REPLACE MACRO kq_dt_diff(a, b) AS (epoch_ns(a) - epoch_ns(b)) // 100',
   // %n formats TIMESTAMP_NS itself (a cast to TIMESTAMP first truncated pre-1970 fractions toward 1970); every
