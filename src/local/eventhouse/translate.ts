@@ -277,6 +277,7 @@ class Translator {
         this.noParams(op);
         return { sql: `SELECT ${input.cols.map((c) => ident(c.name)).join(', ')} FROM (${input.sql}) AS _t ORDER BY random() LIMIT ${this.scalar(op.Expression, undefined)}`, cols: input.cols, unordered: true };
       case 'TopOperator': return this.top(input, op);
+      case 'TopNestedOperator': return this.topNested(input, op);
       case 'SortOperator': return this.sort(input, op);
       case 'DistinctOperator': return this.distinct(input, op);
       case 'JoinOperator': return this.join(input, op);
@@ -456,6 +457,51 @@ class Translator {
       sql: `SELECT ${cols.join(', ')} FROM (${input.sql}) AS _t ORDER BY ${order.join(', ')} LIMIT ${count}`,
       cols: input.cols, order,
     };
+  }
+
+  /**
+   * top-nested: level i groups the rows of each partition the levels before it kept, by its own expression, and
+   * keeps that partition's N best by its aggregate. Each level is a CTE joined to the one before on its keys (null
+   * keys match, as a group of nulls is a group).
+   */
+  private topNested(input: Rel, op: KNode): Rel {
+    this.noParams(op);
+    const out = this.colsOf(op);
+    const clauses = elems(op.Clauses);
+    if (out.length !== clauses.length * 2) throw this.unsupported(op, 'this top-nested (its result columns could not be matched)');
+    const scope = this.scopeFor(input);
+    const aggScope: RowScope = { ...scope, aggregate: true };
+    const k = (i: number) => `__tn_k${i}`;
+    const a = (i: number) => `__tn_a${i}`;
+    const keys = clauses.map((c: KNode, i: number) => {
+      if (c.WithOthersClause) throw this.unsupported(c.WithOthersClause, "top-nested's 'with others'");
+      const e = kindName(c.OfExpression) === 'SimpleNamedExpression' ? c.OfExpression.Expression : c.OfExpression;
+      return `${this.typed(e, scope, out[2 * i].type)} AS ${k(i)}`;
+    });
+    const withs = [`__tn_src AS (SELECT *, ${keys.join(', ')} FROM (${input.sql}) AS _t)`];
+    clauses.forEach((c: KNode, i: number) => {
+      let by = c.ByExpression;
+      let desc = true;
+      if (kindName(by) === 'OrderedExpression') {
+        const ord = by.Ordering;
+        if (ord && ord.AscOrDescKeyword && String(ord.AscOrDescKeyword.Text).toLowerCase() === 'asc') desc = false;
+        by = by.Expression;
+      }
+      if (kindName(by) === 'SimpleNamedExpression') by = by.Expression;
+      const agg = `${this.typed(by, aggScope, out[2 * i + 1].type)} AS ${a(i)}`;
+      const outer = Array.from({ length: i }, (_, j) => j);
+      const groupKeys = [...outer.map(k), k(i)];
+      const from = i === 0 ? '__tn_src'
+        : `__tn_src JOIN (SELECT ${outer.map((j) => `${k(j)} AS __tn_p${j}, ${a(j)} AS __tn_q${j}`).join(', ')} FROM __tn_l${i - 1}) AS _p ON ${outer.map((j) => `${k(j)} IS NOT DISTINCT FROM __tn_p${j}`).join(' AND ')}`;
+      const carried = outer.map((j) => `__tn_q${j} AS ${a(j)}`);
+      const n = c.Expression ? this.scalar(c.Expression, undefined) : undefined;
+      const keep = n === undefined ? ''
+        : ` QUALIFY row_number() OVER (${outer.length ? `PARTITION BY ${outer.map(k).join(', ')} ` : ''}ORDER BY ${a(i)} ${desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}) <= ${n}`;
+      withs.push(`__tn_l${i} AS (SELECT ${[...groupKeys, ...carried, agg].join(', ')} FROM ${from} GROUP BY ${[...groupKeys, ...outer.map((j) => `__tn_q${j}`)].join(', ')}${keep})`);
+    });
+    const last = clauses.length - 1;
+    const cols = out.map((c, j) => `${j % 2 === 0 ? k(j / 2) : a((j - 1) / 2)} AS ${ident(c.name)}`);
+    return { sql: `WITH ${withs.join(', ')} SELECT ${cols.join(', ')} FROM __tn_l${last}`, cols: out, unordered: true };
   }
 
   private distinct(input: Rel, op: KNode): Rel {

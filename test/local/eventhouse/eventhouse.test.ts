@@ -90,6 +90,8 @@ describe('local Eventhouse over Kusto REST', function () {
   it('rejects unsupported operators and functions by name instead of answering differently', async () => {
     const op = await kql.error('Errs | evaluate bag_unpack(B)');
     assert.match(String(op.error['@message']), /does not support the 'evaluate' operator .*line 1, column 8/);
+    const others = await kql.error('Errs | top-nested 2 of A with others = "rest" by count()');
+    assert.match(String(others.error['@message']), /does not support top-nested's 'with others'/);
     const fn = await kql.error('print x = hash_sha256("a")');
     assert.match(String(fn.error['@message']), /does not support the function 'hash_sha256\(\)'/);
     const cmd = await kql.error('.show cluster');
