@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       {
         name: 'top 10 by Value',
         kql: 'Events | top 10 by Value',
-        sql: `SELECT * FROM ${ev} ORDER BY Value DESC NULLS LAST LIMIT 10`,
+        sql: `SELECT "Timestamp", Sensor, Value, Payload FROM ${ev} ORDER BY Value DESC NULLS LAST LIMIT 10`,
       },
       {
         name: 'make-series avg 1h by sensor (2 sensors, 1 day)',

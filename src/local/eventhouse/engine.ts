@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { globalStateFor, kusto, type DatabaseDef, type FunctionDef, type KNode } from './parser';
-import { convertFromText, MACROS, translateQuery, type Translation } from './translate';
+import { convertFromText, INGESTION_TIME, MACROS, translateQuery, type Translation } from './translate';
 import {
   duckType, formatDatetimeNs, formatTimespan, ident, ktype, KustoUserError, sqlString, text, type Col, type KType,
 } from './types';
@@ -49,6 +49,8 @@ export interface WireResult {
 export const DEFAULT_DB = 'NetDefaultDB';
 export const MAX_RECORDS = 500_000;
 export const MAX_BYTES = 64 * 1024 * 1024;
+/** A row's ingestion time: when its transaction began, so every row one request ingests has the same one. */
+const NOW_NS = 'CAST(current_timestamp AS TIMESTAMP_NS)';
 
 export class Engine {
   private readonly dbs = new Map<string, DbMeta>();
@@ -91,6 +93,11 @@ export class Engine {
     for (const [, doc] of r.getRows()) {
       const meta = JSON.parse(String(doc)) as DbMeta;
       this.dbs.set(meta.name, meta);
+      // Tables made before ingestion_time() existed: their rows' ingestion time is unknown (null), later ones get it.
+      for (const t of meta.tables) {
+        await this.writer.run(`ALTER TABLE ${this.tableSql(meta, t.name)} ADD COLUMN IF NOT EXISTS ${INGESTION_TIME} TIMESTAMP_NS`);
+        await this.writer.run(`ALTER TABLE ${this.tableSql(meta, t.name)} ALTER COLUMN ${INGESTION_TIME} SET DEFAULT ${NOW_NS}`);
+      }
     }
     if (!this.dbs.has(DEFAULT_DB)) await this.createDatabase(DEFAULT_DB, true);
     // Warm the parser so the first query does not pay the 1–2 s cold start.
@@ -221,7 +228,7 @@ export class Engine {
         t.columns.push(c);
       }
     } else {
-      await this.writer.run(`CREATE TABLE ${this.tableSql(db, name)} (${cols.map((c) => `${ident(c.name)} ${duckType(c.type)}`).join(', ')})`);
+      await this.writer.run(`CREATE TABLE ${this.tableSql(db, name)} (${[...cols.map((c) => `${ident(c.name)} ${duckType(c.type)}`), `${INGESTION_TIME} TIMESTAMP_NS DEFAULT ${NOW_NS}`].join(', ')})`);
       t = { name, columns: cols, folder: opts.folder ?? '', docString: opts.docString ?? '', mappings: [], updatePolicies: [], streamingIngestion: false, originalSize: 0 };
       db.tables.push(t);
     }
@@ -281,10 +288,11 @@ export class Engine {
           let n: number;
           if (!hasPolicies) {
             // No update policy reads this table: append straight from the file, no staging copy.
-            const r = await this.writer.runAndReadAll(`INSERT INTO ${this.tableSql(db, t.name)} ${select}`);
+            const r = await this.writer.runAndReadAll(`INSERT INTO ${this.tableSql(db, t.name)} (${t.columns.map((c) => ident(c.name)).join(', ')}) ${select}`);
             n = Number(r.getRows()[0]?.[0] ?? 0);
           } else {
-            await this.writer.run(`CREATE TEMP TABLE ${stage} AS ${select}`);
+            // The rows' ingestion time goes along, for update policies that read ingestion_time().
+            await this.writer.run(`CREATE TEMP TABLE ${stage} AS SELECT *, ${NOW_NS} AS ${INGESTION_TIME} FROM (${select})`);
             n = await this.appendStage(db, t, stage, 0);
           }
           t.originalSize += Buffer.byteLength(data);
@@ -323,18 +331,19 @@ export class Engine {
       for (const p of target.updatePolicies) {
         if (!p.IsEnabled || p.Source !== t.name) continue;
         const tr = translateQuery(p.Query, this.globalsFor(db.name), {
-          tableSql: (name) => (name === t.name ? `temp.${stage}` : this.tableSql(db, name)),
+          tableSql: (name) => (name === t.name ? `temp.${stage}` : this.tableSql(db, name)), functionBodies: db.functions.map((f) => f.body),
         });
         if (tr.columns.length !== target.columns.length) {
           throw new KustoUserError('BadRequest', `The update policy of table '${target.name}' returns ${tr.columns.length} columns but the table has ${target.columns.length}; make the query's schema match the table.`);
         }
         const sub = `__stage${this.stageCount++}`;
         const casts = target.columns.map((c, i) => `CAST(${ident(tr.columns[i].name)} AS ${duckType(c.type)}) AS ${ident(c.name)}`);
-        await this.writer.run(`CREATE TEMP TABLE ${sub} AS SELECT ${casts.join(', ')} FROM (${tr.sql}) AS _q`);
+        await this.writer.run(`CREATE TEMP TABLE ${sub} AS SELECT ${casts.join(', ')}, ${NOW_NS} AS ${INGESTION_TIME} FROM (${tr.sql}) AS _q`);
         try { await this.appendStage(db, target, sub, depth + 1); } finally { await this.writer.run(`DROP TABLE IF EXISTS temp.${sub}`); }
       }
     }
-    await this.writer.run(`INSERT INTO ${this.tableSql(db, t.name)} SELECT * FROM temp.${stage}`);
+    const names = t.columns.map((c) => ident(c.name)).join(', ');
+    await this.writer.run(`INSERT INTO ${this.tableSql(db, t.name)} (${names}) SELECT ${names} FROM temp.${stage}`);
     return n;
   }
 
@@ -414,7 +423,7 @@ export class Engine {
     const key = `${db.name}\u0000${text}`;
     const hit = this.translations.get(key);
     if (hit) return hit;
-    const tr = translateQuery(text, this.globalsFor(db.name), { tableSql: (name) => this.tableSql(db, name) });
+    const tr = translateQuery(text, this.globalsFor(db.name), { tableSql: (name) => this.tableSql(db, name), functionBodies: db.functions.map((f) => f.body) });
     if (!tr.usesNow) {
       if (this.translations.size >= 500) this.translations.delete(this.translations.keys().next().value!);
       this.translations.set(key, tr);

@@ -238,9 +238,9 @@ export async function runCommand(engine: Engine, dbName: string, text: string): 
     const t = engine.table(db, unname(m[1]));
     const props = withProps(m[2]);
     const format = (props.get('format') ?? 'csv').toLowerCase();
-    await engine.ingest(db.name, t.name, m[3], format, props.get('ingestionmappingreference') ?? props.get('mappingname'));
+    const n = await engine.ingest(db.name, t.name, m[3], format, props.get('ingestionmappingreference') ?? props.get('mappingname'));
     return table([['ExtentId', 'guid'], ['OriginalSize', 'real'], ['ExtentSize', 'real'], ['ColumnSize', 'real'], ['IndexSize', 'real'], ['RowCount', 'long']],
-      [[randomUUID(), Buffer.byteLength(m[3]), null, null, null, null]].map((r) => r.slice(0, 1).concat([r[1], 0, 0, 0, 0])));
+      [[randomUUID(), Buffer.byteLength(m[3]), 0, 0, 0, n]]);
   }
   if ((m = new RegExp(`^\\.(set-or-append|set-or-replace|set|append)\\s+(?:async\\s+)?(${NAME})\\s*(?:with\\s*\\(([^)]*)\\))?\\s*<\\|([\\s\\S]*)$`, 'i').exec(csl))) {
     const verb = m[1].toLowerCase();
@@ -260,7 +260,7 @@ export async function runCommand(engine: Engine, dbName: string, text: string): 
       const byName = new Map(tr.columns.map((c) => [c.name, c]));
       const select = target.columns.map((c) => (byName.has(c.name) ? `CAST(${quote(c.name)} AS ${duckTypeOf(c.type)}) AS ${quote(c.name)}` : `NULL AS ${quote(c.name)}`));
       for (const c of tr.columns) if (!target.columns.some((x) => x.name === c.name)) throw new KustoUserError('BadRequest', `The query returns column '${c.name}', which table '${name}' does not have; use '.alter-merge table' first or project it away.`);
-      await engine.exec(`INSERT INTO ${engine.tableSql(db, name)} SELECT ${select.join(', ')} FROM (${tr.sql}) AS _q`);
+      await engine.exec(`INSERT INTO ${engine.tableSql(db, name)} (${target.columns.map((c) => quote(c.name)).join(', ')}) SELECT ${select.join(', ')} FROM (${tr.sql}) AS _q`);
       const r = await engine.runSql(`SELECT count(*) FROM (${tr.sql}) AS _q`, {});
       return Number(r[0][0]);
     });

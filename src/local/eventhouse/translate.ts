@@ -5,6 +5,12 @@ import {
   duckType, EPOCH_TICKS, formatDatetimeNs, ident, ktype, KustoUserError, parseDatetimeNs, parseTimespan, sqlString, type Col, type KType,
 } from './types';
 
+/**
+ * The hidden column every table has for ingestion_time() (the service's `$IngestionTime`). Inserts name their
+ * columns, so it takes its default; queries see it only as ingestion_time().
+ */
+export const INGESTION_TIME = '"$IngestionTime"';
+
 interface Rel {
   sql: string;
   cols: Col[];
@@ -18,6 +24,8 @@ interface Rel {
    * (range, datatable, serialize and table scans come out as they went in).
    */
   unordered?: boolean;
+  /** The rows still are a table's own rows and carry its ingestion time as the hidden column __ingestion_time. */
+  ingestionTime?: boolean;
 }
 
 type Binding = { kind: 'scalar'; sql: string; type: KType } | { kind: 'table'; rel: Rel };
@@ -45,6 +53,11 @@ export interface TranslateOptions {
   tableSql(name: string): string;
   /** Fixed "now" for the whole query, in ns since the epoch. */
   nowNs?: bigint;
+  /**
+   * Stored function bodies the query may call (the analyzer expands them): table references carry the hidden
+   * ingestion time only when the query or one of these mentions ingestion_time().
+   */
+  functionBodies?: string[];
 }
 
 
@@ -75,8 +88,12 @@ class Translator {
   /** Window calls (row_number, prev, next) so far: rows numbered in their current order must keep it. */
   private windows = 0;
 
+  /** Whether table references carry __ingestion_time: only then, as every other query would scan it for nothing. */
+  private readonly readsIngestionTime: boolean;
+
   constructor(private readonly text: string, private readonly opts: TranslateOptions) {
     this.nowNs = opts.nowNs ?? BigInt(Date.now()) * 1_000_000n;
+    this.readsIngestionTime = [text, ...(opts.functionBodies ?? [])].some((t) => /\bingestion_time\s*\(/i.test(t));
   }
 
   query(root: KNode): Translation {
@@ -210,7 +227,13 @@ class Translator {
     const sk = sym ? symbolKindName(sym) : '';
     const b = this.lookup(name);
     if (b && b.kind === 'table') return b.rel;
-    if (sk === 'Table') return { sql: `SELECT * FROM ${this.opts.tableSql(String(sym.Name))}`, cols: this.colsOf(n) };
+    if (sk === 'Table') {
+      // The columns by name: the table also holds the hidden ingestion time, which only ingestion_time() reads.
+      const cols = this.colsOf(n);
+      const list = cols.map((c) => ident(c.name));
+      if (this.readsIngestionTime) list.push(`${INGESTION_TIME} AS __ingestion_time`);
+      return { sql: `SELECT ${list.join(', ')} FROM ${this.opts.tableSql(String(sym.Name))}`, cols, ingestionTime: this.readsIngestionTime };
+    }
     if (sk === 'Function') return this.tableCall(n);
     throw this.unsupported(n, `'${name}' as a table`);
   }
@@ -314,7 +337,7 @@ class Translator {
   }
 
   private selectList(rel: Rel): string[] {
-    return [...rel.cols.map((c) => ident(c.name)), ...(rel.ord ? ['__ord'] : [])];
+    return [...rel.cols.map((c) => ident(c.name)), ...(rel.ord ? ['__ord'] : []), ...(rel.ingestionTime ? ['__ingestion_time'] : [])];
   }
 
   /** Freezes a carried sort order into a hidden row number, so projections may drop or change sort columns. */
@@ -322,14 +345,14 @@ class Translator {
     if (!rel.order?.length || rel.ord) return rel;
     return {
       sql: `SELECT *, row_number() OVER (ORDER BY ${rel.order.join(', ')}) AS __ord FROM (${rel.sql}) AS _t`,
-      cols: rel.cols, order: ['__ord'], ord: true,
+      cols: rel.cols, order: ['__ord'], ord: true, ingestionTime: rel.ingestionTime,
     };
   }
 
   private where(input: Rel, op: KNode): Rel {
     this.noParams(op);
     const cond = this.predicate(op.Condition, this.scopeFor(input));
-    return { sql: `SELECT ${this.selectList(input).join(', ')} FROM (${input.sql}) AS _t WHERE ${cond}`, cols: input.cols, order: input.order, ord: input.ord, unordered: input.unordered };
+    return { sql: `SELECT ${this.selectList(input).join(', ')} FROM (${input.sql}) AS _t WHERE ${cond}`, cols: input.cols, order: input.order, ord: input.ord, unordered: input.unordered, ingestionTime: input.ingestionTime };
   }
 
   private scopeFor(rel: Rel): RowScope {
@@ -357,7 +380,8 @@ class Translator {
     }
     if (idx !== out.length) throw this.unsupported(op, 'this projection (its result columns could not be matched)');
     if (input.ord) list.push('__ord');
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered && this.windows === windows };
+    if (input.ingestionTime) list.push('__ingestion_time');
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered && this.windows === windows, ingestionTime: input.ingestionTime };
   }
 
   /** An expression cast to the analyzer's type (e.g. sum of ints is HUGEINT in DuckDB but long in Kusto). */
@@ -392,7 +416,8 @@ class Translator {
     }
     const list = out.map((c) => (defined.has(c.name) ? `${defined.get(c.name)} AS ${ident(c.name)}` : ident(c.name)));
     if (input.ord) list.push('__ord');
-    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered && this.windows === windows };
+    if (input.ingestionTime) list.push('__ingestion_time');
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered && this.windows === windows, ingestionTime: input.ingestionTime };
   }
 
   private reshape(input0: Rel, op: KNode): Rel {
@@ -1574,6 +1599,10 @@ class Translator {
         return `kq_arr_index_of(list_transform(json_extract(${a(0)}, '$[*]'), __e -> (${match('__e')})), json_type(${a(0)}) = 'ARRAY', ${opt(2, '0')}, ${opt(3, '-1')}, ${opt(4, '1')})`;
       }
       case 'gettype': throw this.unsupported(n, 'gettype');
+      case 'ingestion_time':
+        if (scope?.rel.ingestionTime) return '__ingestion_time';
+        // The service gives null where the rows are no longer a table's (after summarize, join, …).
+        throw this.unsupported(n, 'ingestion_time() here: use it on a table\'s rows, directly or after where, extend or project');
       default:
         throw this.unsupported(n, `the function '${name}()'`);
     }

@@ -203,6 +203,36 @@ describe('local Eventhouse over Kusto REST', function () {
     assert.deepEqual((await kql.run('Readings | count')).rows, [[3]]);
   });
 
+  it('gives rows their ingestion time: ingestion_time(), one per request, hidden from the schema', async () => {
+    await kql.run('.create table Ing (A:long)');
+    const t0 = Date.now();
+    await ingest.ingestFromStream(Readable.from([Buffer.from('{"A":1}\n{"A":2}')]), ingestProps('Ing', DataFormat.JSON));
+    const t1 = Date.now();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual((await kql.run('.ingest inline into table Ing <|\n3')).rows[0].slice(1), [1, 0, 0, 0, 1], '.ingest inline reports its size and row count');
+    await kql.run('.set-or-append Ing <| print A = 4');
+    const per = (await kql.run('Ing | summarize n = count() by t = ingestion_time() | order by t asc')).rows;
+    assert.deepEqual(per.map((r) => r[1]), [2, 1, 1], 'one ingestion time per request');
+    const first = Date.parse(String(per[0][0]));
+    assert.ok(first >= t0 - 5 && first <= t1 + 5, `first ingestion at ${String(per[0][0])}, between ${new Date(t0).toISOString()} and ${new Date(t1).toISOString()}`);
+    // Where the service's own examples use it: filtering on it, and the lag after an event's own time.
+    assert.deepEqual((await kql.run(`Ing | where ingestion_time() > datetime(${String(per[0][0])}) | count`)).rows, [[2]]);
+    assert.deepEqual((await kql.run('Ing | where A > 1 | extend lag = ingestion_time() - datetime(2020-01-01) | summarize countif(lag > 1d)')).rows, [[3]]);
+    // Hidden: not a column of the table, its schema or its rows.
+    assert.deepEqual((await kql.run('Ing | take 1')).columns, ['A:long']);
+    assert.deepEqual((await kql.run('Ing | getschema | project ColumnName')).rows, [['A']]);
+    assert.match(String((await kql.run('.show table Ing cslschema')).rows[0][1]), /^A:long$/);
+    // A projection keeps the table's rows; a summarize makes new ones (the service's null there is refused by name).
+    assert.deepEqual((await kql.run('Ing | project A | where A == 1 | extend t = ingestion_time() | project ok = t == datetime(' + String(per[0][0]) + ')')).rows, [[true]]);
+    const e = await kql.error('Ing | summarize by A | extend t = ingestion_time()');
+    assert.match(String(e.error['@message']), /ingestion_time\(\) here/);
+    // Rows an update policy writes get their ingestion time too.
+    await kql.run('.create table IngCopy (A:long)');
+    await kql.run(`.alter table IngCopy policy update @'[{"IsEnabled": true, "Source": "Ing", "Query": "Ing | project A = A * 10", "IsTransactional": true}]'`);
+    await ingest.ingestFromStream(Readable.from([Buffer.from('{"A":5}')]), ingestProps('Ing', DataFormat.JSON));
+    assert.deepEqual((await kql.run('IngCopy | where isnotnull(ingestion_time()) | project A')).rows, [[50]]);
+  });
+
   it('truncates results over 500,000 rows with the service error unless notruncation is set', async () => {
     await assert.rejects(kql.client.execute('NetDefaultDB', 'range x from 1 to 500001 step 1'), /E_QUERY_RESULT_SET_TOO_LARGE/);
     const props = new ClientRequestProperties();
