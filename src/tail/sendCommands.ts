@@ -116,7 +116,7 @@ export function registerSendCommands(tree: PipelineTreeProvider, log: vscode.Log
       }
       let perSecond = args.perSecond;
       if (perSecond === undefined) {
-        const text = await vscode.window.showInputBox({ title: 'Replay rate', prompt: 'Events per second (0 = as fast as possible)', value: '100', validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number.') });
+        const text = await vscode.window.showInputBox({ title: 'Replay rate', ignoreFocusOut: true, prompt: 'Events per second (0 = as fast as possible)', value: '100', validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number.') });
         if (text === undefined) throw new UserCancelledError();
         perSecond = Number(text);
       }

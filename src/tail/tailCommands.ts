@@ -14,6 +14,8 @@ export interface TailArgs { consumerGroup?: string; start?: StartPosition; start
 const CREATE = '$(add) Create a dedicated consumer group…';
 
 async function pickStart(): Promise<{ start: StartPosition; label: string }> {
+  // ignoreFocusOut on every step of a tail, as on Send Test Event's: a panel or notification that takes focus
+  // must not close the step and cancel the command without a word.
   const choice = await vscode.window.showQuickPick([
     { label: 'Latest', description: 'only events that arrive from now on', id: 'latest' },
     { label: 'Earliest', description: 'everything the hub retains', id: 'earliest' },
@@ -21,21 +23,21 @@ async function pickStart(): Promise<{ start: StartPosition; label: string }> {
     { label: 'An enqueued time…', description: 'a date, or "30 minutes ago"', id: 'time' },
     { label: 'A sequence number…', id: 'seq' },
     { label: 'An offset…', id: 'offset' },
-  ], { title: 'Tail: start from' });
+  ], { title: 'Tail: start from', ignoreFocusOut: true });
   if (!choice) throw new UserCancelledError();
   switch (choice.id) {
     case 'latest': return { start: { kind: 'latest' }, label: 'latest' };
     case 'earliest': return { start: { kind: 'earliest' }, label: 'earliest' };
     case '15m': return { start: { kind: 'enqueuedTime', time: new Date(Date.now() - 15 * 60_000) }, label: '15 minutes ago' };
     case 'time': {
-      const text = await vscode.window.showInputBox({ title: 'Start at enqueued time', prompt: 'An ISO date (2026-11-27T10:00:00Z) or "N minutes|hours ago"', validateInput: (v) => (parseWhen(v) ? undefined : 'Use an ISO date or "N minutes ago".') });
+      const text = await vscode.window.showInputBox({ title: 'Start at enqueued time', ignoreFocusOut: true, prompt: 'An ISO date (2026-11-27T10:00:00Z) or "N minutes|hours ago"', validateInput: (v) => (parseWhen(v) ? undefined : 'Use an ISO date or "N minutes ago".') });
       const when = text ? parseWhen(text) : undefined;
       if (!when) throw new UserCancelledError();
       return { start: { kind: 'enqueuedTime', time: when }, label: when.toISOString() };
     }
     default: {
       const isSeq = choice.id === 'seq';
-      const text = await vscode.window.showInputBox({ title: isSeq ? 'Start at sequence number' : 'Start at offset', validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number.') });
+      const text = await vscode.window.showInputBox({ title: isSeq ? 'Start at sequence number' : 'Start at offset', ignoreFocusOut: true, validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number.') });
       if (!text) throw new UserCancelledError();
       return isSeq ? { start: { kind: 'sequence', sequenceNumber: Number(text) }, label: `sequence ${text}` } : { start: { kind: 'offset', offset: text.trim() }, label: `offset ${text}` };
     }
@@ -57,7 +59,7 @@ async function pickPartitions(hub: HubNode): Promise<string[] | undefined> {
   const ids = await hub.partitionIds();
   if (ids.length <= 1) return undefined;
   const picked = await vscode.window.showQuickPick(ids.map((id) => ({ label: `Partition ${id}`, id, picked: true })), {
-    title: `Tail ${hub.hub}: partitions`, placeHolder: 'Enter tails every partition; untick the ones to leave out', canPickMany: true,
+    title: `Tail ${hub.hub}: partitions`, placeHolder: 'Enter tails every partition; untick the ones to leave out', canPickMany: true, ignoreFocusOut: true,
   });
   if (!picked || picked.length === 0) throw new UserCancelledError();
   return picked.length === ids.length ? undefined : picked.map((p) => p.id);
@@ -65,10 +67,10 @@ async function pickPartitions(hub: HubNode): Promise<string[] | undefined> {
 
 async function pickConsumerGroup(hub: HubNode): Promise<string> {
   const groups = await hub.listConsumerGroups();
-  const choice = await vscode.window.showQuickPick([...groups.filter((g) => g !== '$Default'), '$Default', CREATE].map((g) => ({ label: g, description: g === '$Default' ? 'shared with production readers' : undefined })), { title: `Tail ${hub.hub}: consumer group` });
+  const choice = await vscode.window.showQuickPick([...groups.filter((g) => g !== '$Default'), '$Default', CREATE].map((g) => ({ label: g, description: g === '$Default' ? 'shared with production readers' : undefined })), { title: `Tail ${hub.hub}: consumer group`, ignoreFocusOut: true });
   if (!choice) throw new UserCancelledError();
   if (choice.label === CREATE) {
-    const name = await vscode.window.showInputBox({ title: 'New consumer group', value: 'eventline-tail' });
+    const name = await vscode.window.showInputBox({ title: 'New consumer group', value: 'eventline-tail', ignoreFocusOut: true });
     if (!name) throw new UserCancelledError();
     await hub.createConsumerGroup(name);
     return name;
