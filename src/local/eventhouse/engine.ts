@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { globalStateFor, kusto, type DatabaseDef, type FunctionDef, type KNode } from './parser';
-import { convertFromText, INGESTION_TIME, MACROS, translateQuery, type Translation } from './translate';
+import { bracket } from '../../core/kustoNames';
+import { BagUnpackNeedsSchema, convertFromText, INGESTION_TIME, MACROS, translateQuery, type BagUnpackSite, type Translation } from './translate';
 import {
   duckType, formatDatetimeNs, formatTimespan, ident, ktype, KustoUserError, sqlString, text, type Col, type KType,
 } from './types';
@@ -417,7 +418,60 @@ export class Engine {
 
   // ---- queries -------------------------------------------------------------------------------------------------
 
+  /** The translation of a query; one that would have to look at data first (see translateRun) is refused. */
   translate(dbName: string, text: string): Translation {
+    try {
+      return this.translateOrNeed(dbName, text);
+    } catch (e) {
+      if (e instanceof BagUnpackNeedsSchema) throw new KustoUserError('Unsupported', 'The local Eventhouse runs bag_unpack without an output schema only in queries; here, give it one: evaluate bag_unpack(c) : (*, Name:type, …).');
+      throw e;
+    }
+  }
+
+  /**
+   * translate(), and for a bag_unpack without an output schema a look at the data first, as the service decides
+   * those columns at run time: the query is translated again with the schema the data gives written into it.
+   */
+  async translateRun(dbName: string, text: string, opts: { requestId?: string; signal?: AbortSignal } = {}): Promise<Translation> {
+    let query = text;
+    for (let i = 0; ; i++) {
+      try {
+        return this.translateOrNeed(dbName, query);
+      } catch (e) {
+        if (!(e instanceof BagUnpackNeedsSchema)) throw e;
+        if (i >= 16) throw new KustoUserError('Unsupported', 'The local Eventhouse looks at the data for at most 16 bag_unpack calls without an output schema in one query; give the others one: bag_unpack(c) : (*, Name:type, …).');
+        query = await this.withBagUnpackSchema(query, e.site, opts);
+      }
+    }
+  }
+
+  /**
+   * The query with the schema of one bag_unpack written in: a column per slot its bags have, named prefix + slot and
+   * typed by its values (one type, or dynamic if they differ; nulls ignored), sorted by name ahead of the input's
+   * columns, as the plugin's page shows them.
+   */
+  private async withBagUnpackSchema(text: string, site: BagUnpackSite, opts: { requestId?: string; signal?: AbortSignal }): Promise<string> {
+    const rows = await this.runSql(`SELECT e.key, coalesce(array_to_string(list(DISTINCT json_type(e.value)) FILTER (WHERE json_type(e.value) <> 'NULL'), ','), '')
+      FROM (SELECT unnest(map_entries(TRY_CAST(b AS MAP(VARCHAR, JSON)))) AS e FROM (${site.sql}) AS _s) AS _e GROUP BY e.key ORDER BY e.key`, { requestId: opts.requestId, signal: opts.signal });
+    const kinds: Record<string, string> = { VARCHAR: 'string', BIGINT: 'long', UBIGINT: 'long', DOUBLE: 'real', BOOLEAN: 'bool' };
+    const slots: { name: string; type: string }[] = [];
+    const replaced: string[] = [];
+    for (const [key, types] of rows) {
+      const name = site.prefix + String(key);
+      const ts = [...new Set(String(types).split(',').filter(Boolean).map((t) => kinds[t] ?? 'dynamic'))];
+      if (site.inputColumns.includes(name)) {
+        if (site.conflict === 'keep_source') continue;
+        if (site.conflict !== 'replace_source') throw new KustoUserError('BadRequest', `bag_unpack: the slot '${String(key)}' would be a column '${name}', which its input already has. Add columnsConflict='replace_source' or 'keep_source', or a prefix.`);
+        replaced.push(name);
+      }
+      slots.push({ name, type: ts.length === 1 ? ts[0] : 'dynamic' });
+    }
+    const schema = ` : (*${slots.map((c) => `, ${bracket(c.name)}:${c.type}`).join('')})${slots.length ? ` | project-reorder ${slots.map((c) => bracket(c.name)).join(', ')}` : ''}`;
+    const before = replaced.length ? `project-away ${replaced.map(bracket).join(', ')} | ` : '';
+    return text.slice(0, site.evaluateStart) + before + text.slice(site.evaluateStart, site.callEnd) + schema + text.slice(site.callEnd);
+  }
+
+  private translateOrNeed(dbName: string, text: string): Translation {
     const db = this.db(dbName);
     // Dashboards and alerts repeat the same text; reuse its translation until the catalog changes.
     const key = `${db.name}\u0000${text}`;
@@ -433,7 +487,7 @@ export class Engine {
 
   /** Runs a translated query on its own connection, so `.cancel query` and dropped clients can interrupt it. */
   async query(dbName: string, text: string, opts: { requestId?: string; notruncation?: boolean; maxRecords?: number; signal?: AbortSignal }): Promise<QueryResult> {
-    const tr = this.translate(dbName, text);
+    const tr = await this.translateRun(dbName, text, opts);
     const noTrunc = opts.notruncation || tr.notruncation;
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
     const sql = noTrunc ? tr.wireSql : `${tr.wireSql} LIMIT ${limit + 1}`;
@@ -468,7 +522,7 @@ export class Engine {
    * results over 64 MB and dynamic values that are not strict JSON.
    */
   async queryWire(dbName: string, text: string, opts: { requestId?: string; notruncation?: boolean; maxRecords?: number; signal?: AbortSignal }): Promise<WireResult> {
-    const tr = this.translate(dbName, text);
+    const tr = await this.translateRun(dbName, text, opts);
     const cols = tr.columns;
     const slow = async (): Promise<WireResult> => {
       const r = await this.query(dbName, text, opts);

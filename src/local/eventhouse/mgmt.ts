@@ -246,7 +246,7 @@ export async function runCommand(engine: Engine, dbName: string, text: string): 
     const verb = m[1].toLowerCase();
     const name = unname(m[2]);
     const query = m[4];
-    const tr = engine.translate(db.name, query);
+    const tr = await engine.translateRun(db.name, query);
     const n = await engine.write(async () => {
       let t = db.tables.find((x) => x.name === name);
       if (t && verb === 'set') throw new KustoUserError('BadRequest', `Table '${name}' already exists; '.set' only creates new tables. Use '.set-or-append' or '.set-or-replace'.`);

@@ -5,6 +5,25 @@ import {
   duckType, EPOCH_TICKS, formatDatetimeNs, ident, ktype, KustoUserError, parseDatetimeNs, parseTimespan, sqlString, type Col, type KType,
 } from './types';
 
+/** What the engine needs to find a schema-less bag_unpack's columns and write them into the query. */
+export interface BagUnpackSite {
+  /** SELECT of the bag column (as b) over the plugin's input, CTEs included. */
+  sql: string;
+  /** Where in the query text the evaluate keyword starts and the bag_unpack(...) call ends. */
+  evaluateStart: number;
+  callEnd: number;
+  prefix: string;
+  conflict: string;
+  /** The input's columns other than the unpacked one, in order. */
+  inputColumns: string[];
+}
+
+export class BagUnpackNeedsSchema extends Error {
+  constructor(readonly site: BagUnpackSite) {
+    super('bag_unpack needs an output schema');
+  }
+}
+
 /**
  * The hidden column every table has for ingestion_time() (the service's `$IngestionTime`). Inserts name their
  * columns, so it takes its default; queries see it only as ingestion_time().
@@ -170,9 +189,8 @@ class Translator {
 
   private cte(rel: Rel, materialized = false): Rel {
     const name = `__let${this.cteCount++}`;
-    const cols = [...rel.cols.map((c) => ident(c.name)), ...(rel.ord ? ['__ord'] : [])];
-    this.ctes.push(`${name} AS ${materialized ? 'MATERIALIZED ' : ''}(SELECT ${cols.join(', ')} FROM (${rel.sql}) AS _t${rel.order?.length ? ` ORDER BY ${rel.order.join(', ')}` : ''})`);
-    return { sql: `SELECT * FROM ${name}`, cols: rel.cols, order: rel.order, ord: rel.ord, unordered: rel.unordered };
+    this.ctes.push(`${name} AS ${materialized ? 'MATERIALIZED ' : ''}(SELECT ${this.selectList(rel).join(', ')} FROM (${rel.sql}) AS _t${rel.order?.length ? ` ORDER BY ${rel.order.join(', ')}` : ''})`);
+    return { sql: `SELECT * FROM ${name}`, cols: rel.cols, order: rel.order, ord: rel.ord, unordered: rel.unordered, ingestionTime: rel.ingestionTime };
   }
 
   private let(st: KNode): void {
@@ -301,6 +319,7 @@ class Translator {
         return { sql: `SELECT ${input.cols.map((c) => ident(c.name)).join(', ')} FROM (${input.sql}) AS _t ORDER BY random() LIMIT ${this.scalar(op.Expression, undefined)}`, cols: input.cols, unordered: true };
       case 'TopOperator': return this.top(input, op);
       case 'TopNestedOperator': return this.topNested(input, op);
+      case 'EvaluateOperator': return this.evaluate(input, op);
       case 'SortOperator': return this.sort(input, op);
       case 'DistinctOperator': return this.distinct(input, op);
       case 'JoinOperator': return this.join(input, op);
@@ -482,6 +501,57 @@ class Translator {
       sql: `SELECT ${cols.join(', ')} FROM (${input.sql}) AS _t ORDER BY ${order.join(', ')} LIMIT ${count}`,
       cols: input.cols, order,
     };
+  }
+
+  /**
+   * evaluate bag_unpack(column [, prefix] [, columnsConflict=…]) : (schema): one column per slot of the schema, read
+   * from the bag and converted to the schema's type (null where a bag lacks the slot or it does not convert). Without
+   * a schema the columns depend on the data: BagUnpackNeedsSchema hands the engine what it needs to look, and it
+   * writes the schema into the query and translates it again.
+   */
+  private evaluate(input0: Rel, op: KNode): Rel {
+    const fc = op.FunctionCall;
+    const plugin = String(fc.Name.SimpleName);
+    if (plugin.toLowerCase() !== 'bag_unpack') throw this.unsupported(fc, `the '${plugin}' plugin of the 'evaluate' operator`);
+    if (elems(op.Parameters).length) throw this.unsupported(op, 'evaluate with hints');
+    const args: KNode[] = elems(fc.ArgumentList.Expressions);
+    let prefix = '';
+    let conflict = 'error';
+    for (const a of args.slice(1)) {
+      if (kindName(a) === 'SimpleNamedExpression' && String(a.Name.SimpleName).toLowerCase() === 'columnsconflict' && kindName(a.Expression) === 'StringLiteralExpression') {
+        conflict = String(a.Expression.LiteralValue).toLowerCase();
+        if (!['error', 'replace_source', 'keep_source'].includes(conflict)) throw this.unsupported(a, `columnsConflict='${conflict}' (error, replace_source or keep_source)`);
+      } else if (kindName(a) === 'StringLiteralExpression' && a === args[1]) prefix = String(a.LiteralValue);
+      else throw this.unsupported(a, 'this bag_unpack argument (a column, a prefix and columnsConflict are supported)');
+    }
+    const column = args[0];
+    if (kindName(column) !== 'NameReference') throw this.unsupported(column, 'bag_unpack of an expression (unpack a column)');
+    const colName = String(column.SimpleName);
+    const input = this.pin(input0);
+    const scope = this.scopeFor(input);
+    const bag = this.scalar(column, scope);
+    const rest = input.cols.filter((c) => c.name !== colName);
+    if (!op.Schema) {
+      // Offsets into this query's text; a bag_unpack inside a stored function's body has none here.
+      const start = op.TextStart as number;
+      const end = fc.End as number;
+      if (this.text.slice(start, end).replace(/\s+/g, '') !== this.src(op).replace(/\s+/g, '')) throw this.unsupported(op, 'bag_unpack without an output schema inside a stored function (give it one: bag_unpack(c) : (*, Name:type, …))');
+      throw new BagUnpackNeedsSchema({
+        sql: `${this.ctes.length ? `WITH ${this.ctes.join(', ')} ` : ''}SELECT ${bag} AS b FROM (${input.sql}) AS _t`,
+        evaluateStart: start, callEnd: end, prefix, conflict, inputColumns: rest.map((c) => c.name),
+      });
+    }
+    const out = this.colsOf(op);
+    const star = /^\(\s*\*/.test(this.src(op.Schema.Schema));
+    // The analyzer puts the input's columns (less the unpacked one) first for `*`, then the schema's.
+    const passed = star ? rest.length : 0;
+    const list = out.map((c, i) => {
+      if (i < passed) return ident(rest[i].name);
+      const slot = prefix && c.name.startsWith(prefix) ? c.name.slice(prefix.length) : c.name;
+      return `${this.fromDynamic(`json_extract(${bag}, ${sqlString(`$${jsonKey(slot)}`)})`, c.type)} AS ${ident(c.name)}`;
+    });
+    if (input.ord) list.push('__ord');
+    return { sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t`, cols: out, order: input.order, ord: input.ord, unordered: input.unordered };
   }
 
   /**

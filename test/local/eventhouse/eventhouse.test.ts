@@ -88,8 +88,8 @@ describe('local Eventhouse over Kusto REST', function () {
   });
 
   it('rejects unsupported operators and functions by name instead of answering differently', async () => {
-    const op = await kql.error('Errs | evaluate bag_unpack(B)');
-    assert.match(String(op.error['@message']), /does not support the 'evaluate' operator .*line 1, column 8/);
+    const op = await kql.error('Errs | evaluate pivot(B)');
+    assert.match(String(op.error['@message']), /does not support the 'pivot' plugin of the 'evaluate' operator .*line 1, column 17/);
     const others = await kql.error('Errs | top-nested 2 of A with others = "rest" by count()');
     assert.match(String(others.error['@message']), /does not support top-nested's 'with others'/);
     const fn = await kql.error('print x = hash_sha256("a")');
@@ -217,6 +217,7 @@ describe('local Eventhouse over Kusto REST', function () {
     assert.ok(first >= t0 - 5 && first <= t1 + 5, `first ingestion at ${String(per[0][0])}, between ${new Date(t0).toISOString()} and ${new Date(t1).toISOString()}`);
     // Where the service's own examples use it: filtering on it, and the lag after an event's own time.
     assert.deepEqual((await kql.run(`Ing | where ingestion_time() > datetime(${String(per[0][0])}) | count`)).rows, [[2]]);
+    assert.deepEqual((await kql.run(`let recent = Ing | where A >= 3; recent | where ingestion_time() > datetime(${String(per[0][0])}) | count`)).rows, [[2]]);
     assert.deepEqual((await kql.run('Ing | where A > 1 | extend lag = ingestion_time() - datetime(2020-01-01) | summarize countif(lag > 1d)')).rows, [[3]]);
     // Hidden: not a column of the table, its schema or its rows.
     assert.deepEqual((await kql.run('Ing | take 1')).columns, ['A:long']);
@@ -231,6 +232,24 @@ describe('local Eventhouse over Kusto REST', function () {
     await kql.run(`.alter table IngCopy policy update @'[{"IsEnabled": true, "Source": "Ing", "Query": "Ing | project A = A * 10", "IsTransactional": true}]'`);
     await ingest.ingestFromStream(Readable.from([Buffer.from('{"A":5}')]), ingestProps('Ing', DataFormat.JSON));
     assert.deepEqual((await kql.run('IngCopy | where isnotnull(ingestion_time()) | project A')).rows, [[50]]);
+  });
+
+  it('unpacks bags into the columns the data has (bag_unpack without a schema), and names a clash with an input column', async () => {
+    await kql.run('.create table Bags (Name:string, d:dynamic)');
+    await kql.run('.ingest inline into table Bags with (format=json) <|\n{"Name":"a","d":{"x":1,"y":"s"}}\n{"Name":"b","d":{"x":2,"z":[1]}}\n{"Name":"c","d":null}');
+    const r = await kql.run('Bags | evaluate bag_unpack(d) | order by Name asc');
+    assert.deepEqual(r.columns, ['x:long', 'y:string', 'z:dynamic', 'Name:string']);
+    assert.deepEqual(r.rows, [[1, 's', null, 'a'], [2, '', [1], 'b'], [null, '', null, 'c']]);
+    // New slots in new data make new columns: the schema is the data's, looked at on every run.
+    await kql.run('.ingest inline into table Bags with (format=json) <|\n{"Name":"d","d":{"w":true}}');
+    assert.deepEqual((await kql.run('Bags | evaluate bag_unpack(d) | getschema | project ColumnName')).rows, [['w'], ['x'], ['y'], ['z'], ['Name']]);
+    const e = await kql.error('Bags | extend d = bag_pack("Name", "n") | evaluate bag_unpack(d)');
+    assert.match(String(e.error['@message']), /slot 'Name' would be a column 'Name', which its input already has.*columnsConflict/);
+    // Where the engine cannot look first (a stored function's body), it asks for the schema when the function is made.
+    const f = await kql.error('.create-or-alter function Unpacked() { Bags | evaluate bag_unpack(d) }');
+    assert.match(String(f.error['@message']), /bag_unpack without an output schema inside a stored function/);
+    await kql.run('.create-or-alter function Unpacked() { Bags | evaluate bag_unpack(d) : (*, x:long) }');
+    assert.deepEqual((await kql.run('Unpacked() | where x == 2')).rows, [['b', 2]]);
   });
 
   it('truncates results over 500,000 rows with the service error unless notruncation is set', async () => {
