@@ -97,6 +97,8 @@ export function translateQuery(text: string, globals: KNode, opts: TranslateOpti
 
 class Translator {
   private readonly scopes: Map<string, Binding>[] = [new Map()];
+  /** The per-row tables of the mv-apply subqueries being translated: the input of their first operator. */
+  private readonly implicitInputs: Rel[] = [];
   private readonly ctes: string[] = [];
   private cteCount = 0;
   private visualization: Record<string, unknown> | null = null;
@@ -219,6 +221,9 @@ class Translator {
 
   private tabular(n: KNode): Rel {
     const k = kindName(n);
+    // An mv-apply subquery starts with an operator; its input is the row's expansion.
+    const implicit = this.implicitInputs[this.implicitInputs.length - 1];
+    if (implicit && k.endsWith('Operator') && k !== 'PrintOperator' && k !== 'RangeOperator') return this.operator(implicit, n);
     switch (k) {
       case 'PipeExpression': return this.operator(this.tabular(n.Expression), n.Operator);
       case 'ParenthesizedExpression': return this.tabular(n.Expression);
@@ -326,6 +331,7 @@ class Translator {
       case 'LookupOperator': return this.lookupOp(input, op);
       case 'UnionOperator': return this.union(op, input);
       case 'MvExpandOperator': return this.mvExpand(input, op);
+      case 'MvApplyOperator': return this.mvApply(input, op);
       case 'ParseOperator': return this.parse(input, op);
       case 'MakeSeriesOperator': return this.makeSeries(input, op);
       case 'AsOperator': {
@@ -840,6 +846,58 @@ class Translator {
     void leftNames;
     const on = keys.map((k) => `l.${ident(k.l)} = r.${ident(k.r)}`).join(' AND ');
     return { sql: `SELECT ${out.map((c, i) => `${srcCols[i]} AS ${ident(c.name)}`).join(', ')} FROM (${left.sql}) AS l ${kind === 'inner' ? 'INNER' : 'LEFT'} JOIN (${right.sql}) AS r ON ${on}`, cols: out, unordered: true };
+  }
+
+  /**
+   * mv-apply: the subquery runs once per row, over that row's expansion (the row's columns, each expanded array's
+   * elements in place of or beside them, and the item index), as a LATERAL join. The result is the row's columns
+   * that were not expanded in place, then the subquery's (the analyzer's schema says which come from where).
+   */
+  private mvApply(input0: Rel, op: KNode): Rel {
+    const params = this.noParams(op, ['with_itemindex']);
+    if (op.ContextIdClause) throw this.unsupported(op.ContextIdClause, 'mv-apply … id=');
+    // Rows keep their order: the input's (its natural order numbered if it has no other), then each row's own.
+    const pinned = this.pin(input0);
+    const input: Rel = pinned.ord ? pinned : { sql: `SELECT *, row_number() OVER () AS __ord FROM (${pinned.sql}) AS _t`, cols: pinned.cols, order: ['__ord'], ord: true };
+    const out = this.colsOf(op);
+    const outer = '__mva';
+    const names = new Set(input.cols.map((c) => c.name));
+    const rowScope: RowScope = { col: (name) => (names.has(name) ? `${outer}.${ident(name)}` : undefined), rel: input };
+    const indexName = params.has('with_itemindex') ? this.src(params.get('with_itemindex')).replace(/^\['|'\]$/g, '') : undefined;
+    const perRow: Col[] = input.cols.map((c) => ({ ...c }));
+    const values = new Map<string, string>();
+    const lists: string[] = [];
+    for (const [i, mv] of elems(op.Expressions).entries()) {
+      const inner = mv.Expression;
+      let name: string;
+      let src: string;
+      if (kindName(inner) === 'SimpleNamedExpression') { name = String(inner.Name.SimpleName); src = this.scalar(inner.Expression, rowScope); } else if (kindName(inner) === 'NameReference') { name = String(inner.SimpleName); src = this.scalar(inner, rowScope); } else throw this.unsupported(inner, 'an unnamed mv-apply expression other than a column (name it: x = …)');
+      const type = mv.ToTypeOf ? ktype(/typeof\s*\(\s*([^)\s]+)\s*\)/i.exec(this.src(mv.ToTypeOf))?.[1] ?? 'dynamic') : 'dynamic';
+      lists.push(`CASE json_type(${src}) WHEN 'ARRAY' THEN json_extract(${src}, '$[*]') WHEN 'OBJECT' THEN list_transform(json_keys(${src}), k -> json_object(k, json_extract(${src}, '$."' || replace(k, '"', '\\"') || '"'))) ELSE [${src}] END`);
+      values.set(name, type === 'dynamic' ? `__mv${i}` : this.fromDynamic(`__mv${i}`, type));
+      const have = perRow.find((c) => c.name === name);
+      if (have) have.type = type; else perRow.push({ name, type });
+    }
+    const unnests = lists.map((l, i) => `unnest(${l}) AS __mv${i}`);
+    const limit = op.RowLimitClause ? this.scalar(op.RowLimitClause.RowLimit, undefined) : undefined;
+    unnests.push(`unnest(range(CAST(greatest(${lists.map((l) => `len(${l})`).join(', ')}) AS BIGINT))) AS __mvi`);
+    if (indexName) { values.set(indexName, '__mvi'); perRow.push({ name: indexName, type: 'long' }); }
+    const rowList = perRow.map((c) => `${values.get(c.name) ?? `${outer}.${ident(c.name)}`} AS ${ident(c.name)}`);
+    const rowRel: Rel = {
+      sql: `SELECT ${rowList.join(', ')}, __mvi AS __ord FROM (SELECT ${unnests.join(', ')}) AS _u${limit ? ` WHERE __mvi < ${limit}` : ''}`,
+      cols: perRow, order: ['__ord'], ord: true,
+    };
+    this.implicitInputs.push(rowRel);
+    let sub: Rel;
+    try { sub = this.pin(this.tabular(op.Subquery.Expression)); } finally { this.implicitInputs.pop(); }
+    const fromSub = new Set(sub.cols.map((c) => c.name));
+    const list = out.map((c) => `${fromSub.has(c.name) ? `_s.${ident(c.name)}` : `${outer}.${ident(c.name)}`} AS ${ident(c.name)}`);
+    const subList = [...sub.cols.map((c) => ident(c.name)), ...(sub.ord ? ['__ord AS __sord'] : [])];
+    list.push(`row_number() OVER (ORDER BY ${outer}.__ord${sub.ord ? ', _s.__sord' : ''}) AS __ord`);
+    return {
+      sql: `SELECT ${list.join(', ')} FROM (${input.sql}) AS ${outer}, LATERAL (SELECT ${subList.join(', ')} FROM (${sub.sql}) AS _q) AS _s`,
+      cols: out, order: ['__ord'], ord: true,
+    };
   }
 
   private mvExpand(input: Rel, op: KNode): Rel {
