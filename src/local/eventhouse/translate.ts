@@ -901,7 +901,9 @@ class Translator {
   }
 
   private mvExpand(input: Rel, op: KNode): Rel {
-    const params = this.noParams(op, ['bagexpansion', 'with_itemindex']);
+    const params = this.noParams(op, ['bagexpansion', 'kind', 'with_itemindex']);
+    // bagexpansion=array (or kind=array): a bag's properties come out as [key, value] arrays, not {key: value} bags.
+    const bagAs = ['bagexpansion', 'kind'].some((k) => params.has(k) && this.src(params.get(k)).toLowerCase() === 'array') ? 'json_array' : 'json_object';
     const out = this.colsOf(op);
     const scope = this.scopeFor(input);
     const inputNames = new Set(input.cols.map((c) => c.name));
@@ -922,7 +924,7 @@ class Translator {
         name = target.name;
       }
       // Arrays expand to their elements, property bags to one {key: value} bag per property, scalars stay as they are.
-      lists.push(`CASE json_type(${src}) WHEN 'ARRAY' THEN json_extract(${src}, '$[*]') WHEN 'OBJECT' THEN list_transform(json_keys(${src}), k -> json_object(k, json_extract(${src}, '$."' || replace(k, '"', '\\"') || '"'))) ELSE [${src}] END`);
+      lists.push(`CASE json_type(${src}) WHEN 'ARRAY' THEN json_extract(${src}, '$[*]') WHEN 'OBJECT' THEN list_transform(json_keys(${src}), k -> ${bagAs}(k, json_extract(${src}, '$."' || replace(k, '"', '\\"') || '"'))) ELSE [${src}] END`);
       // to typeof(): the analyzer's type drives the cast.
       values.set(name, target.type === 'dynamic' ? `__mv${i}` : this.fromDynamic(`__mv${i}`, target.type));
     }
@@ -1700,6 +1702,23 @@ class Translator {
         return `json_object(${parts.join(', ')})`;
       }
       case 'pack_array': return `json_array(${args.map((_, i) => this.toDynamic(a(i), t(i))).join(', ')})`;
+      case 'pack_all': {
+        // Every column of the row; pack_all(true) leaves out null and empty values.
+        const cols = scope?.rel.cols ?? [];
+        if (!args.length) return `json_object(${cols.map((c) => `${sqlString(c.name)}, ${this.toDynamic(scope!.col(c.name)!, c.type)}`).join(', ')})`;
+        const kept = cols.map((c) => {
+          const v = scope!.col(c.name)!;
+          const empty = c.type === 'string' ? `${v} = ''` : c.type === 'dynamic' ? `json_type(${v}) = 'NULL' OR (json_type(${v}) = 'VARCHAR' AND (${v} ->> '$') = '')` : 'false';
+          return `CASE WHEN NOT (${a(0)}) OR NOT (${v} IS NULL OR ${empty}) THEN [{'k': ${sqlString(c.name)}, 'v': ${this.toDynamic(v, c.type)}}] ELSE [] END`;
+        });
+        return `to_json(map_from_entries(list_transform(list_concat(${kept.join(', ')}), e -> {'key': e.k, 'value': e.v})))`;
+      }
+      case 'bag_remove_keys': {
+        // Top-level keys; a JSONPath key (the page's '$.a.b' form) is refused when the row is reached.
+        const keys = `json_extract_string(${a(1)}, '$[*]')`;
+        return `(CASE WHEN list_bool_or(list_transform(${keys}, __k -> starts_with(__k, '$'))) THEN error('The local Eventhouse removes top-level keys only; bag_remove_keys was given a JSONPath key (' || list_filter(${keys}, __k -> starts_with(__k, '$'))[1] || ').')
+          ELSE to_json(map_from_entries(list_filter(map_entries(TRY_CAST(${a(0)} AS MAP(VARCHAR, JSON))), __e -> NOT coalesce(list_contains(${keys}, __e.key), false)))) END)`;
+      }
       case 'bag_merge': {
         // The leftmost bag's value wins a key, and its keys come first (the bag_merge page's example). map_concat
         // keeps a key where it first appears and takes its last value, so the bags go in and then back out again:

@@ -272,6 +272,19 @@ export const CASES: Case[] = [
   { q: 'datatable(d:dynamic, Description: string)[dynamic({"Name": "John", "Age":20, "height":180}), "Student", dynamic({"Name": "Dave", "Age":40, "height":160}), "Teacher", dynamic({"Name": "Jasmine", "Age":30, "height":172}), "Student"] | evaluate bag_unpack(d) : (*, Name:string, Age:long)', cols: 'Description:string, Name:string, Age:long', rows: [['Student', 'John', 20], ['Teacher', 'Dave', 40], ['Student', 'Jasmine', 30]], doc: D + 'bag-unpack-plugin' },
   // A slot whose values differ in type is dynamic; nulls are ignored; rows without a bag keep their place.
   { q: 'datatable(i:long, d:dynamic)[1, dynamic({"a": 1, "m": 1}), 2, dynamic({"a": 2, "m": "s", "n": null}), 3, dynamic(null)] | evaluate bag_unpack(d) | order by i asc', cols: 'a:long, m:dynamic, n:dynamic, i:long', rows: [[1, 1, null, 1], [2, 's', null, 2], [null, null, null, 3]], doc: D + 'bag-unpack-plugin' },
+  { q: "datatable(SourceNumber:string,TargetNumber:string,CharsCount:long)['555-555-1234','555-555-1212',46, '555-555-1234','555-555-1213',50, '555-555-1313','',42, '','555-555-3456',74] | extend Packed=pack_all(), PackedIgnoreNullEmpty=pack_all(true)", rows: [
+    ['555-555-1234', '555-555-1212', 46, { SourceNumber: '555-555-1234', TargetNumber: '555-555-1212', CharsCount: 46 }, { SourceNumber: '555-555-1234', TargetNumber: '555-555-1212', CharsCount: 46 }],
+    ['555-555-1234', '555-555-1213', 50, { SourceNumber: '555-555-1234', TargetNumber: '555-555-1213', CharsCount: 50 }, { SourceNumber: '555-555-1234', TargetNumber: '555-555-1213', CharsCount: 50 }],
+    ['555-555-1313', '', 42, { SourceNumber: '555-555-1313', TargetNumber: '', CharsCount: 42 }, { SourceNumber: '555-555-1313', CharsCount: 42 }],
+    ['', '555-555-3456', 74, { SourceNumber: '', TargetNumber: '555-555-3456', CharsCount: 74 }, { TargetNumber: '555-555-3456', CharsCount: 74 }],
+  ], doc: D + 'pack-all-function', ordered: true },
+  { q: "datatable(input:dynamic)[dynamic({'key1' : 123, 'key2': 'abc'}), dynamic({'key1' : 'value', 'key3': 42.0})] | extend result=bag_remove_keys(input, dynamic(['key2', 'key4']))", rows: [[{ key1: 123, key2: 'abc' }, { key1: 123 }], [{ key1: 'value', key3: 42.0 }, { key1: 'value', key3: 42.0 }]], doc: D + 'bag-remove-keys-function', ordered: true },
+  // The mv-apply page's property-bag example: pack_all, mv-expand kind=array and bag_remove_keys together.
+  { q: "datatable(Source: string, Target: string, Count: long)['555-1234', '555-1212', 46, '555-2424', '', int(null)] | extend Pack = pack_all() | mv-apply removeProperties = Pack on (mv-expand kind = array Pack | where Pack[1] !startswith \"555\" | summarize propsToRemove = make_set(Pack[0])) | extend values = bag_remove_keys(Pack, propsToRemove) | project-away propsToRemove", cols: 'Source:string, Target:string, Count:long, Pack:dynamic, values:dynamic', rows: [
+    ['555-1234', '555-1212', 46, { Source: '555-1234', Target: '555-1212', Count: 46 }, { Source: '555-1234', Target: '555-1212' }],
+    ['555-2424', '', null, { Source: '555-2424', Target: '', Count: null }, { Source: '555-2424' }],
+  ], doc: D + 'mv-apply-operator', ordered: true },
+  { q: 'print p = dynamic({"a":1, "b":"x"}) | mv-expand bagexpansion=array p', rows: [[['a', 1]], [['b', 'x']]], doc: D + 'mv-expand-operator' },
   // Arrays.
   { q: 'print arr=dynamic([1,2,3]) | extend sliced=array_slice(arr, 1, 2)', rows: [[[1, 2, 3], [2, 3]]], doc: D + 'array-slice-function' },
   { q: 'print arr=dynamic([1,2,3,4,5]) | project a = array_slice(arr, 2, -1), b = array_slice(arr, -3, -2), c = array_slice(arr, -9, 9), d = array_slice(arr, 7, 9)', rows: [[[3, 4, 5], [3, 4], [1, 2, 3, 4, 5], []]], doc: D + 'array-slice-function' },
