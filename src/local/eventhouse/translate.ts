@@ -873,7 +873,7 @@ class Translator {
       let src: string;
       if (kindName(inner) === 'SimpleNamedExpression') { name = String(inner.Name.SimpleName); src = this.scalar(inner.Expression, rowScope); } else if (kindName(inner) === 'NameReference') { name = String(inner.SimpleName); src = this.scalar(inner, rowScope); } else throw this.unsupported(inner, 'an unnamed mv-apply expression other than a column (name it: x = …)');
       const type = mv.ToTypeOf ? ktype(/typeof\s*\(\s*([^)\s]+)\s*\)/i.exec(this.src(mv.ToTypeOf))?.[1] ?? 'dynamic') : 'dynamic';
-      lists.push(`CASE json_type(${src}) WHEN 'ARRAY' THEN json_extract(${src}, '$[*]') WHEN 'OBJECT' THEN list_transform(json_keys(${src}), k -> json_object(k, json_extract(${src}, '$."' || replace(k, '"', '\\"') || '"'))) ELSE [${src}] END`);
+      lists.push(this.expansion(src, 'json_object'));
       values.set(name, type === 'dynamic' ? `__mv${i}` : this.fromDynamic(`__mv${i}`, type));
       const have = perRow.find((c) => c.name === name);
       if (have) have.type = type; else perRow.push({ name, type });
@@ -900,10 +900,18 @@ class Translator {
     };
   }
 
+  /**
+   * The list a dynamic value expands to (mv-expand, mv-apply): an array's elements, a property bag's properties as
+   * one-property bags (bagAs json_object) or [key, value] arrays (json_array), a scalar as itself.
+   */
+  private expansion(src: string, bagAs: 'json_object' | 'json_array'): string {
+    return `CASE json_type(${src}) WHEN 'ARRAY' THEN json_extract(${src}, '$[*]') WHEN 'OBJECT' THEN list_transform(json_keys(${src}), k -> ${bagAs}(k, json_extract(${src}, '$."' || replace(k, '"', '\\"') || '"'))) ELSE [${src}] END`;
+  }
+
   private mvExpand(input: Rel, op: KNode): Rel {
     const params = this.noParams(op, ['bagexpansion', 'kind', 'with_itemindex']);
     // bagexpansion=array (or kind=array): a bag's properties come out as [key, value] arrays, not {key: value} bags.
-    const bagAs = ['bagexpansion', 'kind'].some((k) => params.has(k) && this.src(params.get(k)).toLowerCase() === 'array') ? 'json_array' : 'json_object';
+    const bagAs = ['bagexpansion', 'kind'].some((k) => params.has(k) && this.src(params.get(k)).toLowerCase() === 'array') ? 'json_array' as const : 'json_object' as const;
     const out = this.colsOf(op);
     const scope = this.scopeFor(input);
     const inputNames = new Set(input.cols.map((c) => c.name));
@@ -923,8 +931,7 @@ class Translator {
         target = fresh[0];
         name = target.name;
       }
-      // Arrays expand to their elements, property bags to one {key: value} bag per property, scalars stay as they are.
-      lists.push(`CASE json_type(${src}) WHEN 'ARRAY' THEN json_extract(${src}, '$[*]') WHEN 'OBJECT' THEN list_transform(json_keys(${src}), k -> ${bagAs}(k, json_extract(${src}, '$."' || replace(k, '"', '\\"') || '"'))) ELSE [${src}] END`);
+      lists.push(this.expansion(src, bagAs));
       // to typeof(): the analyzer's type drives the cast.
       values.set(name, target.type === 'dynamic' ? `__mv${i}` : this.fromDynamic(`__mv${i}`, target.type));
     }
@@ -1705,6 +1712,7 @@ class Translator {
       case 'pack_all': {
         // Every column of the row; pack_all(true) leaves out null and empty values.
         const cols = scope?.rel.cols ?? [];
+        if (!cols.length) return `CAST('{}' AS JSON)`;
         if (!args.length) return `json_object(${cols.map((c) => `${sqlString(c.name)}, ${this.toDynamic(scope!.col(c.name)!, c.type)}`).join(', ')})`;
         const kept = cols.map((c) => {
           const v = scope!.col(c.name)!;
@@ -1987,7 +1995,7 @@ export const MACROS = [
      ELSE kq_found_at(strpos(substr(s, base + 1, CAST(CASE WHEN ln = -1 THEN length(s) + 1 ELSE ln END AS BIGINT)), m), base) END`,
   'CREATE OR REPLACE MACRO kq_indexof(s, m, st, ln) AS kq_indexof_at(s, m, CAST(CASE WHEN st < 0 THEN length(s) + st ELSE st END AS BIGINT), ln)',
   // Property bags merged: the first value a key has in l wins, keys in the order they first appear; values that
-  // are not bags are skipped; at most maxn keys (NULL: no limit). make_bag and bag_merge.
+  // are not bags are skipped; at most maxn keys (NULL: no limit). make_bag's merge of a group's bags.
   `CREATE OR REPLACE MACRO kq_bag_of(l, maxn) AS (SELECT coalesce(to_json(map_from_entries(list_slice(list({'key': k, 'value': v} ORDER BY p), 1, coalesce(maxn, 9223372036854775807)))), CAST('{}' AS JSON))
      FROM (SELECT e.key AS k, first(e.value ORDER BY p) AS v, min(p) AS p
        FROM (SELECT unnest(m) AS e, o * 4294967296 + generate_subscripts(m, 1) AS p
