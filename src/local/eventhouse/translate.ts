@@ -863,15 +863,13 @@ class Translator {
     const outer = '__mva';
     const names = new Set(input.cols.map((c) => c.name));
     const rowScope: RowScope = { col: (name) => (names.has(name) ? `${outer}.${ident(name)}` : undefined), rel: input };
-    const indexName = params.has('with_itemindex') ? this.src(params.get('with_itemindex')).replace(/^\['|'\]$/g, '') : undefined;
+    const indexName = this.itemIndexName(params);
     const perRow: Col[] = input.cols.map((c) => ({ ...c }));
     const values = new Map<string, string>();
     const lists: string[] = [];
     for (const [i, mv] of elems(op.Expressions).entries()) {
-      const inner = mv.Expression;
-      let name: string;
-      let src: string;
-      if (kindName(inner) === 'SimpleNamedExpression') { name = String(inner.Name.SimpleName); src = this.scalar(inner.Expression, rowScope); } else if (kindName(inner) === 'NameReference') { name = String(inner.SimpleName); src = this.scalar(inner, rowScope); } else throw this.unsupported(inner, 'an unnamed mv-apply expression other than a column (name it: x = …)');
+      const { name, named, src } = this.mvItem(mv.Expression, rowScope);
+      if (!named) throw this.unsupported(mv.Expression, 'an unnamed mv-apply expression other than a column (name it: x = …)');
       const type = mv.ToTypeOf ? ktype(/typeof\s*\(\s*([^)\s]+)\s*\)/i.exec(this.src(mv.ToTypeOf))?.[1] ?? 'dynamic') : 'dynamic';
       lists.push(this.expansion(src, 'json_object'));
       values.set(name, type === 'dynamic' ? `__mv${i}` : this.fromDynamic(`__mv${i}`, type));
@@ -900,6 +898,20 @@ class Translator {
     };
   }
 
+  /** with_itemindex=Name of mv-expand and mv-apply. */
+  private itemIndexName(params: Map<string, KNode>): string | undefined {
+    return params.has('with_itemindex') ? this.src(params.get('with_itemindex')).replace(/^\['|'\]$/g, '') : undefined;
+  }
+
+  /**
+   * An mv-expand / mv-apply item: its name (given, the column's, or the expression's text, which the analyzer turns
+   * into a fresh name), whether it was given or a column, and its SQL.
+   */
+  private mvItem(inner: KNode, scope: RowScope): { name: string; named: boolean; src: string } {
+    if (kindName(inner) === 'SimpleNamedExpression') return { name: String(inner.Name.SimpleName), named: true, src: this.scalar(inner.Expression, scope) };
+    return { name: this.src(inner).replace(/^\['|'\]$/g, ''), named: kindName(inner) === 'NameReference', src: this.scalar(inner, scope) };
+  }
+
   /**
    * The list a dynamic value expands to (mv-expand, mv-apply): an array's elements, a property bag's properties as
    * one-property bags (bagAs json_object) or [key, value] arrays (json_array), a scalar as itself.
@@ -915,14 +927,13 @@ class Translator {
     const out = this.colsOf(op);
     const scope = this.scopeFor(input);
     const inputNames = new Set(input.cols.map((c) => c.name));
-    const indexName = params.has('with_itemindex') ? this.src(params.get('with_itemindex')).replace(/^\['|'\]$/g, '') : undefined;
+    const indexName = this.itemIndexName(params);
     const values = new Map<string, string>();
     const lists: string[] = [];
     for (const [i, mv] of elems(op.Expressions).entries()) {
-      const inner = mv.Expression;
-      let name: string;
-      let src: string;
-      if (kindName(inner) === 'SimpleNamedExpression') { name = String(inner.Name.SimpleName); src = this.scalar(inner.Expression, scope); } else { name = this.src(inner).replace(/^\['|'\]$/g, ''); src = this.scalar(inner, scope); }
+      const item = this.mvItem(mv.Expression, scope);
+      let name = item.name;
+      const src = item.src;
       let target = out.find((c) => c.name === name);
       if (!target) {
         // An unnamed path (mv-expand Payload.tags) becomes a new column named by the analyzer.
