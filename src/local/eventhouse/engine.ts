@@ -91,11 +91,13 @@ export class Engine {
     await this.writer.run('CREATE SCHEMA IF NOT EXISTS __eventline');
     await this.writer.run('CREATE TABLE IF NOT EXISTS __eventline.catalog (db VARCHAR PRIMARY KEY, doc VARCHAR)');
     const r = await this.writer.runAndReadAll('SELECT db, doc FROM __eventline.catalog');
+    const timed = await this.writer.runAndReadAll(`SELECT schema_name || '.' || table_name FROM duckdb_columns() WHERE column_name = '$IngestionTime'`);
+    const hasTime = new Set(timed.getRows().map((x) => String(x[0])));
     for (const [, doc] of r.getRows()) {
       const meta = JSON.parse(String(doc)) as DbMeta;
       this.dbs.set(meta.name, meta);
       // Tables made before ingestion_time() existed: their rows' ingestion time is unknown (null), later ones get it.
-      for (const t of meta.tables) {
+      for (const t of meta.tables.filter((x) => !hasTime.has(`${meta.name}.${x.name}`))) {
         await this.writer.run(`ALTER TABLE ${this.tableSql(meta, t.name)} ADD COLUMN IF NOT EXISTS ${INGESTION_TIME} TIMESTAMP_NS`);
         await this.writer.run(`ALTER TABLE ${this.tableSql(meta, t.name)} ALTER COLUMN ${INGESTION_TIME} SET DEFAULT ${NOW_NS}`);
       }
