@@ -1369,13 +1369,16 @@ class Translator {
     const plain = values.filter((v) => !v.startsWith('__DYN__'));
     const parts: string[] = [];
     if (plain.length) parts.push(`${wrap(left)} IN (${plain.join(', ')})`);
-    // The lambda's body in parentheses: `x -> x ->> '$'` reads as (x -> x) ->> '$', a JSON path on a column x.
-    const numeric = lt === 'int' || lt === 'long' || lt === 'real' || lt === 'decimal';
     for (const d of dyn) {
-      // Numbers compare as numbers (1.0 in (dynamic([1])) holds), everything else by its text.
-      parts.push(numeric
-        ? `list_contains(list_transform(json_extract(${d}, '$[*]'), __x -> TRY_CAST(__x AS DOUBLE)), CAST(${left} AS DOUBLE))`
-        : `list_contains(list_transform(json_extract(${d}, '$[*]'), __x -> (${wrap("__x ->> '$'")})), ${wrap(lt === 'string' ? left : `CAST(${left} AS VARCHAR)`)})`);
+      // A typed value against the array's elements as array_index_of compares them: 1.0 in (dynamic([1])) holds, and
+      // a datetime matches the ISO text make_set(datetime) gives. A dynamic value compares by its text.
+      if (lt !== 'dynamic') {
+        const match = this.elementMatch(left, lt, n.Left, ci);
+        parts.push(`coalesce(list_bool_or(list_transform(json_extract(${d}, '$[*]'), __e -> (${match('__e')}))), false)`);
+      } else {
+        // The lambda's body in parentheses: `x -> x ->> '$'` reads as (x -> x) ->> '$', a JSON path on a column x.
+        parts.push(`list_contains(list_transform(json_extract(${d}, '$[*]'), __x -> (${wrap("__x ->> '$'")})), ${wrap(left)})`);
+      }
     }
     const body = parts.length ? parts.join(' OR ') : 'false';
     return neg ? `(NOT coalesce(${body}, false))` : `(${body})`;
@@ -1759,7 +1762,7 @@ class Translator {
       }
       case 'array_slice': return `kq_arr_slice(${a(0)}, CAST(${a(1)} AS BIGINT), CAST(${a(2)} AS BIGINT))`;
       case 'array_index_of': case 'set_has_element': {
-        const match = this.elementMatch(args[1], scope);
+        const match = this.elementMatch(a(1), t(1), args[1]);
         if (lname === 'set_has_element') return `(CASE WHEN json_type(${a(0)}) = 'ARRAY' THEN coalesce(list_bool_or(list_transform(json_extract(${a(0)}, '$[*]'), __e -> (${match('__e')}))), false) END)`;
         const opt = (i: number, d: string) => (args[i] ? `CAST(${a(i)} AS BIGINT)` : d);
         return `kq_arr_index_of(list_transform(json_extract(${a(0)}, '$[*]'), __e -> (${match('__e')})), json_type(${a(0)}) = 'ARRAY', ${opt(2, '0')}, ${opt(3, '-1')}, ${opt(4, '1')})`;
@@ -1784,16 +1787,15 @@ class Translator {
   }
 
   /**
-   * SQL testing whether a dynamic array's element (JSON) equals value v, as the service compares a typed value with
-   * a dynamic one: numbers as numbers, datetimes as instants (a dynamic holds them as ISO strings), text as text.
+   * SQL testing whether a dynamic array's element (JSON) equals x, a value of type t (v is its node, for errors), as
+   * the service compares a typed value with a dynamic one: numbers as numbers, datetimes as instants (a dynamic holds
+   * them as ISO strings), text as text (ci: case-insensitively, for in~).
    */
-  private elementMatch(v: KNode, scope: RowScope | undefined): (e: string) => string {
-    const t = this.typeOf(v);
-    const x = this.expr(v, scope);
+  private elementMatch(x: string, t: KType, v: KNode, ci = false): (e: string) => string {
     switch (t) {
       case 'int': case 'long': case 'real': case 'decimal':
         return (e) => `json_type(${e}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND CAST(${e} AS DOUBLE) = CAST(${x} AS DOUBLE)`;
-      case 'string': return (e) => `json_type(${e}) = 'VARCHAR' AND (${e} ->> '$') = ${x}`;
+      case 'string': return ci ? (e) => `json_type(${e}) = 'VARCHAR' AND lower(${e} ->> '$') = lower(${x})` : (e) => `json_type(${e}) = 'VARCHAR' AND (${e} ->> '$') = ${x}`;
       case 'bool': return (e) => `json_type(${e}) = 'BOOLEAN' AND CAST(${e} AS BOOLEAN) = ${x}`;
       case 'datetime': return (e) => `json_type(${e}) = 'VARCHAR' AND kq_parse_dt(${e} ->> '$') = ${x}`;
       case 'timespan': return (e) => `json_type(${e}) = 'VARCHAR' AND kq_parse_ts(${e} ->> '$') = ${x}`;

@@ -285,6 +285,9 @@ export const CASES: Case[] = [
     ['555-2424', '', null, { Source: '555-2424', Target: '', Count: null }, { Source: '555-2424' }],
   ], doc: D + 'mv-apply-operator', ordered: true },
   { q: 'print p = dynamic({"a":1, "b":"x"}) | mv-expand bagexpansion=array p', rows: [[['a', 1]], [['b', 'x']]], doc: D + 'mv-expand-operator' },
+  // in (dynamic array) compares as array_index_of does: a datetime finds the ISO text make_set(datetime) holds.
+  { q: 'let s = toscalar(Events | where Sensor == "s1" | summarize make_set(Timestamp)); Events | where Timestamp in (s) | count', rows: [[3]], doc: D + 'in-operator' },
+  { q: 'print a = 2s in (dynamic(["00:00:02"])), b = "a" in~ (dynamic(["A"])), c = 1.0 in (dynamic([1])), d = "b" !in (dynamic(["b"]))', rows: [[true, true, true, false]], doc: D + 'in-operator' },
   // Arrays.
   { q: 'print arr=dynamic([1,2,3]) | extend sliced=array_slice(arr, 1, 2)', rows: [[[1, 2, 3], [2, 3]]], doc: D + 'array-slice-function' },
   { q: 'print arr=dynamic([1,2,3,4,5]) | project a = array_slice(arr, 2, -1), b = array_slice(arr, -3, -2), c = array_slice(arr, -9, 9), d = array_slice(arr, 7, 9)', rows: [[[3, 4, 5], [3, 4], [1, 2, 3, 4, 5], []]], doc: D + 'array-slice-function' },
