@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
+import type { LocalReady } from '../protocol/localReady';
 import { ControlServer } from './control';
 import { startEventHubs } from './eventhubs';
 import { startEventhouse } from './eventhouse';
 import type { PipelineOptions, ServiceContext, StartedService } from './service';
 
 export interface RunningPipeline {
-  readonly ready: Record<string, unknown>;
+  readonly ready: LocalReady;
   stop(): Promise<void>;
 }
 
@@ -27,7 +28,7 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
     const eventhouse = await startEventhouse(ctx);
     started.push(eventhouse);
     const controlPort = await control.listen(options.controlPort);
-    const ready = {
+    const ready: LocalReady = {
       ready: true,
       eventHubs: eventHubs.ready,
       eventhouse: eventhouse.ready,

@@ -13,8 +13,9 @@ export interface ServiceContext {
 }
 
 /** A started part of the pipeline: what it adds to the ready line, and how it stops. */
-export interface StartedService {
-  readonly ready: Record<string, unknown>;
+export interface StartedService<Ready = unknown> {
+  /** This part's section of the ready line (src/protocol/localReady.ts). */
+  readonly ready: Ready;
   /** Stop accepting, flush what was acknowledged, release files. */
   stop(): Promise<void>;
 }

@@ -2,36 +2,10 @@ import * as vscode from 'vscode';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as readline from 'node:readline';
 import { Disposable } from '../common/disposable';
+import { parseReady, portsOf, type PortFlag } from '../core/localReady';
+import type { LocalReady } from '../protocol/localReady';
 
-/** The ready line `eventline-local start --json` prints (README, "The local pipeline"). */
-export interface LocalReady {
-  eventHubs: { connectionString: string; amqpsPort?: number; caCertificate?: string };
-  eventhouse: { uri: string; database: string };
-  control: string;
-}
-
-type PortFlag = '--amqp-port' | '--amqps-port' | '--control-port' | '--kusto-port';
-
-/** The ports a running pipeline listens on, read back from its ready line. */
-export function portsOf(ready: LocalReady): Partial<Record<PortFlag, number>> {
-  const port = (url: string | undefined) => {
-    if (!url) return undefined;
-    try { return Number(new URL(url).port) || undefined; } catch { return undefined; }
-  };
-  const endpoint = /Endpoint=([^;]+)/i.exec(ready.eventHubs.connectionString)?.[1];
-  return {
-    '--amqp-port': port(endpoint), '--amqps-port': ready.eventHubs.amqpsPort,
-    '--control-port': port(ready.control), '--kusto-port': port(ready.eventhouse.uri),
-  };
-}
-
-export function parseReady(text: string): LocalReady {
-  const v = JSON.parse(text) as Partial<LocalReady> & { ready?: boolean };
-  if (!v.ready || !v.eventHubs?.connectionString || !v.eventhouse?.uri || !v.control) {
-    throw new Error('This is not an eventline-local ready line (it needs ready, eventHubs, eventhouse and control).');
-  }
-  return { eventHubs: v.eventHubs, eventhouse: v.eventhouse, control: v.control };
-}
+export type { LocalReady } from '../protocol/localReady';
 
 /**
  * The local pipeline the local profile talks to: one started by Eventline as a child process (never inside the
@@ -104,8 +78,9 @@ export class LocalPipeline extends Disposable {
   private spawnPipeline(configPath: string | undefined, ports: Partial<Record<PortFlag, number>>): Promise<LocalReady> {
     const cli = vscode.workspace.getConfiguration('eventline.local').get<string>('cliPath') || this.context.asAbsolutePath('dist/local.js');
     const dataDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-pipeline').fsPath;
-    const flags: PortFlag[] = ['--amqp-port', '--amqps-port', '--control-port', '--kusto-port'];
-    const args = [cli, 'start', '--json', '--data', dataDir, ...flags.flatMap((f) => [f, String(ports[f] ?? 0)])];
+    // Free ports (0) for the four every pipeline has; the parts added later keep theirs when the last run had them.
+    const wanted: Partial<Record<PortFlag, number>> = { '--amqp-port': 0, '--amqps-port': 0, '--control-port': 0, '--kusto-port': 0, ...ports };
+    const args = [cli, 'start', '--json', '--data', dataDir, ...Object.entries(wanted).flatMap(([f, p]) => [f, String(p)])];
     if (configPath) args.push('--config', configPath);
     this.log.info(`Starting the local pipeline: ${args.join(' ')}`);
     // In desktop VS Code execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain Node.

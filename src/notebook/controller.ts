@@ -4,7 +4,7 @@ import { isNotSignedIn } from '../core/errors';
 import { applyConnect, splitCell, type CellSpan } from '../core/kql/connect';
 import { KqlQueryError, toCellPosition } from '../core/kql/queryError';
 import { summarize } from '../core/kql/resultShape';
-import { KQL_RESULT_MIME, type KqlResultOutput } from '../shared/kqlResult';
+import { KQL_RESULT_MIME, type KqlResultOutput } from '../protocol/kqlResult';
 import { NOTEBOOK_TYPE, type KqlConnections } from './connections';
 import { runKql } from './runner';
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
 import { UserCancelledError } from '../core/errors';
 import { exportFileName, exportTable, type ExportFormat } from '../core/kql/export';
-import { KQL_RESULT_MIME, type HostToRenderer, type KqlResultOutput, type KqlTable, type RendererToHost } from '../shared/kqlResult';
+import { KQL_RESULT_MIME, type HostToRenderer, type KqlResultOutput, type KqlTable, type RendererToHost } from '../protocol/kqlResult';
 import { NOTEBOOK_TYPE } from './connections';
 import type { KqlController } from './controller';
 

@@ -4,7 +4,7 @@ import { registerCommand } from '../common/registerCommand';
 import { HubNode, hubOfNode, hubTarget, PartitionNode } from '../tree/eventHubsNodes';
 import type { PipelineTreeProvider } from '../tree/pipelineTree';
 import { TreeNode } from '../tree/treeNode';
-import type { TailRestoreState } from '../shared/tailProtocol';
+import type { TailRestoreState } from '../protocol/tailProtocol';
 import type { StartPosition } from './tailSession';
 import { TailPanel } from './tailPanel';
 

@@ -1,7 +1,7 @@
 // What the tail panel's host does per event, without vscode: turn events into rows, keep them in the ring
 // buffer, and post them to the view in batches. The panel (tailPanel.ts) and the benchmark share it, so the
 // benchmark measures the code users run.
-import type { HostToView, TailDetails, TailRow } from '../shared/tailProtocol';
+import type { HostToView, TailDetails, TailRow } from '../protocol/tailProtocol';
 import { bodyDetail, type DecodedBody } from '../core/tail/body';
 import { compileFilter, type CompiledFilter } from '../core/tail/filter';
 import { RingBuffer } from '../core/tail/ringBuffer';

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { HostToView, ViewToHost } from '../shared/tailProtocol';
+import type { HostToView, ViewToHost } from '../protocol/tailProtocol';
 import type { RingBuffer } from '../core/tail/ringBuffer';
 import { eventHubConsumerClient, type EventHubTarget } from '../azure/clients';
 import { Disposable } from '../common/disposable';

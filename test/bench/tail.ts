@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
-import type { HostToView } from '../../src/shared/tailProtocol';
+import type { HostToView } from '../../src/protocol/tailProtocol';
 import { FLUSH_MS, TailFeed, tailHtml } from '../../src/tail/tailFeed';
 import { TailSession } from '../../src/tail/tailSession';
 import { startLocalPipeline } from '../local/pipeline';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Client as KustoClient } from 'azure-kusto-data';
 import type { EventlineApi } from '../../src/extension';
-import type { LocalReady } from '../../src/localPipeline/localPipeline';
+import type { LocalReady } from '../../src/protocol/localReady';
 import { startLocalProfile } from './support/localHelpers';
 import { api, removeManifest, until } from './support/treeHelpers';
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Client as KustoClient } from 'azure-kusto-data';
 import type { EventlineApi } from '../../src/extension';
-import type { LocalReady } from '../../src/localPipeline/localPipeline';
+import type { LocalReady } from '../../src/protocol/localReady';
 import { sendEvents, startLocalProfile } from './support/localHelpers';
 import { api, description, label, labels, manifestUri, path, removeManifest, until } from './support/treeHelpers';
 

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { Client as KustoClient } from 'azure-kusto-data';
 import type { EventlineApi } from '../../src/extension';
-import type { LocalReady } from '../../src/localPipeline/localPipeline';
-import { KQL_RESULT_MIME, type KqlResultOutput } from '../../src/shared/kqlResult';
+import type { LocalReady } from '../../src/protocol/localReady';
+import { KQL_RESULT_MIME, type KqlResultOutput } from '../../src/protocol/kqlResult';
 import { startLocalProfile } from './support/localHelpers';
 import { api, path, removeManifest, until } from './support/treeHelpers';
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { EventlineApi } from '../../src/extension';
-import type { LocalReady } from '../../src/localPipeline/localPipeline';
+import type { LocalReady } from '../../src/protocol/localReady';
 import type { TailPanel } from '../../src/tail/tailPanel';
 import { sendEvents, startLocalProfile } from './support/localHelpers';
 import { api, manifestUri, path, removeManifest, until } from './support/treeHelpers';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { chartSpec, expandSeriesArrays, niceTicks, stackSeries, type CategoryChartSpec, type XYChartSpec } from '../../src/core/kql/chartSpec';
-import type { KqlTable, KqlVisualization } from '../../src/shared/kqlResult';
+import type { KqlTable, KqlVisualization } from '../../src/protocol/kqlResult';
 
 const t = (columns: [string, string][], rows: unknown[][]): KqlTable => ({ name: 'PrimaryResult', kind: 'PrimaryResult', columns: columns.map(([name, type]) => ({ name, type })), rows });
 const vis = (Visualization: string, extra: Partial<KqlVisualization> = {}): KqlVisualization => ({ Visualization, ...extra });

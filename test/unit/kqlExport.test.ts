@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { csvField, exportFileName, toCsv, toJson } from '../../src/core/kql/export';
-import type { KqlTable } from '../../src/shared/kqlResult';
+import type { KqlTable } from '../../src/protocol/kqlResult';
 
 const table: KqlTable = {
   name: 'PrimaryResult', kind: 'PrimaryResult',

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { jsonSafe, shapeResponse, summarize, visualizationFrom } from '../../src/core/kql/resultShape';
 import { KqlQueryError, kqlErrorFromBody, positionInMessage, toCellPosition } from '../../src/core/kql/queryError';
-import { KQL_RESULT_VERSION } from '../../src/shared/kqlResult';
+import { KQL_RESULT_VERSION } from '../../src/protocol/kqlResult';
 
 const info = { cluster: 'http://127.0.0.1:8080', database: 'NetDefaultDB', clientRequestId: 'Eventline.Query;1', elapsedMs: 12, executionOrder: 3 };
 

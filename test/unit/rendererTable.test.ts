@@ -3,7 +3,7 @@ import {
   cellDetail, cellText, clampWidth, columnOffsets, GridSelection, initialWidths, MAX_SCROLL_PX, rowWindow, selectionToTsv, sortedOrder,
   timespanMs, tsvField, visibleColumns,
 } from '../../src/core/kql/tableModel';
-import type { KqlTable } from '../../src/shared/kqlResult';
+import type { KqlTable } from '../../src/protocol/kqlResult';
 
 const table: KqlTable = {
   name: 'PrimaryResult', kind: 'PrimaryResult',

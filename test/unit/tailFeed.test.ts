@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { decodeBody } from '../../src/core/tail/body';
 import { PartitionStats } from '../../src/core/tail/stats';
-import type { HostToView } from '../../src/shared/tailProtocol';
+import type { HostToView } from '../../src/protocol/tailProtocol';
 import { TailFeed, tailHtml } from '../../src/tail/tailFeed';
 import type { TailEvent } from '../../src/tail/tailSession';
 

@@ -6,7 +6,7 @@
 // combination of their values is one series) and any number of y columns (each a measurement per series).
 // Properties the query omits are guessed the way the Kusto docs describe: x is the first datetime column for
 // time charts and the first column otherwise, y columns are the numeric ones, series columns the string ones.
-import type { KqlColumn, KqlTable, KqlVisualization } from '../../shared/kqlResult';
+import type { KqlColumn, KqlTable, KqlVisualization } from '../../protocol/kqlResult';
 
 export type ChartKind =
   | 'timechart' | 'linechart' | 'areachart' | 'columnchart' | 'barchart' | 'piechart' | 'scatterchart' | 'card' | 'anomalychart';

@@ -1,7 +1,7 @@
 // Writes a result table as CSV (RFC 4180) or JSON (an array of objects). vscode-free: the host asks where to
 // save and writes the bytes; the renderer only asks for it (it has no file system).
 
-import type { KqlTable } from '../../shared/kqlResult';
+import type { KqlTable } from '../../protocol/kqlResult';
 
 export type ExportFormat = 'csv' | 'json';
 

@@ -1,7 +1,7 @@
 // Turns a raw Kusto REST response (v2 frames for queries, v1 tables for management commands) into the one
-// result model the renderer draws (src/shared/kqlResult.ts). vscode-free and unit-tested against wire samples.
+// result model the renderer draws (src/protocol/kqlResult.ts). vscode-free and unit-tested against wire samples.
 
-import { KQL_RESULT_VERSION, type KqlResultOutput, type KqlRunInfo, type KqlTable, type KqlVisualization } from '../../shared/kqlResult';
+import { KQL_RESULT_VERSION, type KqlResultOutput, type KqlRunInfo, type KqlTable, type KqlVisualization } from '../../protocol/kqlResult';
 import { KqlQueryError, kqlErrorFromBody, positionInMessage, type KqlErrorInfo } from './queryError';
 
 interface RawColumn { ColumnName?: string; ColumnType?: string; DataType?: string }

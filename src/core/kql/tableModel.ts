@@ -1,6 +1,6 @@
 // The result grid's arithmetic, free of the DOM so it is unit-tested on its own: typed sorting, cell text,
 // selection and TSV copy, column widths and the virtual window (which rows and columns are in view).
-import type { KqlColumn, KqlTable } from '../../shared/kqlResult';
+import type { KqlColumn, KqlTable } from '../../protocol/kqlResult';
 import { isNumericType, isTimeType, toNumber, toTime } from './chartSpec';
 
 // ─── Cell text ───────────────────────────────────────────────────────────────

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { ConfigError, loadLocalConfig } from '../config';
+import type { LocalReady } from '../../protocol/localReady';
 import type { ServiceContext, StartedService } from '../service';
 import { DEFAULT_DB, Engine, MAX_RECORDS, type ResultTable } from './engine';
 import { runCommand } from './mgmt';
@@ -26,7 +27,7 @@ function configuredDatabase(ctx: ServiceContext): string | undefined {
   return db;
 }
 
-export async function startEventhouse(ctx: ServiceContext): Promise<StartedService> {
+export async function startEventhouse(ctx: ServiceContext): Promise<StartedService<LocalReady['eventhouse']>> {
   const database = configuredDatabase(ctx) ?? DEFAULT_DB;
   const engine = await Engine.open(path.join(ctx.dataDir, 'eventhouse'));
   if (database !== DEFAULT_DB) {

@@ -1,8 +1,9 @@
+import type { HubInfo, HubInput as HubInputBody, HubList } from '../../protocol/controlApi';
 import { ControlError, type ControlServer } from '../control';
 import { NamespaceError, type Hub, type HubInput, type Namespace } from './namespace';
 
 /** The hub as the control API shows it (the extension's tree reads this in the local profile). */
-export function describeHub(hub: Hub): Record<string, unknown> {
+export function describeHub(hub: Hub): HubInfo {
   return {
     name: hub.def.name,
     partitionCount: hub.def.partitionCount,
@@ -31,7 +32,7 @@ function guard<T>(fn: () => T): T {
   }
 }
 
-function hubInput(body: unknown): HubInput {
+function hubInput(body: unknown): HubInput & HubInputBody {
   if (body === undefined || body === null) return {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new ControlError(400, 'The body must be a JSON object like {"partitionCount": 4, "consumerGroups": ["reader"]}.');
   const b = body as Record<string, unknown>;
@@ -48,7 +49,7 @@ function hubInput(body: unknown): HubInput {
  * retentionHours, retentionBytes); PUT/DELETE /api/eventhubs/{hub}/consumergroups/{group}.
  */
 export function registerControlRoutes(control: ControlServer, ns: Namespace): void {
-  control.route('GET', /^\/api\/eventhubs\/?$/, () => ({ status: 200, body: { eventHubs: ns.list().map(describeHub) } }));
+  control.route('GET', /^\/api\/eventhubs\/?$/, () => ({ status: 200, body: { eventHubs: ns.list().map(describeHub) } satisfies HubList }));
   control.route('GET', /^\/api\/eventhubs\/([^/]+)\/?$/, (_req, [name]) => {
     const hub = ns.get(name);
     if (!hub) throw new ControlError(404, `Event hub "${name}" does not exist.`);

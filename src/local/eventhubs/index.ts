@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { loadLocalConfig, type HubConfig } from '../config';
+import type { LocalReady } from '../../protocol/localReady';
 import type { ServiceContext, StartedService } from '../service';
 import { registerControlRoutes } from './control';
 import { Namespace } from './namespace';
@@ -12,7 +13,7 @@ const DEFAULT_HUBS: HubConfig[] = [{ name: 'telemetry', partitionCount: 4, consu
  * The local Event Hubs: AMQP 1.0 on --amqp-port (plain, SAS) and --amqps-port (TLS, SAS or jwt), hubs and their
  * partition logs under `<data>/eventhubs/`, and the hub/consumer-group routes of the control API.
  */
-export async function startEventHubs(ctx: ServiceContext): Promise<StartedService> {
+export async function startEventHubs(ctx: ServiceContext): Promise<StartedService<LocalReady['eventHubs']>> {
   const { amqpPort, amqpsPort, keyName, key } = ctx.options;
   const root = path.join(ctx.dataDir, 'eventhubs');
   const configured = ctx.configPath ? loadLocalConfig(ctx.configPath).eventHubs : undefined;

@@ -6,7 +6,7 @@ import {
   cellDetail, cellText, clampWidth, columnOffsets, GridSelection, initialWidths, isDynamicValue, rowWindow, selectionToTsv,
   sortedOrder, visibleColumns, type SortDir,
 } from '../../core/kql/tableModel';
-import type { KqlTable } from '../../shared/kqlResult';
+import type { KqlTable } from '../../protocol/kqlResult';
 import { h } from './dom';
 
 export const ROW_HEIGHT = 22;

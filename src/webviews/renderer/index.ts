@@ -3,7 +3,7 @@
 // (dist/webviews/renderer.js); every piece of result data reaches the DOM as text, never as markup.
 import type { ActivationFunction, OutputItem } from 'vscode-notebook-renderer';
 import uplotCss from 'uplot/dist/uPlot.min.css';
-import { KQL_RESULT_VERSION, type HostToRenderer, type KqlResultOutput } from '../../shared/kqlResult';
+import { KQL_RESULT_VERSION, type HostToRenderer, type KqlResultOutput } from '../../protocol/kqlResult';
 import { h } from './dom';
 import css from './styles.css';
 import { ResultView } from './view';

@@ -1,7 +1,7 @@
 // One rendered KQL result: toolbar (info line, chart/table toggle, copy, export), tabs for several tables, and the
 // grid or chart of the active one. Grids and charts are built the first time they are shown.
 import { chartSpec } from '../../core/kql/chartSpec';
-import type { HostToRenderer, KqlResultOutput, KqlTable, RendererToHost } from '../../shared/kqlResult';
+import type { HostToRenderer, KqlResultOutput, KqlTable, RendererToHost } from '../../protocol/kqlResult';
 import { drawChart, type DrawnChart } from './charts';
 import { h } from './dom';
 import { Grid } from './grid';

@@ -3,7 +3,7 @@
 // The host filters (it holds the bodies); this side compiles the filter only to highlight matches and to show
 // syntax errors as the user types.
 import { compileFilter, type CompiledFilter } from '../../core/tail/filter';
-import type { HostToView, TailDetails, TailRow, ViewToHost } from '../../shared/tailProtocol';
+import type { HostToView, TailDetails, TailRow, ViewToHost } from '../../protocol/tailProtocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: ViewToHost): void; setState(state: unknown): void };
 const vscode = acquireVsCodeApi();

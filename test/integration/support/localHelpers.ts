@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { EventHubProducerClient } from '@azure/event-hubs';
 import type { EventlineApi } from '../../../src/extension';
-import type { LocalReady } from '../../../src/localPipeline/localPipeline';
+import type { LocalReady } from '../../../src/protocol/localReady';
 import { manifestUri, writeManifest } from './treeHelpers';
 
 /** Writes a local-profile manifest and has Eventline start its local pipeline (as a child process) with it. */
