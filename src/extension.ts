@@ -1,15 +1,17 @@
 import * as vscode from 'vscode';
 import { AzureAuth } from './auth/azureAuth';
 import { registerAuthCommands } from './auth/authCommands';
+import { prompts, type Prompter } from './common/prompt';
 import { registerCommand } from './common/registerCommand';
-import { LocalPipeline } from './localPipeline/localPipeline';
+import { LocalPipelineSupervisor } from './localPipeline/supervisor';
 import { createManifest } from './manifest/createManifest';
 import { ManifestStore } from './manifest/manifestStore';
 import { ProfileState } from './manifest/profileState';
 import { ProfileStatusBar } from './manifest/statusBar';
+import { PipelineModel } from './model/pipelineModel';
 import { PipelineTreeProvider } from './tree/pipelineTree';
 import { registerTreeCommands } from './tree/treeCommands';
-import { TailManager } from './tail/tailCommands';
+import { TailManager } from './tail/tailManager';
 import { registerSendCommands } from './tail/sendCommands';
 import { registerKqlNotebooks, type KqlNotebooks } from './notebook';
 import { registerKqlLanguage } from './language/client';
@@ -17,13 +19,16 @@ import { registerKqlLanguage } from './language/client';
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
   readonly activationMs: number;
+  readonly model: PipelineModel;
   readonly pipelineTree: PipelineTreeProvider;
   readonly manifests: ManifestStore;
   readonly profiles: ProfileState;
   readonly auth: AzureAuth;
-  readonly local: LocalPipeline;
+  readonly local: LocalPipelineSupervisor;
   readonly tails: TailManager;
   readonly notebooks: KqlNotebooks;
+  /** Tests queue answers to the next prompts here. */
+  readonly prompts: Prompter;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -32,12 +37,31 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const manifests = new ManifestStore(log);
   const profiles = new ProfileState(manifests, context.workspaceState);
   const auth = new AzureAuth(context.globalState);
-  const local = new LocalPipeline(context, log);
-  const pipelineTree = new PipelineTreeProvider({ manifests, profiles, auth, local, log });
-  const tails = new TailManager(context.extensionUri, pipelineTree, log);
-  const notebooks = registerKqlNotebooks({ context, log, tree: pipelineTree, local, auth, profiles, manifests });
+  const local = new LocalPipelineSupervisor(context, log, () => {
+    const s = manifests.state;
+    return s.kind === 'loaded' ? s.uri.fsPath : undefined;
+  });
+  const model = new PipelineModel({
+    snapshot: () => {
+      const s = manifests.state;
+      const profile = profiles.current();
+      return s.kind === 'loaded' && s.ok && profile ? { manifest: s.manifest, profile, manifestPath: s.uri.fsPath } : undefined;
+    },
+    get cloud() { return auth.cloud; },
+    credential: (tenantId) => auth.credential(tenantId ?? profiles.current()?.profile.tenantId),
+    token: (audience, signal) => auth.token(audience, signal),
+    localReady: () => local.current,
+    ensureLocal: () => local.ensureRunning(),
+    timeoutMs: () => Math.max(1, vscode.workspace.getConfiguration('eventline').get<number>('requestTimeoutSeconds') ?? 30) * 1000,
+  });
+  const pipelineTree = new PipelineTreeProvider(model, manifests, log);
+  for (const source of [manifests.onDidChange, profiles.onDidChange, auth.onDidChange, local.onDidChange]) {
+    context.subscriptions.push(source(() => pipelineTree.refresh()));
+  }
+  const tails = new TailManager(context.extensionUri, model, log);
+  const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, pipelineTree, tails, notebooks,
+    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks,
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true }),
@@ -47,13 +71,13 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
       if (uri) await vscode.window.showTextDocument(uri);
     }),
     registerAuthCommands(auth, log),
-    registerTreeCommands(pipelineTree, manifests, profiles, local, log),
-    registerSendCommands(pipelineTree, log),
+    registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
+    registerSendCommands(model, log),
   );
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, pipelineTree, manifests, profiles, auth, local, tails, notebooks };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts };
 }
 
 export function deactivate(): void {

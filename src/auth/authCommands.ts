@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { subscriptionClient } from '../azure/clients';
-import { UserCancelledError } from '../core/errors';
+import { prompts } from '../common/prompt';
 import { registerCommand } from '../common/registerCommand';
 import type { AzureAuth } from './azureAuth';
 
@@ -28,13 +28,12 @@ export function registerAuthCommands(auth: AzureAuth, log: vscode.LogOutputChann
         }
         return out;
       });
-      const picked = await vscode.window.showQuickPick([
-        { label: 'Home tenant of the account', description: 'organizations', tenantId: '' },
-        ...tenants,
+      const tenantId = await prompts.pick([
+        { label: 'Home tenant of the account', description: 'organizations', value: '' },
+        ...tenants.map((t) => ({ label: t.label, description: t.description, value: t.tenantId })),
       ], { title: 'Eventline: Select Tenant', placeHolder: auth.tenant ? `Current: ${auth.tenant}` : 'Current: the account\'s home tenant' });
-      if (!picked) throw new UserCancelledError();
-      await auth.setTenant(picked.tenantId || undefined);
-      log.info(`Tenant set to ${picked.tenantId || 'the home tenant'}`);
+      await auth.setTenant(tenantId || undefined);
+      log.info(`Tenant set to ${tenantId || 'the home tenant'}`);
     }),
   );
 }

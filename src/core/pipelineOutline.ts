@@ -1,6 +1,6 @@
 import type { Manifest, ManifestProblem } from './manifest';
 
-/** A vscode-free description of one tree row; the tree adapter turns it into a TreeItem. */
+/** A vscode-free description of one tree row from eventline.json alone; the tree adapter turns it into a TreeItem. */
 export interface OutlineNode {
   id: string;
   label: string;
@@ -8,49 +8,51 @@ export interface OutlineNode {
   tooltip?: string;
   /** A codicon id. */
   icon: string;
-  /** Drives context menus (`viewItem == …`). */
-  contextValue: string;
+  /** Drives context menus (`viewItem == …`); one of the tree's ContextValue union. */
+  contextValue: 'source' | 'alert' | 'secret' | 'placeholder' | 'manifestError' | 'manifestProblem';
   children?: OutlineNode[];
   /** For error rows: where to jump in eventline.json. */
   problem?: ManifestProblem;
 }
 
 export const ROOT_GROUPS = ['Sources', 'Ingest function', 'Event Hubs', 'Eventhouse', 'Alerts', 'Secrets'] as const;
+export type RootGroup = (typeof ROOT_GROUPS)[number];
 
-/** The tree over the whole pipeline, in pipeline order, as far as the manifest alone tells it. */
-export function outlineFromManifest(m: Manifest): OutlineNode[] {
-  const sources = (m.sources ?? []).map<OutlineNode>((s) => ({
-    id: `source/${s.name}`, label: s.name, description: `${s.method ?? 'GET'} ${s.url}`, icon: 'globe', contextValue: 'source',
-    tooltip: `${s.name}: ${s.method ?? 'GET'} ${s.url}${s.schedule ? ` every "${s.schedule}"` : ''}${s.hub ? ` → ${s.hub}` : ''}`,
-  }));
-  const hubs = (m.eventHubs ?? []).map<OutlineNode>((h) => ({
-    id: `hub/${h.name}`, label: h.name, description: h.namespace ?? `${h.partitions ?? 4} partitions`, icon: 'symbol-event', contextValue: 'eventHub',
-    children: (h.consumerGroups ?? ['$Default']).map((cg) => ({ id: `hub/${h.name}/cg/${cg}`, label: cg, icon: 'organization', contextValue: 'consumerGroup' })),
-  }));
-  const eh = m.eventhouse;
-  const tables = (eh?.tables ?? []).map<OutlineNode>((t) => ({ id: `table/${t.name}`, label: t.name, icon: 'table', contextValue: 'table' }));
-  const eventhouse: OutlineNode[] = eh
-    ? [{ id: `database/${eh.database ?? 'default'}`, label: eh.database ?? '(database not set)', description: eh.queryUri, icon: 'database', contextValue: 'database', children: tables }]
-    : [];
-  const alerts = (m.alerts ?? []).map<OutlineNode>((a) => ({ id: `alert/${a.name}`, label: a.name, description: `every ${a.every ?? '5m'}`, icon: 'bell', contextValue: 'alert' }));
-  const secrets = (m.sources ?? []).flatMap<OutlineNode>((s) => {
-    const ref = s.auth?.secret;
-    if (!ref) return [];
-    const where = ref.keyVaultSecret ? `Key Vault: ${ref.keyVaultSecret}` : `SecretStorage: ${ref.secretStorage}`;
-    return [{ id: `secret/${s.name}`, label: `${s.name} key`, description: where, icon: 'key', contextValue: 'secret' }];
-  });
-  const group = (label: (typeof ROOT_GROUPS)[number], icon: string, children: OutlineNode[], empty: string): OutlineNode => ({
-    id: `group/${label}`, label, icon, contextValue: `group.${label.replace(/\s+/g, '').toLowerCase()}`,
-    children: children.length ? children : [{ id: `group/${label}/empty`, label: empty, icon: 'info', contextValue: 'placeholder' }],
-  });
-  return [
-    group('Sources', 'cloud-download', sources, 'No sources in eventline.json'),
-    group('Ingest function', 'symbol-method', [], 'Not scaffolded yet'),
-    group('Event Hubs', 'radio-tower', hubs, 'No Event Hubs in eventline.json'),
-    group('Eventhouse', 'database', eventhouse, 'No Eventhouse in eventline.json'),
-    group('Alerts', 'bell', alerts, 'No alerts yet'),
-    group('Secrets', 'key', secrets, 'No secret references'),
-  ];
+/** What each root group shows when it has nothing. */
+export const EMPTY_GROUP: Record<RootGroup, string> = {
+  'Sources': 'No sources in eventline.json',
+  'Ingest function': 'Not scaffolded yet',
+  'Event Hubs': 'No Event Hubs in eventline.json',
+  'Eventhouse': 'No Eventhouse in eventline.json',
+  'Alerts': 'No alerts yet',
+  'Secrets': 'No secret references',
+};
+
+/** The rows of the groups that come from the manifest alone (Event Hubs and Eventhouse are discovered live). */
+export function manifestRows(m: Manifest, group: 'Sources' | 'Ingest function' | 'Alerts' | 'Secrets'): OutlineNode[] {
+  switch (group) {
+    case 'Sources':
+      return (m.sources ?? []).map((s) => ({
+        id: `source/${s.name}`, label: s.name, description: `${s.method ?? 'GET'} ${s.url}`, icon: 'globe', contextValue: 'source',
+        tooltip: `${s.name}: ${s.method ?? 'GET'} ${s.url}${s.schedule ? ` every "${s.schedule}"` : ''}${s.hub ? ` → ${s.hub}` : ''}`,
+      }));
+    case 'Alerts':
+      return (m.alerts ?? []).map((a) => ({ id: `alert/${a.name}`, label: a.name, description: `every ${a.every ?? '5m'}`, icon: 'bell', contextValue: 'alert' }));
+    case 'Secrets':
+      return (m.sources ?? []).flatMap<OutlineNode>((s) => {
+        const ref = s.auth?.secret;
+        if (!ref) return [];
+        const where = ref.keyVaultSecret ? `Key Vault: ${ref.keyVaultSecret}` : `SecretStorage: ${ref.secretStorage}`;
+        return [{ id: `secret/${s.name}`, label: `${s.name} key`, description: where, icon: 'key', contextValue: 'secret' }];
+      });
+    case 'Ingest function':
+      return [];
+  }
+}
+
+/** The placeholder row of an empty group. */
+export function emptyRow(group: RootGroup): OutlineNode {
+  return { id: `group/${group}/empty`, label: EMPTY_GROUP[group], icon: 'info', contextValue: 'placeholder' };
 }
 
 /** What the tree shows when eventline.json cannot be used: one error row per problem, each opening its place. */

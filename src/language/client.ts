@@ -131,7 +131,7 @@ class KqlLanguageClient extends Disposable {
     } catch (e) {
       this.log.warn(`KQL: no connection for ${uri}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const key = ref ? connectionKey(ref.cluster, ref.database) : undefined;
+    const key = ref ? connectionKey(ref) : undefined;
     const known = this.docKeys.has(uri);
     if (!known || this.docKeys.get(uri) !== key) {
       this.docKeys.set(uri, key);
@@ -147,7 +147,7 @@ class KqlLanguageClient extends Disposable {
   private sendOthers(doc: vscode.TextDocument, ref: KqlConnectionRef | undefined, key: string, refetch: boolean): void {
     const keys = new Set<string>();
     for (const other of otherConnections(doc.getText(), ref)) {
-      const otherKey = connectionKey(other.cluster, other.database);
+      const otherKey = connectionKey(other);
       if (otherKey === key) continue;
       keys.add(otherKey);
       if (refetch || !this.sentSchemas.has(otherKey)) this.sendSchema(other, otherKey);

@@ -149,7 +149,7 @@ export class KqlService {
     if (state.key === undefined || !state.connects) return state.key;
     const start = Number(block.Start);
     const ref = state.connects.connectionOf(doc.positionAt(start).line, doc.getText().slice(start, Number(block.End)), keyParts(state.key));
-    return ref ? connectionKey(ref.cluster, ref.database) : undefined;
+    return ref ? connectionKey(ref) : undefined;
   }
 
   /**

@@ -10,10 +10,7 @@ export interface SchemaParams { key: string; cluster: string; schema: CompactDat
 export const DOCUMENT_CONNECTION_NOTIFICATION = 'eventline/kql/documentConnection';
 export interface DocumentConnectionParams { uri: string; key: string | undefined }
 
-/** One string per connection: the key both sides use. */
-export function connectionKey(cluster: string, database: string): string {
-  return `${cluster.replace(/\/+$/, '').toLowerCase()}|${database}`;
-}
+export { connectionKey } from '../core/kql/connect';
 
 /** The cluster and database a key was made from (a database name never holds '|'). */
 export function keyParts(key: string): { cluster: string; database: string } {

@@ -1,32 +1,23 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
+import { prompts } from '../common/prompt';
 import { UserCancelledError } from '../core/errors';
 import { normalizeCluster } from '../core/kql/connect';
 import type { KqlConnectionRef } from '../core/kql/schemaSource';
-import type { PipelineTreeProvider } from '../tree/pipelineTree';
-import type { TreeNode } from '../tree/treeNode';
+import type { PipelineModel } from '../model/pipelineModel';
+import { databaseOf, refOf } from '../model/refs';
 import { connectionKey, NOTEBOOK_TYPE, type KqlConnections } from './connections';
-
-/** A tree database row, recognised by shape so this folder does not depend on the tree's classes. */
-interface DatabaseLike { target: { uri: string }; database: string }
-
-export function isDatabaseLike(v: unknown): v is DatabaseLike {
-  const d = v as Partial<DatabaseLike> | undefined;
-  return typeof d === 'object' && d !== null && typeof d.database === 'string' && typeof d.target?.uri === 'string';
-}
 
 export function isConnectionRef(v: unknown): v is KqlConnectionRef {
   const c = v as Partial<KqlConnectionRef> | undefined;
   return typeof c === 'object' && c !== null && typeof c.cluster === 'string' && typeof c.database === 'string';
 }
 
-/** A connection from a command argument: a tree database (or table) row, or a plain {cluster, database}. */
+/** A connection from a command argument: a database (or table) reference or row, or a plain {cluster, database}. */
 export function connectionFromArg(arg: unknown): KqlConnectionRef | undefined {
-  if (isConnectionRef(arg)) return arg;
-  if (isDatabaseLike(arg)) return { cluster: arg.target.uri, database: arg.database };
-  const db = (arg as { db?: unknown } | undefined)?.db;
-  if (isDatabaseLike(db)) return { cluster: db.target.uri, database: db.database };
-  return undefined;
+  const db = databaseOf(refOf(arg));
+  if (db) return { cluster: db.cluster, database: db.database };
+  return isConnectionRef(arg) ? { cluster: arg.cluster, database: arg.database } : undefined;
 }
 
 /** The notebook the connection commands act on: the active Eventline KQL notebook, unless a .kql editor has focus. */
@@ -71,15 +62,15 @@ export class ConnectionStatusBar extends Disposable {
 interface ConnectionPick extends vscode.QuickPickItem { ref?: KqlConnectionRef; enter?: boolean }
 
 /** "Eventline: Select KQL Connection": databases from the manifest and the tree, or a cluster URI typed in. */
-export async function selectKqlConnection(connections: KqlConnections, tree: PipelineTreeProvider, arg?: unknown): Promise<KqlConnectionRef> {
-  const ref = connectionFromArg(arg) ?? await pickConnection(connections, tree);
+export async function selectKqlConnection(connections: KqlConnections, model: PipelineModel, arg?: unknown): Promise<KqlConnectionRef> {
+  const ref = connectionFromArg(arg) ?? await pickConnection(connections, model);
   const nb = activeKqlNotebook();
   if (nb) await connections.setNotebookConnection(nb, ref);
   else await connections.setActiveConnection(ref);
   return ref;
 }
 
-async function pickConnection(connections: KqlConnections, tree: PipelineTreeProvider): Promise<KqlConnectionRef> {
+async function pickConnection(connections: KqlConnections, model: PipelineModel): Promise<KqlConnectionRef> {
   const qp = vscode.window.createQuickPick<ConnectionPick>();
   qp.title = 'Eventline: Select KQL Connection';
   qp.placeholder = 'Which database should KQL run against?';
@@ -100,7 +91,8 @@ async function pickConnection(connections: KqlConnections, tree: PipelineTreePro
   qp.items = [...seen.values(), enter];
   qp.busy = true;
   const loading = new AbortController();
-  void treeDatabases(tree, loading.signal, (ref) => add(ref, 'from the Eventline tree')).finally(() => { qp.busy = false; });
+  // The tree shows its own error rows; the picker still offers the manifest's database and manual entry.
+  void model.eventhouse.allDatabases((row) => add(row.ref, 'from the Eventline tree'), loading.signal).catch(() => undefined).finally(() => { qp.busy = false; });
   try {
     const picked = await new Promise<ConnectionPick | undefined>((resolve) => {
       qp.onDidAccept(() => resolve(qp.selectedItems[0]));
@@ -117,33 +109,10 @@ async function pickConnection(connections: KqlConnections, tree: PipelineTreePro
 }
 
 async function enterConnection(): Promise<KqlConnectionRef> {
-  const clusterText = await vscode.window.showInputBox({
+  const clusterText = await prompts.input({
     title: 'Cluster', prompt: 'A cluster name (help), host (x.westeurope.kusto.windows.net), Fabric query URI, or http://127.0.0.1:<port> for a local Eventhouse',
-    validateInput: (v) => { try { normalizeCluster(v); return undefined; } catch (e) { return (e as Error).message; } },
+    validate: (v) => { try { normalizeCluster(v); return undefined; } catch (e) { return (e as Error).message; } },
   });
-  if (!clusterText) throw new UserCancelledError();
-  const database = await vscode.window.showInputBox({ title: 'Database', prompt: `The database on ${normalizeCluster(clusterText)}`, validateInput: (v) => (v.trim() ? undefined : 'Enter a database name.') });
-  if (!database) throw new UserCancelledError();
+  const database = await prompts.input({ title: 'Database', prompt: `The database on ${normalizeCluster(clusterText)}`, validate: (v) => (v.trim() ? undefined : 'Enter a database name.') });
   return { cluster: normalizeCluster(clusterText), database: database.trim() };
-}
-
-/** Walks the tree's Eventhouse group (workspaces and Eventhouses included) for database rows, never into tables. */
-async function treeDatabases(tree: PipelineTreeProvider, signal: AbortSignal, found: (ref: KqlConnectionRef) => void): Promise<void> {
-  const walk = async (node: TreeNode, depth: number): Promise<void> => {
-    if (signal.aborted || depth > 3) return;
-    let children: TreeNode[];
-    try { children = await tree.getChildren(node); } catch { return; }
-    for (const child of children) {
-      if (isDatabaseLike(child)) { found({ cluster: child.target.uri, database: child.database }); continue; }
-      const kind = child.treeItem().contextValue;
-      if (kind === 'fabricWorkspace' || kind === 'eventhouse') await walk(child, depth + 1);
-    }
-  };
-  try {
-    const roots = await tree.getChildren();
-    const group = roots.find((r) => r.treeItem().label === 'Eventhouse');
-    if (group) await walk(group, 0);
-  } catch {
-    // The tree shows its own error rows; the picker still offers the manifest's database and manual entry.
-  }
 }

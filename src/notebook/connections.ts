@@ -1,39 +1,27 @@
 import * as vscode from 'vscode';
-import type { TokenCredential } from '@azure/core-auth';
 import type { Client as KustoClient } from 'azure-kusto-data';
 import { kustoClient } from '../azure/clients';
 import { Disposable } from '../common/disposable';
-import { applyConnect, LOCAL_CLUSTER, splitCell } from '../core/kql/connect';
+import { applyConnect, connectionKey, LOCAL_CLUSTER, splitCell } from '../core/kql/connect';
 import type { KqlConnectionRef, KqlSchemaSource } from '../core/kql/schemaSource';
 import { bracket } from '../core/kustoNames';
-import type { AzureAuth } from '../auth/azureAuth';
-import type { LocalPipeline } from '../localPipeline/localPipeline';
-import type { ManifestStore } from '../manifest/manifestStore';
+import type { LocalPipelineSupervisor } from '../localPipeline/supervisor';
 import type { ProfileState } from '../manifest/profileState';
-import type { PipelineTreeProvider } from '../tree/pipelineTree';
+import type { ResolvedKusto } from '../model/eventhouse';
+import type { PipelineModel } from '../model/pipelineModel';
 
 export const NOTEBOOK_TYPE = 'eventline-kql';
 const ACTIVE_KEY = 'eventline.kqlConnection';
 const CELL_SCHEME = 'vscode-notebook-cell';
 
-/** A connection turned into something a Kusto client can use. */
-export interface ResolvedConnection {
-  ref: KqlConnectionRef;
-  /** The query URI the request goes to (the local alias replaced by the running pipeline's URI). */
-  uri: string;
-  /** Undefined for the local Eventhouse, which needs no auth. */
-  credential: TokenCredential | undefined;
-  isLocal: boolean;
-}
+export type ResolvedConnection = ResolvedKusto;
 
 export interface KqlConnectionDeps {
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
-  tree: PipelineTreeProvider;
-  local: LocalPipeline;
-  auth: AzureAuth;
+  model: PipelineModel;
+  local: LocalPipelineSupervisor;
   profiles: ProfileState;
-  manifests?: ManifestStore;
 }
 
 /** Mgmt commands after which the database schema may differ (tables, columns, functions). */
@@ -43,9 +31,7 @@ export function changesSchema(command: string): boolean {
   return SCHEMA_CHANGING.test(command);
 }
 
-export function connectionKey(ref: KqlConnectionRef): string {
-  return `${ref.cluster.toLowerCase()}|${ref.database}`;
-}
+export { connectionKey };
 
 /** Reads a notebook's connection from its metadata (written by the serializer), if it has a valid one. */
 export function notebookMetadataConnection(metadata: { [key: string]: unknown } | undefined): KqlConnectionRef | undefined {
@@ -74,7 +60,7 @@ export class KqlConnections extends Disposable implements KqlSchemaSource {
     const reset = () => this.invalidate();
     this.register(deps.profiles.onDidChange(reset));
     this.register(deps.local.onDidChange(reset));
-    this.register(deps.tree.onDidChangeTreeData(reset));
+    this.register(deps.model.onDidRefresh(reset));
     this.register(vscode.workspace.onDidChangeNotebookDocument((e) => {
       if (e.notebook.notebookType === NOTEBOOK_TYPE && e.metadata) this.changed.fire();
     }));
@@ -132,10 +118,9 @@ export class KqlConnections extends Disposable implements KqlSchemaSource {
 
   /** The active profile's Eventhouse from eventline.json (local profile: the local pipeline's). */
   defaultConnection(): KqlConnectionRef | undefined {
-    const profile = this.deps.profiles.current();
-    const state = this.deps.manifests?.state;
-    const manifest = state?.kind === 'loaded' && state.ok ? state.manifest : undefined;
-    if (!profile) return undefined;
+    const snapshot = this.deps.model.snapshot();
+    if (!snapshot) return undefined;
+    const { profile, manifest } = snapshot;
     if (profile.kind === 'local') {
       return { cluster: LOCAL_CLUSTER, database: manifest?.eventhouse?.database ?? this.deps.local.current?.eventhouse.database ?? 'NetDefaultDB' };
     }
@@ -159,8 +144,8 @@ export class KqlConnections extends Disposable implements KqlSchemaSource {
 
   /** The local Eventhouse's URI becomes the `local` alias, so a saved notebook survives a pipeline restart. */
   canonical(ref: KqlConnectionRef): KqlConnectionRef {
-    const localUri = this.deps.local.current?.eventhouse.uri;
-    return localUri && sameUri(ref.cluster, localUri) ? { cluster: LOCAL_CLUSTER, database: ref.database } : ref;
+    const { cluster, database } = this.deps.model.eventhouse.canonical(ref);
+    return { cluster, database };
   }
 
   /** "NetDefaultDB · local Eventhouse", "Samples · help.kusto.windows.net". */
@@ -174,31 +159,14 @@ export class KqlConnections extends Disposable implements KqlSchemaSource {
   // ─── credentials and clients ──────────────────────────────────────────────────────────────────────────────
 
   /** Where to send requests and with which credential; starts the local pipeline when the alias needs it. */
-  async resolve(ref: KqlConnectionRef): Promise<ResolvedConnection> {
-    if (ref.cluster === LOCAL_CLUSTER) {
-      const ready = this.deps.local.current ?? await this.startLocal();
-      return { ref, uri: ready.eventhouse.uri, credential: undefined, isLocal: true };
-    }
-    const localUri = this.deps.local.current?.eventhouse.uri;
-    if ((localUri && sameUri(ref.cluster, localUri)) || isLoopback(ref.cluster)) {
-      return { ref, uri: ref.cluster, credential: undefined, isLocal: true };
-    }
-    const tenant = this.deps.profiles.current()?.profile.tenantId;
-    return { ref, uri: ref.cluster, credential: this.deps.auth.credential(tenant), isLocal: false };
+  resolve(ref: KqlConnectionRef): Promise<ResolvedConnection> {
+    return this.deps.model.eventhouse.resolve(ref);
   }
 
   /** The shared (cached) client for short requests such as schema reads and `.cancel query`. */
   async sharedClient(ref: KqlConnectionRef): Promise<{ client: KustoClient; resolved: ResolvedConnection }> {
     const resolved = await this.resolve(ref);
     return { client: await kustoClient(resolved.uri, resolved.credential), resolved };
-  }
-
-  private startLocal() {
-    if (vscode.workspace.getConfiguration('eventline.local').get<boolean>('autoStart') === false) {
-      return Promise.reject(new Error('The local pipeline is not running, so the local Eventhouse cannot answer. Run "Eventline: Start Local Pipeline".'));
-    }
-    const manifest = this.deps.manifests?.state;
-    return this.deps.local.start(manifest?.kind === 'loaded' ? manifest.uri.fsPath : undefined);
   }
 
   // ─── schema ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -237,19 +205,6 @@ function firstLines(doc: vscode.TextDocument): string {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) lines.push(doc.lineAt(i).text);
   return lines.join('\n');
-}
-
-function sameUri(a: string, b: string): boolean {
-  return a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
-}
-
-function isLoopback(uri: string): boolean {
-  try {
-    const u = new URL(uri);
-    return u.protocol === 'http:' && /^(127\.0\.0\.1|localhost|\[::1\])$/i.test(u.hostname);
-  } catch {
-    return false;
-  }
 }
 
 function abortError(): Error {

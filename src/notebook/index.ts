@@ -7,7 +7,7 @@ import type { KqlSchemaSource } from '../core/kql/schemaSource';
 import { connectionFromArg, ConnectionStatusBar, selectKqlConnection } from './connectionUi';
 import { KqlConnections, NOTEBOOK_TYPE, type KqlConnectionDeps } from './connections';
 import { KqlController } from './controller';
-import { exportResults, RendererHost } from './exportResults';
+import { exportResults, RendererHost } from './rendererHost';
 import { KqlFileRunner } from './kqlFiles';
 import { SerializerRegistration } from './serializer';
 
@@ -34,15 +34,10 @@ export function registerKqlNotebooks(deps: KqlNotebookDeps): KqlNotebooks {
     new SerializerRegistration(log),
     new RendererHost(log),
     new ConnectionStatusBar(connections),
-    registerCommand('eventline.selectKqlConnection', log, (arg?: unknown) => selectKqlConnection(connections, deps.tree, arg)),
+    registerCommand('eventline.selectKqlConnection', log, (arg?: unknown) => selectKqlConnection(connections, deps.model, arg)),
     registerCommand('eventline.newKqlNotebook', log, (arg?: unknown, query?: string, options?: NewNotebookOptions) => newKqlNotebook(connections, arg, query, options)),
     registerCommand('eventline.runQuery', log, (uri?: unknown, line?: unknown) => files.run(uri instanceof vscode.Uri ? uri : undefined, typeof line === 'number' ? line : undefined)),
-    registerCommand('eventline.exportResults', log, (format?: unknown, target?: unknown, table?: unknown) => exportResults(
-      controller,
-      format === 'csv' || format === 'json' ? format : undefined,
-      target instanceof vscode.Uri ? target : undefined,
-      typeof table === 'number' ? table : undefined,
-    )),
+    registerCommand('eventline.exportResults', log, () => exportResults(controller)),
   );
   return { schemaSource: connections, connections, controller, dispose: () => disposables.dispose() };
 }

@@ -26,12 +26,15 @@ export interface TailDetails {
   systemProperties: Record<string, unknown>;
 }
 
+/** Where a tail's reading stands. */
+export type TailState = 'connecting' | 'live' | 'paused' | 'reconnecting' | 'stopped';
+
 export interface PartitionLine { partitionId: string; received: number; rate: number; lag: number }
 
 export type HostToView =
   | { type: 'init'; title: string; consumerGroup: string; start: string; bufferSize: number; restore: TailRestoreState }
   /** New rows that match the current filter (possibly none) with the counters; at most one per ~100 ms. */
-  | { type: 'update'; rows: TailRow[]; total: number; dropped: number; partitions: PartitionLine[]; state: string; detail?: string }
+  | { type: 'update'; rows: TailRow[]; total: number; dropped: number; partitions: PartitionLine[]; state: TailState; detail?: string }
   /** Answer to 'filter': every buffered row that matches it, oldest first; `error` when it does not compile. */
   | { type: 'filtered'; filter: string; rows: TailRow[]; error?: string }
   | { type: 'details'; key: string; details?: TailDetails }

@@ -3,13 +3,14 @@ import type { EventHubProducerClient } from '@azure/event-hubs';
 import { eventHubProducerClient } from '../azure/clients';
 import { UserCancelledError } from '../core/errors';
 import { paceDelay, parseNdjson, type OutgoingEvent } from '../core/tail/ndjson';
+import { prompts } from '../common/prompt';
 import { registerCommand } from '../common/registerCommand';
-import { hubOfNode, hubTarget, PartitionNode, type HubNode } from '../tree/eventHubsNodes';
-import type { PipelineTreeProvider } from '../tree/pipelineTree';
-import { hubFromPalette } from './tailCommands';
+import type { PipelineModel } from '../model/pipelineModel';
+import { hubOf, refOf, type HubRef } from '../model/refs';
+import { pickHub } from './tailManager';
 
-async function hubOf(node: unknown, tree: PipelineTreeProvider, title: string): Promise<HubNode> {
-  return hubOfNode(node) ?? hubFromPalette(tree, title);
+async function hubArg(model: PipelineModel, arg: unknown, title: string): Promise<HubRef> {
+  return hubOf(refOf(arg)) ?? pickHub(model, title);
 }
 
 /** Sends events in SDK batches, each batch to one partition key or id; returns how many were sent. */
@@ -52,77 +53,54 @@ function isObjectJson(text: string): boolean {
   }
 }
 
-export interface SendArgs { body?: unknown; properties?: Record<string, unknown>; partitionKey?: string; partitionId?: string }
-export interface ReplayArgs { file?: vscode.Uri; perSecond?: number }
-
-export function registerSendCommands(tree: PipelineTreeProvider, log: vscode.LogOutputChannel): vscode.Disposable {
+export function registerSendCommands(model: PipelineModel, log: vscode.LogOutputChannel): vscode.Disposable {
   return vscode.Disposable.from(
-    registerCommand('eventline.sendTestEvent', log, async (node?: unknown, args: SendArgs = {}) => {
-      const hub = await hubOf(node, tree, 'Send Test Event: to which hub?');
-      let body = args.body;
-      if (body === undefined) {
-        // ignoreFocusOut on every step: the tail this is usually sent to sits beside it, and a click there must not
-        // throw away the answers given so far.
-        const text = await vscode.window.showInputBox({
-          title: `Send a test event to ${hub.hub}`, prompt: 'The event body: JSON, or plain text', value: '{"temperature": 21.5, "site": "A"}', ignoreFocusOut: true,
-        });
-        if (text === undefined) throw new UserCancelledError();
-        try { body = JSON.parse(text); } catch { body = text; }
-      }
-      let partitionKey = args.partitionKey;
-      let partitionId = args.partitionId ?? (node instanceof PartitionNode ? node.partitionId : undefined);
-      let properties = args.properties;
-      if (args.body === undefined && partitionKey === undefined && partitionId === undefined) {
-        const route = await vscode.window.showQuickPick([
-          { label: 'Let the hub choose a partition', id: 'any' },
-          { label: 'By partition key…', description: 'events with one key keep their order on one partition', id: 'key' },
-          { label: 'To a partition…', id: 'id' },
-        ], { title: `Send a test event to ${hub.hub}: routing`, ignoreFocusOut: true });
-        if (!route) throw new UserCancelledError();
-        if (route.id === 'key') {
-          partitionKey = await vscode.window.showInputBox({ title: 'Partition key', ignoreFocusOut: true, validateInput: (v) => (v ? undefined : 'Enter a key.') });
-          if (!partitionKey) throw new UserCancelledError();
-        } else if (route.id === 'id') {
-          const id = await vscode.window.showQuickPick((await hub.partitionIds()).map((p) => ({ label: `Partition ${p}`, id: p })), { title: 'Send to partition', ignoreFocusOut: true });
-          if (!id) throw new UserCancelledError();
-          partitionId = id.id;
+    registerCommand('eventline.sendTestEvent', log, async (node?: unknown) => {
+      const ref = refOf(node);
+      const hub = await hubArg(model, node, 'Send Test Event: to which hub?');
+      const text = await prompts.input({ title: `Send a test event to ${hub.name}`, prompt: 'The event body: JSON, or plain text', value: '{"temperature": 21.5, "site": "A"}' });
+      let body: unknown;
+      try { body = JSON.parse(text); } catch { body = text; }
+      let partitionKey: string | undefined;
+      let partitionId = ref?.kind === 'partition' ? ref.partitionId : undefined;
+      if (partitionId === undefined) {
+        const route = await prompts.pick([
+          { label: 'Let the hub choose a partition', value: 'any' },
+          { label: 'By partition key…', description: 'events with one key keep their order on one partition', value: 'key' },
+          { label: 'To a partition…', value: 'id' },
+        ], { title: `Send a test event to ${hub.name}: routing` });
+        if (route === 'key') {
+          partitionKey = await prompts.input({ title: 'Partition key', validate: (v) => (v ? undefined : 'Enter a key.') });
+        } else if (route === 'id') {
+          partitionId = await prompts.pick((await model.eventHubs.partitionIds(hub)).map((p) => ({ label: `Partition ${p}`, value: p })), { title: 'Send to partition' });
         }
       }
-      if (args.body === undefined && properties === undefined) {
-        const text = await vscode.window.showInputBox({
-          title: 'Application properties (optional)', ignoreFocusOut: true, prompt: 'A JSON object such as {"source": "test"}; leave empty for none',
-          validateInput: (v) => (!v.trim() || isObjectJson(v) ? undefined : 'Enter a JSON object, or leave it empty.'),
-        });
-        if (text === undefined) throw new UserCancelledError();
-        properties = text.trim() ? JSON.parse(text) as Record<string, unknown> : undefined;
-      }
-      const producer = await eventHubProducerClient(hubTarget(hub.ctx, hub.location, hub.hub));
+      const propsText = await prompts.input({
+        title: 'Application properties (optional)', prompt: 'A JSON object such as {"source": "test"}; leave empty for none',
+        validate: (v) => (!v.trim() || isObjectJson(v) ? undefined : 'Enter a JSON object, or leave it empty.'),
+      });
+      const properties = propsText.trim() ? JSON.parse(propsText) as Record<string, unknown> : undefined;
+      const producer = await eventHubProducerClient(await model.eventHubs.target(hub));
       try {
         await sendAll(producer, [{ body, properties, partitionKey, partitionId }]);
       } finally {
         await producer.close();
       }
-      void vscode.window.showInformationMessage(`Sent a test event to ${hub.hub}${partitionId ? ` partition ${partitionId}` : ''}.`);
+      void vscode.window.showInformationMessage(`Sent a test event to ${hub.name}${partitionId ? ` partition ${partitionId}` : ''}.`);
       return 1;
     }),
-    registerCommand('eventline.replayFile', log, async (node?: unknown, args: ReplayArgs = {}) => {
-      const hub = await hubOf(node, tree, 'Replay Events from File: into which hub?');
-      const file = args.file ?? (await vscode.window.showOpenDialog({ title: `Replay events into ${hub.hub}`, filters: { 'NDJSON events': ['ndjson', 'jsonl', 'json'] }, canSelectMany: false }))?.[0];
-      if (!file) throw new UserCancelledError();
+    registerCommand('eventline.replayFile', log, async (node?: unknown) => {
+      const hub = await hubArg(model, node, 'Replay Events from File: into which hub?');
+      const file = await prompts.openFile({ title: `Replay events into ${hub.name}`, filters: { 'NDJSON events': ['ndjson', 'jsonl', 'json'] } });
       const parsed = parseNdjson(new TextDecoder().decode(await vscode.workspace.fs.readFile(file)));
       if (parsed.errors.length) {
         const first = parsed.errors.slice(0, 3).map((e) => `line ${e.line}: ${e.message}`).join('; ');
         throw new Error(`${vscode.workspace.asRelativePath(file)} has ${parsed.errors.length} bad line(s) (${first}). Fix them and replay again; nothing was sent.`);
       }
-      let perSecond = args.perSecond;
-      if (perSecond === undefined) {
-        const text = await vscode.window.showInputBox({ title: 'Replay rate', ignoreFocusOut: true, prompt: 'Events per second (0 = as fast as possible)', value: '100', validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number.') });
-        if (text === undefined) throw new UserCancelledError();
-        perSecond = Number(text);
-      }
-      const producer = await eventHubProducerClient(hubTarget(hub.ctx, hub.location, hub.hub));
+      const perSecond = Number((await prompts.input({ title: 'Replay rate', prompt: 'Events per second (0 = as fast as possible)', value: '100', validate: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number.') })).trim());
+      const producer = await eventHubProducerClient(await model.eventHubs.target(hub));
       try {
-        const sent = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Replaying ${parsed.events.length} events into ${hub.hub}`, cancellable: true }, (progress, token) => {
+        const sent = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Replaying ${parsed.events.length} events into ${hub.name}`, cancellable: true }, (progress, token) => {
           const controller = new AbortController();
           token.onCancellationRequested(() => controller.abort());
           let last = 0;
@@ -131,7 +109,7 @@ export function registerSendCommands(tree: PipelineTreeProvider, log: vscode.Log
             onProgress: (n) => { progress.report({ increment: ((n - last) / parsed.events.length) * 100, message: `${n} / ${parsed.events.length}` }); last = n; },
           });
         });
-        void vscode.window.showInformationMessage(`Replayed ${sent} events into ${hub.hub}.`);
+        void vscode.window.showInformationMessage(`Replayed ${sent} events into ${hub.name}.`);
         return sent;
       } finally {
         await producer.close();

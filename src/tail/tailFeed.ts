@@ -1,7 +1,7 @@
 // What the tail panel's host does per event, without vscode: turn events into rows, keep them in the ring
 // buffer, and post them to the view in batches. The panel (tailPanel.ts) and the benchmark share it, so the
 // benchmark measures the code users run.
-import type { HostToView, TailDetails, TailRow } from '../protocol/tailProtocol';
+import type { HostToView, TailDetails, TailRow, TailState } from '../protocol/tailProtocol';
 import { bodyDetail, type DecodedBody } from '../core/tail/body';
 import { compileFilter, type CompiledFilter } from '../core/tail/filter';
 import { RingBuffer } from '../core/tail/ringBuffer';
@@ -53,7 +53,7 @@ export interface TailFeedOptions {
   bufferSize: number;
   post(message: HostToView): void;
   stats(): Iterable<[string, PartitionStats]>;
-  state(): { state: string; detail?: string };
+  state(): { state: TailState; detail?: string };
 }
 
 const SHOW_ALL = compileFilter('') as Extract<CompiledFilter, { ok: true }>;

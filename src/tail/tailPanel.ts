@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import type { HostToView, ViewToHost } from '../protocol/tailProtocol';
+import type { HostToView, TailState, ViewToHost } from '../protocol/tailProtocol';
 import type { RingBuffer } from '../core/tail/ringBuffer';
 import { eventHubConsumerClient, type EventHubTarget } from '../azure/clients';
 import { Disposable } from '../common/disposable';
+import { prompts } from '../common/prompt';
 import { bodyDetail } from '../core/tail/body';
+import { isUserCancelled } from '../core/errors';
 import { FLUSH_MS, TailFeed, tailHtml, type TailRecord } from './tailFeed';
 import { TailSession, type StartPosition } from './tailSession';
 
@@ -21,7 +23,7 @@ export interface TailTarget {
 export class TailPanel extends Disposable {
   private readonly feed: TailFeed;
   private readonly session: TailSession;
-  private state = 'connecting';
+  private state: TailState = 'connecting';
   private stateDetail: string | undefined;
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, readonly spec: TailTarget, bufferSize: number, log: vscode.LogOutputChannel) {
@@ -75,7 +77,7 @@ export class TailPanel extends Disposable {
   /** Stops reading; resume() continues after the last event received, so nothing sent meanwhile is missed. */
   pause(): Promise<void> { return this.session.pause(); }
   resume(): Promise<void> { return this.session.resume(); }
-  get sessionState(): string { return this.state; }
+  get sessionState(): TailState { return this.state; }
 
   private async onMessage(m: ViewToHost): Promise<void> {
     switch (m.type) {
@@ -104,8 +106,13 @@ export class TailPanel extends Disposable {
   /** Writes the shown (or all buffered) events as NDJSON envelopes that "Replay Events from File" reads back. */
   async save(filtered: boolean, target?: vscode.Uri): Promise<number> {
     const rows = filtered ? this.feed.matching() : this.buffer.toArray();
-    const uri = target ?? await vscode.window.showSaveDialog({ title: `Save ${rows.length} events`, filters: { 'NDJSON events': ['ndjson'] }, defaultUri: vscode.Uri.file(`${this.spec.title}-events.ndjson`) });
-    if (!uri) return 0;
+    let uri = target;
+    try {
+      uri ??= await prompts.saveFile({ title: `Save ${rows.length} events`, filters: { 'NDJSON events': ['ndjson'] }, defaultUri: vscode.Uri.file(`${this.spec.title}-events.ndjson`) });
+    } catch (e) {
+      if (isUserCancelled(e)) return 0;
+      throw e;
+    }
     const lines = rows.map(({ row, body, json, properties, systemProperties }) => JSON.stringify({
       body: row.bodyKind === 'json' ? json : bodyDetail(body), properties, partitionKey: row.partitionKey,
       partition: row.partitionId, sequenceNumber: row.sequenceNumber, offset: row.offset, enqueuedTime: row.enqueuedTime, systemProperties,

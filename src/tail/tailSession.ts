@@ -3,6 +3,7 @@
 import type { EventHubConsumerClient, EventPosition, ReceivedEventData, Subscription } from '@azure/event-hubs';
 import { decodeBody, type DecodedBody } from '../core/tail/body';
 import { PartitionStats } from '../core/tail/stats';
+import type { TailState } from '../protocol/tailProtocol';
 
 export type StartPosition =
   | { kind: 'latest' }
@@ -22,7 +23,7 @@ export interface TailEvent {
   systemProperties: Record<string, unknown>;
 }
 
-export type TailState = 'connecting' | 'live' | 'paused' | 'reconnecting' | 'stopped';
+export type { TailState };
 
 export interface TailOptions {
   client: () => Promise<EventHubConsumerClient>;

@@ -1,64 +1,70 @@
-import * as vscode from 'vscode';
-import type { TokenCredential } from '@azure/core-auth';
-import { fabricClient, kustoClient } from '../azure/clients';
-import { listDatabases, listFunctions, listMappings, listTables, tableColumns } from '../azure/kustoSchema';
-import { createTableScript, type KustoColumn } from '../core/kustoNames';
-import { FolderNode, formatBytes, InfoNode, item, TreeNode, type TreeContext } from './treeNode';
+import type * as vscode from 'vscode';
+import type { EventhouseModel, EventhouseRow, TableRow } from '../model/eventhouse';
+import type { DatabaseRef, FabricWorkspaceRef, TableRef } from '../model/refs';
+import type { KustoColumn } from '../core/kustoNames';
+import { EmptyNode, FolderNode, formatBytes, item, RefNode, TreeNode } from './treeNode';
 
-/** A Kusto endpoint: the local Eventhouse (no auth) or a cluster / Fabric query URI (Entra token). */
-export interface KustoTarget { uri: string; credential: TokenCredential | undefined }
-
-export class DatabaseNode extends TreeNode {
-  constructor(parent: TreeNode, readonly target: KustoTarget, readonly database: string, private readonly description?: string) {
-    super(`${parent.id}/db:${target.uri}/${database}`, parent);
+export class DatabaseNode extends RefNode<DatabaseRef> {
+  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, ref: DatabaseRef, private readonly description?: string) {
+    super(`${parent.id}/db:${ref.cluster}/${ref.database}`, parent, ref);
   }
-  override get what(): string { return `database "${this.database}"`; }
+  override get what(): string { return `database "${this.ref.database}"`; }
   treeItem(): vscode.TreeItem {
-    return item(this.database, { id: this.id, icon: 'database', collapsible: true, contextValue: 'kqlDatabase', description: this.description ?? this.target.uri, tooltip: `${this.database} on ${this.target.uri}` });
+    return item(this.ref.database, { id: this.id, icon: 'database', collapsible: true, contextValue: 'kqlDatabase', description: this.description ?? this.ref.cluster, tooltip: `${this.ref.database} on ${this.ref.cluster}` });
   }
   override async loadChildren(): Promise<TreeNode[]> {
+    const db = this.ref;
     return [
       new FolderNode(`${this.id}/tables`, this, 'Tables', 'table', async (self) => {
-        const client = await kustoClient(this.target.uri, this.target.credential);
-        const tables = await listTables(client, this.database);
-        return tables.length
-          ? tables.map((t) => new TableNode(self, this, t.name, [t.rowCount !== undefined ? `${t.rowCount.toLocaleString('en-US')} rows` : '', formatBytes(t.sizeBytes)].filter(Boolean).join(' · ')))
-          : [new InfoNode(`${self.id}/empty`, self, 'No tables yet')];
-      }, `the tables of "${this.database}"`),
+        const tables = await this.eventhouse.tables(db);
+        return tables.length ? tables.map((t) => new TableNode(self, this.eventhouse, t)) : [new EmptyNode(self, 'No tables yet')];
+      }, `the tables of "${db.database}"`),
       new FolderNode(`${this.id}/functions`, this, 'Functions', 'symbol-function', async (self) => {
-        const client = await kustoClient(this.target.uri, this.target.credential);
-        const fns = await listFunctions(client, this.database);
-        return fns.length
-          ? fns.map((f) => new InfoNode(`${self.id}/fn:${f.name}`, self, f.name, 'symbol-function', f.parameters, undefined, 'kqlFunction'))
-          : [new InfoNode(`${self.id}/empty`, self, 'No stored functions')];
-      }, `the functions of "${this.database}"`),
+        const fns = await this.eventhouse.functions(db);
+        return fns.length ? fns.map((f) => new StoredFunctionNode(self, f.name, f.parameters)) : [new EmptyNode(self, 'No stored functions')];
+      }, `the functions of "${db.database}"`),
     ];
   }
 }
 
-export class TableNode extends TreeNode {
-  constructor(parent: TreeNode, readonly db: DatabaseNode, readonly table: string, private readonly description: string) {
-    super(`${parent.id}/t:${table}`, parent);
+export class TableNode extends RefNode<TableRef> {
+  private readonly description: string;
+  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, row: TableRow) {
+    super(`${parent.id}/t:${row.ref.name}`, parent, row.ref);
+    this.description = [row.rowCount !== undefined ? `${row.rowCount.toLocaleString('en-US')} rows` : '', formatBytes(row.sizeBytes)].filter(Boolean).join(' · ');
   }
-  override get what(): string { return `the columns of "${this.table}"`; }
+  override get what(): string { return `the columns of "${this.ref.name}"`; }
   treeItem(): vscode.TreeItem {
-    return item(this.table, { id: this.id, icon: 'table', collapsible: true, contextValue: 'kqlTable', description: this.description, tooltip: `${this.table} (${this.db.database})${this.description ? `\n${this.description}` : ''}` });
-  }
-  async columns(): Promise<KustoColumn[]> {
-    const client = await kustoClient(this.db.target.uri, this.db.target.credential);
-    return tableColumns(client, this.db.database, this.table);
-  }
-  async createScript(): Promise<string> {
-    return createTableScript(this.table, await this.columns());
+    return item(this.ref.name, { id: this.id, icon: 'table', collapsible: true, contextValue: 'kqlTable', description: this.description, tooltip: `${this.ref.name} (${this.ref.database.database})${this.description ? `\n${this.description}` : ''}` });
   }
   override async loadChildren(): Promise<TreeNode[]> {
-    const columns = (await this.columns()).map((c) => new InfoNode(`${this.id}/c:${c.name}`, this, c.name, columnIcon(c.type), c.type, undefined, 'kqlColumn'));
+    const columns = (await this.eventhouse.columns(this.ref)).map((c) => new ColumnNode(this, c));
     const mappings = new FolderNode(`${this.id}/mappings`, this, 'Ingestion mappings', 'symbol-namespace', async (self) => {
-      const client = await kustoClient(this.db.target.uri, this.db.target.credential);
-      const ms = await listMappings(client, this.db.database, this.table);
-      return ms.length ? ms.map((m) => new InfoNode(`${self.id}/m:${m.kind}:${m.name}`, self, m.name, 'symbol-namespace', m.kind, undefined, 'ingestionMapping')) : [new InfoNode(`${self.id}/empty`, self, 'No ingestion mappings')];
-    }, `the ingestion mappings of "${this.table}"`);
+      const ms = await this.eventhouse.mappings(this.ref);
+      return ms.length ? ms.map((m) => new MappingNode(self, m.name, m.kind)) : [new EmptyNode(self, 'No ingestion mappings')];
+    }, `the ingestion mappings of "${this.ref.name}"`);
     return [...columns, mappings];
+  }
+}
+
+class ColumnNode extends TreeNode {
+  constructor(parent: TreeNode, private readonly column: KustoColumn) { super(`${parent.id}/c:${column.name}`, parent); }
+  treeItem(): vscode.TreeItem {
+    return item(this.column.name, { id: this.id, icon: columnIcon(this.column.type), description: this.column.type, contextValue: 'kqlColumn' });
+  }
+}
+
+class StoredFunctionNode extends TreeNode {
+  constructor(parent: TreeNode, private readonly name: string, private readonly parameters: string) { super(`${parent.id}/fn:${name}`, parent); }
+  treeItem(): vscode.TreeItem {
+    return item(this.name, { id: this.id, icon: 'symbol-function', description: this.parameters, contextValue: 'kqlFunction' });
+  }
+}
+
+class MappingNode extends TreeNode {
+  constructor(parent: TreeNode, private readonly name: string, private readonly mappingKind: string) { super(`${parent.id}/m:${mappingKind}:${name}`, parent); }
+  treeItem(): vscode.TreeItem {
+    return item(this.name, { id: this.id, icon: 'symbol-namespace', description: this.mappingKind, contextValue: 'ingestionMapping' });
   }
 }
 
@@ -72,43 +78,39 @@ function columnIcon(type: string): string {
   }
 }
 
-class FabricWorkspaceNode extends TreeNode {
-  constructor(parent: TreeNode, private readonly ctx: TreeContext, private readonly workspaceId: string, private readonly name: string) {
-    super(`${parent.id}/ws:${workspaceId}`, parent);
+class EventhouseItemNode extends TreeNode {
+  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, private readonly row: EventhouseRow) {
+    super(`${parent.id}/eh:${row.ref.itemId}`, parent);
   }
-  override get what(): string { return `the KQL databases of workspace "${this.name}"`; }
+  override get what(): string { return `the KQL databases of Eventhouse "${this.row.ref.displayName}"`; }
   treeItem(): vscode.TreeItem {
-    return item(this.name, { id: this.id, icon: 'folder-library', collapsible: true, contextValue: 'fabricWorkspace', description: 'Fabric workspace' });
+    return item(this.row.ref.displayName, { id: this.id, icon: 'server-process', collapsible: true, contextValue: 'eventhouse', description: 'Eventhouse' });
+  }
+  override async loadChildren(): Promise<TreeNode[]> {
+    const dbs = this.row.databases;
+    return dbs.length ? dbs.map((d) => new DatabaseNode(this, this.eventhouse, d.ref, d.description)) : [new EmptyNode(this, 'No KQL databases')];
+  }
+}
+
+class FabricWorkspaceNode extends RefNode<FabricWorkspaceRef> {
+  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, ref: FabricWorkspaceRef) {
+    super(`${parent.id}/ws:${ref.workspaceId}`, parent, ref);
+  }
+  override get what(): string { return `the KQL databases of workspace "${this.ref.displayName}"`; }
+  treeItem(): vscode.TreeItem {
+    return item(this.ref.displayName, { id: this.id, icon: 'folder-library', collapsible: true, contextValue: 'fabricWorkspace', description: 'Fabric workspace' });
   }
   override async loadChildren(signal: AbortSignal): Promise<TreeNode[]> {
-    const fabric = fabricClient((a, s) => this.ctx.token(a, s), this.ctx.cloud, this.ctx.timeoutMs);
-    const [houses, dbs] = await Promise.all([fabric.listEventhouses(this.workspaceId, signal), fabric.listKqlDatabases(this.workspaceId, signal)]);
-    const credential = this.ctx.credential();
-    const out: TreeNode[] = houses.map((h) => new FolderNode(`${this.id}/eh:${h.id}`, this, h.displayName, 'server-process', async (self) => {
-      const mine = dbs.filter((d) => d.properties?.parentEventhouseItemId === h.id && d.properties.queryServiceUri);
-      return mine.length ? mine.map((d) => new DatabaseNode(self, { uri: d.properties!.queryServiceUri!, credential }, d.displayName, 'KQL database')) : [new InfoNode(`${self.id}/empty`, self, 'No KQL databases')];
-    }, `the KQL databases of Eventhouse "${h.displayName}"`, 'eventhouse', 'Eventhouse'));
-    return out.length ? out : [new InfoNode(`${this.id}/empty`, this, 'No Eventhouses in this workspace')];
+    const houses = await this.eventhouse.eventhouses(this.ref, signal);
+    return houses.length ? houses.map((h) => new EventhouseItemNode(this, this.eventhouse, h)) : [new EmptyNode(this, 'No Eventhouses in this workspace')];
   }
 }
 
 /** Children of the "Eventhouse" group for the active profile. */
-export async function eventhouseChildren(group: TreeNode, ctx: TreeContext, signal: AbortSignal): Promise<TreeNode[]> {
-  if (ctx.profile.kind === 'local') {
-    const ready = await ctx.local();
-    const target: KustoTarget = { uri: ready.eventhouse.uri, credential: undefined };
-    const dbs = await listDatabases(await kustoClient(target.uri, undefined));
-    return dbs.map((db) => new DatabaseNode(group, target, db, 'local Eventhouse'));
-  }
-  const out: TreeNode[] = [];
-  const uri = ctx.profile.profile.eventhouseQueryUri ?? ctx.manifest.eventhouse?.queryUri;
-  const database = ctx.manifest.eventhouse?.database;
-  if (uri && database) out.push(new DatabaseNode(group, { uri, credential: ctx.credential() }, database));
-  const fabric = fabricClient((a, s) => ctx.token(a, s), ctx.cloud, ctx.timeoutMs);
-  const wanted = ctx.profile.profile.fabricWorkspaceId ?? ctx.manifest.eventhouse?.workspaceId;
-  for (const ws of await fabric.listWorkspaces(signal)) {
-    if (wanted && ws.id !== wanted) continue;
-    out.push(new FabricWorkspaceNode(group, ctx, ws.id, ws.displayName));
-  }
-  return out;
+export async function eventhouseChildren(group: TreeNode, eventhouse: EventhouseModel, signal: AbortSignal): Promise<TreeNode[]> {
+  const { databases, workspaces } = await eventhouse.roots(signal);
+  return [
+    ...databases.map((d) => new DatabaseNode(group, eventhouse, d.ref, d.description)),
+    ...workspaces.map((w) => new FabricWorkspaceNode(group, eventhouse, w)),
+  ];
 }

@@ -1,20 +1,17 @@
 import * as vscode from 'vscode';
 import { describeError, isNotSignedIn } from '../core/errors';
 import { withTimeout } from '../azure/http';
-import type { Manifest } from '../core/manifest';
-import { outlineFromManifest, outlineFromProblems, type OutlineNode } from '../core/pipelineOutline';
-import type { ResolvedProfile } from '../core/profiles';
+import { emptyRow, manifestRows, outlineFromProblems, ROOT_GROUPS, type OutlineNode, type RootGroup } from '../core/pipelineOutline';
 import { Disposable } from '../common/disposable';
-import type { AzureAuth } from '../auth/azureAuth';
-import type { LocalPipeline, LocalReady } from '../localPipeline/localPipeline';
 import type { ManifestStore } from '../manifest/manifestStore';
-import type { ProfileState } from '../manifest/profileState';
+import type { PipelineModel } from '../model/pipelineModel';
+import type { ContextValue } from './contextValues';
 import { eventHubsChildren } from './eventHubsNodes';
 import { eventhouseChildren } from './eventhouseNodes';
-import { ErrorNode, item, SignInNode, TreeNode, type TreeContext } from './treeNode';
+import { ErrorNode, item, SignInNode, TreeNode } from './treeNode';
 
-/** A row that comes from eventline.json alone. */
-class OutlineTreeNode extends TreeNode {
+/** A row that comes from eventline.json alone (a source, an alert, a secret reference, a manifest problem). */
+class ManifestRowNode extends TreeNode {
   constructor(readonly outline: OutlineNode, parent: TreeNode | undefined, private readonly manifestUri: vscode.Uri | undefined) {
     super(outline.id, parent);
   }
@@ -28,41 +25,34 @@ class OutlineTreeNode extends TreeNode {
     return item(n.label, {
       id: n.id, icon: n.icon, description: n.description, tooltip: n.tooltip, contextValue: n.contextValue, command,
       color: n.icon === 'error' ? 'errorForeground' : undefined,
-      collapsible: !!n.children?.length, expanded: n.contextValue === 'manifestError' || n.id.startsWith('group/'),
+      collapsible: !!n.children?.length, expanded: n.contextValue === 'manifestError',
     });
   }
   override async loadChildren(): Promise<TreeNode[]> {
-    return (this.outline.children ?? []).map((c) => new OutlineTreeNode(c, this, this.manifestUri));
+    return (this.outline.children ?? []).map((c) => new ManifestRowNode(c, this, this.manifestUri));
   }
 }
 
-/** "Event Hubs" and "Eventhouse": discovered live for the active profile, with the manifest's rows as fallback. */
-class LiveGroupNode extends TreeNode {
-  constructor(private readonly outline: OutlineNode, private readonly ctx: TreeContext, private readonly load: (self: TreeNode, ctx: TreeContext, signal: AbortSignal) => Promise<TreeNode[]>, private readonly whatText: string) {
-    super(outline.id, undefined);
+const GROUP_ICONS: Record<RootGroup, string> = {
+  'Sources': 'cloud-download', 'Ingest function': 'symbol-method', 'Event Hubs': 'radio-tower',
+  'Eventhouse': 'database', 'Alerts': 'bell', 'Secrets': 'key',
+};
+
+/** A root group: its rows come from the manifest, or (Event Hubs, Eventhouse) are discovered live for the profile. */
+class GroupNode extends TreeNode {
+  constructor(readonly group: RootGroup, private readonly description: string | undefined, private readonly load: (self: GroupNode, signal: AbortSignal) => Promise<TreeNode[]>, private readonly whatText: string) {
+    super(`group/${group}`, undefined);
   }
   override get what(): string { return this.whatText; }
   treeItem(): vscode.TreeItem {
-    const t = new vscode.TreeItem(this.outline.label, vscode.TreeItemCollapsibleState.Expanded);
-    t.id = this.id;
-    t.iconPath = new vscode.ThemeIcon(this.outline.icon);
-    t.contextValue = this.outline.contextValue;
-    t.description = this.ctx.profile.kind === 'local' ? 'local pipeline' : this.ctx.profile.name;
-    return t;
+    const contextValue = `group.${this.group.replace(/\s+/g, '').toLowerCase()}` as ContextValue;
+    return item(this.group, { id: this.id, icon: GROUP_ICONS[this.group], contextValue, description: this.description, collapsible: true, expanded: true });
   }
-  override loadChildren(signal: AbortSignal): Promise<TreeNode[]> { return this.load(this, this.ctx, signal); }
-}
-
-export interface PipelineTreeDeps {
-  manifests: ManifestStore;
-  profiles: ProfileState;
-  auth: AzureAuth;
-  local: LocalPipeline;
-  log: vscode.LogOutputChannel;
+  override loadChildren(signal: AbortSignal): Promise<TreeNode[]> { return this.load(this, signal); }
 }
 
 /**
- * The `eventline.pipeline` tree over the whole pipeline. Every level loads lazily (with the view's progress
+ * The `eventline.pipeline` tree: renders the pipeline model. Every level loads lazily (with the view's progress
  * bar), is cached until refreshed, and a failure becomes an error row with Retry instead of an exception.
  */
 export class PipelineTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
@@ -71,14 +61,9 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly cache = new Map<string, Promise<TreeNode[]>>();
   private readonly inflight = new Set<AbortController>();
 
-  constructor(private readonly deps: PipelineTreeDeps) {
+  constructor(private readonly model: PipelineModel, private readonly manifests: ManifestStore, private readonly log: vscode.LogOutputChannel) {
     super();
     this.register({ dispose: () => { for (const c of this.inflight) c.abort(); } });
-    const reset = () => this.refresh();
-    this.register(deps.manifests.onDidChange(reset));
-    this.register(deps.profiles.onDidChange(reset));
-    this.register(deps.auth.onDidChange(reset));
-    this.register(deps.local.onDidChange(reset));
   }
 
   /** Forget cached children (of one node, or all) and redraw. */
@@ -116,50 +101,37 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     this.inflight.add(controller);
     try {
       return await vscode.window.withProgress({ location: { viewId: 'eventline.pipeline' } },
-        () => withTimeout(node.what, this.timeoutMs(), controller.signal, (signal) => node.loadChildren!(signal)));
+        () => withTimeout(node.what, this.model.host.timeoutMs(), controller.signal, (signal) => node.loadChildren!(signal)));
     } catch (e) {
       if (isNotSignedIn(e)) return [new SignInNode(`${node.id}/signin`, node)];
       const message = describeError(e, node.what);
-      this.deps.log.warn(`${message} (${e instanceof Error ? e.message : String(e)})`);
+      this.log.warn(`${message} (${e instanceof Error ? e.message : String(e)})`);
       return [new ErrorNode(`${node.id}/error`, node, message, /\b401\b/.test(message))];
     } finally {
       this.inflight.delete(controller);
     }
   }
 
-  private timeoutMs(): number {
-    return Math.max(1, vscode.workspace.getConfiguration('eventline').get<number>('requestTimeoutSeconds') ?? 30) * 1000;
-  }
-
   private async roots(): Promise<TreeNode[]> {
-    const state = await this.deps.manifests.load();
+    const state = await this.manifests.load();
     if (state.kind !== 'loaded') return []; // the welcome view explains what to do
-    if (!state.ok) return outlineFromProblems(state.problems).map((n) => new OutlineTreeNode(n, undefined, state.uri));
-    const profile = this.deps.profiles.current()!;
-    const ctx = this.context(state.manifest, profile, state.uri);
-    return outlineFromManifest(state.manifest).map((n) => {
-      if (n.label === 'Event Hubs') return new LiveGroupNode(n, ctx, eventHubsChildren, 'the Event Hubs');
-      if (n.label === 'Eventhouse') return new LiveGroupNode(n, ctx, eventhouseChildren, 'the Eventhouse databases');
-      return new OutlineTreeNode(n, undefined, state.uri);
+    const uri = state.uri;
+    if (!state.ok) return outlineFromProblems(state.problems).map((n) => new ManifestRowNode(n, undefined, uri));
+    const snapshot = this.model.snapshot();
+    if (!snapshot) return [];
+    const where = snapshot.profile.kind === 'local' ? 'local pipeline' : snapshot.profile.name;
+    return ROOT_GROUPS.map((group) => {
+      switch (group) {
+        case 'Event Hubs':
+          return new GroupNode(group, where, (self, signal) => eventHubsChildren(self, this.model.eventHubs, signal), 'the Event Hubs');
+        case 'Eventhouse':
+          return new GroupNode(group, where, (self, signal) => eventhouseChildren(self, this.model.eventhouse, signal), 'the Eventhouse databases');
+        default:
+          return new GroupNode(group, undefined, async (self) => {
+            const rows = manifestRows(snapshot.manifest, group);
+            return (rows.length ? rows : [emptyRow(group)]).map((r) => new ManifestRowNode(r, self, uri));
+          }, `the ${group.toLowerCase()}`);
+      }
     });
-  }
-
-  private context(manifest: Manifest, profile: ResolvedProfile, manifestUri: vscode.Uri): TreeContext {
-    const { auth, local } = this.deps;
-    return {
-      manifest,
-      profile,
-      cloud: auth.cloud,
-      credential: (tenantId) => auth.credential(tenantId ?? profile.profile.tenantId),
-      token: (audience, signal) => auth.token(audience, signal),
-      local: (): Promise<LocalReady> => {
-        if (local.current) return Promise.resolve(local.current);
-        if (vscode.workspace.getConfiguration('eventline.local').get<boolean>('autoStart') === false) {
-          return Promise.reject(new Error('the local pipeline is not running. Run "Eventline: Start Local Pipeline".'));
-        }
-        return local.start(manifestUri.fsPath);
-      },
-      timeoutMs: this.timeoutMs(),
-    };
   }
 }

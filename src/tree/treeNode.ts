@@ -1,23 +1,11 @@
 import * as vscode from 'vscode';
-import type { TokenCredential } from '@azure/core-auth';
-import type { CloudSettings } from '../core/cloud';
-import type { Manifest } from '../core/manifest';
-import type { ResolvedProfile } from '../core/profiles';
-import type { LocalReady } from '../localPipeline/localPipeline';
+import type { HasRef, PipelineRef } from '../model/refs';
+import type { ContextValue } from './contextValues';
 
-/** What nodes need to load their children; built once by the tree provider. */
-export interface TreeContext {
-  readonly manifest: Manifest;
-  readonly profile: ResolvedProfile;
-  readonly cloud: CloudSettings;
-  credential(tenantId?: string): TokenCredential;
-  token(audience: string, signal: AbortSignal): Promise<string>;
-  /** The running local pipeline, starting it when the local profile needs it. */
-  local(): Promise<LocalReady>;
-  readonly timeoutMs: number;
-}
-
-/** A row of the Eventline tree. Children load lazily and are cached by the provider until refreshed. */
+/**
+ * A row of the Eventline tree. Rows hold references into the pipeline model, never clients: what a row does is
+ * done by the model. Children load lazily and are cached by the provider until refreshed.
+ */
 export abstract class TreeNode {
   constructor(readonly id: string, readonly parent: TreeNode | undefined) {}
   abstract treeItem(): vscode.TreeItem;
@@ -27,7 +15,24 @@ export abstract class TreeNode {
   get what(): string { return 'this item'; }
 }
 
-export function item(label: string, opts: { id: string; icon: string; description?: string; tooltip?: string; contextValue?: string; collapsible?: boolean; expanded?: boolean; command?: vscode.Command; color?: string }): vscode.TreeItem {
+/** A row that stands for a resource of the pipeline: commands run on its reference. */
+export abstract class RefNode<R extends PipelineRef = PipelineRef> extends TreeNode implements HasRef {
+  constructor(id: string, parent: TreeNode | undefined, readonly ref: R) { super(id, parent); }
+}
+
+export interface ItemOptions {
+  id: string;
+  icon: string;
+  contextValue: ContextValue;
+  description?: string;
+  tooltip?: string;
+  collapsible?: boolean;
+  expanded?: boolean;
+  command?: vscode.Command;
+  color?: string;
+}
+
+export function item(label: string, opts: ItemOptions): vscode.TreeItem {
   const state = opts.collapsible ? (opts.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None;
   const t = new vscode.TreeItem(label, state);
   t.id = opts.id;
@@ -40,13 +45,10 @@ export function item(label: string, opts: { id: string; icon: string; descriptio
   return t;
 }
 
-export class InfoNode extends TreeNode {
-  constructor(id: string, parent: TreeNode | undefined, private readonly label: string, private readonly icon = 'info', private readonly description?: string, private readonly command?: vscode.Command, private readonly contextValue = 'info') {
-    super(id, parent);
-  }
-  treeItem(): vscode.TreeItem {
-    return item(this.label, { id: this.id, icon: this.icon, description: this.description, command: this.command, contextValue: this.contextValue });
-  }
+/** "No tables yet", "No Event Hubs in this namespace": a level that loaded and has nothing. */
+export class EmptyNode extends TreeNode {
+  constructor(parent: TreeNode, private readonly message: string) { super(`${parent.id}/empty`, parent); }
+  treeItem(): vscode.TreeItem { return item(this.message, { id: this.id, icon: 'info', contextValue: 'empty' }); }
 }
 
 /** Shown instead of a failed level: the message, with Retry (inline and on click) and, when useful, Sign In. */
@@ -71,7 +73,7 @@ export class SignInNode extends TreeNode {
 
 /** A fixed folder row (e.g. "Partitions") whose children come from a loader. */
 export class FolderNode extends TreeNode {
-  constructor(id: string, parent: TreeNode | undefined, private readonly label: string, private readonly icon: string, private readonly load: (self: FolderNode, signal: AbortSignal) => Promise<TreeNode[]>, private readonly whatText: string, private readonly contextValue = 'folder', private readonly description?: string) {
+  constructor(id: string, parent: TreeNode | undefined, private readonly label: string, private readonly icon: string, private readonly load: (self: FolderNode, signal: AbortSignal) => Promise<TreeNode[]>, private readonly whatText: string, private readonly contextValue: ContextValue = 'folder', private readonly description?: string) {
     super(id, parent);
   }
   override get what(): string { return this.whatText; }

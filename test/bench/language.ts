@@ -18,7 +18,7 @@ const rpc = require('vscode-jsonrpc/node') as typeof Rpc;
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const CLUSTER = 'http://127.0.0.1:8090';
-const KEY = connectionKey(CLUSTER, 'bench');
+const KEY = connectionKey({ cluster: CLUSTER, database: 'bench' });
 
 /** A schema of realistic size: 30 tables of 25 columns, 10 stored functions. */
 function schema(): CompactDatabase {

@@ -1,4 +1,5 @@
 // Every integration suite, bundled into dist/test/all-tests.js and required after mocha's pre-require.
+import './contributions.test';
 import './manifest.test';
 import './cloudTree.test';
 import './localTree.test';

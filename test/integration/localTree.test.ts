@@ -4,7 +4,8 @@ import { Client as KustoClient } from 'azure-kusto-data';
 import type { EventlineApi } from '../../src/extension';
 import type { LocalReady } from '../../src/protocol/localReady';
 import { sendEvents, startLocalProfile } from './support/localHelpers';
-import { api, description, label, labels, manifestUri, path, removeManifest, until } from './support/treeHelpers';
+import type { HasRef } from '../../src/model/refs';
+import { answered, api, description, label, labels, manifestUri, path, removeManifest, until } from './support/treeHelpers';
 
 describe('Eventline tree, local profile (a local pipeline started through the extension)', function () {
   this.timeout(120000);
@@ -47,15 +48,18 @@ describe('Eventline tree, local profile (a local pipeline started through the ex
   it('lists consumer groups and creates one through the control API', async () => {
     assert.deepEqual(await labels(a, await path(a, 'Event Hubs', 'telemetry', 'Consumer groups')), ['$Default', 'eventline-tail']);
     const hub = await path(a, 'Event Hubs', 'telemetry');
-    await vscode.commands.executeCommand('eventline.createConsumerGroup', hub, 'dashboards');
+    await answered(a, ['dashboards'], () => vscode.commands.executeCommand('eventline.createConsumerGroup', hub));
     assert.deepEqual(await labels(a, await path(a, 'Event Hubs', 'telemetry', 'Consumer groups')), ['$Default', 'eventline-tail', 'dashboards']);
   });
 
   it('builds connection info without the key unless asked', async () => {
     const hub = await path(a, 'Event Hubs', 'orders');
-    const info = (hub as unknown as { connectionInfo(k: boolean): string }).connectionInfo(false);
+    const ref = (hub as unknown as HasRef).ref;
+    assert.equal(ref.kind, 'hub', 'the row carries a reference to the hub, not a client');
+    const info = await a.model.eventHubs.connectionInfo(ref, false);
     assert.doesNotMatch(info, /SharedAccessKey/);
     assert.match(info, /EntityPath=orders/);
+    assert.match(await a.model.eventHubs.connectionInfo(ref, true), /SharedAccessKey=.*;EntityPath=orders/);
   });
 
   it('shows tables with row counts and their columns after the test creates a table', async () => {

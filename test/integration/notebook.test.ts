@@ -5,7 +5,7 @@ import type { EventlineApi } from '../../src/extension';
 import type { LocalReady } from '../../src/protocol/localReady';
 import { KQL_RESULT_MIME, type KqlResultOutput } from '../../src/protocol/kqlResult';
 import { startLocalProfile } from './support/localHelpers';
-import { api, path, removeManifest, until } from './support/treeHelpers';
+import { answered, api, path, removeManifest, until } from './support/treeHelpers';
 
 const ERROR_MIME = 'application/vnd.code.notebook.error';
 
@@ -320,7 +320,7 @@ describe('KQL notebooks against a local Eventhouse', function () {
     const cell = nb.cellAt(3);
     await vscode.window.showNotebookDocument(nb, { selections: [new vscode.NotebookRange(3, 4)] });
     assert.ok(result(cell));
-    await vscode.commands.executeCommand('eventline.exportResults', 'csv', csv);
+    await answered(a, ['CSV', csv.fsPath], () => vscode.commands.executeCommand('eventline.exportResults'));
     assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(csv)), [
       'Timestamp,Payload',
       '2026-01-01T00:01:10.0000000Z,"{""k"":""a""}"',
@@ -328,7 +328,7 @@ describe('KQL notebooks against a local Eventhouse', function () {
       '2026-01-01T00:02:50.0000000Z,"{""k"":""a, \\""quoted\\""""}"',
       '',
     ].join('\r\n'));
-    await vscode.commands.executeCommand('eventline.exportResults', 'json', json);
+    await answered(a, ['JSON', json.fsPath], () => vscode.commands.executeCommand('eventline.exportResults'));
     assert.deepEqual(JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(json))), [
       { Timestamp: '2026-01-01T00:01:10.0000000Z', Payload: { k: 'a' } },
       { Timestamp: '2026-01-01T00:02:30.0000000Z', Payload: { k: 'c' } },

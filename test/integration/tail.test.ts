@@ -4,7 +4,8 @@ import type { EventlineApi } from '../../src/extension';
 import type { LocalReady } from '../../src/protocol/localReady';
 import type { TailPanel } from '../../src/tail/tailPanel';
 import { sendEvents, startLocalProfile } from './support/localHelpers';
-import { api, manifestUri, path, removeManifest, until } from './support/treeHelpers';
+import type { TestAnswer } from '../../src/common/prompt';
+import { answered, api, manifestUri, path, removeManifest, until } from './support/treeHelpers';
 
 describe('Live tail panel (local pipeline, real VS Code)', function () {
   this.timeout(120000);
@@ -23,10 +24,12 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
   });
 
   const send = (bodies: unknown[], partitionId: string) => sendEvents(ready, 'telemetry', partitionId, bodies, { kind: 'test' });
+  /** Runs Tail Event Hub on a tree row with the prompts answered in order (consumer group, start, partitions). */
+  const tail = (node: unknown, ...answers: TestAnswer[]) => answered(a, answers, () => vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', node));
 
   it('opens from a hub node and shows events sent with the SDK, with every field', async () => {
     const hub = await path(a, 'Event Hubs', 'telemetry');
-    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: 'eventline-tail', start: { kind: 'latest' } });
+    const panel = await tail(hub, 'eventline-tail', 'Latest', ['Partition 0', 'Partition 1', 'Partition 2', 'Partition 3']);
     assert.ok(panel, 'the command returns the panel');
     await until(() => (panel.panel.visible ? true : undefined), 'the panel to show');
     await new Promise((r) => setTimeout(r, 1500));
@@ -44,10 +47,10 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
 
   it('"Send Test Event" and "Replay Events from File" reach an open tail', async () => {
     const hub = await path(a, 'Event Hubs', 'telemetry');
-    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: '$Default', start: { kind: 'latest' } });
+    const panel = await tail(hub, '$Default', 'Use $Default anyway', 'Latest', ['Partition 0', 'Partition 1', 'Partition 2', 'Partition 3']);
     await new Promise((r) => setTimeout(r, 1500));
     const before = panel.received;
-    assert.equal(await vscode.commands.executeCommand('eventline.sendTestEvent', hub, { body: { probe: 'single' }, properties: { origin: 'eventline' }, partitionKey: 'sensor-7' }), 1);
+    assert.equal(await answered(a, ['{"probe": "single"}', 'By partition key…', 'sensor-7', '{"origin": "eventline"}'], () => vscode.commands.executeCommand('eventline.sendTestEvent', hub)), 1);
     await until(() => (panel.received >= before + 1 ? true : undefined), 'the test event');
     const single = panel.buffer.toArray().find((r) => (r.json as { probe?: string } | undefined)?.probe === 'single');
     assert.ok(single, 'the test event is in the panel');
@@ -58,7 +61,7 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     const lines = Array.from({ length: 50 }, (_, i) => JSON.stringify(i % 2 ? { body: { replay: i }, partitionKey: 'k' } : { replay: i }));
     await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(`${lines.join('\n')}\n`));
     const started = Date.now();
-    assert.equal(await vscode.commands.executeCommand('eventline.replayFile', hub, { file, perSecond: 100 }), 50);
+    assert.equal(await answered(a, [file.fsPath, '100'], () => vscode.commands.executeCommand('eventline.replayFile', hub)), 50);
     assert.ok(Date.now() - started >= 400, 'the rate is honoured (50 events at 100/s take about half a second)');
     await until(() => (panel.received >= before + 51 ? true : undefined), 'the replayed events');
     const replayed = panel.buffer.toArray().filter((r) => typeof (r.json as { replay?: number } | undefined)?.replay === 'number');
@@ -67,7 +70,7 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     const bad = vscode.Uri.joinPath(manifestUri(), '..', 'bad.ndjson');
     await vscode.workspace.fs.writeFile(bad, new TextEncoder().encode('{"ok":1}\nnot json\n'));
     const count = panel.received;
-    assert.equal(await vscode.commands.executeCommand('eventline.replayFile', hub, { file: bad, perSecond: 0 }), undefined, 'a file with a bad line is refused whole');
+    assert.equal(await answered(a, [bad.fsPath], () => vscode.commands.executeCommand('eventline.replayFile', hub)), undefined, 'a file with a bad line is refused whole');
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(panel.received, count, 'nothing was sent');
     await vscode.workspace.fs.delete(file);
@@ -83,26 +86,26 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     assert.equal(lines.length, n);
     const first = JSON.parse(lines[0]) as { body: unknown; sequenceNumber: number; partition: string };
     assert.equal(typeof first.sequenceNumber, 'number');
-    assert.equal(await vscode.commands.executeCommand('eventline.replayFile', await path(a, 'Event Hubs', 'telemetry'), { file, perSecond: 0 }), n);
+    assert.equal(await answered(a, [file.fsPath, '0'], async () => vscode.commands.executeCommand('eventline.replayFile', await path(a, 'Event Hubs', 'telemetry'))), n);
     await vscode.workspace.fs.delete(file);
   });
 
   it('restores a tail panel after a reload from its saved state', async () => {
     const webview = vscode.window.createWebviewPanel('eventline.tail', 'Tail: telemetry', vscode.ViewColumn.Active, { enableScripts: true });
-    await a.tails.restore(webview, { hub: 'telemetry', consumerGroup: 'eventline-tail', partitions: ['3'] }, a.pipelineTree);
+    await a.tails.restore(webview, { hub: 'telemetry', consumerGroup: 'eventline-tail', partitions: ['3'] });
     const restored = [...a.tails.panels.values()].find((p) => p.panel === webview);
     assert.ok(restored, 'the restored panel is tracked');
     await new Promise((r) => setTimeout(r, 1500));
     await send([{ restored: true }], '3');
     await until(() => (restored.received >= 1 ? true : undefined), 'an event in the restored panel');
     const gone = vscode.window.createWebviewPanel('eventline.tail', 'Tail: nowhere', vscode.ViewColumn.Active, {});
-    await a.tails.restore(gone, { hub: 'no-such-hub', consumerGroup: '$Default' }, a.pipelineTree);
+    await a.tails.restore(gone, { hub: 'no-such-hub', consumerGroup: '$Default' });
     assert.ok(![...a.tails.panels.values()].some((p) => p.panel === gone), 'an unknown hub is not restored');
   });
 
   it('starts at earliest from a partition node and reads only that partition', async () => {
     const p2 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 2');
-    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', p2, { consumerGroup: 'eventline-tail', start: { kind: 'earliest' } });
+    const panel = await tail(p2, 'eventline-tail', 'Earliest');
     await until(() => (panel.received >= 3 ? true : undefined), 'the retained events of partition 2');
     assert.ok(panel.buffer.toArray().every((r) => r.row.partitionId === '2'));
   });
@@ -113,32 +116,32 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await send([{ chosen: 0 }], '0');
     await send([{ chosen: 3 }], '3');
     const hub = await path(a, 'Event Hubs', 'telemetry');
-    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: 'eventline-tail', start: { kind: 'enqueuedTime', time: new Date(since.getTime() - 1000) }, partitions: ['1', '3'] });
+    const panel = await tail(hub, 'eventline-tail', 'An enqueued time…', new Date(since.getTime() - 1000).toISOString(), ['Partition 1', 'Partition 3']);
     await until(() => (panel.received >= 2 ? true : undefined), 'the events of partitions 1 and 3');
     await new Promise((r) => setTimeout(r, 1000));
     const got = panel.buffer.toArray().filter((r) => (r.json as { chosen?: number } | undefined)?.chosen !== undefined);
     assert.deepEqual(got.map((r) => r.row.partitionId).sort(), ['1', '3']);
   });
 
-  it('starts at a sequence number and at an offset from the palette arguments', async () => {
+  it('starts at a sequence number and at an offset, as answered in the prompts', async () => {
     await send([{ pos: 0 }, { pos: 1 }, { pos: 2 }], '0');
     const hub = await path(a, 'Event Hubs', 'telemetry');
-    const earliest = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: 'eventline-tail', start: { kind: 'earliest' }, partitions: ['0'] });
+    const earliest = await tail(hub, 'eventline-tail', 'Earliest', ['Partition 0']);
     await until(() => (earliest.buffer.toArray().filter((r) => (r.json as { pos?: number } | undefined)?.pos !== undefined).length >= 3 ? true : undefined), 'the retained events of partition 0');
     const withPos = earliest.buffer.toArray().filter((r) => (r.json as { pos?: number } | undefined)?.pos !== undefined);
     const second = withPos[withPos.length - 2].row;
-    const bySeq = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: '$Default', start: { kind: 'sequence', sequenceNumber: second.sequenceNumber }, partitions: ['0'] });
+    const bySeq = await tail(hub, '$Default', 'Use $Default anyway', 'A sequence number…', String(second.sequenceNumber), ['Partition 0']);
     await until(() => (bySeq.received >= 2 ? true : undefined), 'events from a sequence number');
     assert.equal(bySeq.buffer.at(0)?.row.sequenceNumber, second.sequenceNumber);
     earliest.panel.dispose(); // one panel per hub, group and partitions: make room for the same group again
-    const byOffset = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: 'eventline-tail', start: { kind: 'offset', offset: second.offset }, partitions: ['0'] });
+    const byOffset = await tail(hub, 'eventline-tail', 'An offset…', second.offset, ['Partition 0']);
     await until(() => (byOffset.received >= 2 ? true : undefined), 'events from an offset');
     assert.equal(byOffset.buffer.at(0)?.row.offset, second.offset);
   });
 
   it('pauses, misses nothing sent meanwhile, and reconnects after the local pipeline restarts: no gap, no duplicate', async () => {
     const hub = await path(a, 'Event Hubs', 'telemetry');
-    const panel = await vscode.commands.executeCommand<TailPanel>('eventline.tailEventHub', hub, { consumerGroup: '$Default', start: { kind: 'latest' }, partitions: ['1'] });
+    const panel = await tail(hub, '$Default', 'Use $Default anyway', 'Latest', ['Partition 1']);
     await until(() => (panel.sessionState === 'live' ? true : undefined), 'the tail to go live');
     await new Promise((r) => setTimeout(r, 1000));
     const mine = () => panel.buffer.toArray().filter((r) => (r.json as { run?: string } | undefined)?.run === 'restart').map((r) => r.row.sequenceNumber);

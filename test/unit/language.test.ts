@@ -39,7 +39,7 @@ const SCHEMA_JSON = {
 };
 
 const CLUSTER = 'http://127.0.0.1:8090';
-const KEY = connectionKey(CLUSTER, 'telemetry');
+const KEY = connectionKey({ cluster: CLUSTER, database: 'telemetry' });
 
 function doc(text: string, uri = 'file:///w/q.kql'): TextDocument {
   return TextDocument.create(uri, 'kql', 1, text);
@@ -74,8 +74,8 @@ describe('KQL language: schema conversion', () => {
   });
 
   it('keys connections by cluster (case and trailing slash insensitive) and database', () => {
-    assert.equal(connectionKey('HTTP://Host:8090/', 'db'), connectionKey('http://host:8090', 'db'));
-    assert.notEqual(connectionKey('http://host', 'db'), connectionKey('http://host', 'DB2'));
+    assert.equal(connectionKey({ cluster: 'HTTP://Host:8090/', database: 'db' }), connectionKey({ cluster: 'http://host:8090', database: 'db' }));
+    assert.notEqual(connectionKey({ cluster: 'http://host', database: 'db' }), connectionKey({ cluster: 'http://host', database: 'DB2' }));
   });
 });
 
@@ -180,7 +180,7 @@ describe('KQL language: service', function () {
   });
 
   it('checks a block a `#connect` sends to another database against that database\'s schema once it is known', () => {
-    const otherKey = connectionKey(CLUSTER, 'other');
+    const otherKey = connectionKey({ cluster: CLUSTER, database: 'other' });
     const file = [
       'Events | where Source == "a"',
       '',

@@ -1,32 +1,26 @@
 import * as assert from 'node:assert/strict';
 import { starterManifest } from '../../src/core/manifest';
-import { outlineFromManifest, outlineFromProblems, ROOT_GROUPS } from '../../src/core/pipelineOutline';
+import { emptyRow, manifestRows, outlineFromProblems, ROOT_GROUPS } from '../../src/core/pipelineOutline';
 
 describe('pipeline outline', () => {
-  it('lists the root groups in pipeline order', () => {
-    const roots = outlineFromManifest(starterManifest('p'));
-    assert.deepEqual(roots.map((r) => r.label), [...ROOT_GROUPS]);
+  it('names the root groups in pipeline order', () => {
+    assert.deepEqual([...ROOT_GROUPS], ['Sources', 'Ingest function', 'Event Hubs', 'Eventhouse', 'Alerts', 'Secrets']);
   });
 
-  it('puts hubs with their consumer groups, tables under the database, and secret references (never values)', () => {
-    const roots = outlineFromManifest(starterManifest('p'));
-    const byLabel = new Map(roots.map((r) => [r.label, r]));
-    const hub = byLabel.get('Event Hubs')!.children![0];
-    assert.equal(hub.label, 'telemetry');
-    assert.deepEqual(hub.children!.map((c) => c.label), ['$Default', 'eventline-tail']);
-    const db = byLabel.get('Eventhouse')!.children![0];
-    assert.equal(db.label, 'NetDefaultDB');
-    assert.deepEqual(db.children!.map((c) => c.label), ['Telemetry']);
-    const secret = byLabel.get('Secrets')!.children![0];
+  it('lists sources with method and URL, and secret references (never values)', () => {
+    const m = starterManifest('p');
+    const [source] = manifestRows(m, 'Sources');
+    assert.equal(source.label, 'sample-api');
+    assert.equal(source.description, 'GET http://127.0.0.1:5400/readings');
+    const [secret] = manifestRows(m, 'Secrets');
     assert.equal(secret.description, 'SecretStorage: sample-api-key');
   });
 
-  it('gives empty groups a placeholder row and unique ids everywhere', () => {
-    const roots = outlineFromManifest({ version: 1, name: 'empty' });
-    for (const r of roots) assert.equal(r.children?.[0].contextValue, 'placeholder', r.label);
-    const ids = new Set<string>();
-    const walk = (nodes: typeof roots) => nodes.forEach((n) => { assert.ok(!ids.has(n.id), n.id); ids.add(n.id); walk(n.children ?? []); });
-    walk(outlineFromManifest(starterManifest('p')));
+  it('gives every group a placeholder row with a unique id', () => {
+    const ids = ROOT_GROUPS.map((g) => emptyRow(g).id);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.equal(emptyRow('Alerts').contextValue, 'placeholder');
+    assert.deepEqual(manifestRows({ version: 1, name: 'empty' }, 'Sources'), []);
   });
 
   it('turns problems into one error row with a child per problem', () => {

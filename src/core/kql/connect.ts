@@ -108,3 +108,13 @@ export function applyConnect(base: KqlConnectionRef | undefined, connect: Pick<C
   const database = connect.database ?? base?.database;
   return cluster && database ? { cluster, database } : undefined;
 }
+
+/** Whether two cluster URIs (or aliases) name the same cluster: case and trailing slashes do not count. */
+export function sameCluster(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+}
+
+/** One string per connection, the same for every spelling of its cluster: the key caches and the language server use. */
+export function connectionKey(ref: KqlConnectionRef): string {
+  return `${ref.cluster.replace(/\/+$/, '').toLowerCase()}|${ref.database}`;
+}

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PartitionLog, type Retention } from './log';
+import { consumerGroupNameProblem, DEFAULT_CONSUMER_GROUP, HUB_NAME } from '../../core/eventHubsNames';
 
 /** A hub as persisted in `<data>/eventhubs/hubs.json`. */
 export interface HubDefinition {
@@ -15,10 +16,7 @@ export interface HubDefinition {
 
 export const DEFAULT_RETENTION_HOURS = 24;
 export const DEFAULT_RETENTION_BYTES = 1024 * 1024 * 1024;
-export const DEFAULT_CONSUMER_GROUP = '$Default';
-
-const HUB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
-const CG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
+export { DEFAULT_CONSUMER_GROUP };
 
 export class NamespaceError extends Error {
   constructor(readonly status: 400 | 404 | 409, message: string) { super(message); }
@@ -132,7 +130,8 @@ export class Namespace {
     const out = [DEFAULT_CONSUMER_GROUP];
     for (const n of names) {
       if (n.toLowerCase() === '$default') continue;
-      if (!CG_NAME.test(n)) throw new NamespaceError(400, `"${n}" is not a valid consumer group name: use 1-50 letters, digits, '.', '-' or '_', starting with a letter or digit.`);
+      const problem = consumerGroupNameProblem(n);
+      if (problem) throw new NamespaceError(400, problem);
       if (!out.some((g) => g.toLowerCase() === n.toLowerCase())) out.push(n);
     }
     return out;

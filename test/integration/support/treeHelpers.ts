@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { EventlineApi } from '../../../src/extension';
+import type { TestAnswer } from '../../../src/common/prompt';
 import type { TreeNode } from '../../../src/tree/treeNode';
 
 export const EXTENSION_ID = 'eventline.eventline';
@@ -64,5 +65,18 @@ export async function until<T>(probe: () => Promise<T | undefined> | T | undefin
     } catch (e) { last = e; }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Runs `run` with the next prompts answered in order, and checks every answer was taken. */
+export async function answered<T>(a: EventlineApi, answers: TestAnswer[], run: () => Thenable<T> | Promise<T>): Promise<T> {
+  a.prompts.clear();
+  a.prompts.queue(...answers);
+  try {
+    const result = await run();
+    assert.equal(a.prompts.pending, 0, `${a.prompts.pending} queued answer(s) were not asked for`);
+    return result;
+  } finally {
+    a.prompts.clear();
   }
 }

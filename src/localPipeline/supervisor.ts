@@ -5,14 +5,13 @@ import { Disposable } from '../common/disposable';
 import { parseReady, portsOf, type PortFlag } from '../core/localReady';
 import type { LocalReady } from '../protocol/localReady';
 
-export type { LocalReady } from '../protocol/localReady';
-
 /**
- * The local pipeline the local profile talks to: one started by Eventline as a child process (never inside the
- * extension host), or one already running that Eventline attaches to (`npm start` passes its ready line in
+ * Supervises the `eventline-local` process the local profile talks to: one started by Eventline as a child
+ * process (never inside the extension host: DuckDB and the Kusto parser are heavy, and a crash there must not
+ * take the editor down), or one already running that Eventline attaches to (`npm start` passes its ready line in
  * EVENTLINE_LOCAL_READY).
  */
-export class LocalPipeline extends Disposable {
+export class LocalPipelineSupervisor extends Disposable {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
   private ready: LocalReady | undefined;
@@ -21,7 +20,8 @@ export class LocalPipeline extends Disposable {
   /** Ports of the last pipeline Eventline ran: a restart reuses them so open tails and clients reconnect. */
   private lastPorts: Partial<Record<PortFlag, number>> | undefined;
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {
+  /** `manifestPath` gives the workspace's eventline.json (the pipeline's --config) when there is one. */
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel, private readonly manifestPath: () => string | undefined = () => undefined) {
     super();
     const fromEnv = process.env.EVENTLINE_LOCAL_READY;
     if (fromEnv) {
@@ -39,8 +39,20 @@ export class LocalPipeline extends Disposable {
     this.changed.fire();
   }
 
+  /**
+   * The running pipeline; when none runs, starts one if the user allows it (`eventline.local.autoStart`), else
+   * says how to start it. Every feature that needs the local pipeline goes through here.
+   */
+  ensureRunning(): Promise<LocalReady> {
+    if (this.ready) return Promise.resolve(this.ready);
+    if (vscode.workspace.getConfiguration('eventline.local').get<boolean>('autoStart') === false) {
+      return Promise.reject(new Error('The local pipeline is not running. Run "Eventline: Start Local Pipeline".'));
+    }
+    return this.start();
+  }
+
   /** Starts `eventline-local` with the workspace's manifest as its config, on free ports (or the last run's). */
-  start(configPath: string | undefined): Promise<LocalReady> {
+  start(configPath: string | undefined = this.manifestPath()): Promise<LocalReady> {
     if (this.ready) return Promise.resolve(this.ready);
     this.starting ??= (async () => {
       const ports = this.lastPorts;

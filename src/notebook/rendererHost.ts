@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
-import { UserCancelledError } from '../core/errors';
+import { prompts } from '../common/prompt';
+import { isUserCancelled } from '../core/errors';
 import { exportFileName, exportTable, type ExportFormat } from '../core/kql/export';
 import { KQL_RESULT_MIME, type HostToRenderer, type KqlResultOutput, type KqlTable, type RendererToHost } from '../protocol/kqlResult';
 import { NOTEBOOK_TYPE } from './connections';
@@ -8,19 +9,14 @@ import type { KqlController } from './controller';
 
 export const RENDERER_ID = 'eventline.kql-result';
 
-/** Writes one table to a file the user picks (or `target`), and returns where. */
-export async function saveTable(table: KqlTable, format: ExportFormat, suggestedName: string, target?: vscode.Uri): Promise<vscode.Uri> {
-  let uri = target;
-  if (!uri) {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const name = exportFileName(suggestedName, format);
-    uri = await vscode.window.showSaveDialog({
-      title: `Export ${table.rows.length.toLocaleString('en-US')} rows as ${format.toUpperCase()}`,
-      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-      filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
-    });
-    if (!uri) throw new UserCancelledError();
-  }
+/** Writes one table to a file the user picks, and returns where. */
+export async function saveTable(table: KqlTable, format: ExportFormat, suggestedName: string): Promise<vscode.Uri> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const uri = await prompts.saveFile({
+    title: `Export ${table.rows.length.toLocaleString('en-US')} rows as ${format.toUpperCase()}`,
+    defaultUri: folder ? vscode.Uri.joinPath(folder, exportFileName(suggestedName, format)) : undefined,
+    filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+  });
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(exportTable(table, format)));
   return uri;
 }
@@ -49,7 +45,7 @@ export class RendererHost extends Disposable {
           reply({ type: 'exported', path: uri.scheme === 'file' ? uri.fsPath : uri.toString() });
           void vscode.window.showInformationMessage(`Exported ${message.table.rows.length.toLocaleString('en-US')} rows to ${uri.path.split('/').pop()}.`, 'Open').then((c) => { if (c) void vscode.commands.executeCommand('vscode.open', uri); });
         } catch (e) {
-          if (e instanceof UserCancelledError) { reply({ type: 'exportFailed', message: 'Export cancelled.' }); return; }
+          if (isUserCancelled(e)) { reply({ type: 'exportFailed', message: 'Export cancelled.' }); return; }
           const text = `Could not export the results: ${e instanceof Error ? e.message : String(e)}. Pick a folder you can write to.`;
           this.log.error(text);
           reply({ type: 'exportFailed', message: text });
@@ -82,9 +78,9 @@ export function cellResult(cell: vscode.NotebookCell): KqlResultOutput | undefin
 
 /**
  * "Eventline: Export Results": the selected cell's result in the active KQL notebook, else the cell that ran
- * last. `format` and `target` let tests and other commands skip the prompts.
+ * last; it asks which table (when there are several), the format and the file.
  */
-export async function exportResults(controller: KqlController, format?: ExportFormat, target?: vscode.Uri, tableIndex?: number): Promise<vscode.Uri> {
+export async function exportResults(controller: KqlController): Promise<vscode.Uri> {
   const editor = vscode.window.activeNotebookEditor ?? vscode.window.visibleNotebookEditors.find((e) => e.notebook.notebookType === NOTEBOOK_TYPE);
   if (!editor || editor.notebook.notebookType !== NOTEBOOK_TYPE) throw new Error('Open a KQL notebook (or run a query from a .kql file) first: there is no result to export.');
   const nb = editor.notebook;
@@ -92,20 +88,11 @@ export async function exportResults(controller: KqlController, format?: ExportFo
   const cell = selected ?? controller.lastRunCell(nb) ?? [...nb.getCells()].reverse().find((c) => cellResult(c));
   const result = cell ? cellResult(cell) : undefined;
   if (!result || result.tables.length === 0) throw new Error('The selected cell has no result table to export: run it first, or select a cell that shows a result.');
-  let table = result.tables[tableIndex ?? 0];
-  if (tableIndex === undefined && result.tables.length > 1) {
-    const picked = await vscode.window.showQuickPick(result.tables.map((t, i) => ({ label: t.name, description: `${t.rows.length} rows`, i })), { title: 'Which result table?' });
-    if (!picked) throw new UserCancelledError();
-    table = result.tables[picked.i];
-  }
-  if (!table) throw new Error(`The result has no table number ${(tableIndex ?? 0) + 1}.`);
-  let fmt = format;
-  if (!fmt) {
-    const picked = await vscode.window.showQuickPick([{ label: 'CSV', format: 'csv' as const, description: 'RFC 4180, dynamic values as JSON text' }, { label: 'JSON', format: 'json' as const, description: 'an array of objects' }], { title: `Export ${table.rows.length} rows as` });
-    if (!picked) throw new UserCancelledError();
-    fmt = picked.format;
-  }
-  const uri = await saveTable(table, fmt, `${result.info.database}-${table.name}`, target);
-  if (!target) void vscode.window.showInformationMessage(`Exported ${table.rows.length.toLocaleString('en-US')} rows to ${uri.path.split('/').pop()}.`);
+  const table = result.tables.length === 1
+    ? result.tables[0]
+    : result.tables[await prompts.pick(result.tables.map((t, i) => ({ label: t.name, description: `${t.rows.length} rows`, value: i })), { title: 'Which result table?' })];
+  const format = await prompts.pick([{ label: 'CSV', value: 'csv' as const, description: 'RFC 4180, dynamic values as JSON text' }, { label: 'JSON', value: 'json' as const, description: 'an array of objects' }], { title: `Export ${table.rows.length} rows as` });
+  const uri = await saveTable(table, format, `${result.info.database}-${table.name}`);
+  void vscode.window.showInformationMessage(`Exported ${table.rows.length.toLocaleString('en-US')} rows to ${uri.path.split('/').pop()}.`);
   return uri;
 }

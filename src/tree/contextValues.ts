@@ -1,0 +1,17 @@
+// Every `contextValue` a row of the Pipeline tree can have. package.json's `view/item/context` menus match these
+// (`viewItem == …`); test/unit/contributions.test.ts checks that every value a menu names is one of them.
+
+export const CONTEXT_VALUES = [
+  // root groups
+  'group.sources', 'group.ingestfunction', 'group.eventhubs', 'group.eventhouse', 'group.alerts', 'group.secrets',
+  // manifest rows
+  'source', 'alert', 'secret', 'placeholder', 'manifestError', 'manifestProblem',
+  // Event Hubs
+  'subscription', 'eventHubsNamespace', 'eventHub', 'missingHub', 'partitions', 'partition', 'consumerGroups', 'consumerGroup',
+  // Eventhouse
+  'fabricWorkspace', 'eventhouse', 'kqlDatabase', 'folder', 'kqlTable', 'kqlColumn', 'kqlFunction', 'ingestionMapping',
+  // states
+  'empty', 'error', 'error.signIn', 'signIn',
+] as const;
+
+export type ContextValue = (typeof CONTEXT_VALUES)[number];
