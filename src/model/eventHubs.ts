@@ -1,6 +1,6 @@
 import { eventHubConsumerClient, eventHubManagementClient, subscriptionClient, type EventHubTarget } from '../azure/clients';
 import { DEFAULT_CONSUMER_GROUP } from '../core/eventHubsNames';
-import type { ModelHost, PipelineSnapshot } from './host';
+import { requireSnapshot, type ModelHost, type PipelineSnapshot } from './host';
 import { LocalControlClient } from './localControl';
 import type { ConsumerGroupRef, HubRef, NamespaceRef, PartitionRef, SubscriptionRef } from './refs';
 
@@ -28,9 +28,7 @@ export class EventHubsModel {
   constructor(private readonly host: ModelHost) {}
 
   private snapshot(): PipelineSnapshot {
-    const s = this.host.snapshot();
-    if (!s) throw new Error('Create or fix eventline.json first: the hubs come from its active profile.');
-    return s;
+    return requireSnapshot(this.host, 'the hubs');
   }
 
   private async control(): Promise<LocalControlClient> {

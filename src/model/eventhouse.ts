@@ -5,7 +5,7 @@ import { listDatabases, listFunctions, listMappings, listTables, tableColumns, t
 import { LOCAL_CLUSTER, sameCluster } from '../core/kql/connect';
 import type { KqlConnectionRef } from '../core/kql/schemaSource';
 import { createTableScript, type KustoColumn } from '../core/kustoNames';
-import type { ModelHost, PipelineSnapshot } from './host';
+import { requireSnapshot, type ModelHost, type PipelineSnapshot } from './host';
 import type { DatabaseRef, EventhouseItemRef, FabricWorkspaceRef, TableRef } from './refs';
 
 /** A connection turned into something a Kusto client can use. */
@@ -31,9 +31,7 @@ export class EventhouseModel {
   constructor(private readonly host: ModelHost) {}
 
   private snapshot(): PipelineSnapshot {
-    const s = this.host.snapshot();
-    if (!s) throw new Error('Create or fix eventline.json first: the databases come from its active profile.');
-    return s;
+    return requireSnapshot(this.host, 'the databases');
   }
 
   /** The first level: databases known directly, and (cloud) the Fabric workspaces to look in. */

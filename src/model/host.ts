@@ -29,3 +29,10 @@ export interface ModelHost {
   /** How long one request to a service may take, in ms. */
   timeoutMs(): number;
 }
+
+/** The snapshot, or an error that says what to do: `what` names what the caller wanted ("the hubs"). */
+export function requireSnapshot(host: ModelHost, what: string): PipelineSnapshot {
+  const s = host.snapshot();
+  if (!s) throw new Error(`Create or fix eventline.json first: ${what} come from its active profile.`);
+  return s;
+}

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
-import type { HostToView } from '../../src/protocol/tailProtocol';
+import type { HostToView, TailState } from '../../src/protocol/tailProtocol';
 import { FLUSH_MS, TailFeed, tailHtml } from '../../src/tail/tailFeed';
 import { TailSession } from '../../src/tail/tailSession';
 import { startLocalPipeline } from '../local/pipeline';
@@ -134,7 +134,7 @@ async function panel(cs: string): Promise<void> {
       maxBacklog = Math.max(maxBacklog, backlog);
       chain = chain.then(() => page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(m))).then(() => { backlog--; }, () => { backlog--; });
     };
-    let state = 'connecting';
+    let state = 'connecting' as TailState;
     const session = new TailSession({
       client: async () => new EventHubConsumerClient('$Default', cs, 'telemetry'),
       start: { kind: 'latest' },
