@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PartitionLog, type Retention } from './log';
+import { PartitionLog, type Retention } from './partitionLog';
 
 /** A hub as persisted in `<data>/eventhubs/hubs.json`. */
 export interface HubDefinition {
