@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type * as net from 'node:net';
 import * as rhea from 'rhea';
 import { text } from './amqp';
@@ -267,7 +268,9 @@ export class EventHubsServer {
         return;
       }
       if (envelope.length > MAX_MESSAGE_SIZE) {
-        delivery.reject({ condition: 'amqp:link:message-size-exceeded', description: `The received message (size: ${envelope.length} bytes) exceeds the limit (${MAX_MESSAGE_SIZE} bytes) currently allowed on the link.` });
+        // The service's wording, tracking suffix included: clients match on the part up to "on the link.".
+        const id = (delivery as unknown as { id?: number }).id ?? 0;
+        delivery.reject({ condition: 'amqp:link:message-size-exceeded', description: `The received message (delivery-id:${id}, size:${envelope.length} bytes) exceeds the limit (${MAX_MESSAGE_SIZE} bytes) currently allowed on the link. ${tracking()}` });
         return;
       }
       const { events, partitionKey } = splitEnvelope(envelope, format === BATCH_FORMAT);
@@ -308,15 +311,10 @@ export class EventHubsServer {
     const path = audiencePath(name, this.ports);
     if (typeof path !== 'string') return fail(path);
     const token = typeof msg.body === 'string' ? msg.body : Buffer.isBuffer(msg.body) ? msg.body.toString('utf8') : '';
-    const now = Date.now();
-    let expiry: number | AuthFailure;
-    if (props.type === 'servicebus.windows.net:sastoken') {
-      expiry = checkSasToken(token, path, { keyName: this.opts.keyName, key: this.opts.key, ports: this.ports, now });
-    } else if (props.type === 'jwt') {
-      expiry = st.tls ? checkJwt(token, now) : { status: 401, condition: 'amqp:unauthorized-access', description: `jwt tokens are accepted only over AMQPS (TLS, port ${this.ports[1] ?? 'none'}); over plain AMQP use a SharedAccessSignature from the connection string.` };
-    } else {
+    if (props.type !== 'servicebus.windows.net:sastoken' && props.type !== 'jwt') {
       return fail({ status: 400, condition: 'com.microsoft:argument-error', description: `Unsupported token type "${String(props.type)}"; use servicebus.windows.net:sastoken or jwt.` });
     }
+    const expiry = this.checkToken(st, props.type === 'jwt' ? 'jwt' : 'sas', token, path);
     if (typeof expiry !== 'number') return fail(expiry);
     if (path !== '') {
       const entity = parseEntityPath(path);
@@ -336,13 +334,8 @@ export class EventHubsServer {
     if (props.operation !== 'READ') return fail(400, 'com.microsoft:argument-error', `Unsupported $management operation "${String(props.operation)}"; only READ is supported.`);
     const hubName = text(props.name);
     const mgmtPath = `${hubName}/${MANAGEMENT}`;
-    if (!this.authorized(st, mgmtPath)) {
-      const token = typeof props.security_token === 'string' ? props.security_token : '';
-      const check = token.startsWith('SharedAccessSignature ')
-        ? checkSasToken(token, mgmtPath, { keyName: this.opts.keyName, key: this.opts.key, ports: this.ports, now: Date.now() })
-        : st.tls && token ? checkJwt(token, Date.now()) : this.unauthorized(mgmtPath);
-      if (typeof check !== 'number') return fail(401, 'amqp:unauthorized-access', check.description);
-    }
+    const denied = this.requestDenied(st, props.security_token, mgmtPath);
+    if (denied) return fail(denied.status, denied.condition, denied.description);
     const hub = this.ns.get(hubName);
     if (!hub) return fail(404, 'amqp:not-found', `The messaging entity '${this.uri(hubName)}' could not be found. Create it with PUT /api/eventhubs/${hubName} on the control API, or list it in --config.`);
     const t = rhea.types;
@@ -374,12 +367,37 @@ export class EventHubsServer {
     return fail(400, 'com.microsoft:argument-error', `Unsupported READ type "${String(props.type)}"; use com.microsoft:eventhub or com.microsoft:partition.`);
   }
 
+  /** Checks a token for `path`: its expiry (ms), or why it is refused. jwt tokens only over TLS. */
+  private checkToken(st: ConnState, type: 'sas' | 'jwt', token: string, path: string): number | AuthFailure {
+    const now = Date.now();
+    if (type === 'sas') return checkSasToken(token, path, { keyName: this.opts.keyName, key: this.opts.key, ports: this.ports, now });
+    if (st.tls) return checkJwt(token, now);
+    return { status: 401, condition: 'amqp:unauthorized-access', description: `jwt tokens are accepted only over AMQPS (TLS, port ${this.ports[1] ?? 'none'}); over plain AMQP use a SharedAccessSignature from the connection string.` };
+  }
+
+  /**
+   * A `$management` request carries its own `security_token`, and the service checks it on every request: a key
+   * changed or revoked since the link was authorized through `$cbs` fails the next call. Only a request without
+   * one (a client relying on the link alone) is let through on the link's `$cbs` token.
+   */
+  private requestDenied(st: ConnState, token: unknown, path: string): AuthFailure | undefined {
+    if (token === undefined || token === null || token === '') return this.authorized(st, path) ? undefined : this.unauthorized(path);
+    if (typeof token !== 'string') return { status: 401, condition: 'amqp:unauthorized-access', description: 'The security_token of the $management request is not a string token.' };
+    const check = this.checkToken(st, token.startsWith('SharedAccessSignature ') ? 'sas' : 'jwt', token, path);
+    return typeof check === 'number' ? undefined : check;
+  }
+
   private unauthorized(path: string): AuthFailure {
     return { status: 401, condition: 'amqp:unauthorized-access', description: `Unauthorized access to '${this.uri(path)}': put a valid token on $cbs for this entity first.` };
   }
 
   private refuse(link: rhea.Sender | rhea.Receiver, f: Failure): void {
     link.close({ condition: f.condition, description: f.description });
+  }
+
+  /** True from listen() until close(). */
+  get serving(): boolean {
+    return this.listeners.length > 0 && this.listeners.every((l) => l.listening);
   }
 
   async close(): Promise<void> {
@@ -392,4 +410,9 @@ export class EventHubsServer {
     for (const conn of this.connections) (conn as unknown as { socket?: net.Socket }).socket?.destroy();
     this.connections.clear();
   }
+}
+
+/** The suffix the service puts on its error descriptions. */
+function tracking(): string {
+  return `TrackingId:${randomUUID()}, SystemTracker:NoSystemTracker, Timestamp:${new Date().toISOString().slice(0, 19)}`;
 }
