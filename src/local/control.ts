@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CONTROL_PATHS, type HealthReply } from '../protocol/controlApi';
 
 export type ControlHandler = (req: http.IncomingMessage, params: string[], body: unknown) => Promise<ControlReply> | ControlReply;
 export interface ControlReply { status: number; body?: unknown }
@@ -19,7 +20,25 @@ const MAX_BODY = 1024 * 1024;
  */
 export class ControlServer {
   private readonly routes: Route[] = [];
+  private readonly healthChecks = new Map<string, () => boolean>();
   private server: http.Server | undefined;
+
+  constructor() {
+    // As the official Event Hubs emulator answers it (its HealthCheckApiSchema.md), so scripts that wait on the
+    // emulator's /health work unchanged. The API listens only once every part has started.
+    this.route('GET', new RegExp(`^${CONTROL_PATHS.health}/?$`), () => {
+      const serving = [...this.healthChecks.values()].every((check) => check());
+      const body: HealthReply = serving
+        ? { status: 'healthy', message: 'Service is healthy.' }
+        : { status: 'unhealthy', message: 'Service not available. Please try after some time.' };
+      return { status: serving ? 200 : 503, body };
+    });
+  }
+
+  /** A part of the pipeline says whether it is serving; /health is healthy only while every part is. */
+  addHealthCheck(name: string, serving: () => boolean): void {
+    this.healthChecks.set(name, serving);
+  }
 
   route(method: string, pattern: RegExp, handler: ControlHandler): void {
     this.routes.push({ method, pattern, handler });

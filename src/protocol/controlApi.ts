@@ -37,8 +37,11 @@ export interface HubInput { partitionCount?: number; consumerGroups?: string[]; 
 
 // ─── Health ─────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** GET /health, as the official Event Hubs emulator answers it. */
-export interface HealthReply { status: 'healthy' }
+/**
+ * GET /health, as the official Event Hubs emulator answers it: 200 `{"status":"healthy","message":"Service is
+ * healthy."}`, or 503 `{"status":"unhealthy","message":"Service not available. Please try after some time."}`.
+ */
+export interface HealthReply { status: 'healthy' | 'unhealthy'; message: string }
 
 /** The paths, so neither side spells one by hand. */
 export const CONTROL_PATHS = {

@@ -107,3 +107,8 @@ export function mapSection(code: number, own: Buffer[], extra: MapPairs = NO_PAI
   head.writeUInt32BE(own.length + extra.count, 8);
   return Buffer.concat([head, ...own, extra.bytes], 12 + len);
 }
+
+/** A decoded scalar property as text ('' for anything else). */
+export function text(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '';
+}

@@ -37,3 +37,10 @@ export class FrameSlab {
 function align(n: number): number {
   return (n + 7) & ~7;
 }
+
+/**
+ * Outgoing frames live for one pass of the connection (encoded, joined, written to the socket, dropped), two of
+ * about a kilobyte per delivered event: the delivery and the transfer frame around it. Shared by the delivery
+ * encoder and rhea's patched frame writer.
+ */
+export const outgoingFrames = new FrameSlab();

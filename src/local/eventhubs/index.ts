@@ -26,6 +26,7 @@ export async function startEventHubs(ctx: ServiceContext): Promise<StartedServic
   try {
     const ports = await server.listen(amqpPort, { port: amqpsPort, key: tls.key, cert: tls.cert });
     registerControlRoutes(ctx.control, ns);
+    ctx.control.addHealthCheck('eventHubs', () => server.serving);
     const tick = () => {
       try { ns.enforceRetention(Date.now()); } catch (e) { ctx.log(`retention check failed: ${e instanceof Error ? e.message : String(e)}`); }
       retentionTimer = setTimeout(tick, retentionInterval(ns));

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PartitionLog, type Retention } from './log';
+import { PartitionLog, type Retention } from './partitionLog';
 import { consumerGroupNameProblem, DEFAULT_CONSUMER_GROUP, HUB_NAME } from '../../core/eventHubsNames';
 
 /** A hub as persisted in `<data>/eventhubs/hubs.json`. */

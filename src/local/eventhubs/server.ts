@@ -1,22 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type * as net from 'node:net';
 import * as rhea from 'rhea';
-// rhea internals tuned by tuneRhea(); no types ship for these modules.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const rheaLog = require('rhea/lib/log.js') as Record<string, ((...args: unknown[]) => void) & { enabled?: boolean }>;
-interface RheaFrame { type: number; channel: number; performative?: unknown; payload?: Buffer }
-interface RheaWriter { skip(n: number): void; write_uint(v: number, width: number): void; write(v: unknown): void; write_bytes(b: Buffer): void; toBuffer(): Buffer }
-const rheaFrames = require('rhea/lib/frames.js') as { TYPE_AMQP: number; write_frame(frame: RheaFrame): Buffer };
-const rheaTypes = require('rhea/lib/types.js') as { Writer: new (buffer?: Buffer) => RheaWriter };
-/* eslint-enable @typescript-eslint/no-require-imports */
-import { long, mapPairs, mapSection, NO_PAIRS, SECTION, sections, str, symbol, timestamp, type MapPairs } from './amqp';
+import { text } from './amqp';
 import { audiencePath, checkJwt, checkSasToken, covers, parseEntityPath, type AuthFailure, type EntityPath } from './auth';
-import { FrameSlab } from './frameSlab';
+import { BATCH_FORMAT, splitEnvelope } from './delivery';
 import { partitionForKey } from './hash';
-import type { EventBytes, PartitionLog, StoredEvent } from './log';
 import type { Hub, Namespace } from './namespace';
+import type { PartitionLog } from './partitionLog';
+import { batchOutput, tuneRhea } from './rheaPatches';
+import { readFilter, startPosition, Subscription } from './subscription';
 
-/** The SDK's batch envelope: one transfer whose data sections each hold a whole encoded event. */
-export const BATCH_FORMAT = 0x80013700;
 export const MAX_MESSAGE_SIZE = 1024 * 1024;
 
 const PARTITION_INVALID = 'The specified partition is invalid for an EventHub partition sender or receiver.';
@@ -24,23 +17,7 @@ const CBS = '$cbs';
 const MANAGEMENT = '$management';
 const RUNTIME_METRIC = 'com.microsoft:enable-receiver-runtime-metric';
 
-// Encoded once: the keys of the annotations stamped on every delivered event.
-const K_SEQ = symbol('x-opt-sequence-number');
-const K_OFFSET = symbol('x-opt-offset');
-const K_TIME = symbol('x-opt-enqueued-time');
-const K_LAST_OFFSET = symbol('last_enqueued_offset');
-const K_LAST_SEQ = symbol('last_enqueued_sequence_number');
-const K_LAST_TIME = symbol('last_enqueued_time_utc');
-const K_RETRIEVAL = symbol('runtime_info_retrieval_time_utc');
-const EMPTY: Buffer = Buffer.alloc(0);
-
 interface Failure { condition: string; description: string }
-
-/**
- * Outgoing frames live for one pass of the connection (encoded, joined, written to the socket, dropped), two of
- * about a kilobyte per delivered event: the delivery and the transfer frame around it. See FrameSlab.
- */
-const frameSlab = new FrameSlab();
 
 /** Per-connection state: the tokens put on `$cbs`, and the client's reply links by name and address. */
 interface ConnState {
@@ -55,74 +32,6 @@ interface EntityLink {
   consumerGroup?: string;
   link: rhea.Sender | rhea.Receiver;
   close(f: Failure): void;
-}
-
-/** A client's receiver on `hub/ConsumerGroups/<cg>/Partitions/<n>`: streams the log from a position, within credit. */
-class Subscription {
-  private next: number;
-  private closed = false;
-  private readonly detach: () => void;
-
-  constructor(readonly sender: rhea.Sender, readonly log: PartitionLog, start: number, readonly metrics: boolean, readonly epoch: number | undefined) {
-    this.next = start;
-    this.detach = log.onAppend(() => this.pump());
-  }
-
-  pump(): void {
-    if (this.closed) return;
-    this.fill();
-  }
-
-  private fill(): void {
-    const sender = this.sender;
-    while (sender.sendable()) {
-      this.next = this.log.clampSeq(this.next);
-      const events = this.log.read(this.next, Math.min(256, Math.max(1, (sender as unknown as { credit: number }).credit)));
-      if (events.length === 0) return;
-      for (const ev of events) {
-        if (!sender.sendable()) return;
-        sender.send(this.frame(ev), undefined, 0);
-        this.next = ev.seq + 1;
-      }
-    }
-  }
-
-  /** The delivery: the event's own bytes with our message annotations (and runtime metrics) written in front. */
-  private frame(ev: StoredEvent): Buffer {
-    const metrics = this.metrics
-      ? mapSection(SECTION.deliveryAnnotations, [
-        K_LAST_OFFSET, str(String(this.log.lastOffset)), K_LAST_SEQ, long(this.log.nextSeq - 1),
-        K_LAST_TIME, timestamp(this.log.lastTime), K_RETRIEVAL, timestamp(Date.now()),
-      ])
-      : EMPTY;
-    const offset = String(ev.offset);
-    const pairs = K_SEQ.length + 9 + K_OFFSET.length + 2 + offset.length + K_TIME.length + 9 + ev.ann.bytes.length;
-    const buf = frameSlab.take(ev.header.length + metrics.length + 12 + pairs + ev.rest.length);
-    let p = ev.header.copy(buf, 0);
-    p += metrics.copy(buf, p);
-    // message-annotations: described map32 of the sender's own annotations, then x-opt-sequence-number (long),
-    // x-opt-offset (string) and x-opt-enqueued-time (timestamp). Ours come last so that they win when a client
-    // forwards a raw received message that still carries the old ones (decoders keep the last duplicate key).
-    buf[p] = 0x00; buf[p + 1] = 0x53; buf[p + 2] = SECTION.messageAnnotations; buf[p + 3] = 0xd1;
-    buf.writeUInt32BE(pairs + 4, p + 4);
-    buf.writeUInt32BE(6 + ev.ann.count, p + 8);
-    p += 12;
-    p += ev.ann.bytes.copy(buf, p);
-    p += K_SEQ.copy(buf, p);
-    p = writeInt64(buf, p, 0x81, ev.seq);
-    p += K_OFFSET.copy(buf, p);
-    buf[p] = 0xa1; buf[p + 1] = offset.length;
-    p += 2 + buf.write(offset, p + 2, 'latin1');
-    p += K_TIME.copy(buf, p);
-    p = writeInt64(buf, p, 0x83, ev.time);
-    ev.rest.copy(buf, p);
-    return buf;
-  }
-
-  close(): void {
-    this.closed = true;
-    this.detach();
-  }
 }
 
 export interface ServerOptions {
@@ -359,7 +268,9 @@ export class EventHubsServer {
         return;
       }
       if (envelope.length > MAX_MESSAGE_SIZE) {
-        delivery.reject({ condition: 'amqp:link:message-size-exceeded', description: `The received message (size: ${envelope.length} bytes) exceeds the limit (${MAX_MESSAGE_SIZE} bytes) currently allowed on the link.` });
+        // The service's wording, tracking suffix included: clients match on the part up to "on the link.".
+        const id = (delivery as unknown as { id?: number }).id ?? 0;
+        delivery.reject({ condition: 'amqp:link:message-size-exceeded', description: `The received message (delivery-id:${id}, size:${envelope.length} bytes) exceeds the limit (${MAX_MESSAGE_SIZE} bytes) currently allowed on the link. ${tracking()}` });
         return;
       }
       const { events, partitionKey } = splitEnvelope(envelope, format === BATCH_FORMAT);
@@ -400,15 +311,10 @@ export class EventHubsServer {
     const path = audiencePath(name, this.ports);
     if (typeof path !== 'string') return fail(path);
     const token = typeof msg.body === 'string' ? msg.body : Buffer.isBuffer(msg.body) ? msg.body.toString('utf8') : '';
-    const now = Date.now();
-    let expiry: number | AuthFailure;
-    if (props.type === 'servicebus.windows.net:sastoken') {
-      expiry = checkSasToken(token, path, { keyName: this.opts.keyName, key: this.opts.key, ports: this.ports, now });
-    } else if (props.type === 'jwt') {
-      expiry = st.tls ? checkJwt(token, now) : { status: 401, condition: 'amqp:unauthorized-access', description: `jwt tokens are accepted only over AMQPS (TLS, port ${this.ports[1] ?? 'none'}); over plain AMQP use a SharedAccessSignature from the connection string.` };
-    } else {
+    if (props.type !== 'servicebus.windows.net:sastoken' && props.type !== 'jwt') {
       return fail({ status: 400, condition: 'com.microsoft:argument-error', description: `Unsupported token type "${String(props.type)}"; use servicebus.windows.net:sastoken or jwt.` });
     }
+    const expiry = this.checkToken(st, props.type === 'jwt' ? 'jwt' : 'sas', token, path);
     if (typeof expiry !== 'number') return fail(expiry);
     if (path !== '') {
       const entity = parseEntityPath(path);
@@ -428,13 +334,8 @@ export class EventHubsServer {
     if (props.operation !== 'READ') return fail(400, 'com.microsoft:argument-error', `Unsupported $management operation "${String(props.operation)}"; only READ is supported.`);
     const hubName = text(props.name);
     const mgmtPath = `${hubName}/${MANAGEMENT}`;
-    if (!this.authorized(st, mgmtPath)) {
-      const token = typeof props.security_token === 'string' ? props.security_token : '';
-      const check = token.startsWith('SharedAccessSignature ')
-        ? checkSasToken(token, mgmtPath, { keyName: this.opts.keyName, key: this.opts.key, ports: this.ports, now: Date.now() })
-        : st.tls && token ? checkJwt(token, Date.now()) : this.unauthorized(mgmtPath);
-      if (typeof check !== 'number') return fail(401, 'amqp:unauthorized-access', check.description);
-    }
+    const denied = this.requestDenied(st, props.security_token, mgmtPath);
+    if (denied) return fail(denied.status, denied.condition, denied.description);
     const hub = this.ns.get(hubName);
     if (!hub) return fail(404, 'amqp:not-found', `The messaging entity '${this.uri(hubName)}' could not be found. Create it with PUT /api/eventhubs/${hubName} on the control API, or list it in --config.`);
     const t = rhea.types;
@@ -466,12 +367,37 @@ export class EventHubsServer {
     return fail(400, 'com.microsoft:argument-error', `Unsupported READ type "${String(props.type)}"; use com.microsoft:eventhub or com.microsoft:partition.`);
   }
 
+  /** Checks a token for `path`: its expiry (ms), or why it is refused. jwt tokens only over TLS. */
+  private checkToken(st: ConnState, type: 'sas' | 'jwt', token: string, path: string): number | AuthFailure {
+    const now = Date.now();
+    if (type === 'sas') return checkSasToken(token, path, { keyName: this.opts.keyName, key: this.opts.key, ports: this.ports, now });
+    if (st.tls) return checkJwt(token, now);
+    return { status: 401, condition: 'amqp:unauthorized-access', description: `jwt tokens are accepted only over AMQPS (TLS, port ${this.ports[1] ?? 'none'}); over plain AMQP use a SharedAccessSignature from the connection string.` };
+  }
+
+  /**
+   * A `$management` request carries its own `security_token`, and the service checks it on every request: a key
+   * changed or revoked since the link was authorized through `$cbs` fails the next call. Only a request without
+   * one (a client relying on the link alone) is let through on the link's `$cbs` token.
+   */
+  private requestDenied(st: ConnState, token: unknown, path: string): AuthFailure | undefined {
+    if (token === undefined || token === null || token === '') return this.authorized(st, path) ? undefined : this.unauthorized(path);
+    if (typeof token !== 'string') return { status: 401, condition: 'amqp:unauthorized-access', description: 'The security_token of the $management request is not a string token.' };
+    const check = this.checkToken(st, token.startsWith('SharedAccessSignature ') ? 'sas' : 'jwt', token, path);
+    return typeof check === 'number' ? undefined : check;
+  }
+
   private unauthorized(path: string): AuthFailure {
     return { status: 401, condition: 'amqp:unauthorized-access', description: `Unauthorized access to '${this.uri(path)}': put a valid token on $cbs for this entity first.` };
   }
 
   private refuse(link: rhea.Sender | rhea.Receiver, f: Failure): void {
     link.close({ condition: f.condition, description: f.description });
+  }
+
+  /** True from listen() until close(). */
+  get serving(): boolean {
+    return this.listeners.length > 0 && this.listeners.every((l) => l.listening);
   }
 
   async close(): Promise<void> {
@@ -486,175 +412,7 @@ export class EventHubsServer {
   }
 }
 
-/**
- * Two per-frame costs in rhea that dominated the hub's CPU profile at tens of thousands of events a second:
- * - Its frame writer starts every frame in a zero-filled, unpooled `Buffer.alloc(1024)` and grows it into
- *   another, twice the size, when a 1 KiB event does not fit: a fifth of the hub's CPU went to allocating and
- *   zero-filling those. Frames are written here into a slab-cut buffer sized for the payload, the same bytes as
- *   rhea's frames.write_frame: every byte up to the writer's position is written before the buffer is sliced and
- *   sent, and the frame size it skips is filled in after. (Making all of rhea's buffers pooled and unfilled
- *   measured slower: its 1 KiB writers for small frames used the pools up.)
- * - It logs every frame through `debug` loggers whose rest parameters allocate an array per call even when
- *   disabled. Loggers turned on with DEBUG=rhea:* stay.
- */
-let rheaTuned = false;
-function tuneRhea(): void {
-  // Once per process: each listener (AMQP, AMQPS, a restart) would otherwise wrap the writer again.
-  if (rheaTuned) return;
-  rheaTuned = true;
-  const writeFrame = rheaFrames.write_frame.bind(rheaFrames);
-  rheaFrames.write_frame = (frame: RheaFrame) => {
-    if (frame.type !== rheaFrames.TYPE_AMQP || !frame.performative) return writeFrame(frame);
-    // Performatives are tens of bytes (attach frames with filters a few hundred); the writer grows if needed.
-    const reserved = frameSlab.take(256 + (frame.payload?.length ?? 0));
-    const writer = new rheaTypes.Writer(reserved);
-    writer.skip(4);
-    writer.write_uint(2, 1); // data offset, in 4-byte words
-    writer.write_uint(frame.type, 1);
-    writer.write_uint(frame.channel, 2);
-    writer.write(frame.performative);
-    if (frame.payload) writer.write_bytes(frame.payload);
-    const buffer = writer.toBuffer();
-    buffer.writeUInt32BE(buffer.length, 0);
-    // All of the reservation goes back if the writer outgrew it into a buffer of its own.
-    frameSlab.giveBack(reserved, buffer.buffer === reserved.buffer ? buffer.length : 0);
-    return buffer;
-  };
-  const noop = Object.assign(() => undefined, { enabled: false });
-  for (const [name, logger] of Object.entries(rheaLog)) {
-    if (typeof logger === 'function' && !logger.enabled) rheaLog[name] = noop;
-  }
-}
-
-/**
- * rhea encodes and writes each outgoing frame on its own: one socket.write, plus heartbeat timer resets, per
- * delivery, from a nextTick pass over the connection. During that pass we only collect the encoded frames and
- * write them with one socket.write at the end, which matters at tens of thousands of deliveries a second.
- */
-function batchOutput(conn: rhea.Connection): void {
-  type Sock = { write(b: Buffer): boolean; end(): void };
-  const c = conn as unknown as { _process?: () => void; output?: () => void; socket?: Sock };
-  const process = c._process;
-  const output = c.output;
-  if (typeof process !== 'function' || typeof output !== 'function') return;
-  c._process = function batched(this: unknown) {
-    let wanted = false;
-    c.output = () => { wanted = true; };
-    try {
-      process.call(this);
-    } finally {
-      c.output = output;
-    }
-    if (!wanted) return;
-    const socket = c.socket;
-    if (!socket) return output.call(this);
-    const chunks: Buffer[] = [];
-    let ending = false;
-    /* eslint-disable @typescript-eslint/unbound-method -- put back as they were, and called with the socket */
-    const write = socket.write;
-    const end = socket.end;
-    /* eslint-enable @typescript-eslint/unbound-method */
-    socket.write = (b: Buffer) => { chunks.push(b); return true; };
-    // rhea ends the socket right after writing the close frame: end only after our one write.
-    socket.end = () => { ending = true; };
-    try {
-      output.call(this);
-    } finally {
-      socket.write = write;
-      socket.end = end;
-      if (chunks.length > 0) write.call(socket, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-      if (ending) end.call(socket);
-    }
-  };
-}
-
-/** Writes a constructor byte and a non-negative integer as 8 bytes big-endian (long or timestamp). */
-function writeInt64(buf: Buffer, p: number, code: number, value: number): number {
-  buf[p] = code;
-  buf.writeUInt32BE(Math.floor(value / 0x100000000), p + 1);
-  buf.writeUInt32BE(value >>> 0, p + 5);
-  return p + 9;
-}
-
-/** A scalar property as text ('' for anything else). */
-function text(v: unknown): string {
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '';
-}
-
-/** Reads the selector filter string (`amqp.annotation.x-opt-… > '…'`) from a receiver's source, if any. */
-function readFilter(filter: unknown): string | undefined {
-  if (!filter || typeof filter !== 'object') return undefined;
-  for (const v of Object.values(filter as Record<string, unknown>)) {
-    if (typeof v === 'string') return v;
-    const inner = (v as { value?: unknown } | null)?.value;
-    if (typeof inner === 'string') return inner;
-  }
-  return undefined;
-}
-
-/** Where a new receiver starts, from its filter; no filter reads from the start like Azure. */
-export function startPosition(filter: string | undefined, log: PartitionLog): number {
-  if (filter === undefined) return log.firstSeq;
-  const m = /^\s*amqp\.annotation\.x-opt-(offset|sequence-number|enqueued-time)\s*(>=|>)\s*'([^']*)'\s*$/i.exec(filter);
-  if (!m) throw new Error(`Unsupported receiver filter "${filter}"; use amqp.annotation.x-opt-offset, x-opt-sequence-number or x-opt-enqueued-time with > or >=.`);
-  const [, field, op, value] = m;
-  const inclusive = op === '>=';
-  if (field.toLowerCase() === 'offset') {
-    if (value === '@latest') return log.nextSeq;
-    const offset = Number(value);
-    if (!Number.isFinite(offset)) throw new Error(`The offset '${value}' in the receiver filter is not a number.`);
-    if (offset < 0) return log.firstSeq;
-    return log.clampSeq(log.seqAfterOffset(offset, inclusive));
-  }
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`The value '${value}' in the receiver filter is not a number.`);
-  if (field.toLowerCase() === 'sequence-number') return log.clampSeq(inclusive ? Math.ceil(n) : Math.floor(n) + 1);
-  return log.clampSeq(log.seqAfterTime(inclusive ? n - 1 : n));
-}
-
-/** Splits a transfer into the events to store, and the partition key the sender set on it. */
-function splitEnvelope(envelope: Buffer, batch: boolean): { events: EventBytes[]; partitionKey: string | undefined } {
-  const secs = sections(envelope);
-  let partitionKey: string | undefined;
-  const ma = secs.find((s) => s.code === SECTION.messageAnnotations);
-  if (ma) {
-    const decoded = rhea.message.decode(envelope.subarray(ma.start, ma.end));
-    const pk = (decoded.message_annotations as Record<string, unknown> | undefined)?.['x-opt-partition-key'];
-    if (pk !== undefined && pk !== null) partitionKey = text(pk);
-  }
-  if (!batch) return { events: [eventBytes(envelope, secs)], partitionKey };
-  const events: EventBytes[] = [];
-  for (const s of secs) {
-    if (s.code !== SECTION.data) continue;
-    const vpos = envelope[s.start + 1] === 0x53 ? s.start + 3 : s.start + 10;
-    const code = envelope[vpos];
-    const inner = code === 0xa0
-      ? envelope.subarray(vpos + 2, vpos + 2 + envelope[vpos + 1])
-      : envelope.subarray(vpos + 5, vpos + 5 + envelope.readUInt32BE(vpos + 1));
-    events.push(eventBytes(inner, sections(inner)));
-  }
-  return { events, partitionKey };
-}
-
-function eventBytes(buf: Buffer, secs: ReturnType<typeof sections>): EventBytes {
-  let header = EMPTY;
-  let ann: MapPairs = NO_PAIRS;
-  const rest: Buffer[] = [];
-  // The later sections are normally adjacent: keep them as one slice instead of copying.
-  let from = -1;
-  let to = -1;
-  for (const s of secs) {
-    if (s.code === SECTION.header) header = buf.subarray(s.start, s.end);
-    else if (s.code === SECTION.messageAnnotations) ann = mapPairs(buf, s);
-    else if (s.code !== SECTION.deliveryAnnotations) {
-      if (s.start === to) to = s.end;
-      else {
-        if (from >= 0) rest.push(buf.subarray(from, to));
-        from = s.start;
-        to = s.end;
-      }
-    }
-  }
-  if (from >= 0) rest.push(buf.subarray(from, to));
-  return { header, ann, rest: rest.length === 1 ? rest[0] : Buffer.concat(rest) };
+/** The suffix the service puts on its error descriptions. */
+function tracking(): string {
+  return `TrackingId:${randomUUID()}, SystemTracker:NoSystemTracker, Timestamp:${new Date().toISOString().slice(0, 19)}`;
 }

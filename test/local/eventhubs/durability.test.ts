@@ -1,13 +1,12 @@
 // Data that outlives the process: restart, kill -9 mid-send, retention, config files, and TLS with a TokenCredential.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as rhea from 'rhea';
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
 import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../pipeline';
-import { control, receive, sleep } from './helpers';
+import { control, receive, runClient, sleep } from './helpers';
 
 describe('local Event Hubs storage, retention and TLS', function () {
   this.timeout(40_000);
@@ -169,7 +168,6 @@ describe('local Event Hubs storage, retention and TLS', function () {
     it('serves AMQPS with its own CA, accepting jwt tokens from a TokenCredential', async () => {
       const { amqpsPort, caCertificate } = p.ready.eventHubs;
       assert.ok(typeof amqpsPort === 'number' && typeof caCertificate === 'string' && fs.existsSync(caCertificate));
-      // NODE_EXTRA_CA_CERTS is read when node starts, so the client runs in its own process, as a user's app would.
       const script = `
         const { EventHubProducerClient, EventHubConsumerClient, earliestEventPosition } = require('@azure/event-hubs');
         const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -194,18 +192,7 @@ describe('local Event Hubs storage, retention and TLS', function () {
             await prod.close();
           }
         })();`;
-      const run = (env: NodeJS.ProcessEnv) => new Promise<{ ok: boolean; seq?: number; body?: string; error?: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../../..'), env: { ...process.env, NODE_OPTIONS: '', EH_PORT: String(amqpsPort), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-        child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          try { resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as { ok: boolean }); } catch { reject(new Error(`client printed no result:\n${out}\n${err}`)); }
-        });
-      });
+      const run = (env: NodeJS.ProcessEnv) => runClient<{ ok: boolean; seq?: number; body?: string; error?: string }>(script, { EH_PORT: String(amqpsPort), ...env });
       const withCa = await run({ NODE_EXTRA_CA_CERTS: caCertificate });
       assert.deepEqual(withCa, { ok: true, seq: 0, body: 'over tls' });
       const withoutCa = await run({ NODE_EXTRA_CA_CERTS: '' });

@@ -5,6 +5,7 @@ import {
   type ReceivedEventData,
   type SubscribeOptions,
 } from '@azure/event-hubs';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
 export interface Got { partitionId: string; event: ReceivedEventData }
@@ -52,3 +53,23 @@ export function sdkMapPartitionKeyToId(key: string, count: number): number {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs a client script in its own node process, as a user's app would (NODE_EXTRA_CA_CERTS is read only when node
+ * starts, so a client that trusts the local CA cannot run in the test process). The script prints one JSON line
+ * last; that is the result.
+ */
+export function runClient<T>(script: string, env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../../..'), env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      try { resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as T); } catch { reject(new Error(`client printed no result:\n${out}\n${err}`)); }
+    });
+  });
+}

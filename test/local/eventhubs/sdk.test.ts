@@ -12,7 +12,7 @@ import {
   type ReceivedEventData,
 } from '@azure/event-hubs';
 import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../pipeline';
-import { control, receive, sdkMapPartitionKeyToId, sleep } from './helpers';
+import { control, receive, runClient, sdkMapPartitionKeyToId, sleep } from './helpers';
 
 describe('local Event Hubs with the @azure/event-hubs SDK', function () {
   this.timeout(30_000);
@@ -205,6 +205,39 @@ describe('local Event Hubs with the @azure/event-hubs SDK', function () {
     await assert.rejects(bad.sendBatch([{ body: 1 }]), (e: Error & { code?: string }) => e.code === 'UnauthorizedError');
   });
 
+  it('checks the security_token of every $management request, so a changed key fails the next call on an authorized link', async () => {
+    const { amqpsPort, caCertificate } = p.ready.eventHubs;
+    // A NamedKeyCredential signs each request's security_token with its key as it is at that moment; the
+    // $management link itself was authorized once through $cbs with the first key. The credential form of the
+    // client always speaks TLS, hence the process of its own that trusts the local CA.
+    const script = `
+      const { EventHubProducerClient } = require('@azure/event-hubs');
+      const credential = { name: process.env.EH_KEY_NAME, key: process.env.EH_KEY };
+      const prod = new EventHubProducerClient('127.0.0.1:' + process.env.EH_PORT, 'orders', credential, { retryOptions: { maxRetries: 0, timeoutInMs: 5000 } });
+      const outcome = async (call) => { try { await call(); return 'ok'; } catch (e) { return e.code + ': ' + e.message; } };
+      (async () => {
+        const r = {};
+        r.first = await outcome(() => prod.getEventHubProperties());
+        credential.key = 'a-revoked-key';
+        r.hub = await outcome(() => prod.getEventHubProperties());
+        r.partition = await outcome(() => prod.getPartitionProperties('0'));
+        credential.key = process.env.EH_KEY;
+        r.restored = await outcome(() => prod.getPartitionIds());
+        await prod.close();
+        console.log(JSON.stringify(r));
+      })();`;
+    const r = await runClient<Record<string, string>>(script, {
+      NODE_EXTRA_CA_CERTS: caCertificate,
+      EH_PORT: String(amqpsPort),
+      EH_KEY_NAME: /SharedAccessKeyName=([^;]+)/.exec(cs)![1],
+      EH_KEY: /SharedAccessKey=([^;]+)/.exec(cs)![1],
+    });
+    assert.equal(r.first, 'ok');
+    assert.match(r.hub, /^UnauthorizedError: .*invalid signature/);
+    assert.match(r.partition, /^UnauthorizedError: .*invalid signature/);
+    assert.equal(r.restored, 'ok');
+  });
+
   it('reports an unknown hub or consumer group as not found', async () => {
     const nope = track(new EventHubProducerClient(cs, 'no-such-hub', { retryOptions: { maxRetries: 0 } }));
     await assert.rejects(nope.getEventHubProperties(), (e: Error & { code?: string }) => {
@@ -221,6 +254,9 @@ describe('local Event Hubs with the @azure/event-hubs SDK', function () {
     const prod = producer('orders');
     await assert.rejects(prod.sendBatch([{ body: Buffer.alloc(1024 * 1024 + 10) }], { partitionId: '0' }), (e: Error & { code?: string }) => {
       assert.equal(e.code, 'MessageTooLargeError');
+      // The service's sentence, which clients match on (the SDK's own tests use this pattern).
+      assert.match(e.message, /^The received message \(delivery-id:\d+, size:(\d+) bytes\) exceeds the limit \(1048576 bytes\) currently allowed on the link\. TrackingId:/);
+      assert.ok(Number(/size:(\d+)/.exec(e.message)![1]) > 1024 * 1024);
       return true;
     });
     const batch = await prod.createBatch();
@@ -247,6 +283,13 @@ describe('local Event Hubs with the @azure/event-hubs SDK', function () {
       const seqs = events.filter((e) => e.partitionId === id).map((e) => e.event.sequenceNumber);
       assert.deepEqual(seqs, seqs.map((_, i) => seqs[0] + i), `partition ${id} sequence numbers are contiguous`);
     }
+  });
+
+  it('answers GET /health as the official emulator does', async () => {
+    const res = await fetch(`${p.ready.control}/health`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await res.json(), { status: 'healthy', message: 'Service is healthy.' });
   });
 
   it('manages hubs and consumer groups through the control API', async () => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { partitionForKey } from '../../../src/local/eventhubs/hash';
-import { PartitionLog } from '../../../src/local/eventhubs/log';
+import { PartitionLog } from '../../../src/local/eventhubs/partitionLog';
 import { checkSasToken } from '../../../src/local/eventhubs/auth';
 import { tempDataDir } from '../pipeline';
 import { sdkMapPartitionKeyToId } from './helpers';
