@@ -2,7 +2,7 @@
 // functions, mappings, policies) kept next to the data, ingestion, and query execution with cancellation.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { globalStateFor, kusto, type DatabaseDef, type FunctionDef, type KNode } from './parser';
 import { bracket } from '../../core/kustoNames';
 import { BagUnpackNeedsSchema, convertFromText, INGESTION_TIME, MACROS, translateQuery, type BagUnpackSite, type Translation } from './translate';
@@ -25,6 +25,18 @@ export interface TableMeta {
   originalSize: number;
   minCreated?: string;
   maxCreated?: string;
+}
+
+/** A translation with the tables its SQL reads (as Engine.tableKey names them). */
+export interface Planned extends Translation { reads: string[] }
+
+export interface QueryOptions {
+  requestId?: string;
+  notruncation?: boolean;
+  maxRecords?: number;
+  signal?: AbortSignal;
+  /** Translate and plan afresh on a new connection, keeping nothing: the reference answer the caches must give. */
+  noCache?: boolean;
 }
 
 export interface DbMeta { name: string; tables: TableMeta[]; functions: FunctionDef[]; persistent: boolean }
@@ -56,15 +68,25 @@ const NOW_NS = 'CAST(current_timestamp AS TIMESTAMP_NS)';
 export class Engine {
   private readonly dbs = new Map<string, DbMeta>();
   private readonly globals = new Map<string, KNode>();
-  private readonly translations = new Map<string, Translation>();
+  private readonly translations = new Map<string, Planned>();
   private writer!: DuckDBConnection;
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly running = new Map<string, Reader>();
   /** Readers between queries, each keeping the statements it prepared (see runSql). */
   private readonly idle: Reader[] = [];
   private readerGeneration = 0;
-  /** Rows ingested since start: a statement is planned again once it has doubled (see prepared()). */
-  private rowsWritten = 0;
+  /**
+   * Writes, for the plans kept between queries (see runSql). A DuckDB plan carries the statistics of the tables it
+   * read when it was made (a filter outside a column's range becomes "no rows"), and DuckDB plans a prepared
+   * statement again only when the catalog changes, not when rows arrive. So a write marks the tables it touches
+   * when it begins: writeSeq counts writes begun, lastWrite holds the latest one per table (lastWriteAll: one that
+   * may touch any table), inFlight the writes not yet finished.
+   */
+  private writeSeq = 0;
+  private readonly lastWrite = new Map<string, number>();
+  private lastWriteAll = 0;
+  private readonly inFlight = new Map<string, number>();
+  private inFlightAll = 0;
   private stageCount = 0;
   private readonly tmpDir: string;
 
@@ -147,11 +169,56 @@ export class Engine {
     return g;
   }
 
-  /** Serialises catalog changes and ingestion: DuckDB allows one writer transaction at a time per table anyway. */
-  write<T>(f: () => Promise<T>): Promise<T> {
-    const p = this.writeChain.then(f, f);
+  /**
+   * Serialises catalog changes and ingestion: DuckDB allows one writer transaction at a time per table anyway.
+   * `touches` names the tables f may change rows of ([] for none, e.g. reading statistics), asked when f's turn
+   * comes (an update policy may have been added meanwhile); without it, or if it throws, any table.
+   */
+  write<T>(f: () => Promise<T>, touches?: () => string[]): Promise<T> {
+    const run = async (): Promise<T> => {
+      let tables: string[] | undefined;
+      try { tables = touches?.(); } catch { tables = undefined; }
+      const seq = ++this.writeSeq;
+      if (tables) for (const k of tables) { this.lastWrite.set(k, seq); this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1); }
+      else { this.lastWriteAll = seq; this.inFlightAll++; }
+      try {
+        return await f();
+      } finally {
+        if (tables) for (const k of tables) { const n = this.inFlight.get(k)! - 1; if (n) this.inFlight.set(k, n); else this.inFlight.delete(k); }
+        else this.inFlightAll--;
+      }
+    };
+    const p = this.writeChain.then(run, run);
     this.writeChain = p.catch(() => undefined);
     return p;
+  }
+
+  /** The key a table's writes are recorded under. */
+  tableKey(db: DbMeta, name: string): string {
+    return `${db.name}\u0000${name}`.toLowerCase();
+  }
+
+  /** The sequence number of the latest write begun on any of these tables. */
+  private lastWriteOf(tables: readonly string[]): number {
+    let last = this.lastWriteAll;
+    for (const k of tables) last = Math.max(last, this.lastWrite.get(k) ?? 0);
+    return last;
+  }
+
+  private writing(tables: readonly string[]): boolean {
+    return this.inFlightAll > 0 || tables.some((k) => this.inFlight.has(k));
+  }
+
+  /** The tables an ingestion into t writes: t, and the targets of the update policies it sets off, transitively. */
+  private ingestTargets(db: DbMeta, t: TableMeta): string[] {
+    const names = new Set<string>([t.name]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const x of db.tables) {
+        if (!names.has(x.name) && x.updatePolicies.some((p) => p.IsEnabled && names.has(p.Source))) { names.add(x.name); grew = true; }
+      }
+    }
+    return [...names].map((n) => this.tableKey(db, n));
   }
 
   globalsClear(): void {
@@ -270,6 +337,7 @@ export class Engine {
    * policies whose source is this table over just those rows, then append. One transaction.
    */
   async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined): Promise<number> {
+    const touches = () => { const db = this.db(dbName); return this.ingestTargets(db, this.table(db, tableName)); };
     return this.write(async () => {
       const db = this.db(dbName);
       const t = this.table(db, tableName);
@@ -304,7 +372,6 @@ export class Engine {
           t.maxCreated = now;
           await this.saveCatalog(db);
           await this.writer.run('COMMIT');
-          this.rowsWritten += n;
           return n;
         } catch (e) {
           await this.writer.run('ROLLBACK').catch(() => undefined);
@@ -322,7 +389,7 @@ export class Engine {
         await this.writer.run(`DROP TABLE IF EXISTS temp.${stage}`).catch(() => undefined);
         fs.rmSync(file, { force: true });
       }
-    });
+    }, touches);
   }
 
   private async appendStage(db: DbMeta, t: TableMeta, stage: string, depth: number): Promise<number> {
@@ -421,7 +488,7 @@ export class Engine {
   // ---- queries -------------------------------------------------------------------------------------------------
 
   /** The translation of a query; one that would have to look at data first (see translateRun) is refused. */
-  translate(dbName: string, text: string): Translation {
+  translate(dbName: string, text: string): Planned {
     try {
       return this.translateOrNeed(dbName, text);
     } catch (e) {
@@ -434,11 +501,11 @@ export class Engine {
    * translate(), and for a bag_unpack without an output schema a look at the data first, as the service decides
    * those columns at run time: the query is translated again with the schema the data gives written into it.
    */
-  async translateRun(dbName: string, text: string, opts: { requestId?: string; signal?: AbortSignal } = {}): Promise<Translation> {
+  async translateRun(dbName: string, text: string, opts: { requestId?: string; signal?: AbortSignal; noCache?: boolean } = {}): Promise<Planned> {
     let query = text;
     for (let i = 0; ; i++) {
       try {
-        return this.translateOrNeed(dbName, query);
+        return this.translateOrNeed(dbName, query, opts.noCache);
       } catch (e) {
         if (!(e instanceof BagUnpackNeedsSchema)) throw e;
         if (i >= 16) throw new KustoUserError('Unsupported', 'The local Eventhouse looks at the data for at most 16 bag_unpack calls without an output schema in one query; give the others one: bag_unpack(c) : (*, Name:type, …).');
@@ -473,27 +540,33 @@ export class Engine {
     return text.slice(0, site.evaluateStart) + before + text.slice(site.evaluateStart, site.callEnd) + schema + text.slice(site.callEnd);
   }
 
-  private translateOrNeed(dbName: string, text: string): Translation {
+  private translateOrNeed(dbName: string, text: string, noCache = false): Planned {
     const db = this.db(dbName);
-    // Dashboards and alerts repeat the same text; reuse its translation until the catalog changes.
+    // Dashboards and alerts repeat the same text; reuse its translation until the catalog changes. A translation
+    // depends on the schema only (never on rows), so a write of rows leaves it valid.
     const key = `${db.name}\u0000${text}`;
-    const hit = this.translations.get(key);
+    const hit = noCache ? undefined : this.translations.get(key);
     if (hit) return hit;
-    const tr = translateQuery(text, this.globalsFor(db.name), { tableSql: (name) => this.tableSql(db, name), functionBodies: db.functions.map((f) => f.body) });
-    if (!tr.usesNow) {
+    const reads = new Set<string>();
+    const tr = translateQuery(text, this.globalsFor(db.name), {
+      tableSql: (name) => { reads.add(this.tableKey(db, name)); return this.tableSql(db, name); },
+      functionBodies: db.functions.map((f) => f.body),
+    });
+    const planned: Planned = { ...tr, reads: [...reads] };
+    if (!tr.usesNow && !noCache) {
       if (this.translations.size >= 500) this.translations.delete(this.translations.keys().next().value!);
-      this.translations.set(key, tr);
+      this.translations.set(key, planned);
     }
-    return tr;
+    return planned;
   }
 
   /** Runs a translated query on its own connection, so `.cancel query` and dropped clients can interrupt it. */
-  async query(dbName: string, text: string, opts: { requestId?: string; notruncation?: boolean; maxRecords?: number; signal?: AbortSignal }): Promise<QueryResult> {
+  async query(dbName: string, text: string, opts: QueryOptions): Promise<QueryResult> {
     const tr = await this.translateRun(dbName, text, opts);
     const noTrunc = opts.notruncation || tr.notruncation;
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
     const sql = noTrunc ? tr.wireSql : `${tr.wireSql} LIMIT ${limit + 1}`;
-    const rows = await this.runSql(sql, { ...opts, prepare: !tr.usesNow });
+    const rows = await this.runSql(sql, { ...opts, prepare: !tr.usesNow, reads: tr.reads });
     const table: ResultTable = { name: 'PrimaryResult', columns: tr.columns, rows: [] };
     let truncated: { limit: number } | undefined;
     const cols = tr.columns;
@@ -523,7 +596,7 @@ export class Engine {
    * few thousand rows slower to serialise than to compute. Falls back to query() for what it can't settle alone:
    * results over 64 MB and dynamic values that are not strict JSON.
    */
-  async queryWire(dbName: string, text: string, opts: { requestId?: string; notruncation?: boolean; maxRecords?: number; signal?: AbortSignal }): Promise<WireResult> {
+  async queryWire(dbName: string, text: string, opts: QueryOptions): Promise<WireResult> {
     const tr = await this.translateRun(dbName, text, opts);
     const cols = tr.columns;
     const slow = async (): Promise<WireResult> => {
@@ -546,7 +619,7 @@ export class Engine {
       ? `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ','), '')) AS j FROM (SELECT ${typed} FROM (${rowsSql}) AS _t) AS _w`
       : `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ',' ORDER BY __wire_rn)${noTrunc ? '' : ` FILTER (WHERE __wire_rn <= ${limit})`}, '')) AS j `
         + `FROM (SELECT ${typed}, row_number() OVER (${order ? `ORDER BY ${order}` : ''}) AS __wire_rn FROM (${rowsSql}) AS _t) AS _w`;
-    const [[n, blob]] = await this.runSql(sql, { ...opts, prepare: !tr.usesNow });
+    const [[n, blob]] = await this.runSql(sql, { ...opts, prepare: !tr.usesNow, reads: tr.reads });
     const count = Number(n);
     // Unordered rows keep all limit + 1 in the aggregate; which ones a truncated result keeps is query()'s business.
     if (tr.unordered && !noTrunc && count > limit) return slow();
@@ -567,11 +640,19 @@ export class Engine {
    * Runs a query on a reader connection of its own, so `.cancel query` and dropped clients can interrupt it. Readers
    * are kept between queries with the statements they prepared: dashboards, alerts and re-run cells send the same
    * text again, and parsing, binding and planning the translated SQL was about 1.2 ms of every query (a fifth of
-   * the 10 M-row bin-by-minute summarize's DuckDB time; 1.4 of 1.7 ms for an empty result). `prepare` is for SQL that recurs: a
-   * query using now() has its instant in the text and is never the same twice.
+   * the 10 M-row bin-by-minute summarize's DuckDB time; 1.4 of 1.7 ms for an empty result). `prepare` is for SQL that
+   * recurs: a query using now() has its instant in the text and is never the same twice.
+   *
+   * A plan is reused only while no write has begun on the tables it reads (`reads`) since it was made: see
+   * `writeSeq`. A statement runs in a transaction of its own, after the one it was planned in, so a write that
+   * committed between the two would meet a plan made without it; therefore a plan is made only while no write to
+   * those tables is under way, and an answer is kept only if none began while it ran. Otherwise the SQL runs
+   * unprepared, which plans inside the transaction that reads, and so always against what it reads.
    */
-  async runSql(sql: string, opts: { requestId?: string; signal?: AbortSignal; prepare?: boolean }): Promise<unknown[][]> {
-    const reader = this.idle.pop() ?? { conn: await this.instance.connect(), statements: new Map(), generation: this.readerGeneration, tainted: false };
+  async runSql(sql: string, opts: { requestId?: string; signal?: AbortSignal; prepare?: boolean; reads?: readonly string[]; noCache?: boolean }): Promise<unknown[][]> {
+    const reader = opts.noCache
+      ? { conn: await this.instance.connect(), statements: new Map(), generation: -1, tainted: true }
+      : this.idle.pop() ?? { conn: await this.instance.connect(), statements: new Map(), generation: this.readerGeneration, tainted: false };
     const id = opts.requestId;
     if (id) this.running.set(id, reader);
     const onAbort = () => { reader.tainted = true; reader.conn.interrupt(); };
@@ -580,12 +661,22 @@ export class Engine {
     try {
       // The client may have gone before the query started; don't start it then.
       if (opts.signal?.aborted) throw new Error('INTERRUPT: client disconnected before the query started');
+      const reads = opts.reads ?? [];
+      let rows: unknown[][] | undefined;
+      if (opts.prepare && !opts.noCache && opts.reads && !this.writing(reads)) {
+        const before = this.writeSeq;
+        const statement = await this.prepared(reader, sql, reads, before);
+        rows = readAll(await statement.run());
+        if (this.lastWriteOf(reads) > before) {
+          // A write began while this ran: the plan may predate rows the answer should hold. Plan it again next time.
+          dropStatement(reader, sql);
+          rows = undefined;
+        }
+      }
       // run() materialises the result in one trip to the thread pool; its chunks are then read here, synchronously.
       // runAndReadAll() fetched each chunk, and then the empty end, as trips of their own (three for a one-row wire
       // result): `print 1` took 0.20 ms through queryWire that way, 0.15 ms this way.
-      const result = opts.prepare ? await (await this.prepared(reader, sql)).run() : await reader.conn.run(sql);
-      const rows: unknown[][] = [];
-      for (let i = 0, n = result.chunkCount; i < n; i++) for (const r of result.getChunk(i).getRows()) rows.push(r);
+      rows ??= readAll(await reader.conn.run(sql));
       ok = true;
       return rows;
     } catch (e) {
@@ -603,13 +694,13 @@ export class Engine {
   }
 
   /**
-   * The reader's statement for sql, prepared on first use. A plan keeps the table sizes it was made for (a join's
-   * build side, say), so once streaming ingestion has more than doubled the rows written since, it is made again.
+   * The reader's statement for sql: the one it prepared before if no write has begun on the tables it reads since
+   * (`seq` is writeSeq now, with no write to them under way), else a new one.
    */
-  private async prepared(reader: Reader, sql: string): Promise<DuckDBPreparedStatement> {
+  private async prepared(reader: Reader, sql: string, reads: readonly string[], seq: number): Promise<DuckDBPreparedStatement> {
     const hit = reader.statements.get(sql);
     reader.statements.delete(sql); // most recently used last
-    if (hit && this.rowsWritten <= 2 * hit.rowsWritten + 10_000) {
+    if (hit && hit.seq >= this.lastWriteOf(reads)) {
       reader.statements.set(sql, hit);
       return hit.statement;
     }
@@ -620,7 +711,7 @@ export class Engine {
       reader.statements.delete(oldest);
       old.statement.destroySync();
     }
-    reader.statements.set(sql, { statement, rowsWritten: this.rowsWritten });
+    reader.statements.set(sql, { statement, seq });
     return statement;
   }
 
@@ -632,19 +723,17 @@ export class Engine {
     return true;
   }
 
-  /** Runs SQL on the writer (management commands). */
+  /** Runs SQL on the writer (management commands), inside write(). */
   async exec(sql: string): Promise<void> {
     await this.writer.run(sql);
-    // .set-or-append, .set-or-replace, .clear: rare, and they may change a table's size by any factor.
-    this.readerGeneration++;
-    this.dropIdleReaders();
   }
 }
 
 /** A connection for queries, with the statements it prepared (SQL text → statement, least recently used first). */
 interface Reader {
   conn: DuckDBConnection;
-  statements: Map<string, { statement: DuckDBPreparedStatement; rowsWritten: number }>;
+  /** seq: Engine.writeSeq when it was prepared, with no write to the tables it reads under way. */
+  statements: Map<string, { statement: DuckDBPreparedStatement; seq: number }>;
   /** Engine.readerGeneration when it connected: an older reader's statements may predate a schema change. */
   generation: number;
   /** Interrupted at some point: closed rather than reused. */
@@ -653,6 +742,17 @@ interface Reader {
 
 const MAX_IDLE_READERS = 4;
 const MAX_STATEMENTS_PER_READER = 64;
+
+function readAll(result: DuckDBMaterializedResult): unknown[][] {
+  const rows: unknown[][] = [];
+  for (let i = 0, n = result.chunkCount; i < n; i++) for (const r of result.getChunk(i).getRows()) rows.push(r);
+  return rows;
+}
+
+function dropStatement(r: Reader, sql: string): void {
+  r.statements.get(sql)?.statement.destroySync();
+  r.statements.delete(sql);
+}
 
 function closeReader(r: Reader): void {
   for (const s of r.statements.values()) s.statement.destroySync();

@@ -149,7 +149,7 @@ export async function runCommand(engine: Engine, dbName: string, text: string): 
   if (/^\.show\s+tables\s+details\s*$/i.test(csl)) {
     const rows: unknown[][] = [];
     for (const t of db.tables) {
-      const s = await engine.write(() => engine.tableStats(db, t));
+      const s = await engine.write(() => engine.tableStats(db, t), () => []);
       const policy = JSON.stringify({ IsEnabled: t.streamingIngestion, HintAllocatedRate: null });
       rows.push([t.name, db.name, t.folder, t.docString, s.rows > 0 ? 1 : 0, s.size, t.originalSize, s.rows, s.rows > 0 ? 1 : 0, s.size, t.originalSize, s.rows,
         '[]', 'null', 'null', 'null', 'null', t.streamingIngestion ? policy : 'null', t.minCreated ?? null, t.maxCreated ?? null, 'null']);
@@ -198,7 +198,7 @@ export async function runCommand(engine: Engine, dbName: string, text: string): 
   }
   if ((m = new RegExp(`^\\.clear\\s+table\\s+(${NAME})\\s+data\\s*$`, 'i').exec(csl))) {
     const t = engine.table(db, unname(m[1]));
-    await engine.write(() => engine.exec(`DELETE FROM ${engine.tableSql(db, t.name)}`));
+    await engine.write(() => engine.exec(`DELETE FROM ${engine.tableSql(db, t.name)}`), () => [engine.tableKey(db, t.name)]);
     return table([['Status', 'string']], [['Success']]);
   }
   if ((m = new RegExp(`^\\.(create|create-or-alter|alter)\\s+table\\s+(${NAME})\\s+ingestion\\s+(json|csv)\\s+mapping\\s+([\\s\\S]+)$`, 'i').exec(csl))) {
