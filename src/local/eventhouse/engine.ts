@@ -2,30 +2,16 @@
 // functions, mappings, policies) kept next to the data, ingestion, and query execution with cancellation.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBPreparedStatement } from '@duckdb/node-api';
-import { globalStateFor, kusto, type DatabaseDef, type FunctionDef, type KNode } from './parser';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bracket } from '../../core/kustoNames';
-import { BagUnpackNeedsSchema, convertFromText, INGESTION_TIME, MACROS, translateQuery, type BagUnpackSite, type Translation } from './translate';
-import {
-  duckType, formatDatetimeNs, formatTimespan, ident, ktype, KustoUserError, sqlString, text, type Col, type KType,
-} from './types';
-
-export interface MappingEntry { column: string; path?: string; ordinal?: number; datatype?: string; transform?: string }
-export interface Mapping { name: string; kind: 'Json' | 'Csv'; entries: MappingEntry[]; lastUpdatedOn: string }
-export interface UpdatePolicy { IsEnabled: boolean; Source: string; Query: string; IsTransactional: boolean; PropagateIngestionProperties: boolean }
-
-export interface TableMeta {
-  name: string;
-  columns: Col[];
-  folder: string;
-  docString: string;
-  mappings: Mapping[];
-  updatePolicies: UpdatePolicy[];
-  streamingIngestion: boolean;
-  originalSize: number;
-  minCreated?: string;
-  maxCreated?: string;
-}
+import { csvSelect, jsonSelect } from './ingestSql';
+import { MACROS } from './macros';
+import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
+import { globalStateFor, kusto, type DatabaseDef, type KNode } from './parser';
+import { Readers, type RunOptions } from './readers';
+import { BagUnpackNeedsSchema, translateQuery, type BagUnpackSite, type Translation } from './translate';
+import { duckType, formatDatetimeNs, ident, INGESTION_TIME, KustoUserError, sqlString, type Col } from './types';
+import { CLOSE_BRACKET, OPEN_BRACKET, toWire, wireRowsSql } from './wire';
 
 /** A translation with the tables its SQL reads (as Engine.tableKey names them). */
 export interface Planned extends Translation { reads: string[] }
@@ -38,10 +24,6 @@ export interface QueryOptions {
   /** Translate and plan afresh on a new connection, keeping nothing: the reference answer the caches must give. */
   noCache?: boolean;
 }
-
-export interface DbMeta { name: string; tables: TableMeta[]; functions: FunctionDef[]; persistent: boolean }
-
-export interface ResultTable { name: string; columns: Col[]; rows: unknown[][] }
 
 export interface QueryResult {
   table: ResultTable;
@@ -61,7 +43,7 @@ export interface WireResult {
 
 export const DEFAULT_DB = 'NetDefaultDB';
 export const MAX_RECORDS = 500_000;
-export const MAX_BYTES = 64 * 1024 * 1024;
+const MAX_BYTES = 64 * 1024 * 1024;
 /** A row's ingestion time: when its transaction began, so every row one request ingests has the same one. */
 const NOW_NS = 'CAST(current_timestamp AS TIMESTAMP_NS)';
 
@@ -71,27 +53,13 @@ export class Engine {
   private readonly translations = new Map<string, Planned>();
   private writer!: DuckDBConnection;
   private writeChain: Promise<unknown> = Promise.resolve();
-  private readonly running = new Map<string, Reader>();
-  /** Readers between queries, each keeping the statements it prepared (see runSql). */
-  private readonly idle: Reader[] = [];
-  private readerGeneration = 0;
-  /**
-   * Writes, for the plans kept between queries (see runSql). A DuckDB plan carries the statistics of the tables it
-   * read when it was made (a filter outside a column's range becomes "no rows"), and DuckDB plans a prepared
-   * statement again only when the catalog changes, not when rows arrive. So a write marks the tables it touches
-   * when it begins: writeSeq counts writes begun, lastWrite holds the latest one per table (lastWriteAll: one that
-   * may touch any table), inFlight the writes not yet finished.
-   */
-  private writeSeq = 0;
-  private readonly lastWrite = new Map<string, number>();
-  private lastWriteAll = 0;
-  private readonly inFlight = new Map<string, number>();
-  private inFlightAll = 0;
+  private readonly readers: Readers;
   private stageCount = 0;
   private readonly tmpDir: string;
 
   private constructor(private readonly instance: DuckDBInstance, dir: string) {
     this.tmpDir = path.join(dir, 'tmp');
+    this.readers = new Readers(instance);
   }
 
   static async open(dir: string): Promise<Engine> {
@@ -131,8 +99,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    for (const r of this.running.values()) { r.tainted = true; r.conn.interrupt(); }
-    this.dropIdleReaders();
+    this.readers.close();
     await this.writeChain.catch(() => undefined);
     await this.writer.run('CHECKPOINT');
     this.writer.closeSync();
@@ -178,14 +145,11 @@ export class Engine {
     const run = async (): Promise<T> => {
       let tables: string[] | undefined;
       try { tables = touches?.(); } catch { tables = undefined; }
-      const seq = ++this.writeSeq;
-      if (tables) for (const k of tables) { this.lastWrite.set(k, seq); this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1); }
-      else { this.lastWriteAll = seq; this.inFlightAll++; }
+      this.readers.beginWrite(tables);
       try {
         return await f();
       } finally {
-        if (tables) for (const k of tables) { const n = this.inFlight.get(k)! - 1; if (n) this.inFlight.set(k, n); else this.inFlight.delete(k); }
-        else this.inFlightAll--;
+        this.readers.endWrite(tables);
       }
     };
     const p = this.writeChain.then(run, run);
@@ -196,17 +160,6 @@ export class Engine {
   /** The key a table's writes are recorded under. */
   tableKey(db: DbMeta, name: string): string {
     return `${db.name}\u0000${name}`.toLowerCase();
-  }
-
-  /** The sequence number of the latest write begun on any of these tables. */
-  private lastWriteOf(tables: readonly string[]): number {
-    let last = this.lastWriteAll;
-    for (const k of tables) last = Math.max(last, this.lastWrite.get(k) ?? 0);
-    return last;
-  }
-
-  private writing(tables: readonly string[]): boolean {
-    return this.inFlightAll > 0 || tables.some((k) => this.inFlight.has(k));
   }
 
   /** The tables an ingestion into t writes: t, and the targets of the update policies it sets off, transitively. */
@@ -226,12 +179,7 @@ export class Engine {
     this.translations.clear();
     this.schemaKey = undefined;
     // Statements prepared against the old schema go with it (DuckDB would rebind them, but needn't be trusted to).
-    this.readerGeneration++;
-    this.dropIdleReaders();
-  }
-
-  private dropIdleReaders(): void {
-    for (const r of this.idle.splice(0)) closeReader(r);
+    this.readers.reset();
   }
 
   /** What the parser's GlobalState and the cached translations depend on: names, columns and functions. */
@@ -352,7 +300,7 @@ export class Engine {
       fs.writeFileSync(file, data);
       const stage = `__stage${this.stageCount++}`;
       try {
-        const select = fmt === 'csv' ? this.csvSelect(t, file, mapping) : this.jsonSelect(t, file, mapping);
+        const select = fmt === 'csv' ? csvSelect(t, file, mapping) : jsonSelect(t, file, mapping);
         await this.writer.run('BEGIN TRANSACTION');
         try {
           const hasPolicies = db.tables.some((x) => x.updatePolicies.some((p) => p.IsEnabled && p.Source === t.name));
@@ -415,74 +363,6 @@ export class Engine {
     const names = t.columns.map((c) => ident(c.name)).join(', ');
     await this.writer.run(`INSERT INTO ${this.tableSql(db, t.name)} (${names}) SELECT ${names} FROM temp.${stage}`);
     return n;
-  }
-
-  private valueFromJson(json: string, jsonPath: string, c: Col): string {
-    const p = sqlString(jsonPath);
-    if (c.type === 'dynamic') return `json_extract(${json}, ${p})`;
-    if (c.type === 'string') return `coalesce(json_extract_string(${json}, ${p}), '')`;
-    return convertFromText(`json_extract_string(${json}, ${p})`, c.type);
-  }
-
-  private jsonSelect(t: TableMeta, file: string, mapping: Mapping | undefined): string {
-    const fast = this.jsonSelectTopLevel(t, file, mapping);
-    if (fast) return fast;
-    const exprs = t.columns.map((c) => {
-      const m = mapping?.entries.find((e) => e.column === c.name);
-      if (mapping && !m) return `${nullOf(c.type)} AS ${ident(c.name)}`;
-      const jsonPath = m?.path ?? `$.${JSON.stringify(c.name)}`;
-      if (m?.transform) throw new KustoUserError('Unsupported', `Mapping transform '${m.transform}' (column '${c.name}') is not supported by the local Eventhouse.`);
-      if (jsonPath === '$') return `${c.type === 'dynamic' ? 'json' : convertFromText('CAST(json AS VARCHAR)', c.type)} AS ${ident(c.name)}`;
-      return `${this.valueFromJson('json', jsonPath, c)} AS ${ident(c.name)}`;
-    });
-    return `SELECT ${exprs.join(', ')} FROM read_json_objects(${sqlString(file)}, format = 'auto', ignore_errors = false, maximum_object_size = 134217728)`;
-  }
-
-  /**
-   * When every mapped path is a top-level property, DuckDB's read_json parses the file straight into columns —
-   * several times faster than extracting each path from a JSON value per row.
-   */
-  private jsonSelectTopLevel(t: TableMeta, file: string, mapping: Mapping | undefined): string | undefined {
-    const keys: { col: Col; key: string | undefined }[] = [];
-    for (const c of t.columns) {
-      const m = mapping?.entries.find((e) => e.column === c.name);
-      if (m?.transform) return undefined;
-      if (mapping && !m) { keys.push({ col: c, key: undefined }); continue; }
-      const p = m?.path ?? `$.${c.name}`;
-      const top = /^\$\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(p) ?? /^\$\[['"]([^'"]+)['"]\]$/.exec(p);
-      if (!top) return undefined;
-      keys.push({ col: c, key: top[1] });
-    }
-    const wanted = [...new Set(keys.filter((k) => k.key !== undefined).map((k) => k.key!))];
-    if (!wanted.length) return undefined;
-    const lower = new Set<string>();
-    for (const k of wanted) { if (lower.has(k.toLowerCase())) return undefined; lower.add(k.toLowerCase()); }
-    const typeOfKey = (k: string) => (keys.filter((x) => x.key === k).every((x) => x.col.type === 'dynamic') ? 'JSON' : 'VARCHAR');
-    const cols = wanted.map((k) => `${sqlString(k)}: '${typeOfKey(k)}'`).join(', ');
-    const alias = (k: string) => `__k${wanted.indexOf(k)}`;
-    const exprs = keys.map(({ col, key }) => {
-      if (key === undefined) return `${nullOf(col.type)} AS ${ident(col.name)}`;
-      const v = `_j.${ident(key)}`;
-      void alias;
-      if (col.type === 'dynamic') return typeOfKey(key) === 'JSON' ? `${v} AS ${ident(col.name)}` : `${convertFromText(v, 'dynamic')} AS ${ident(col.name)}`;
-      if (col.type === 'string') return `coalesce(${v}, '') AS ${ident(col.name)}`;
-      return `${convertFromText(v, col.type)} AS ${ident(col.name)}`;
-    });
-    return `SELECT ${exprs.join(', ')} FROM read_json(${sqlString(file)}, format = 'auto', columns = {${cols}}, ignore_errors = false, maximum_object_size = 134217728) AS _j`;
-  }
-
-  private csvSelect(t: TableMeta, file: string, mapping: Mapping | undefined): string {
-    const width = Math.max(t.columns.length, ...(mapping?.entries.map((e) => (e.ordinal ?? 0) + 1) ?? [0]));
-    const cols = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
-    const exprs = t.columns.map((c, i) => {
-      const m = mapping?.entries.find((e) => e.column === c.name);
-      const ord = mapping ? m?.ordinal : i;
-      if (ord === undefined) return `${nullOf(c.type)} AS ${ident(c.name)}`;
-      const v = `c${ord}`;
-      if (c.type === 'string') return `coalesce(${v}, '') AS ${ident(c.name)}`;
-      return `${convertFromText(v, c.type)} AS ${ident(c.name)}`;
-    });
-    return `SELECT ${exprs.join(', ')} FROM read_csv(${sqlString(file)}, header = false, delim = ',', quote = '"', escape = '"', columns = {${cols}}, null_padding = true, auto_detect = false, strict_mode = false)`;
   }
 
   // ---- queries -------------------------------------------------------------------------------------------------
@@ -606,19 +486,7 @@ export class Engine {
     if (!cols.length) return slow();
     const noTrunc = opts.notruncation || tr.notruncation;
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
-    const order = tr.order.join(', ');
-    const rowsSql = noTrunc ? tr.from : `SELECT * FROM (${tr.from}) AS _t${order ? ` ORDER BY ${order}` : ''} LIMIT ${limit + 1}`;
-    const typed = cols.map((c, i) => `${wireCastSql(`_t.${ident(c.name)}`, c.type)} AS __w${i}`).join(', ');
-    // One variadic concat() rather than a chain of ||: a quarter less time for 6,100 three-column rows (1.67 → 1.28
-    // ms). The same text, as wireJsonSql never gives NULL (which concat() would skip and || would spread).
-    const json = `concat('[', ${cols.map((c, i) => wireJsonSql(`__w${i}`, c.type)).join(", ',', ")}, ']')`;
-    // string_agg's parallel partial states join in any order. Rows in no particular order (a summarize, a join) can
-    // go out like that; otherwise a row number carries the query's order, or DuckDB's natural order, which its
-    // streaming window keeps, into the aggregate (about a quarter of a small query's time, so only when needed).
-    const sql = tr.unordered
-      ? `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ','), '')) AS j FROM (SELECT ${typed} FROM (${rowsSql}) AS _t) AS _w`
-      : `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ',' ORDER BY __wire_rn)${noTrunc ? '' : ` FILTER (WHERE __wire_rn <= ${limit})`}, '')) AS j `
-        + `FROM (SELECT ${typed}, row_number() OVER (${order ? `ORDER BY ${order}` : ''}) AS __wire_rn FROM (${rowsSql}) AS _t) AS _w`;
+    const sql = wireRowsSql(tr, noTrunc ? undefined : limit);
     const [[n, blob]] = await this.runSql(sql, { ...opts, prepare: !tr.usesNow, reads: tr.reads });
     const count = Number(n);
     // Unordered rows keep all limit + 1 in the aggregate; which ones a truncated result keeps is query()'s business.
@@ -636,91 +504,13 @@ export class Engine {
     return { columns: cols, rows, rowCount, visualization: tr.visualization, truncated: !noTrunc && count > limit ? { limit } : undefined };
   }
 
-  /**
-   * Runs a query on a reader connection of its own, so `.cancel query` and dropped clients can interrupt it. Readers
-   * are kept between queries with the statements they prepared: dashboards, alerts and re-run cells send the same
-   * text again, and parsing, binding and planning the translated SQL was about 1.2 ms of every query (a fifth of
-   * the 10 M-row bin-by-minute summarize's DuckDB time; 1.4 of 1.7 ms for an empty result). `prepare` is for SQL that
-   * recurs: a query using now() has its instant in the text and is never the same twice.
-   *
-   * A plan is reused only while no write has begun on the tables it reads (`reads`) since it was made: see
-   * `writeSeq`. A statement runs in a transaction of its own, after the one it was planned in, so a write that
-   * committed between the two would meet a plan made without it; therefore a plan is made only while no write to
-   * those tables is under way, and an answer is kept only if none began while it ran. Otherwise the SQL runs
-   * unprepared, which plans inside the transaction that reads, and so always against what it reads.
-   */
-  async runSql(sql: string, opts: { requestId?: string; signal?: AbortSignal; prepare?: boolean; reads?: readonly string[]; noCache?: boolean }): Promise<unknown[][]> {
-    const reader = opts.noCache
-      ? { conn: await this.instance.connect(), statements: new Map(), generation: -1, tainted: true }
-      : this.idle.pop() ?? { conn: await this.instance.connect(), statements: new Map(), generation: this.readerGeneration, tainted: false };
-    const id = opts.requestId;
-    if (id) this.running.set(id, reader);
-    const onAbort = () => { reader.tainted = true; reader.conn.interrupt(); };
-    opts.signal?.addEventListener('abort', onAbort);
-    let ok = false;
-    try {
-      // The client may have gone before the query started; don't start it then.
-      if (opts.signal?.aborted) throw new Error('INTERRUPT: client disconnected before the query started');
-      const reads = opts.reads ?? [];
-      let rows: unknown[][] | undefined;
-      if (opts.prepare && !opts.noCache && opts.reads && !this.writing(reads)) {
-        const before = this.writeSeq;
-        const statement = await this.prepared(reader, sql, reads, before);
-        rows = readAll(await statement.run());
-        if (this.lastWriteOf(reads) > before) {
-          // A write began while this ran: the plan may predate rows the answer should hold. Plan it again next time.
-          dropStatement(reader, sql);
-          rows = undefined;
-        }
-      }
-      // run() materialises the result in one trip to the thread pool; its chunks are then read here, synchronously.
-      // runAndReadAll() fetched each chunk, and then the empty end, as trips of their own (three for a one-row wire
-      // result): `print 1` took 0.20 ms through queryWire that way, 0.15 ms this way.
-      rows ??= readAll(await reader.conn.run(sql));
-      ok = true;
-      return rows;
-    } catch (e) {
-      if (opts.signal?.aborted || /interrupt/i.test(e instanceof Error ? e.message : '')) {
-        throw new KustoUserError('Cancelled', `Query ${id ?? ''} was cancelled (by '.cancel query' or because the client disconnected).`);
-      }
-      throw new KustoUserError('BadRequest', `The local Eventhouse failed to run the translated query: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (id && this.running.get(id) === reader) this.running.delete(id);
-      // Only a reader that finished cleanly goes back: an interrupt aimed at this query must not reach the next one.
-      if (ok && !reader.tainted && reader.generation === this.readerGeneration && this.idle.length < MAX_IDLE_READERS) this.idle.push(reader);
-      else closeReader(reader);
-    }
-  }
-
-  /**
-   * The reader's statement for sql: the one it prepared before if no write has begun on the tables it reads since
-   * (`seq` is writeSeq now, with no write to them under way), else a new one.
-   */
-  private async prepared(reader: Reader, sql: string, reads: readonly string[], seq: number): Promise<DuckDBPreparedStatement> {
-    const hit = reader.statements.get(sql);
-    reader.statements.delete(sql); // most recently used last
-    if (hit && hit.seq >= this.lastWriteOf(reads)) {
-      reader.statements.set(sql, hit);
-      return hit.statement;
-    }
-    hit?.statement.destroySync();
-    const statement = await reader.conn.prepare(sql);
-    if (reader.statements.size >= MAX_STATEMENTS_PER_READER) {
-      const [oldest, old] = reader.statements.entries().next().value!;
-      reader.statements.delete(oldest);
-      old.statement.destroySync();
-    }
-    reader.statements.set(sql, { statement, seq });
-    return statement;
+  /** Runs SQL on a query connection (see Readers.run). */
+  runSql(sql: string, opts: RunOptions): Promise<unknown[][]> {
+    return this.readers.run(sql, opts);
   }
 
   cancel(requestId: string): boolean {
-    const r = this.running.get(requestId);
-    if (!r) return false;
-    r.tainted = true;
-    r.conn.interrupt();
-    return true;
+    return this.readers.cancel(requestId);
   }
 
   /** Runs SQL on the writer (management commands), inside write(). */
@@ -728,111 +518,3 @@ export class Engine {
     await this.writer.run(sql);
   }
 }
-
-/** A connection for queries, with the statements it prepared (SQL text → statement, least recently used first). */
-interface Reader {
-  conn: DuckDBConnection;
-  /** seq: Engine.writeSeq when it was prepared, with no write to the tables it reads under way. */
-  statements: Map<string, { statement: DuckDBPreparedStatement; seq: number }>;
-  /** Engine.readerGeneration when it connected: an older reader's statements may predate a schema change. */
-  generation: number;
-  /** Interrupted at some point: closed rather than reused. */
-  tainted: boolean;
-}
-
-const MAX_IDLE_READERS = 4;
-const MAX_STATEMENTS_PER_READER = 64;
-
-function readAll(result: DuckDBMaterializedResult): unknown[][] {
-  const rows: unknown[][] = [];
-  for (let i = 0, n = result.chunkCount; i < n; i++) for (const r of result.getChunk(i).getRows()) rows.push(r);
-  return rows;
-}
-
-function dropStatement(r: Reader, sql: string): void {
-  r.statements.get(sql)?.statement.destroySync();
-  r.statements.delete(sql);
-}
-
-function closeReader(r: Reader): void {
-  for (const s of r.statements.values()) s.statement.destroySync();
-  r.statements.clear();
-  r.conn.closeSync();
-}
-
-const OPEN_BRACKET = Buffer.from('[');
-const CLOSE_BRACKET = Buffer.from(']');
-
-/**
- * The column cast to the storage of its Kusto type: a no-op for the translator's results, and it keeps the wire
- * text valid JSON if a column ever differed. Done once per value, in a projection under wireJsonSql.
- */
-export function wireCastSql(x: string, t: KType): string {
-  return `CAST(${x} AS ${t === 'string' || t === 'guid' || t === 'dynamic' ? 'VARCHAR' : duckType(t)})`;
-}
-
-/**
- * SQL for the JSON text toWire() gives a value x (already cast by wireCastSql) of Kusto type t; never NULL, so
- * rows concatenate. These run for every value of a result, so each type takes its cheapest exact form (the
- * common case first, one string function where possible).
- */
-export function wireJsonSql(x: string, t: KType): string {
-  switch (t) {
-    case 'bool': return `(CASE WHEN ${x} THEN 'true' WHEN NOT ${x} THEN 'false' ELSE 'null' END)`;
-    case 'int': case 'long': return `coalesce(CAST(${x} AS VARCHAR), 'null')`;
-    // to_json writes the shortest text that reads back as the same double, as JS does; -0 is written 0 as by
-    // JSON.stringify, and the non-finite values as the service's strings.
-    case 'real': return `(CASE WHEN isfinite(${x}) THEN (CASE WHEN ${x} = 0 THEN '0' ELSE CAST(to_json(${x}) AS VARCHAR) END) WHEN isnan(${x}) THEN '"NaN"' WHEN ${x} > 0 THEN '"Infinity"' WHEN ${x} < 0 THEN '"-Infinity"' ELSE 'null' END)`;
-    case 'decimal': return `(CASE WHEN ${x} IS NULL THEN 'null' ELSE CAST(to_json(kq_dec_str(${x})) AS VARCHAR) END)`;
-    case 'string': return `CAST(to_json(coalesce(${x}, '')) AS VARCHAR)`;
-    case 'guid': return `coalesce(CAST(to_json(${x}) AS VARCHAR), 'null')`;
-    // kq_dt_str with the quotes in the format: %n is 9 digits, the first 7 are Kusto's ticks (left() floors).
-    // Whole seconds (what bin() by minutes, hours or days gives) skip the fraction and the left(): a third less
-    // time per value, and datetimes are the costliest values to format (6,100 rows: 0.95 → 0.65 ms).
-    case 'datetime': return `coalesce(CASE WHEN epoch_ns(${x}) % 1000000000 = 0 THEN strftime(${x}, '"%Y-%m-%dT%H:%M:%S.0000000Z"') ELSE left(strftime(${x}, '"%Y-%m-%dT%H:%M:%S.%n'), 28) || 'Z"' END, 'null')`;
-    case 'timespan': return `coalesce('"' || kq_ts_str(${x}) || '"', 'null')`;
-    case 'dynamic': return `coalesce(${x}, 'null')`;
-  }
-}
-
-/** Decimal text without trailing fractional zeros (DuckDB pads to the column's scale). */
-function decimalText(s: string): string {
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
-function nullOf(t: KType): string {
-  return t === 'string' ? "''" : `CAST(NULL AS ${duckType(t)})`;
-}
-
-/** A DuckDB value → the JSON the service puts on the wire for that Kusto type. */
-export function toWire(v: unknown, t: KType): unknown {
-  if (v === null || v === undefined) return t === 'string' ? '' : null;
-  switch (t) {
-    case 'bool': return Boolean(v);
-    case 'int': case 'long': return typeof v === 'bigint' ? Number(v) : Number(v);
-    case 'real': {
-      const n = Number(v);
-      if (Number.isNaN(n)) return 'NaN';
-      if (n === Infinity) return 'Infinity';
-      if (n === -Infinity) return '-Infinity';
-      return n;
-    }
-    // DuckDBDecimalValue prints its exact digits; JSON.stringify of it would throw on the bigint inside.
-    case 'decimal': return decimalText(typeof v === 'object' ? (v as { toString(): string }).toString() : text(v));
-    case 'string': case 'guid': return text(v);
-    case 'datetime': {
-      const o = v as { nanos?: bigint; micros?: bigint; millis?: bigint };
-      if (typeof o.nanos === 'bigint') return formatDatetimeNs(o.nanos);
-      if (typeof o.micros === 'bigint') return formatDatetimeNs(o.micros * 1000n);
-      if (typeof v === 'string') return v;
-      return text(v);
-    }
-    case 'timespan': return formatTimespan(typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))));
-    case 'dynamic': {
-      const s = text(v);
-      try { return JSON.parse(s); } catch { return s; }
-    }
-  }
-}
-
-export { ktype };

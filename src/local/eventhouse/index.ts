@@ -7,7 +7,8 @@ import * as zlib from 'node:zlib';
 import { ConfigError, loadLocalConfig } from '../config';
 import type { LocalReady } from '../../protocol/localReady';
 import type { ServiceContext, StartedService } from '../service';
-import { DEFAULT_DB, Engine, MAX_RECORDS, type ResultTable } from './engine';
+import { DEFAULT_DB, Engine, MAX_RECORDS } from './engine';
+import type { ResultTable } from './meta';
 import { runCommand } from './mgmt';
 import { KustoUserError, V1_DATA_TYPE } from './types';
 
