@@ -3,8 +3,8 @@
 // same values, whatever the type.
 import * as assert from 'node:assert/strict';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { toWire, wireCastSql, wireJsonSql } from '../../src/local/eventhouse/engine';
-import { MACROS } from '../../src/local/eventhouse/translate';
+import { toWire, wireCastSql, wireJsonSql } from '../../src/local/eventhouse/wire';
+import { MACROS } from '../../src/local/eventhouse/macros';
 import { duckType, type KType } from '../../src/local/eventhouse/types';
 
 const VALUES: Record<KType, string[]> = {

@@ -2,34 +2,28 @@
 // functions, mappings, policies) kept next to the data, ingestion, and query execution with cancellation.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
-import { globalStateFor, kusto, type DatabaseDef, type FunctionDef, type KNode } from './parser';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bracket } from '../../core/kustoNames';
-import { BagUnpackNeedsSchema, convertFromText, INGESTION_TIME, MACROS, translateQuery, type BagUnpackSite, type Translation } from './translate';
-import {
-  duckType, formatDatetimeNs, formatTimespan, ident, ktype, KustoUserError, sqlString, text, type Col, type KType,
-} from './types';
+import { csvSelect, jsonSelect } from './ingestSql';
+import { MACROS } from './macros';
+import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
+import { globalStateFor, kusto, type DatabaseDef, type KNode } from './parser';
+import { Readers, type RunOptions } from './readers';
+import { BagUnpackNeedsSchema, translateQuery, type BagUnpackSite, type Translation } from './translate';
+import { duckType, formatDatetimeNs, ident, INGESTION_TIME, KustoUserError, sqlString, type Col } from './types';
+import { CLOSE_BRACKET, OPEN_BRACKET, toWire, wireRowsSql } from './wire';
 
-export interface MappingEntry { column: string; path?: string; ordinal?: number; datatype?: string; transform?: string }
-export interface Mapping { name: string; kind: 'Json' | 'Csv'; entries: MappingEntry[]; lastUpdatedOn: string }
-export interface UpdatePolicy { IsEnabled: boolean; Source: string; Query: string; IsTransactional: boolean; PropagateIngestionProperties: boolean }
+/** A translation with the tables its SQL reads (as Engine.tableKey names them). */
+export interface Planned extends Translation { reads: string[] }
 
-export interface TableMeta {
-  name: string;
-  columns: Col[];
-  folder: string;
-  docString: string;
-  mappings: Mapping[];
-  updatePolicies: UpdatePolicy[];
-  streamingIngestion: boolean;
-  originalSize: number;
-  minCreated?: string;
-  maxCreated?: string;
+export interface QueryOptions {
+  requestId?: string;
+  notruncation?: boolean;
+  maxRecords?: number;
+  signal?: AbortSignal;
+  /** Translate and plan afresh on a new connection, keeping nothing: the reference answer the caches must give. */
+  noCache?: boolean;
 }
-
-export interface DbMeta { name: string; tables: TableMeta[]; functions: FunctionDef[]; persistent: boolean }
-
-export interface ResultTable { name: string; columns: Col[]; rows: unknown[][] }
 
 export interface QueryResult {
   table: ResultTable;
@@ -49,27 +43,23 @@ export interface WireResult {
 
 export const DEFAULT_DB = 'NetDefaultDB';
 export const MAX_RECORDS = 500_000;
-export const MAX_BYTES = 64 * 1024 * 1024;
+const MAX_BYTES = 64 * 1024 * 1024;
 /** A row's ingestion time: when its transaction began, so every row one request ingests has the same one. */
 const NOW_NS = 'CAST(current_timestamp AS TIMESTAMP_NS)';
 
 export class Engine {
   private readonly dbs = new Map<string, DbMeta>();
   private readonly globals = new Map<string, KNode>();
-  private readonly translations = new Map<string, Translation>();
+  private readonly translations = new Map<string, Planned>();
   private writer!: DuckDBConnection;
   private writeChain: Promise<unknown> = Promise.resolve();
-  private readonly running = new Map<string, Reader>();
-  /** Readers between queries, each keeping the statements it prepared (see runSql). */
-  private readonly idle: Reader[] = [];
-  private readerGeneration = 0;
-  /** Rows ingested since start: a statement is planned again once it has doubled (see prepared()). */
-  private rowsWritten = 0;
+  private readonly readers: Readers;
   private stageCount = 0;
   private readonly tmpDir: string;
 
   private constructor(private readonly instance: DuckDBInstance, dir: string) {
     this.tmpDir = path.join(dir, 'tmp');
+    this.readers = new Readers(instance);
   }
 
   static async open(dir: string): Promise<Engine> {
@@ -109,8 +99,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    for (const r of this.running.values()) { r.tainted = true; r.conn.interrupt(); }
-    this.dropIdleReaders();
+    this.readers.close();
     await this.writeChain.catch(() => undefined);
     await this.writer.run('CHECKPOINT');
     this.writer.closeSync();
@@ -147,11 +136,42 @@ export class Engine {
     return g;
   }
 
-  /** Serialises catalog changes and ingestion: DuckDB allows one writer transaction at a time per table anyway. */
-  write<T>(f: () => Promise<T>): Promise<T> {
-    const p = this.writeChain.then(f, f);
+  /**
+   * Serialises catalog changes and ingestion: DuckDB allows one writer transaction at a time per table anyway.
+   * `touches` names the tables f may change rows of ([] for none, e.g. reading statistics), asked when f's turn
+   * comes (an update policy may have been added meanwhile); without it, or if it throws, any table.
+   */
+  write<T>(f: () => Promise<T>, touches?: () => string[]): Promise<T> {
+    const run = async (): Promise<T> => {
+      let tables: string[] | undefined;
+      try { tables = touches?.(); } catch { tables = undefined; }
+      this.readers.beginWrite(tables);
+      try {
+        return await f();
+      } finally {
+        this.readers.endWrite(tables);
+      }
+    };
+    const p = this.writeChain.then(run, run);
     this.writeChain = p.catch(() => undefined);
     return p;
+  }
+
+  /** The key a table's writes are recorded under. */
+  tableKey(db: DbMeta, name: string): string {
+    return `${db.name}\u0000${name}`.toLowerCase();
+  }
+
+  /** The tables an ingestion into t writes: t, and the targets of the update policies it sets off, transitively. */
+  private ingestTargets(db: DbMeta, t: TableMeta): string[] {
+    const names = new Set<string>([t.name]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const x of db.tables) {
+        if (!names.has(x.name) && x.updatePolicies.some((p) => p.IsEnabled && names.has(p.Source))) { names.add(x.name); grew = true; }
+      }
+    }
+    return [...names].map((n) => this.tableKey(db, n));
   }
 
   globalsClear(): void {
@@ -159,12 +179,7 @@ export class Engine {
     this.translations.clear();
     this.schemaKey = undefined;
     // Statements prepared against the old schema go with it (DuckDB would rebind them, but needn't be trusted to).
-    this.readerGeneration++;
-    this.dropIdleReaders();
-  }
-
-  private dropIdleReaders(): void {
-    for (const r of this.idle.splice(0)) closeReader(r);
+    this.readers.reset();
   }
 
   /** What the parser's GlobalState and the cached translations depend on: names, columns and functions. */
@@ -270,6 +285,7 @@ export class Engine {
    * policies whose source is this table over just those rows, then append. One transaction.
    */
   async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined): Promise<number> {
+    const touches = () => { const db = this.db(dbName); return this.ingestTargets(db, this.table(db, tableName)); };
     return this.write(async () => {
       const db = this.db(dbName);
       const t = this.table(db, tableName);
@@ -284,7 +300,7 @@ export class Engine {
       fs.writeFileSync(file, data);
       const stage = `__stage${this.stageCount++}`;
       try {
-        const select = fmt === 'csv' ? this.csvSelect(t, file, mapping) : this.jsonSelect(t, file, mapping);
+        const select = fmt === 'csv' ? csvSelect(t, file, mapping) : jsonSelect(t, file, mapping);
         await this.writer.run('BEGIN TRANSACTION');
         try {
           const hasPolicies = db.tables.some((x) => x.updatePolicies.some((p) => p.IsEnabled && p.Source === t.name));
@@ -304,7 +320,6 @@ export class Engine {
           t.maxCreated = now;
           await this.saveCatalog(db);
           await this.writer.run('COMMIT');
-          this.rowsWritten += n;
           return n;
         } catch (e) {
           await this.writer.run('ROLLBACK').catch(() => undefined);
@@ -322,7 +337,7 @@ export class Engine {
         await this.writer.run(`DROP TABLE IF EXISTS temp.${stage}`).catch(() => undefined);
         fs.rmSync(file, { force: true });
       }
-    });
+    }, touches);
   }
 
   private async appendStage(db: DbMeta, t: TableMeta, stage: string, depth: number): Promise<number> {
@@ -350,78 +365,10 @@ export class Engine {
     return n;
   }
 
-  private valueFromJson(json: string, jsonPath: string, c: Col): string {
-    const p = sqlString(jsonPath);
-    if (c.type === 'dynamic') return `json_extract(${json}, ${p})`;
-    if (c.type === 'string') return `coalesce(json_extract_string(${json}, ${p}), '')`;
-    return convertFromText(`json_extract_string(${json}, ${p})`, c.type);
-  }
-
-  private jsonSelect(t: TableMeta, file: string, mapping: Mapping | undefined): string {
-    const fast = this.jsonSelectTopLevel(t, file, mapping);
-    if (fast) return fast;
-    const exprs = t.columns.map((c) => {
-      const m = mapping?.entries.find((e) => e.column === c.name);
-      if (mapping && !m) return `${nullOf(c.type)} AS ${ident(c.name)}`;
-      const jsonPath = m?.path ?? `$.${JSON.stringify(c.name)}`;
-      if (m?.transform) throw new KustoUserError('Unsupported', `Mapping transform '${m.transform}' (column '${c.name}') is not supported by the local Eventhouse.`);
-      if (jsonPath === '$') return `${c.type === 'dynamic' ? 'json' : convertFromText('CAST(json AS VARCHAR)', c.type)} AS ${ident(c.name)}`;
-      return `${this.valueFromJson('json', jsonPath, c)} AS ${ident(c.name)}`;
-    });
-    return `SELECT ${exprs.join(', ')} FROM read_json_objects(${sqlString(file)}, format = 'auto', ignore_errors = false, maximum_object_size = 134217728)`;
-  }
-
-  /**
-   * When every mapped path is a top-level property, DuckDB's read_json parses the file straight into columns —
-   * several times faster than extracting each path from a JSON value per row.
-   */
-  private jsonSelectTopLevel(t: TableMeta, file: string, mapping: Mapping | undefined): string | undefined {
-    const keys: { col: Col; key: string | undefined }[] = [];
-    for (const c of t.columns) {
-      const m = mapping?.entries.find((e) => e.column === c.name);
-      if (m?.transform) return undefined;
-      if (mapping && !m) { keys.push({ col: c, key: undefined }); continue; }
-      const p = m?.path ?? `$.${c.name}`;
-      const top = /^\$\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(p) ?? /^\$\[['"]([^'"]+)['"]\]$/.exec(p);
-      if (!top) return undefined;
-      keys.push({ col: c, key: top[1] });
-    }
-    const wanted = [...new Set(keys.filter((k) => k.key !== undefined).map((k) => k.key!))];
-    if (!wanted.length) return undefined;
-    const lower = new Set<string>();
-    for (const k of wanted) { if (lower.has(k.toLowerCase())) return undefined; lower.add(k.toLowerCase()); }
-    const typeOfKey = (k: string) => (keys.filter((x) => x.key === k).every((x) => x.col.type === 'dynamic') ? 'JSON' : 'VARCHAR');
-    const cols = wanted.map((k) => `${sqlString(k)}: '${typeOfKey(k)}'`).join(', ');
-    const alias = (k: string) => `__k${wanted.indexOf(k)}`;
-    const exprs = keys.map(({ col, key }) => {
-      if (key === undefined) return `${nullOf(col.type)} AS ${ident(col.name)}`;
-      const v = `_j.${ident(key)}`;
-      void alias;
-      if (col.type === 'dynamic') return typeOfKey(key) === 'JSON' ? `${v} AS ${ident(col.name)}` : `${convertFromText(v, 'dynamic')} AS ${ident(col.name)}`;
-      if (col.type === 'string') return `coalesce(${v}, '') AS ${ident(col.name)}`;
-      return `${convertFromText(v, col.type)} AS ${ident(col.name)}`;
-    });
-    return `SELECT ${exprs.join(', ')} FROM read_json(${sqlString(file)}, format = 'auto', columns = {${cols}}, ignore_errors = false, maximum_object_size = 134217728) AS _j`;
-  }
-
-  private csvSelect(t: TableMeta, file: string, mapping: Mapping | undefined): string {
-    const width = Math.max(t.columns.length, ...(mapping?.entries.map((e) => (e.ordinal ?? 0) + 1) ?? [0]));
-    const cols = Array.from({ length: width }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
-    const exprs = t.columns.map((c, i) => {
-      const m = mapping?.entries.find((e) => e.column === c.name);
-      const ord = mapping ? m?.ordinal : i;
-      if (ord === undefined) return `${nullOf(c.type)} AS ${ident(c.name)}`;
-      const v = `c${ord}`;
-      if (c.type === 'string') return `coalesce(${v}, '') AS ${ident(c.name)}`;
-      return `${convertFromText(v, c.type)} AS ${ident(c.name)}`;
-    });
-    return `SELECT ${exprs.join(', ')} FROM read_csv(${sqlString(file)}, header = false, delim = ',', quote = '"', escape = '"', columns = {${cols}}, null_padding = true, auto_detect = false, strict_mode = false)`;
-  }
-
   // ---- queries -------------------------------------------------------------------------------------------------
 
   /** The translation of a query; one that would have to look at data first (see translateRun) is refused. */
-  translate(dbName: string, text: string): Translation {
+  translate(dbName: string, text: string): Planned {
     try {
       return this.translateOrNeed(dbName, text);
     } catch (e) {
@@ -434,11 +381,11 @@ export class Engine {
    * translate(), and for a bag_unpack without an output schema a look at the data first, as the service decides
    * those columns at run time: the query is translated again with the schema the data gives written into it.
    */
-  async translateRun(dbName: string, text: string, opts: { requestId?: string; signal?: AbortSignal } = {}): Promise<Translation> {
+  async translateRun(dbName: string, text: string, opts: { requestId?: string; signal?: AbortSignal; noCache?: boolean } = {}): Promise<Planned> {
     let query = text;
     for (let i = 0; ; i++) {
       try {
-        return this.translateOrNeed(dbName, query);
+        return this.translateOrNeed(dbName, query, opts.noCache);
       } catch (e) {
         if (!(e instanceof BagUnpackNeedsSchema)) throw e;
         if (i >= 16) throw new KustoUserError('Unsupported', 'The local Eventhouse looks at the data for at most 16 bag_unpack calls without an output schema in one query; give the others one: bag_unpack(c) : (*, Name:type, …).');
@@ -473,27 +420,33 @@ export class Engine {
     return text.slice(0, site.evaluateStart) + before + text.slice(site.evaluateStart, site.callEnd) + schema + text.slice(site.callEnd);
   }
 
-  private translateOrNeed(dbName: string, text: string): Translation {
+  private translateOrNeed(dbName: string, text: string, noCache = false): Planned {
     const db = this.db(dbName);
-    // Dashboards and alerts repeat the same text; reuse its translation until the catalog changes.
+    // Dashboards and alerts repeat the same text; reuse its translation until the catalog changes. A translation
+    // depends on the schema only (never on rows), so a write of rows leaves it valid.
     const key = `${db.name}\u0000${text}`;
-    const hit = this.translations.get(key);
+    const hit = noCache ? undefined : this.translations.get(key);
     if (hit) return hit;
-    const tr = translateQuery(text, this.globalsFor(db.name), { tableSql: (name) => this.tableSql(db, name), functionBodies: db.functions.map((f) => f.body) });
-    if (!tr.usesNow) {
+    const reads = new Set<string>();
+    const tr = translateQuery(text, this.globalsFor(db.name), {
+      tableSql: (name) => { reads.add(this.tableKey(db, name)); return this.tableSql(db, name); },
+      functionBodies: db.functions.map((f) => f.body),
+    });
+    const planned: Planned = { ...tr, reads: [...reads] };
+    if (!tr.usesNow && !noCache) {
       if (this.translations.size >= 500) this.translations.delete(this.translations.keys().next().value!);
-      this.translations.set(key, tr);
+      this.translations.set(key, planned);
     }
-    return tr;
+    return planned;
   }
 
   /** Runs a translated query on its own connection, so `.cancel query` and dropped clients can interrupt it. */
-  async query(dbName: string, text: string, opts: { requestId?: string; notruncation?: boolean; maxRecords?: number; signal?: AbortSignal }): Promise<QueryResult> {
+  async query(dbName: string, text: string, opts: QueryOptions): Promise<QueryResult> {
     const tr = await this.translateRun(dbName, text, opts);
     const noTrunc = opts.notruncation || tr.notruncation;
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
     const sql = noTrunc ? tr.wireSql : `${tr.wireSql} LIMIT ${limit + 1}`;
-    const rows = await this.runSql(sql, { ...opts, prepare: !tr.usesNow });
+    const rows = await this.runSql(sql, { ...opts, prepare: !tr.usesNow, reads: tr.reads });
     const table: ResultTable = { name: 'PrimaryResult', columns: tr.columns, rows: [] };
     let truncated: { limit: number } | undefined;
     const cols = tr.columns;
@@ -523,7 +476,7 @@ export class Engine {
    * few thousand rows slower to serialise than to compute. Falls back to query() for what it can't settle alone:
    * results over 64 MB and dynamic values that are not strict JSON.
    */
-  async queryWire(dbName: string, text: string, opts: { requestId?: string; notruncation?: boolean; maxRecords?: number; signal?: AbortSignal }): Promise<WireResult> {
+  async queryWire(dbName: string, text: string, opts: QueryOptions): Promise<WireResult> {
     const tr = await this.translateRun(dbName, text, opts);
     const cols = tr.columns;
     const slow = async (): Promise<WireResult> => {
@@ -533,20 +486,8 @@ export class Engine {
     if (!cols.length) return slow();
     const noTrunc = opts.notruncation || tr.notruncation;
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
-    const order = tr.order.join(', ');
-    const rowsSql = noTrunc ? tr.from : `SELECT * FROM (${tr.from}) AS _t${order ? ` ORDER BY ${order}` : ''} LIMIT ${limit + 1}`;
-    const typed = cols.map((c, i) => `${wireCastSql(`_t.${ident(c.name)}`, c.type)} AS __w${i}`).join(', ');
-    // One variadic concat() rather than a chain of ||: a quarter less time for 6,100 three-column rows (1.67 → 1.28
-    // ms). The same text, as wireJsonSql never gives NULL (which concat() would skip and || would spread).
-    const json = `concat('[', ${cols.map((c, i) => wireJsonSql(`__w${i}`, c.type)).join(", ',', ")}, ']')`;
-    // string_agg's parallel partial states join in any order. Rows in no particular order (a summarize, a join) can
-    // go out like that; otherwise a row number carries the query's order, or DuckDB's natural order, which its
-    // streaming window keeps, into the aggregate (about a quarter of a small query's time, so only when needed).
-    const sql = tr.unordered
-      ? `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ','), '')) AS j FROM (SELECT ${typed} FROM (${rowsSql}) AS _t) AS _w`
-      : `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ',' ORDER BY __wire_rn)${noTrunc ? '' : ` FILTER (WHERE __wire_rn <= ${limit})`}, '')) AS j `
-        + `FROM (SELECT ${typed}, row_number() OVER (${order ? `ORDER BY ${order}` : ''}) AS __wire_rn FROM (${rowsSql}) AS _t) AS _w`;
-    const [[n, blob]] = await this.runSql(sql, { ...opts, prepare: !tr.usesNow });
+    const sql = wireRowsSql(tr, noTrunc ? undefined : limit);
+    const [[n, blob]] = await this.runSql(sql, { ...opts, prepare: !tr.usesNow, reads: tr.reads });
     const count = Number(n);
     // Unordered rows keep all limit + 1 in the aggregate; which ones a truncated result keeps is query()'s business.
     if (tr.unordered && !noTrunc && count > limit) return slow();
@@ -563,176 +504,17 @@ export class Engine {
     return { columns: cols, rows, rowCount, visualization: tr.visualization, truncated: !noTrunc && count > limit ? { limit } : undefined };
   }
 
-  /**
-   * Runs a query on a reader connection of its own, so `.cancel query` and dropped clients can interrupt it. Readers
-   * are kept between queries with the statements they prepared: dashboards, alerts and re-run cells send the same
-   * text again, and parsing, binding and planning the translated SQL was about 1.2 ms of every query (a fifth of
-   * the 10 M-row bin-by-minute summarize's DuckDB time; 1.4 of 1.7 ms for an empty result). `prepare` is for SQL that recurs: a
-   * query using now() has its instant in the text and is never the same twice.
-   */
-  async runSql(sql: string, opts: { requestId?: string; signal?: AbortSignal; prepare?: boolean }): Promise<unknown[][]> {
-    const reader = this.idle.pop() ?? { conn: await this.instance.connect(), statements: new Map(), generation: this.readerGeneration, tainted: false };
-    const id = opts.requestId;
-    if (id) this.running.set(id, reader);
-    const onAbort = () => { reader.tainted = true; reader.conn.interrupt(); };
-    opts.signal?.addEventListener('abort', onAbort);
-    let ok = false;
-    try {
-      // The client may have gone before the query started; don't start it then.
-      if (opts.signal?.aborted) throw new Error('INTERRUPT: client disconnected before the query started');
-      // run() materialises the result in one trip to the thread pool; its chunks are then read here, synchronously.
-      // runAndReadAll() fetched each chunk, and then the empty end, as trips of their own (three for a one-row wire
-      // result): `print 1` took 0.20 ms through queryWire that way, 0.15 ms this way.
-      const result = opts.prepare ? await (await this.prepared(reader, sql)).run() : await reader.conn.run(sql);
-      const rows: unknown[][] = [];
-      for (let i = 0, n = result.chunkCount; i < n; i++) for (const r of result.getChunk(i).getRows()) rows.push(r);
-      ok = true;
-      return rows;
-    } catch (e) {
-      if (opts.signal?.aborted || /interrupt/i.test(e instanceof Error ? e.message : '')) {
-        throw new KustoUserError('Cancelled', `Query ${id ?? ''} was cancelled (by '.cancel query' or because the client disconnected).`);
-      }
-      throw new KustoUserError('BadRequest', `The local Eventhouse failed to run the translated query: ${e instanceof Error ? e.message : String(e)}`);
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (id && this.running.get(id) === reader) this.running.delete(id);
-      // Only a reader that finished cleanly goes back: an interrupt aimed at this query must not reach the next one.
-      if (ok && !reader.tainted && reader.generation === this.readerGeneration && this.idle.length < MAX_IDLE_READERS) this.idle.push(reader);
-      else closeReader(reader);
-    }
-  }
-
-  /**
-   * The reader's statement for sql, prepared on first use. A plan keeps the table sizes it was made for (a join's
-   * build side, say), so once streaming ingestion has more than doubled the rows written since, it is made again.
-   */
-  private async prepared(reader: Reader, sql: string): Promise<DuckDBPreparedStatement> {
-    const hit = reader.statements.get(sql);
-    reader.statements.delete(sql); // most recently used last
-    if (hit && this.rowsWritten <= 2 * hit.rowsWritten + 10_000) {
-      reader.statements.set(sql, hit);
-      return hit.statement;
-    }
-    hit?.statement.destroySync();
-    const statement = await reader.conn.prepare(sql);
-    if (reader.statements.size >= MAX_STATEMENTS_PER_READER) {
-      const [oldest, old] = reader.statements.entries().next().value!;
-      reader.statements.delete(oldest);
-      old.statement.destroySync();
-    }
-    reader.statements.set(sql, { statement, rowsWritten: this.rowsWritten });
-    return statement;
+  /** Runs SQL on a query connection (see Readers.run). */
+  runSql(sql: string, opts: RunOptions): Promise<unknown[][]> {
+    return this.readers.run(sql, opts);
   }
 
   cancel(requestId: string): boolean {
-    const r = this.running.get(requestId);
-    if (!r) return false;
-    r.tainted = true;
-    r.conn.interrupt();
-    return true;
+    return this.readers.cancel(requestId);
   }
 
-  /** Runs SQL on the writer (management commands). */
+  /** Runs SQL on the writer (management commands), inside write(). */
   async exec(sql: string): Promise<void> {
     await this.writer.run(sql);
-    // .set-or-append, .set-or-replace, .clear: rare, and they may change a table's size by any factor.
-    this.readerGeneration++;
-    this.dropIdleReaders();
   }
 }
-
-/** A connection for queries, with the statements it prepared (SQL text → statement, least recently used first). */
-interface Reader {
-  conn: DuckDBConnection;
-  statements: Map<string, { statement: DuckDBPreparedStatement; rowsWritten: number }>;
-  /** Engine.readerGeneration when it connected: an older reader's statements may predate a schema change. */
-  generation: number;
-  /** Interrupted at some point: closed rather than reused. */
-  tainted: boolean;
-}
-
-const MAX_IDLE_READERS = 4;
-const MAX_STATEMENTS_PER_READER = 64;
-
-function closeReader(r: Reader): void {
-  for (const s of r.statements.values()) s.statement.destroySync();
-  r.statements.clear();
-  r.conn.closeSync();
-}
-
-const OPEN_BRACKET = Buffer.from('[');
-const CLOSE_BRACKET = Buffer.from(']');
-
-/**
- * The column cast to the storage of its Kusto type: a no-op for the translator's results, and it keeps the wire
- * text valid JSON if a column ever differed. Done once per value, in a projection under wireJsonSql.
- */
-export function wireCastSql(x: string, t: KType): string {
-  return `CAST(${x} AS ${t === 'string' || t === 'guid' || t === 'dynamic' ? 'VARCHAR' : duckType(t)})`;
-}
-
-/**
- * SQL for the JSON text toWire() gives a value x (already cast by wireCastSql) of Kusto type t; never NULL, so
- * rows concatenate. These run for every value of a result, so each type takes its cheapest exact form (the
- * common case first, one string function where possible).
- */
-export function wireJsonSql(x: string, t: KType): string {
-  switch (t) {
-    case 'bool': return `(CASE WHEN ${x} THEN 'true' WHEN NOT ${x} THEN 'false' ELSE 'null' END)`;
-    case 'int': case 'long': return `coalesce(CAST(${x} AS VARCHAR), 'null')`;
-    // to_json writes the shortest text that reads back as the same double, as JS does; -0 is written 0 as by
-    // JSON.stringify, and the non-finite values as the service's strings.
-    case 'real': return `(CASE WHEN isfinite(${x}) THEN (CASE WHEN ${x} = 0 THEN '0' ELSE CAST(to_json(${x}) AS VARCHAR) END) WHEN isnan(${x}) THEN '"NaN"' WHEN ${x} > 0 THEN '"Infinity"' WHEN ${x} < 0 THEN '"-Infinity"' ELSE 'null' END)`;
-    case 'decimal': return `(CASE WHEN ${x} IS NULL THEN 'null' ELSE CAST(to_json(kq_dec_str(${x})) AS VARCHAR) END)`;
-    case 'string': return `CAST(to_json(coalesce(${x}, '')) AS VARCHAR)`;
-    case 'guid': return `coalesce(CAST(to_json(${x}) AS VARCHAR), 'null')`;
-    // kq_dt_str with the quotes in the format: %n is 9 digits, the first 7 are Kusto's ticks (left() floors).
-    // Whole seconds (what bin() by minutes, hours or days gives) skip the fraction and the left(): a third less
-    // time per value, and datetimes are the costliest values to format (6,100 rows: 0.95 → 0.65 ms).
-    case 'datetime': return `coalesce(CASE WHEN epoch_ns(${x}) % 1000000000 = 0 THEN strftime(${x}, '"%Y-%m-%dT%H:%M:%S.0000000Z"') ELSE left(strftime(${x}, '"%Y-%m-%dT%H:%M:%S.%n'), 28) || 'Z"' END, 'null')`;
-    case 'timespan': return `coalesce('"' || kq_ts_str(${x}) || '"', 'null')`;
-    case 'dynamic': return `coalesce(${x}, 'null')`;
-  }
-}
-
-/** Decimal text without trailing fractional zeros (DuckDB pads to the column's scale). */
-function decimalText(s: string): string {
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
-
-function nullOf(t: KType): string {
-  return t === 'string' ? "''" : `CAST(NULL AS ${duckType(t)})`;
-}
-
-/** A DuckDB value → the JSON the service puts on the wire for that Kusto type. */
-export function toWire(v: unknown, t: KType): unknown {
-  if (v === null || v === undefined) return t === 'string' ? '' : null;
-  switch (t) {
-    case 'bool': return Boolean(v);
-    case 'int': case 'long': return typeof v === 'bigint' ? Number(v) : Number(v);
-    case 'real': {
-      const n = Number(v);
-      if (Number.isNaN(n)) return 'NaN';
-      if (n === Infinity) return 'Infinity';
-      if (n === -Infinity) return '-Infinity';
-      return n;
-    }
-    // DuckDBDecimalValue prints its exact digits; JSON.stringify of it would throw on the bigint inside.
-    case 'decimal': return decimalText(typeof v === 'object' ? (v as { toString(): string }).toString() : text(v));
-    case 'string': case 'guid': return text(v);
-    case 'datetime': {
-      const o = v as { nanos?: bigint; micros?: bigint; millis?: bigint };
-      if (typeof o.nanos === 'bigint') return formatDatetimeNs(o.nanos);
-      if (typeof o.micros === 'bigint') return formatDatetimeNs(o.micros * 1000n);
-      if (typeof v === 'string') return v;
-      return text(v);
-    }
-    case 'timespan': return formatTimespan(typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v))));
-    case 'dynamic': {
-      const s = text(v);
-      try { return JSON.parse(s); } catch { return s; }
-    }
-  }
-}
-
-export { ktype };

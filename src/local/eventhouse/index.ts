@@ -7,7 +7,8 @@ import * as zlib from 'node:zlib';
 import { ConfigError, loadLocalConfig } from '../config';
 import type { LocalReady } from '../../protocol/localReady';
 import type { ServiceContext, StartedService } from '../service';
-import { DEFAULT_DB, Engine, MAX_RECORDS, type ResultTable } from './engine';
+import { DEFAULT_DB, Engine, MAX_RECORDS } from './engine';
+import type { ResultTable } from './meta';
 import { runCommand } from './mgmt';
 import { KustoUserError, V1_DATA_TYPE } from './types';
 
@@ -181,10 +182,12 @@ async function handle(engine: Engine, req: http.IncomingMessage, res: http.Serve
     const opts = options(body);
     const notruncation = opts.notruncation === true || opts.notruncation === 'true';
     const maxRecords = opts.truncationmaxrecords !== undefined ? Number(opts.truncationmaxrecords) : undefined;
+    // Local only: answer without any cache (translation, plan, connection), as the reference the caches must match.
+    const noCache = opts.eventline_nocache === true || opts.eventline_nocache === 'true';
 
     if (url.pathname === '/v1/rest/mgmt') {
       if (!csl.trim().startsWith('.')) {
-        const r = await engine.query(db, csl, { requestId, notruncation: true, signal: abort.signal });
+        const r = await engine.query(db, csl, { requestId, notruncation: true, signal: abort.signal, noCache });
         return send(res, 200, { Tables: [v1Table(r.table)] }, requestId);
       }
       const t = await runCommand(engine, db, csl);
@@ -193,7 +196,7 @@ async function handle(engine: Engine, req: http.IncomingMessage, res: http.Serve
     if (url.pathname === '/v1/rest/query') {
       if (csl.trim().startsWith('.')) throw new KustoUserError('BadRequest', 'Management commands go to /v1/rest/mgmt.');
       const started = Date.now();
-      const r = await engine.query(db, csl, { requestId, notruncation, maxRecords, signal: abort.signal });
+      const r = await engine.query(db, csl, { requestId, notruncation, maxRecords, signal: abort.signal, noCache });
       if (r.truncated) throw truncationError(r.truncated.limit);
       const vis = JSON.stringify(r.visualization ?? nullVisualization());
       const status = { TableName: 'Table_2', Columns: [{ ColumnName: 'Timestamp', DataType: 'DateTime', ColumnType: 'datetime' }, { ColumnName: 'Severity', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'SeverityName', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'StatusCode', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'StatusDescription', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'Count', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'RequestId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'ActivityId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'SubActivityId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'ClientActivityId', DataType: 'String', ColumnType: 'string' }], Rows: [[new Date().toISOString(), 4, 'Info', 0, `Query completed successfully in ${Date.now() - started} ms`, 1, randomUUID(), randomUUID(), randomUUID(), requestId]] };
@@ -204,7 +207,7 @@ async function handle(engine: Engine, req: http.IncomingMessage, res: http.Serve
     if (url.pathname === '/v2/rest/query') {
       if (csl.trim().startsWith('.')) throw new KustoUserError('BadRequest', 'Management commands go to /v1/rest/mgmt.');
       const started = Date.now();
-      const r = await engine.queryWire(db, csl, { requestId, notruncation, maxRecords, signal: abort.signal });
+      const r = await engine.queryWire(db, csl, { requestId, notruncation, maxRecords, signal: abort.signal, noCache });
       // The rows arrive as JSON bytes; the frames around them are stringified with a one-off marker in their place.
       const marker = `rows:${randomUUID()}`;
       const frames: unknown[] = [

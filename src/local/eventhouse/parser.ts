@@ -3,6 +3,7 @@
 // `$ctorN` overloads, so this file is the one place that touches it with `any`; everything else uses the helpers.
 
 import * as path from 'node:path';
+import { bracket } from '../../core/kustoNames';
 import { bridgeItems, loadKustoRuntime } from '../../core/kustoRuntime';
 
 export type KNode = any;
@@ -74,10 +75,6 @@ export function globalStateFor(databases: DatabaseDef[], current: string): KNode
   // after every query. Settling both here lets every analysis against this schema reuse them.
   g = g.WithParseOptions(g.ParseOptions.WithAlwaysProduceEndTokens(true));
   return g.WithCache();
-}
-
-export function bracket(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `['${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
 }
 
 export interface Diagnostic { code: string; message: string; start: number; length: number; severity: string; category: string }

@@ -63,7 +63,12 @@ export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-export const TICKS_PER_MS = 10_000n;
+/**
+ * The hidden column every table has for ingestion_time() (the service's `$IngestionTime`). Inserts name their
+ * columns, so it takes its default; queries see it only as ingestion_time().
+ */
+export const INGESTION_TIME = '"$IngestionTime"';
+
 /** Ticks from 0001-01-01 to 1970-01-01, for `bin` alignment and .NET tick conversions. */
 export const EPOCH_TICKS = 621355968000000000n;
 

@@ -1,0 +1,25 @@
+// The Kusto metadata the local Eventhouse keeps per database next to the data (types, folders, functions,
+// ingestion mappings, policies), saved as JSON in the DuckDB file's catalog table, and the shape of a result table.
+import type { FunctionDef } from './parser';
+import type { Col } from './types';
+
+export interface MappingEntry { column: string; path?: string; ordinal?: number; datatype?: string; transform?: string }
+export interface Mapping { name: string; kind: 'Json' | 'Csv'; entries: MappingEntry[]; lastUpdatedOn: string }
+export interface UpdatePolicy { IsEnabled: boolean; Source: string; Query: string; IsTransactional: boolean; PropagateIngestionProperties: boolean }
+
+export interface TableMeta {
+  name: string;
+  columns: Col[];
+  folder: string;
+  docString: string;
+  mappings: Mapping[];
+  updatePolicies: UpdatePolicy[];
+  streamingIngestion: boolean;
+  originalSize: number;
+  minCreated?: string;
+  maxCreated?: string;
+}
+
+export interface DbMeta { name: string; tables: TableMeta[]; functions: FunctionDef[]; persistent: boolean }
+
+export interface ResultTable { name: string; columns: Col[]; rows: unknown[][] }
