@@ -18,7 +18,7 @@ describe('pipeline outline', () => {
     assert.equal(db.label, 'NetDefaultDB');
     assert.deepEqual(db.children!.map((c) => c.label), ['Telemetry']);
     const secret = byLabel.get('Secrets')!.children![0];
-    assert.equal(secret.description, 'SecretStorage: sample-api-key');
+    assert.equal(secret.description, 'Key Vault: sample-api-key');
   });
 
   it('gives empty groups a placeholder row and unique ids everywhere', () => {
