@@ -56,7 +56,7 @@ describe('packaged .vsix', () => {
       fs.writeFileSync(path.join(dir, name), data);
     }
     // Outside the repository, so nothing can resolve from the repo's node_modules.
-    const child = spawn(process.execPath, [path.join(dir, 'extension', 'dist', 'local.js'), 'start', '--json', '--data', path.join(dir, 'data'), '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_PATH: '' } });
+    const child = spawn(process.execPath, [path.join(dir, 'extension', 'dist', 'local.js'), 'start', '--json', '--data', path.join(dir, 'data'), '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0', '--vault-port', '0', '--api-port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_PATH: '' } });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
