@@ -3,6 +3,7 @@ import type { LocalReady } from '../protocol/localReady';
 import { ControlServer } from './control';
 import { startEventHubs } from './eventhubs';
 import { startEventhouse } from './eventhouse';
+import { startFunctionRunner } from './functions';
 import { startSampleApi } from './sampleApi';
 import { startKeyVault } from './vault';
 import type { PipelineOptions, ServiceContext, StartedService } from './service';
@@ -33,6 +34,8 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
     started.push(keyVault);
     const sampleApi = await startSampleApi(ctx, keyVault.store);
     started.push(sampleApi);
+    const functions = await startFunctionRunner(ctx, { store: keyVault.store, vaultUri: keyVault.ready.uri, hubConnectionString: eventHubs.ready.connectionString });
+    started.push(functions);
     const controlPort = await control.listen(options.controlPort);
     const ready: LocalReady = {
       ready: true,
