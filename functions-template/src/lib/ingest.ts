@@ -191,6 +191,9 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
 
 function describeError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
+  // Node reports a failed connect to every address of a host as an AggregateError with an empty message.
+  const inner = (e as { errors?: unknown[] }).errors;
+  if (!e.message && Array.isArray(inner) && inner.length > 0) return describeError(inner[0]);
   const code = (e as { code?: string }).code;
   return [e.name !== 'Error' ? e.name : '', e.message, code && !e.message.includes(code) ? `(${code})` : ''].filter(Boolean).join(': ') || 'unknown error';
 }
@@ -210,14 +213,15 @@ async function sendGroups(
 ): Promise<number> {
   const abort = AbortSignal.timeout(Math.max(1000, deadline - now()));
   let sent = 0;
+  const create = (partitionKey: string | undefined) => hubCall(() => producer.createBatch({ partitionKey, abortSignal: abort }), 'create a batch');
   await Promise.all([...groups].map(async ([partitionKey, events]) => {
-    let batch = await producer.createBatch({ partitionKey, abortSignal: abort });
+    let batch = await create(partitionKey);
     for (const event of events) {
       if (batch.tryAdd(event)) continue;
       if (batch.count > 0) {
         await send(producer, batch, abort);
         sent += batch.count;
-        batch = await producer.createBatch({ partitionKey, abortSignal: abort });
+        batch = await create(partitionKey);
         if (batch.tryAdd(event)) continue;
       }
       onTooBig(stringOf(valueAt(event.body, idField)) ?? '(no id)');
@@ -230,9 +234,14 @@ async function sendGroups(
   return sent;
 }
 
-async function send(producer: Producer, batch: Batch, abortSignal: AbortSignal): Promise<void> {
+function send(producer: Producer, batch: Batch, abortSignal: AbortSignal): Promise<void> {
+  return hubCall(() => producer.sendBatch(batch, { abortSignal }), `accept a batch of ${batch.count} events`);
+}
+
+/** Turns the Event Hubs client's errors into a message that says what happened and that nothing is lost. */
+async function hubCall<T>(call: () => Promise<T>, what: string): Promise<T> {
   try {
-    await producer.sendBatch(batch, { abortSignal });
+    return await call();
   } catch (e) {
     const err = e as { code?: string; name?: string; message?: string };
     const why = err.code === 'MessagingEntityNotFoundError' || /could not be found|not found/i.test(err.message ?? '')
@@ -240,6 +249,6 @@ async function send(producer: Producer, batch: Batch, abortSignal: AbortSignal):
       : err.name === 'AbortError' || err.name === 'TimeoutError'
         ? 'no answer before the run\'s time budget ran out'
         : describeError(e);
-    throw new IngestError(`The hub did not accept a batch of ${batch.count} events: ${why}. The watermark stays at the last page the hub accepted, so the next run sends the rest again.`);
+    throw new IngestError(`The hub did not ${what}: ${why}. The watermark stays at the last page the hub accepted, so the next run sends the rest again.`);
   }
 }
