@@ -2,7 +2,7 @@
 // Configuration is app settings only (see src/lib/settings.ts); the same build runs in Azure and locally.
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { EventHubProducerClient } from '@azure/event-hubs';
-import { runIngest, type IngestRunSummary, type Producer } from '../lib/ingest';
+import { runIngest, type IngestRunSummary } from '../lib/ingest';
 import { IngestError, readConfig, readHubConnection, SETTING, type HubConnection } from '../lib/settings';
 import { BlobWatermarkStore, FileWatermarkStore, type WatermarkStore } from '../lib/watermark';
 
@@ -65,7 +65,7 @@ export async function ingest(timer: Timer, context: InvocationContext): Promise<
     const producer = await producerFor(readHubConnection(process.env), config.hubName);
     summary = await runIngest({
       config,
-      producer: producer as unknown as Producer,
+      producer,
       watermarks: store,
       watermarkKey: `${context.functionName}/${config.source.name}`,
       log,

@@ -146,7 +146,7 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
         const key = config.partitionKeyField ? stringOf(valueAt(record, config.partitionKeyField)) : undefined;
         const eventTime = source.timeField ? valueAt(record, source.timeField) : undefined;
         const properties: Record<string, unknown> = { source: source.name };
-        if (eventTime !== undefined && eventTime !== null) properties.eventTime = String(eventTime);
+        if (eventTime !== undefined && eventTime !== null) properties.eventTime = typeof eventTime === 'string' ? eventTime : JSON.stringify(eventTime);
         let list = groups.get(key);
         if (!list) groups.set(key, (list = []));
         list.push({ body: record, properties });
