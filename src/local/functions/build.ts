@@ -27,6 +27,17 @@ export function entryFiles(projectDir: string): string[] {
   return files;
 }
 
+/**
+ * The packaged extension carries esbuild's binary in dist/node_modules; an unpacker that drops file modes leaves it
+ * without its execute bit, and esbuild then fails with EACCES.
+ */
+function ensureEsbuildExecutable(): void {
+  const bin = path.join(__dirname, 'node_modules', '@esbuild', `${process.platform}-${process.arch}`, 'bin', 'esbuild');
+  try {
+    if (fs.existsSync(bin) && (fs.statSync(bin).mode & 0o111) === 0) fs.chmodSync(bin, 0o755);
+  } catch { /* read-only install: esbuild reports its own error */ }
+}
+
 function packageName(spec: string): string {
   const parts = spec.split('/');
   return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
@@ -125,6 +136,7 @@ export class ProjectBuild {
     if (this.entries.length === 0) {
       return this.set({ status: 'error', problem: { message: `${this.projectDir} has no function files in src/functions/ (the Node.js v4 programming model registers functions there, e.g. src/functions/ingest.ts).` } });
     }
+    ensureEsbuildExecutable();
     const esbuild = await import('esbuild');
     const outfile = path.join(this.outDir, 'main.js');
     try {
