@@ -108,7 +108,7 @@ describe('watermark and delivery', () => {
     const s = await runIngest(d);
     assert.equal(s.recordsSkipped, 1);
     assert.deepEqual(ids(d.producer), ['r0', 'r2']);
-    assert.match(d.log.text, /record r1 is \d+ bytes, over the 1 MiB event limit; skipped/);
+    assert.match(d.log.text, /record r1 is \d+ bytes, over the 1 MiB event limit of the hub; skipped/);
   });
 });
 

@@ -99,6 +99,7 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
   let inflight: Promise<Awaited<ReturnType<typeof fetchPage>>> | undefined = fetchPage(request);
   let emptyPages = 0;
   const visited = new Set<string>();
+  let saving: Promise<void> = Promise.resolve();
   try {
     while (inflight) {
       const { req, page, body, records } = await inflight;
@@ -135,14 +136,6 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
           ordered = false;
           log.warn(`ingest ${source.name}: record ${id ?? '(no id)'} is older than records of earlier pages; the watermark moves only at the end of this run`);
         }
-        const text = JSON.stringify(record);
-        if (Buffer.byteLength(text) > MAX_EVENT_BYTES - 1024) {
-          pageIds.push({ id: id ?? '', value: wmValue });
-          if (id !== undefined) seen.add(id);
-          summary.recordsSkipped++;
-          log.warn(`ingest ${source.name}: record ${id ?? '(no id)'} is ${Buffer.byteLength(text)} bytes, over the 1 MiB event limit; skipped`);
-          continue;
-        }
         const key = config.partitionKeyField ? stringOf(valueAt(record, config.partitionKeyField)) : undefined;
         const eventTime = source.timeField ? valueAt(record, source.timeField) : undefined;
         const properties: Record<string, unknown> = { source: source.name };
@@ -154,10 +147,13 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
         if (id !== undefined) seen.add(id);
       }
 
-      const sent = await sendGroups(deps.producer, groups, deadline, now, (id) => {
+      // A record that does not fit an empty batch is over the event size limit: skipped by id, never split. Its
+      // watermark still moves on, so it is not fetched again and again.
+      const sent = await sendGroups(deps.producer, groups, deadline, now, (body) => {
         summary.recordsSkipped++;
-        log.warn(`ingest ${source.name}: record ${id} does not fit in an event batch (over the hub's size limit); skipped`);
-      }, idField);
+        const id = stringOf(valueAt(body, idField)) ?? '(no id)';
+        log.warn(`ingest ${source.name}: record ${id} is ${Buffer.byteLength(JSON.stringify(body))} bytes, over the 1 MiB event limit of the hub; skipped`);
+      });
       summary.eventsSent += sent;
 
       for (const { id, value } of pageIds) {
@@ -166,17 +162,21 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
         else if (compareWatermarks(value, current.value) === 0 && id && !current.ids.includes(id)) current.ids.push(id);
       }
       if (ordered && current && (!saved || current.ids.length !== saved.ids.length || current.value !== saved.value)) {
-        current.updated = new Date(now()).toISOString();
-        await deps.watermarks.save(deps.watermarkKey, current);
-        saved = { ...current, ids: [...current.ids] };
+        // The hub accepted this page: its watermark is saved while the next page is sent (saves stay in order).
+        const snapshot: Watermark = { ...current, ids: [...current.ids], updated: new Date(now()).toISOString() };
+        saved = snapshot;
+        saving = saving.then(() => deps.watermarks.save(deps.watermarkKey, snapshot));
       }
       log.info(`ingest ${source.name}: page ${summary.pages}: ${records.length} records, ${sent} events sent${current ? `, watermark ${current.value}` : ''}`);
     }
+    await saving;
     if (!ordered && current) {
       current.updated = new Date(now()).toISOString();
       await deps.watermarks.save(deps.watermarkKey, current);
     }
   } catch (e) {
+    // What the hub accepted before the failure is still recorded.
+    await saving.catch(() => undefined);
     summary.durationMs = now() - started;
     summary.watermark = saved?.value;
     const err = e instanceof IngestError ? e : new IngestError(`Source "${source.name}": ${describeError(e)}`);
@@ -208,8 +208,7 @@ async function sendGroups(
   groups: Map<string | undefined, { body: unknown; properties: Record<string, unknown> }[]>,
   deadline: number,
   now: () => number,
-  onTooBig: (id: string) => void,
-  idField: string,
+  onTooBig: (body: unknown) => void,
 ): Promise<number> {
   const abort = AbortSignal.timeout(Math.max(1000, deadline - now()));
   let sent = 0;
@@ -224,7 +223,7 @@ async function sendGroups(
         batch = await create(partitionKey);
         if (batch.tryAdd(event)) continue;
       }
-      onTooBig(stringOf(valueAt(event.body, idField)) ?? '(no id)');
+      onTooBig(event.body);
     }
     if (batch.count > 0) {
       await send(producer, batch, abort);

@@ -3,12 +3,23 @@
 import { displayUrl } from './http';
 import { IngestError, type SourceSettings } from './settings';
 
+const paths = new Map<string, string[]>();
+/** A path's keys, split once: the run reads four paths of every record. */
+function compiled(path: string): string[] {
+  let keys = paths.get(path);
+  if (!keys) {
+    const p = path.replace(/^\$\.?/, '');
+    keys = p === '' ? [] : p.split('.');
+    paths.set(path, keys);
+  }
+  return keys;
+}
+
 /** A value at a dotted JSON path such as "data.items" or "$.meta.next"; "$" or "" is the value itself. */
 export function valueAt(value: unknown, path: string | undefined): unknown {
-  const p = (path ?? '$').replace(/^\$\.?/, '');
-  if (p === '') return value;
+  const keys = compiled(path ?? '$');
   let cur: unknown = value;
-  for (const key of p.split('.')) {
+  for (const key of keys) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }
