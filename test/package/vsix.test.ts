@@ -43,8 +43,15 @@ describe('packaged .vsix', () => {
     }
   });
 
+  it('carries the function template the scaffold copies: sources, tests, lockfile and settings, no node_modules or build', () => {
+    for (const f of ['package.json', 'package-lock.json', 'host.json', 'tsconfig.json', 'local.settings.json', '.funcignore', 'src/functions/ingest.ts', 'src/lib/ingest.ts', 'test/ingest.test.ts']) {
+      assert.ok(files.has(`extension/functions-template/${f}`), `functions-template/${f} is in the package`);
+    }
+    assert.deepEqual([...files.keys()].filter((f) => /^extension\/functions-template\/(node_modules|dist)\//.test(f)), []);
+  });
+
   it('has no sources, tests, source maps, node_modules (but DuckDB\'s binding and esbuild for the local pipeline) or local data', () => {
-    const bad = [...files.keys()].filter((f) => /^extension\/(src|test|node_modules|\.eventline-local|\.ci|scripts)\//.test(f) || /\.(ts|map)$/.test(f) || /(^|\/)\.env/.test(f) || /\.test\./.test(f)
+    const bad = [...files.keys()].filter((f) => !f.startsWith('extension/functions-template/')).filter((f) => /^extension\/(src|test|node_modules|\.eventline-local|\.ci|scripts)\//.test(f) || /\.(ts|map)$/.test(f) || /(^|\/)\.env/.test(f) || /\.test\./.test(f)
       || (/\/node_modules\//.test(f) && !/^extension\/dist\/node_modules\/(@duckdb\/(node-api|node-bindings|node-bindings-[a-z0-9-]+)|detect-libc|esbuild|@esbuild\/[a-z0-9-]+)\//.test(f)));
     assert.deepEqual(bad, []);
   });
