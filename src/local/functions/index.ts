@@ -22,8 +22,9 @@ function readManifest(file: string | undefined): { manifest?: Manifest; problem?
   if (!file) return {};
   let text: string;
   try { text = fs.readFileSync(file, 'utf8'); } catch (e) { return { problem: { message: `Cannot read ${file}: ${e instanceof Error ? e.message : String(e)}` } }; }
-  // The Event Hubs emulator's Config.json and partial files are fine: without functions there is nothing to run.
-  if (!/"functions"\s*:/.test(text)) return {};
+  // The Event Hubs emulator's Config.json and partial files are fine: without functions or sources there is
+  // nothing to run or report.
+  if (!/"(functions|sources)"\s*:/.test(text)) return {};
   const r = parseManifest(text);
   if (r.ok) return { manifest: r.manifest };
   const first = r.problems[0];
