@@ -206,7 +206,10 @@ export class FunctionRunner {
     const project = fn.project;
     if (!project.host?.alive || project.host.key !== key) {
       await project.host?.stop();
-      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, LANG: process.env.LANG, ...settings.values };
+      // The platform's environment (in desktop VS Code that includes ELECTRON_RUN_AS_NODE, without which the fork
+      // would start Electron), without the pipeline's own settings, under the app settings.
+      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EVENTLINE_')));
+      const env: NodeJS.ProcessEnv = { ...base, ...settings.values };
       const host = new HostClient(this.opts.hostFile, key, env, (level, message, id) => {
         for (const f of this.fns.values()) if (f.project === project && (!id || f.def.name === this.nameOfInvocation(id))) this.line(f, level, message, id);
       });
