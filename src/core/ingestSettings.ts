@@ -72,3 +72,17 @@ export function ingestAppSettings(manifest: Manifest, fn: FunctionDef, opts: Ing
   if (secret) settings[INGEST_SETTING.apiKey] = formatKeyVaultReference(secret.vaultUri ?? opts.vaultUri, secret.secretName, secret.version);
   return settings;
 }
+
+/**
+ * The local.settings.json the scaffold writes: the Functions defaults plus the ingest settings. It holds no secret:
+ * the key is a Key Vault reference. Connections are left out: the local runner provides the local hub, and the
+ * deploy sets EventHubConnection__fullyQualifiedNamespace (managed identity).
+ */
+export function localSettingsJson(manifest: Manifest, fn: FunctionDef, opts: IngestSettingsOptions): { IsEncrypted: false; Values: Record<string, string> } {
+  return { IsEncrypted: false, Values: { AzureWebJobsStorage: 'UseDevelopmentStorage=true', FUNCTIONS_WORKER_RUNTIME: 'node', ...ingestAppSettings(manifest, fn, opts) } };
+}
+
+/** Files of functions-template/ the scaffold copies: never its node_modules or build output (present in a dev checkout). */
+export function isTemplateFile(relativePath: string): boolean {
+  return !/^(node_modules|dist)([\\/]|$)/.test(relativePath);
+}

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
-import { ingestAppSettings, maxRunSeconds, sourceSetting } from '../../src/core/ingestSettings';
+import { ingestAppSettings, isTemplateFile, localSettingsJson, maxRunSeconds, sourceSetting } from '../../src/core/ingestSettings';
 import { checkLocalVaultToken, mintLocalVaultToken } from '../../src/core/localVaultToken';
 import { starterManifest, type Manifest } from '../../src/core/manifest';
 
@@ -34,6 +34,15 @@ describe('ingest app settings (the scaffold and runner contract)', () => {
     assert.equal(maxRunSeconds('0 0 * * * *'), 270, 'hourly: 90% of the 5-minute timeout');
     assert.equal(maxRunSeconds('* * * * * *'), 5, 'never below 5 s');
     assert.equal(maxRunSeconds('0 */10 * * * *', 1800), 540);
+  });
+
+  it('gives the scaffold a local.settings.json without secrets, and the files to copy', () => {
+    const m = manifest();
+    const j = localSettingsJson(m, m.functions![0], { vaultUri: 'https://127.0.0.1:5443/' });
+    assert.equal(j.Values.FUNCTIONS_WORKER_RUNTIME, 'node');
+    assert.match(j.Values.INGEST_SOURCE_API_KEY, /^@Microsoft\.KeyVault\(/);
+    assert.ok(!('EventHubConnection' in j.Values));
+    assert.deepEqual(['src/functions/ingest.ts', 'node_modules/x/y.js', 'dist/src/a.js', 'package-lock.json', 'distribution.md'].filter(isTemplateFile), ['src/functions/ingest.ts', 'package-lock.json', 'distribution.md']);
   });
 
   it('refuses a function whose source is not declared', () => {
