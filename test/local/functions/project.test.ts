@@ -121,7 +121,7 @@ describe('function runner: the user project', function () {
     const fn = await state('error');
     assert.equal(fn.problem?.file, path.join('src', 'functions', 'ingest.ts'));
     assert.equal(fn.problem?.line, PROBE.split('\n').length + 1);
-    assert.match(fn.problem!.message, /^src\/functions\/ingest\.ts:\d+:\d+: Unexpected ";"/);
+    assert.match(fn.problem.message, /^src\/functions\/ingest\.ts:\d+:\d+: Unexpected ";"/);
     const r = await control.run();
     assert.equal(r.status, 'failed');
     assert.match(r.error!.message, /src\/functions\/ingest\.ts:\d+:\d+: Unexpected ";"/);
