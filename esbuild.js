@@ -42,6 +42,9 @@ function copyFiles(fromDir, toDir, names) {
 // resolves from dist/local.js); the .vsix is then platform-specific (scripts/package.js). Development builds
 // remove the copy so a lockfile update can never be shadowed by a stale one.
 const DUCKDB_PACKAGES = ['@duckdb/node-api', '@duckdb/node-bindings', `@duckdb/node-bindings-${process.platform}-${process.arch}`, 'detect-libc'];
+// The function runner builds users' function projects with esbuild at run time: its JS API and this platform's
+// binary ship too (only what they load: no install script, no type definitions).
+const ESBUILD_PACKAGES = ['esbuild', `@esbuild/${process.platform}-${process.arch}`];
 function shipNativeDeps() {
   return {
     name: 'ship-native-deps',
@@ -52,6 +55,10 @@ function shipNativeDeps() {
         if (!production) return;
         for (const pkg of DUCKDB_PACKAGES) {
           fs.cpSync(path.join('node_modules', pkg), path.join(target, pkg), { recursive: true, filter: (src) => !/\.(d\.ts|map|md)$/.test(src) });
+        }
+        for (const pkg of ESBUILD_PACKAGES) {
+          // esbuild's own bin/esbuild is a copy of the platform package's binary: ship the binary once.
+          fs.cpSync(path.join('node_modules', pkg), path.join(target, pkg), { recursive: true, filter: (src) => !/\.(d\.ts|map|md)$|install\.js$/.test(src) && !(pkg === 'esbuild' && /^bin([\\/]|$)/.test(path.relative(path.join('node_modules', pkg), src))) });
         }
       });
     },
@@ -82,6 +89,10 @@ const VENDOR = {
   azure: ['@azure/event-hubs', '@azure/arm-eventhub', '@azure/arm-resources-subscriptions', '@azure/identity', '@azure/keyvault-secrets', 'azure-kusto-data'],
   languageClient: ['vscode-languageclient/node'],
 };
+// The function template's dependencies at its pinned versions, for function projects that have no node_modules:
+// the runner resolves them to this bundle (src/local/functions/build.ts). `@azure/functions-core` is what the
+// Functions worker (here: dist/functionHost.js) provides at run time.
+const FUNCTION_DEPS = ['@azure/functions', '@azure/event-hubs', '@azure/identity', '@azure/storage-blob'];
 const vendorOf = new Map(Object.entries(VENDOR).flatMap(([bundle, pkgs]) => pkgs.map((p) => [p, bundle])));
 
 /** Resolves a vendored package to a two-line facade that requires its bundle (relative to the output file). */
@@ -107,7 +118,7 @@ const vendorBundles = Object.entries(VENDOR).map(([bundle, pkgs]) => ({
 }));
 
 // Native or very large packages stay outside the bundles and are loaded from node_modules at run time.
-const localExternals = ['@duckdb/node-api', '@kusto/language-service-next'];
+const localExternals = ['@duckdb/node-api', '@kusto/language-service-next', 'esbuild'];
 
 const configs = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...localExternals], plugins: [...common.plugins, lazyVendor('dist')] },
@@ -122,6 +133,13 @@ const configs = [
     ...node, entryPoints: ['src/local/cli.ts'], outfile: 'dist/local.js', external: localExternals,
     plugins: [...common.plugins, shipNativeDeps()],
     banner: { js: '#!/usr/bin/env node' },
+  },
+  // The function host: the child process the local function runner invokes users' functions in.
+  { ...node, entryPoints: ['src/local/functions/host.ts'], outfile: 'dist/functionHost.js' },
+  {
+    ...node, keepNames: false, minify: false, minifyWhitespace: production, minifySyntax: production,
+    stdin: { contents: `module.exports = {${FUNCTION_DEPS.map((p) => `${JSON.stringify(p)}: require(${JSON.stringify(p)})`).join(', ')}};`, resolveDir: __dirname, loader: 'js' },
+    outfile: 'dist/vendor/functionDeps.js', external: ['@azure/functions-core'],
   },
   // The KQL language server runs in its own Node process (the official Kusto language service is large and slow
   // to start; it must never block the extension host).

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'src/core/generated/**', 'node_modules/**', 'test-results/**', 'functions-template/node_modules/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'out/**', 'src/core/generated/**', 'node_modules/**', 'test-results/**', 'functions-template/node_modules/**', 'functions-template/dist/**', '**/*.d.ts'] },
   js.configs.recommended,
   {
     files: ['**/*.js', '**/*.mjs'],
@@ -14,7 +14,7 @@ export default tseslint.config(
     extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.json', './tsconfig.webviews.json', './tsconfig.e2e.json'],
+        project: ['./tsconfig.json', './tsconfig.webviews.json', './tsconfig.e2e.json', './functions-template/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -32,6 +32,13 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       curly: ['error', 'multi-line'],
+    },
+  },
+  {
+    // node:test's describe/it return promises the runner itself awaits.
+    files: ['functions-template/test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
     },
   },
   {

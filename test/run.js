@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// `npm test`: build, typecheck, lint, then the unit, local-pipeline, integration (inside a real VS Code),
-// package and end-to-end (Playwright) suites, in that order. Installs what it lacks, keeps going after a
+// `npm test`: build, typecheck, lint, then the unit, local-pipeline, function-template (its own node:test suite,
+// against the local hub), integration (inside a real VS Code), package and end-to-end (Playwright) suites, in that
+// order. Installs what it lacks, keeps going after a
 // failure so one run shows everything, and ends with the line `N passed, N failed`.
 // A suite that runs no test, or skips one, counts as a failure.
-// Usage: node test/run.js [--only static,unit,local,integration,package,e2e]
+// Usage: node test/run.js [--only static,unit,local,template,integration,package,e2e]
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const ALL = ['static', 'unit', 'local', 'integration', 'package', 'e2e'];
+const ALL = ['static', 'unit', 'local', 'template', 'integration', 'package', 'e2e'];
 const onlyArg = process.argv.indexOf('--only');
 const selected = onlyArg >= 0 ? process.argv[onlyArg + 1].split(',') : ALL;
 for (const s of selected) if (!ALL.includes(s)) { console.error(`unknown suite "${s}"; choose from ${ALL.join(', ')}`); process.exit(2); }
@@ -56,6 +57,53 @@ function mochaSuite(suite, config) {
   record(suite, s.passed, failed, Date.now() - t, s.pending ? `${s.pending} skipped` : '');
 }
 
+const TEMPLATE = path.join(ROOT, 'functions-template');
+
+/** Installs the function template's own dependencies when they are missing (its tests and its lint need them). */
+function ensureTemplateDeps() {
+  if (fs.existsSync(path.join(TEMPLATE, 'node_modules', '.bin', 'tsc'))) return true;
+  banner('npm ci in functions-template (its node_modules is missing)');
+  return spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: TEMPLATE, stdio: 'inherit' }).status === 0;
+}
+
+/**
+ * The template's own `npm test` (node:test), with a local pipeline running so its hub test sends to a real hub
+ * (INGEST_TEST_EVENTHUB_CONNECTION). Counts come from node's TAP summary; a skipped test counts as a failure.
+ */
+async function templateSuite() {
+  banner('template (functions-template: npm test, against the local hub)');
+  const t = Date.now();
+  if (!ensureTemplateDeps()) return record('template', 0, 1, Date.now() - t, 'npm ci failed');
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-template-'));
+  const ports = ['--amqp-port', '--amqps-port', '--control-port', '--kusto-port', '--vault-port', '--api-port'].flatMap((f) => [f, '0']);
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'local.js'), 'start', '--json', '--data', data, ...ports], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    const line = await new Promise((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(() => reject(new Error(`the local pipeline was not ready in 60 s: ${stderr}`)), 60000);
+      child.stdout.on('data', (d) => { buf += d; const nl = buf.indexOf('\n'); if (nl >= 0) { clearTimeout(timer); resolve(buf.slice(0, nl)); } });
+      void exited.then((code) => { clearTimeout(timer); reject(new Error(`the local pipeline exited (${code}): ${stderr}`)); });
+    });
+    const ready = JSON.parse(line);
+    const r = spawnSync('npm', ['test'], { cwd: TEMPLATE, encoding: 'utf8', env: { ...process.env, INGEST_TEST_EVENTHUB_CONNECTION: ready.eventHubs.connectionString } });
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    const count = (name) => Number((new RegExp(`^# ${name} (\\d+)`, 'm').exec(r.stdout) ?? [])[1] ?? 0);
+    const failed = count('fail') + count('skipped') + count('cancelled') + count('todo');
+    record('template', count('pass'), failed + (r.status !== 0 && failed === 0 ? 1 : 0), Date.now() - t, count('skipped') ? `${count('skipped')} skipped` : '');
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : e);
+    record('template', 0, 1, Date.now() - t, 'no local pipeline');
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(data, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   if (!fs.existsSync(path.join(ROOT, 'node_modules', '.bin', 'esbuild'))) {
     banner('npm ci (node_modules is missing)');
@@ -74,12 +122,15 @@ async function main() {
   }
 
   if (selected.includes('static')) {
+    // The lint type-checks the template's files with its own tsconfig, which needs its dependencies.
+    ensureTemplateDeps();
     banner('typecheck and lint');
     for (const project of ['tsconfig.json', 'tsconfig.webviews.json', 'tsconfig.e2e.json']) check(`typecheck ${project}`, npx('tsc'), ['-p', project]);
     check('lint', npx('eslint'), ['.']);
   }
   if (selected.includes('unit')) mochaSuite('unit', '.mocharc.json');
   if (selected.includes('local')) mochaSuite('local', '.mocharc.local.json');
+  if (selected.includes('template')) await templateSuite();
   if (selected.includes('integration')) {
     banner('integration (mocha inside the extension host of code-server)');
     const t = Date.now();

@@ -1,11 +1,54 @@
 import type { ErrorObject } from 'ajv';
 import { parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, type Node } from 'jsonc-parser';
 import validate from './generated/manifestValidator';
+import { parseNcrontab } from './ncrontab';
 
 export const MANIFEST_FILE = 'eventline.json';
 
+/**
+ * A reference to a secret, never the secret. `keyVaultSecret`: a secret name (looked up in the active profile's
+ * Key Vault: the local Key Vault in the local profile) or a full secret URI. `secretStorage`: older manifests'
+ * name in VS Code's SecretStorage; it still loads (see core/keyVaultReference.ts secretOfRef).
+ */
 export interface SecretRef { keyVaultSecret?: string; secretStorage?: string }
-export interface Source { name: string; url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; auth?: { header: string; prefix?: string; secret: SecretRef }; schedule?: string; hub?: string }
+/** How a source pages: a next link in the body, a Link header, page numbers or offsets. */
+export type Paging =
+  | { style: 'none' }
+  | { style: 'nextLink'; nextLinkPath?: string }
+  | { style: 'linkHeader' }
+  | { style: 'page'; pageParam: string; pageSizeParam?: string; pageSize?: number; firstPage?: number }
+  | { style: 'offset'; offsetParam: string; limitParam?: string; limit?: number };
+export interface SourceAuth { header?: string; query?: string; prefix?: string; secret: SecretRef }
+export interface Source {
+  name: string;
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  paging?: Paging;
+  watermark?: { param: string; field?: string; initial?: string };
+  /** JSON path of the records array; `$` (the default) for a body that is the array. */
+  recordsPath?: string;
+  idField?: string;
+  timeField?: string;
+  auth?: SourceAuth;
+  /** Older manifests: a functions entry holds the schedule now. */
+  schedule?: string;
+  /** Older manifests: a functions entry names the hub now. */
+  hub?: string;
+}
+/** An ingest function project in the workspace (`path` is relative to eventline.json). */
+export interface FunctionDef {
+  name: string;
+  path: string;
+  source: string;
+  hub: string;
+  /** NCRONTAB, six fields, UTC. */
+  schedule: string;
+  partitionKey?: string;
+  enabled?: boolean;
+  settings?: Record<string, string>;
+}
 export interface EventHub { name: string; namespace?: string; partitions?: number; consumerGroups?: string[]; retentionHours?: number }
 export interface EventhouseTable { name: string; schemaFile?: string }
 export interface Eventhouse { queryUri?: string; workspaceId?: string; itemId?: string; database?: string; tables?: EventhouseTable[] }
@@ -18,6 +61,7 @@ export interface Manifest {
   name: string;
   description?: string;
   sources?: Source[];
+  functions?: FunctionDef[];
   eventHubs?: EventHub[];
   eventhouse?: Eventhouse;
   connections?: Connection[];
@@ -29,8 +73,11 @@ export interface Manifest {
 
 /** A problem in the manifest, with a 1-based position a person can go to. */
 export interface ManifestProblem {
-  /** syntax: not JSON; schema: breaks the JSON Schema; reference: names something that is not declared. */
-  kind: 'syntax' | 'schema' | 'reference';
+  /**
+   * syntax: not JSON; schema: breaks the JSON Schema; reference: names something that is not declared;
+   * schedule: an NCRONTAB that does not parse (the position is inside the string).
+   */
+  kind: 'syntax' | 'schema' | 'reference' | 'schedule';
   message: string;
   /** JSON path such as `eventHubs[0].partitions`, or '' for the whole file. */
   path: string;
@@ -77,9 +124,24 @@ function semanticProblems(m: Manifest, root: Node, lines: number[]): ManifestPro
     if (names.has(name)) at(segments, `Duplicate ${kind} name "${name}": names must be unique.`);
     names.add(name);
   };
+  // An NCRONTAB error points into the string: the value's node starts at its opening quote.
+  const schedule = (expr: string, segments: (string | number)[], owner: string) => {
+    const r = parseNcrontab(expr);
+    if (r.ok) return;
+    const node = findNodeAtLocation(root, segments);
+    problems.push({ kind: 'schedule', message: `${owner}: ${r.error.message}`, path: formatPath(segments), ...position(lines, (node?.offset ?? 0) + (node ? 1 + r.error.offset : 0)) });
+  };
   m.sources?.forEach((s, i) => {
     unique('source', s.name, ['sources', i, 'name']);
     if (s.hub !== undefined && !hubs.has(s.hub)) at(['sources', i, 'hub'], `Source "${s.name}" sends to hub "${s.hub}", which is not declared under "eventHubs".`);
+    if (s.schedule !== undefined) schedule(s.schedule, ['sources', i, 'schedule'], `Source "${s.name}" schedule`);
+  });
+  const sources = new Set((m.sources ?? []).map((s) => s.name));
+  m.functions?.forEach((f, i) => {
+    unique('function', f.name, ['functions', i, 'name']);
+    if (!sources.has(f.source)) at(['functions', i, 'source'], `Function "${f.name}" polls source "${f.source}", which is not declared under "sources".`);
+    if (!hubs.has(f.hub)) at(['functions', i, 'hub'], `Function "${f.name}" sends to hub "${f.hub}", which is not declared under "eventHubs".`);
+    schedule(f.schedule, ['functions', i, 'schedule'], `Function "${f.name}" schedule`);
   });
   m.eventHubs?.forEach((h, i) => unique('event hub', h.name, ['eventHubs', i, 'name']));
   m.alerts?.forEach((a, i) => unique('alert', a.name, ['alerts', i, 'name']));
@@ -159,9 +221,13 @@ export function starterManifest(name: string): Manifest {
       name: 'sample-api',
       url: 'http://127.0.0.1:5400/readings',
       method: 'GET',
-      auth: { header: 'x-api-key', secret: { secretStorage: 'sample-api-key' } },
-      schedule: '0 */1 * * * *',
-      hub: 'telemetry',
+      query: { pageSize: '500' },
+      paging: { style: 'nextLink', nextLinkPath: 'next' },
+      watermark: { param: 'since', field: 'timestamp' },
+      recordsPath: 'items',
+      idField: 'id',
+      timeField: 'timestamp',
+      auth: { header: 'x-api-key', secret: { keyVaultSecret: 'sample-api-key' } },
     }],
     eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }],
     eventhouse: { database: 'NetDefaultDB', tables: [{ name: 'Telemetry' }] },

@@ -3,15 +3,17 @@ import { startPipeline } from './pipeline';
 import { DEFAULT_OPTIONS, type PipelineOptions } from './service';
 
 const USAGE = `Usage: eventline-local start [--data DIR] [--config FILE] [--amqp-port 5672] [--amqps-port 5671]
-                             [--control-port 5300] [--kusto-port 8080] [--key-name NAME] [--key KEY] [--json]
+                             [--control-port 5300] [--kusto-port 8080] [--vault-port 5443] [--api-port 5400]
+                             [--key-name NAME] [--key KEY] [--json]
 
-Starts the local Eventline pipeline (Event Hubs over AMQP, an Eventhouse over Kusto REST, a control API) in the
-foreground, on 127.0.0.1 only. Ports may be 0 to pick free ones; the ready line reports the ports in use.
+Starts the local Eventline pipeline (Event Hubs over AMQP, an Eventhouse over Kusto REST, a Key Vault over HTTPS,
+a sample source API, the runner of the ingest functions named in --config, a control API) in the foreground, on
+127.0.0.1 only. Ports may be 0 to pick free ones; the ready line reports the ports in use.
 The key defaults to the official emulator's SAS_KEY_VALUE; set EVENTLINE_LOCAL_KEY (or --key) to change it.`;
 
 export class UsageError extends Error {}
 
-const PORT_FLAGS = { '--amqp-port': 'amqpPort', '--amqps-port': 'amqpsPort', '--control-port': 'controlPort', '--kusto-port': 'kustoPort' } as const;
+const PORT_FLAGS = { '--amqp-port': 'amqpPort', '--amqps-port': 'amqpsPort', '--control-port': 'controlPort', '--kusto-port': 'kustoPort', '--vault-port': 'vaultPort', '--api-port': 'apiPort' } as const;
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): PipelineOptions {
   if (argv[0] !== 'start') throw new UsageError(argv.length === 0 ? 'Missing command "start".' : `Unknown command "${argv[0]}".`);

@@ -3,6 +3,9 @@ import type { LocalReady } from '../protocol/localReady';
 import { ControlServer } from './control';
 import { startEventHubs } from './eventhubs';
 import { startEventhouse } from './eventhouse';
+import { startFunctionRunner } from './functions';
+import { startSampleApi } from './sampleApi';
+import { startKeyVault } from './vault';
 import type { PipelineOptions, ServiceContext, StartedService } from './service';
 
 export interface RunningPipeline {
@@ -27,12 +30,20 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
     started.push(eventHubs);
     const eventhouse = await startEventhouse(ctx);
     started.push(eventhouse);
+    const keyVault = await startKeyVault(ctx);
+    started.push(keyVault);
+    const sampleApi = await startSampleApi(ctx, keyVault.store);
+    started.push(sampleApi);
+    const functions = await startFunctionRunner(ctx, { store: keyVault.store, vaultUri: keyVault.ready.uri, hubConnectionString: eventHubs.ready.connectionString });
+    started.push(functions);
     const controlPort = await control.listen(options.controlPort);
     const ready: LocalReady = {
       ready: true,
       eventHubs: eventHubs.ready,
       eventhouse: eventhouse.ready,
       control: `http://127.0.0.1:${controlPort}`,
+      keyVault: keyVault.ready,
+      sampleApi: sampleApi.ready,
     };
     return { ready, stop: stopAll };
   } catch (e) {

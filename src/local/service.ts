@@ -27,6 +27,10 @@ export interface PipelineOptions {
   amqpsPort: number;
   controlPort: number;
   kustoPort: number;
+  /** The local Key Vault (HTTPS). */
+  vaultPort: number;
+  /** The sample source API (HTTP). */
+  apiPort: number;
   keyName: string;
   key: string;
   json: boolean;
@@ -37,6 +41,8 @@ export const DEFAULT_OPTIONS: Omit<PipelineOptions, 'dataDir'> = {
   amqpsPort: 5671,
   controlPort: 5300,
   kustoPort: 8080,
+  vaultPort: 5443,
+  apiPort: 5400,
   keyName: 'RootManageSharedAccessKey',
   key: 'SAS_KEY_VALUE',
   json: false,

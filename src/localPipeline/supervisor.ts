@@ -90,8 +90,9 @@ export class LocalPipelineSupervisor extends Disposable {
   private spawnPipeline(configPath: string | undefined, ports: Partial<Record<PortFlag, number>>): Promise<LocalReady> {
     const cli = vscode.workspace.getConfiguration('eventline.local').get<string>('cliPath') || this.context.asAbsolutePath('dist/local.js');
     const dataDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-pipeline').fsPath;
-    // Free ports (0) for the four every pipeline has; the parts added later keep theirs when the last run had them.
-    const wanted: Partial<Record<PortFlag, number>> = { '--amqp-port': 0, '--amqps-port': 0, '--control-port': 0, '--kusto-port': 0, ...ports };
+    // Free ports (0) for what Eventline finds through the ready line; the sample API keeps its documented port
+    // (the starter manifest's source names it) unless the last run had to take another.
+    const wanted: Partial<Record<PortFlag, number>> = { '--amqp-port': 0, '--amqps-port': 0, '--control-port': 0, '--kusto-port': 0, '--vault-port': 0, ...ports };
     const args = [cli, 'start', '--json', '--data', dataDir, ...Object.entries(wanted).flatMap(([f, p]) => [f, String(p)])];
     if (configPath) args.push('--config', configPath);
     this.log.info(`Starting the local pipeline: ${args.join(' ')}`);

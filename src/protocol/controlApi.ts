@@ -43,10 +43,119 @@ export interface HubInput { partitionCount?: number; consumerGroups?: string[]; 
  */
 export interface HealthReply { status: 'healthy' | 'unhealthy'; message: string }
 
+// ─── Ingest functions (src/local/functions) ─────────────────────────────────────────────────────────────────
+
+/** Where a build or load error is, when it points into the project (paths relative to the project folder). */
+export interface FunctionProblem { message: string; file?: string; line?: number; column?: number }
+
+/** One run of a function, as `POST /api/functions/{name}/run` returns it and `lastRun` shows it. */
+export interface FunctionRunResult {
+  runId: string;
+  trigger: 'schedule' | 'manual' | 'startup';
+  /** ISO times. */
+  start: string;
+  end: string;
+  durationMs: number;
+  status: 'succeeded' | 'failed' | 'timedOut' | 'crashed';
+  /** The counts the function reported (the template returns them; other handlers may not: then 0). */
+  recordsFetched: number;
+  eventsSent: number;
+  pages: number;
+  retries: number;
+  /** Records skipped because one record alone was over the 1 MiB event limit. */
+  recordsSkipped: number;
+  /** What went wrong, in words a person can act on (never a secret). */
+  error?: FunctionProblem;
+}
+
+export type FunctionState = 'building' | 'idle' | 'running' | 'error' | 'disabled';
+
+export interface FunctionInfo {
+  name: string;
+  /** The project folder (absolute). */
+  project: string;
+  source: string;
+  hub: string;
+  schedule: string;
+  /** Readable form of the schedule, e.g. "every 30 seconds". */
+  schedulePreview: string;
+  enabled: boolean;
+  /** error: the project does not build or load, or its settings cannot be resolved (see `problem`). */
+  state: FunctionState;
+  problem?: FunctionProblem;
+  lastRun?: FunctionRunResult;
+  /** ISO time of the next scheduled run; absent when disabled or in error. */
+  nextRun?: string;
+  /** Ticks skipped because the previous run was still going. */
+  skippedTicks: number;
+  runs: number;
+}
+
+/** GET /api/functions — also says what is wrong with the manifest's functions as a whole (e.g. it does not parse). */
+export interface FunctionList { functions: FunctionInfo[]; problem?: FunctionProblem }
+
+export interface FunctionLogLine {
+  /** Increasing per function; poll with `?after=<seq>`. */
+  seq: number;
+  time: string;
+  level: 'trace' | 'debug' | 'information' | 'warning' | 'error';
+  /** The run it belongs to; absent for build and runner lines. */
+  runId?: string;
+  message: string;
+}
+
+/** GET /api/functions/{name}/logs?after=<seq> — lines after `seq` (at most 1,000 kept per function). */
+export interface FunctionLogPage { lines: FunctionLogLine[]; lastSeq: number }
+
+export interface SourceFetch {
+  /** ISO time the run that fetched ended. */
+  time: string;
+  records: number;
+  status: 'ok' | 'error';
+  error?: string;
+  functionName: string;
+}
+
+/** GET /api/sources — each manifest source with its last fetch by a local run. */
+export interface SourceList { sources: { name: string; url: string; lastFetch?: SourceFetch }[] }
+
+// ─── Sample source API (src/local/sampleApi) ────────────────────────────────────────────────────────────────
+
+/** A fault the sample API answers with; `count` requests (absent: until cleared). */
+export type SampleApiFaultKind = 'http500' | 'http429' | 'slow' | 'malformed' | 'emptyPage' | 'reset';
+export interface SampleApiFault { kind: SampleApiFaultKind; count?: number; retryAfterSeconds?: number; delayMs?: number }
+
+/** PUT /api/sample-api/dataset: starts the readings over (a new epoch `historySeconds` back from now). */
+export interface SampleApiDatasetInput { intervalMs?: number; historySeconds?: number; recordBytes?: number }
+
+/** GET /api/sample-api */
+export interface SampleApiInfo {
+  url: string;
+  secretName: string;
+  keyHeader: string;
+  sites: string[];
+  epoch: string;
+  intervalMs: number;
+  recordBytes: number;
+  /** Readings up to now (what a full fetch would return). */
+  available: number;
+  requests: number;
+  fault?: SampleApiFault;
+}
+
 /** The paths, so neither side spells one by hand. */
 export const CONTROL_PATHS = {
   health: '/health',
   eventHubs: '/api/eventhubs',
   eventHub: (hub: string) => `/api/eventhubs/${encodeURIComponent(hub)}`,
   consumerGroup: (hub: string, group: string) => `/api/eventhubs/${encodeURIComponent(hub)}/consumergroups/${encodeURIComponent(group)}`,
+  functions: '/api/functions',
+  functionsReload: '/api/functions/reload',
+  function: (name: string) => `/api/functions/${encodeURIComponent(name)}`,
+  functionRun: (name: string) => `/api/functions/${encodeURIComponent(name)}/run`,
+  functionLogs: (name: string, after = 0) => `/api/functions/${encodeURIComponent(name)}/logs?after=${after}`,
+  sources: '/api/sources',
+  sampleApi: '/api/sample-api',
+  sampleApiFault: '/api/sample-api/fault',
+  sampleApiDataset: '/api/sample-api/dataset',
 } as const;

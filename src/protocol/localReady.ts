@@ -17,9 +17,16 @@ export interface LocalReady {
   eventhouse: { uri: string; database: string };
   /** Base URL of the control API (src/protocol/controlApi.ts). */
   control: string;
-  /** Key Vault secrets REST API over TLS (the local CA), for `SecretClient`. */
-  keyVault?: { uri: string };
-  /** The sample REST source; its API key is in the local Key Vault under `secretName`. */
+  /**
+   * Key Vault secrets REST API over TLS (the local CA), for `SecretClient` with
+   * `{ disableChallengeResourceVerification: true }` and a credential that signs tokens with the key in
+   * `tokenKeyFile` (core/localVaultToken.ts `LocalVaultCredential`); other bearer tokens are refused.
+   */
+  keyVault?: { uri: string; caCertificate: string; tokenKeyFile: string };
+  /**
+   * The sample REST source: `url` is its readings endpoint (what a manifest source's url names); its API key goes
+   * in the `x-api-key` header and is in the local Key Vault under `secretName`.
+   */
   sampleApi?: { url: string; secretName: string };
   /** The local SMTP server that keeps what it receives (listed on the control API). */
   smtp?: { host: string; port: number };

@@ -23,7 +23,7 @@ export interface Workbench {
 
 /** Starts the repo's own eventline-local on free ports, as `npm start` does. */
 async function startLocalPipeline(dataDir: string): Promise<{ ready: Workbench['local']; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'local.js'), 'start', '--json', '--data', dataDir, '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'local.js'), 'start', '--json', '--data', dataDir, '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0', '--vault-port', '0', '--api-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   trackProcessGroup(child.pid!);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const line = await new Promise<string>((resolve, reject) => {

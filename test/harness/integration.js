@@ -26,7 +26,7 @@ async function runIntegration(toolchain, opts = {}) {
   const resultsFile = path.join(workspace, '..', `${path.basename(workspace)}-results.json`);
   // Local HTTPS stand-ins for Resource Manager and Fabric need a CA the extension host trusts from its start.
   const tlsDir = `${workspace}-tls`;
-  const { ensureTls } = require('tsx/cjs/api').require('../../src/local/eventhubs/tls.ts', __filename);
+  const { ensureTls } = require('tsx/cjs/api').require('../../src/local/tls.ts', __filename);
   const tls = await ensureTls(tlsDir);
   const bundle = path.join(tlsDir, 'trusted.pem');
   const system = ['/etc/ssl/certs/ca-certificates.crt', process.env.NODE_EXTRA_CA_CERTS].find((f) => f && fs.existsSync(f));

@@ -47,7 +47,7 @@ describe('eventline-local CLI', () => {
       await p.stop();
     }
     fs.writeFileSync(config, JSON.stringify({ version: 1, eventhouse: { database: 'no/slashes' } }));
-    const r = spawnSync(process.execPath, [CLI, 'start', '--config', config, '--data', path.join(dir, 'data2'), '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0'], { encoding: 'utf8', timeout: 60000 });
+    const r = spawnSync(process.execPath, [CLI, 'start', '--config', config, '--data', path.join(dir, 'data2'), '--amqp-port', '0', '--amqps-port', '0', '--control-port', '0', '--kusto-port', '0', '--vault-port', '0', '--api-port', '0'], { encoding: 'utf8', timeout: 60000 });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /eventhouse\.database must be a database name/);
   });

@@ -36,7 +36,7 @@ export async function startLocalPipeline(opts: { dataDir?: string; args?: string
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "node esbuild.js" first.`);
   const dataDir = opts.dataDir ?? tempDataDir();
   const args = opts.args ?? [];
-  const ports = ['--amqp-port', '--amqps-port', '--control-port', '--kusto-port'].flatMap((f) => (args.includes(f) ? [] : [f, '0']));
+  const ports = ['--amqp-port', '--amqps-port', '--control-port', '--kusto-port', '--vault-port', '--api-port'].flatMap((f) => (args.includes(f) ? [] : [f, '0']));
   const child = spawn(process.execPath, [CLI, 'start', '--json', '--data', dataDir, ...ports, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },

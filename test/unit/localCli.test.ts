@@ -30,4 +30,12 @@ describe('eventline-local argument parsing', () => {
     assert.throws(() => parseArgs(['start', '--data'], {}), /--data needs a value/);
     assert.throws(() => parseArgs(['start', '--kusto-port', '70000'], {}), /--kusto-port must be a port number 0-65535, not "70000"/);
   });
+
+  it('reads the Key Vault and sample API ports', () => {
+    const d = parseArgs(['start'], {});
+    assert.deepEqual([d.vaultPort, d.apiPort], [5443, 5400]);
+    const o = parseArgs(['start', '--vault-port', '0', '--api-port', '6000'], {});
+    assert.deepEqual([o.vaultPort, o.apiPort], [0, 6000]);
+    assert.throws(() => parseArgs(['start', '--api-port', 'x'], {}), /--api-port must be a port number/);
+  });
 });

@@ -87,4 +87,74 @@ describe('manifest parsing and validation', () => {
     const { generate, OUT } = require('../../scripts/manifest-validator.js') as { generate: () => string; OUT: string };
     assert.ok(fs.readFileSync(OUT, 'utf8') === generate(), 'src/core/generated/manifestValidator.js is stale: run node scripts/manifest-validator.js');
   });
+
+  describe('sources and functions', () => {
+    const base = () => ({
+      version: 1, name: 'x',
+      sources: [{ name: 'api', url: 'https://api.example.com/v1/readings', paging: { style: 'nextLink', nextLinkPath: 'links.next' }, watermark: { param: 'since' }, recordsPath: 'data.items', idField: 'id', timeField: 'ts', auth: { query: 'api_key', secret: { keyVaultSecret: 'api-key' } } }],
+      eventHubs: [{ name: 'telemetry' }],
+      functions: [{ name: 'ingest', path: 'ingest-function', source: 'api', hub: 'telemetry', schedule: '*/30 * * * * *', partitionKey: 'siteId' }],
+    });
+
+    it('accepts a function entry, every paging style and both secret reference forms', () => {
+      for (const paging of [{ style: 'none' }, { style: 'linkHeader' }, { style: 'page', pageParam: 'page', pageSizeParam: 'size', pageSize: 100 }, { style: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 50 }]) {
+        const m = base();
+        (m.sources[0] as Record<string, unknown>).paging = paging;
+        const r = parseManifest(JSON.stringify(m));
+        assert.ok(r.ok, JSON.stringify(r));
+      }
+      const m = base();
+      m.sources[0].auth.secret = { keyVaultSecret: 'https://my-vault.vault.azure.net/secrets/api-key/0123abcd' };
+      assert.ok(parseManifest(JSON.stringify(m)).ok);
+    });
+
+    it("keeps today's secretStorage references loading", () => {
+      const m = base();
+      (m.sources[0].auth as { secret: unknown }).secret = { secretStorage: 'sample-api-key' };
+      assert.ok(parseManifest(JSON.stringify(m)).ok);
+    });
+
+    it('refuses a secret name Key Vault would not take and an auth with neither header nor query', () => {
+      const m = base();
+      m.sources[0].auth = { secret: { keyVaultSecret: 'my_key!' } } as typeof m.sources[0]['auth'];
+      const ps = problems(JSON.stringify(m));
+      assert.ok(ps.some((p) => p.path === 'sources[0].auth.secret'), JSON.stringify(ps));
+      assert.ok(ps.some((p) => p.path === 'sources[0].auth'), JSON.stringify(ps));
+    });
+
+    it('reports an invalid NCRONTAB at the wrong field, with line and column inside the string', () => {
+      const m = base();
+      m.functions[0].schedule = '0 */5 25 * * *';
+      const text = JSON.stringify(m, null, 2);
+      const [p] = problems(text);
+      assert.equal(p.kind, 'schedule');
+      assert.equal(p.path, 'functions[0].schedule');
+      assert.match(p.message, /Function "ingest" schedule: The hour field "25" is not valid: 25 is outside 0-23/);
+      const line = text.split('\n')[p.line - 1];
+      assert.equal(line.slice(p.column - 1, p.column + 1), '25');
+    });
+
+    it('reports a five-field cron with the fix', () => {
+      const m = base();
+      m.functions[0].schedule = '*/5 * * * * mon-fri-x';
+      assert.match(problems(JSON.stringify(m))[0].message, /day-of-week field/);
+      m.functions[0].schedule = '0 */5 * * * *';
+      assert.ok(parseManifest(JSON.stringify(m)).ok);
+    });
+
+    it('finds a function polling an undeclared source or sending to an undeclared hub', () => {
+      const m = base();
+      m.functions[0].source = 'nope';
+      m.functions[0].hub = 'gone';
+      const text = problems(JSON.stringify(m)).map((p) => p.message).join('\n');
+      assert.match(text, /Function "ingest" polls source "nope", which is not declared under "sources"/);
+      assert.match(text, /Function "ingest" sends to hub "gone", which is not declared under "eventHubs"/);
+    });
+
+    it('refuses an absolute project path', () => {
+      const m = base();
+      m.functions[0].path = '/etc/ingest';
+      assert.ok(problems(JSON.stringify(m)).some((p) => p.path === 'functions[0].path'));
+    });
+  });
 });

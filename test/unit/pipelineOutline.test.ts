@@ -13,7 +13,7 @@ describe('pipeline outline', () => {
     assert.equal(source.label, 'sample-api');
     assert.equal(source.description, 'GET http://127.0.0.1:5400/readings');
     const [secret] = manifestRows(m, 'Secrets');
-    assert.equal(secret.description, 'SecretStorage: sample-api-key');
+    assert.equal(secret.description, 'Key Vault: sample-api-key');
   });
 
   it('gives every group a placeholder row with a unique id', () => {

@@ -2,19 +2,20 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret: a Key Vault secret URI, or a name in VS Code's SecretStorage (local profile). Never the secret itself.","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^https://[^/]+/secrets/[^/]+(/[^/]*)?$"}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"auth":{"type":"object","additionalProperties":false,"required":["header","secret"],"properties":{"header":{"type":"string","description":"Header that carries the key, e.g. x-api-key or Authorization."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"NCRONTAB schedule of the timer trigger (six fields).","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *"},"hub":{"type":"string","description":"Name of the hub (from eventHubs) the function sends to."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}},"alert":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}}}};
-const schema23 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"functions":{"type":"array","description":"Ingest functions: Azure Functions projects in this workspace that poll a source on a schedule and send its records to a hub. The local pipeline runs them.","items":{"$ref":"#/definitions/function"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}},"paging":{"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]},"function":{"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}},"alert":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}}}};
+const schema26 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 _.-]*$", "u");
-const pattern12 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
-const pattern13 = new RegExp("^/subscriptions/", "u");
+const pattern15 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
+const pattern16 = new RegExp("^/subscriptions/", "u");
 const pattern2 = new RegExp("^https?://", "u");
-const schema12 = {"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"auth":{"type":"object","additionalProperties":false,"required":["header","secret"],"properties":{"header":{"type":"string","description":"Header that carries the key, e.g. x-api-key or Authorization."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"NCRONTAB schedule of the timer trigger (six fields).","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *"},"hub":{"type":"string","description":"Name of the hub (from eventHubs) the function sends to."}}};
+const schema12 = {"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}};
 const schema13 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"};
-const schema14 = {"description":"A reference to a secret: a Key Vault secret URI, or a name in VS Code's SecretStorage (local profile). Never the secret itself.","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^https://[^/]+/secrets/[^/]+(/[^/]*)?$"}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1}}}]};
+const schema14 = {"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]};
+const schema15 = {"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]};
 const pattern1 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern3 = new RegExp("^https://[^/]+/secrets/[^/]+(/[^/]*)?$", "u");
+const pattern3 = new RegExp("^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$", "u");
 const pattern4 = new RegExp("^\\S+( \\S+){5}$", "u");
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -42,7 +43,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "name") || (key0 === "url")) || (key0 === "method")) || (key0 === "headers")) || (key0 === "auth")) || (key0 === "schedule")) || (key0 === "hub"))){
+if(!(func2.call(schema12.properties, key0))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -163,11 +164,12 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.auth !== undefined){
-let data5 = data.auth;
+if(data.query !== undefined){
+let data5 = data.query;
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.header === undefined){
-const err12 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/required",keyword:"required",params:{missingProperty: "header"},message:"must have required property '"+"header"+"'"};
+for(const key2 in data5){
+if(typeof data5[key2] !== "string"){
+const err12 = {instancePath:instancePath+"/query/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/query/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -176,8 +178,10 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(data5.secret === undefined){
-const err13 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'"};
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -186,9 +190,16 @@ vErrors.push(err13);
 }
 errors++;
 }
-for(const key2 in data5){
-if(!(((key2 === "header") || (key2 === "prefix")) || (key2 === "secret"))){
-const err14 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data.paging !== undefined){
+let data7 = data.paging;
+const _errs20 = errors;
+let valid5 = false;
+let passing0 = null;
+const _errs21 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.style === undefined){
+const err14 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/0/required",keyword:"required",params:{missingProperty: "style"},message:"must have required property '"+"style"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -197,10 +208,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data5.header !== undefined){
-if(typeof data5.header !== "string"){
-const err15 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key3 in data7){
+if(!(key3 === "style")){
+const err15 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -210,9 +220,9 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data5.prefix !== undefined){
-if(typeof data5.prefix !== "string"){
-const err16 = {instancePath:instancePath+"/auth/prefix",schemaPath:"#/properties/auth/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.style !== undefined){
+if("none" !== data7.style){
+const err16 = {instancePath:instancePath+"/paging/style",schemaPath:"#/definitions/paging/oneOf/0/properties/style/const",keyword:"const",params:{allowedValue: "none"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -222,15 +232,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data5.secret !== undefined){
-let data8 = data5.secret;
-const _errs22 = errors;
-let valid5 = false;
-let passing0 = null;
-const _errs23 = errors;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.keyVaultSecret === undefined){
-const err17 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/0/required",keyword:"required",params:{missingProperty: "keyVaultSecret"},message:"must have required property '"+"keyVaultSecret"+"'"};
+}
+else {
+const err17 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -239,9 +243,1230 @@ vErrors.push(err17);
 }
 errors++;
 }
-for(const key3 in data8){
-if(!(key3 === "keyVaultSecret")){
-const err18 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+var _valid0 = _errs21 === errors;
+if(_valid0){
+valid5 = true;
+passing0 = 0;
+}
+const _errs25 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.style === undefined){
+const err18 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/1/required",keyword:"required",params:{missingProperty: "style"},message:"must have required property '"+"style"+"'"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+for(const key4 in data7){
+if(!((key4 === "style") || (key4 === "nextLinkPath"))){
+const err19 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data7.style !== undefined){
+if("nextLink" !== data7.style){
+const err20 = {instancePath:instancePath+"/paging/style",schemaPath:"#/definitions/paging/oneOf/1/properties/style/const",keyword:"const",params:{allowedValue: "nextLink"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data7.nextLinkPath !== undefined){
+let data10 = data7.nextLinkPath;
+if(typeof data10 === "string"){
+if(func3(data10) < 1){
+const err21 = {instancePath:instancePath+"/paging/nextLinkPath",schemaPath:"#/definitions/paging/oneOf/1/properties/nextLinkPath/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/paging/nextLinkPath",schemaPath:"#/definitions/paging/oneOf/1/properties/nextLinkPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+var _valid0 = _errs25 === errors;
+if(_valid0 && valid5){
+valid5 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid5 = true;
+passing0 = 1;
+}
+const _errs31 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.style === undefined){
+const err24 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/2/required",keyword:"required",params:{missingProperty: "style"},message:"must have required property '"+"style"+"'"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+for(const key5 in data7){
+if(!(key5 === "style")){
+const err25 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data7.style !== undefined){
+if("linkHeader" !== data7.style){
+const err26 = {instancePath:instancePath+"/paging/style",schemaPath:"#/definitions/paging/oneOf/2/properties/style/const",keyword:"const",params:{allowedValue: "linkHeader"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+var _valid0 = _errs31 === errors;
+if(_valid0 && valid5){
+valid5 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid5 = true;
+passing0 = 2;
+}
+const _errs35 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.style === undefined){
+const err28 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/3/required",keyword:"required",params:{missingProperty: "style"},message:"must have required property '"+"style"+"'"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if(data7.pageParam === undefined){
+const err29 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/3/required",keyword:"required",params:{missingProperty: "pageParam"},message:"must have required property '"+"pageParam"+"'"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+for(const key6 in data7){
+if(!(((((key6 === "style") || (key6 === "pageParam")) || (key6 === "pageSizeParam")) || (key6 === "pageSize")) || (key6 === "firstPage"))){
+const err30 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data7.style !== undefined){
+if("page" !== data7.style){
+const err31 = {instancePath:instancePath+"/paging/style",schemaPath:"#/definitions/paging/oneOf/3/properties/style/const",keyword:"const",params:{allowedValue: "page"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data7.pageParam !== undefined){
+let data13 = data7.pageParam;
+if(typeof data13 === "string"){
+if(func3(data13) < 1){
+const err32 = {instancePath:instancePath+"/paging/pageParam",schemaPath:"#/definitions/paging/oneOf/3/properties/pageParam/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/paging/pageParam",schemaPath:"#/definitions/paging/oneOf/3/properties/pageParam/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data7.pageSizeParam !== undefined){
+let data14 = data7.pageSizeParam;
+if(typeof data14 === "string"){
+if(func3(data14) < 1){
+const err34 = {instancePath:instancePath+"/paging/pageSizeParam",schemaPath:"#/definitions/paging/oneOf/3/properties/pageSizeParam/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/paging/pageSizeParam",schemaPath:"#/definitions/paging/oneOf/3/properties/pageSizeParam/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data7.pageSize !== undefined){
+let data15 = data7.pageSize;
+if(!((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15)))){
+const err36 = {instancePath:instancePath+"/paging/pageSize",schemaPath:"#/definitions/paging/oneOf/3/properties/pageSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(typeof data15 == "number"){
+if(data15 < 1 || isNaN(data15)){
+const err37 = {instancePath:instancePath+"/paging/pageSize",schemaPath:"#/definitions/paging/oneOf/3/properties/pageSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+if(data7.firstPage !== undefined){
+let data16 = data7.firstPage;
+if(!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))){
+const err38 = {instancePath:instancePath+"/paging/firstPage",schemaPath:"#/definitions/paging/oneOf/3/properties/firstPage/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if(typeof data16 == "number"){
+if(data16 < 0 || isNaN(data16)){
+const err39 = {instancePath:instancePath+"/paging/firstPage",schemaPath:"#/definitions/paging/oneOf/3/properties/firstPage/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+var _valid0 = _errs35 === errors;
+if(_valid0 && valid5){
+valid5 = false;
+passing0 = [passing0, 3];
+}
+else {
+if(_valid0){
+valid5 = true;
+passing0 = 3;
+}
+const _errs47 = errors;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.style === undefined){
+const err41 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/4/required",keyword:"required",params:{missingProperty: "style"},message:"must have required property '"+"style"+"'"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(data7.offsetParam === undefined){
+const err42 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/4/required",keyword:"required",params:{missingProperty: "offsetParam"},message:"must have required property '"+"offsetParam"+"'"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+for(const key7 in data7){
+if(!((((key7 === "style") || (key7 === "offsetParam")) || (key7 === "limitParam")) || (key7 === "limit"))){
+const err43 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data7.style !== undefined){
+if("offset" !== data7.style){
+const err44 = {instancePath:instancePath+"/paging/style",schemaPath:"#/definitions/paging/oneOf/4/properties/style/const",keyword:"const",params:{allowedValue: "offset"},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data7.offsetParam !== undefined){
+let data18 = data7.offsetParam;
+if(typeof data18 === "string"){
+if(func3(data18) < 1){
+const err45 = {instancePath:instancePath+"/paging/offsetParam",schemaPath:"#/definitions/paging/oneOf/4/properties/offsetParam/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/paging/offsetParam",schemaPath:"#/definitions/paging/oneOf/4/properties/offsetParam/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data7.limitParam !== undefined){
+let data19 = data7.limitParam;
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err47 = {instancePath:instancePath+"/paging/limitParam",schemaPath:"#/definitions/paging/oneOf/4/properties/limitParam/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/paging/limitParam",schemaPath:"#/definitions/paging/oneOf/4/properties/limitParam/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data7.limit !== undefined){
+let data20 = data7.limit;
+if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
+const err49 = {instancePath:instancePath+"/paging/limit",schemaPath:"#/definitions/paging/oneOf/4/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if(typeof data20 == "number"){
+if(data20 < 1 || isNaN(data20)){
+const err50 = {instancePath:instancePath+"/paging/limit",schemaPath:"#/definitions/paging/oneOf/4/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+var _valid0 = _errs47 === errors;
+if(_valid0 && valid5){
+valid5 = false;
+passing0 = [passing0, 4];
+}
+else {
+if(_valid0){
+valid5 = true;
+passing0 = 4;
+}
+}
+}
+}
+}
+if(!valid5){
+const err52 = {instancePath:instancePath+"/paging",schemaPath:"#/definitions/paging/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+else {
+errors = _errs20;
+if(vErrors !== null){
+if(_errs20){
+vErrors.length = _errs20;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.watermark !== undefined){
+let data21 = data.watermark;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.param === undefined){
+const err53 = {instancePath:instancePath+"/watermark",schemaPath:"#/properties/watermark/required",keyword:"required",params:{missingProperty: "param"},message:"must have required property '"+"param"+"'"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+for(const key8 in data21){
+if(!(((key8 === "param") || (key8 === "field")) || (key8 === "initial"))){
+const err54 = {instancePath:instancePath+"/watermark",schemaPath:"#/properties/watermark/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data21.param !== undefined){
+let data22 = data21.param;
+if(typeof data22 === "string"){
+if(func3(data22) < 1){
+const err55 = {instancePath:instancePath+"/watermark/param",schemaPath:"#/properties/watermark/properties/param/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/watermark/param",schemaPath:"#/properties/watermark/properties/param/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data21.field !== undefined){
+let data23 = data21.field;
+if(typeof data23 === "string"){
+if(func3(data23) < 1){
+const err57 = {instancePath:instancePath+"/watermark/field",schemaPath:"#/properties/watermark/properties/field/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/watermark/field",schemaPath:"#/properties/watermark/properties/field/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data21.initial !== undefined){
+if(typeof data21.initial !== "string"){
+const err59 = {instancePath:instancePath+"/watermark/initial",schemaPath:"#/properties/watermark/properties/initial/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/watermark",schemaPath:"#/properties/watermark/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data.recordsPath !== undefined){
+if(typeof data.recordsPath !== "string"){
+const err61 = {instancePath:instancePath+"/recordsPath",schemaPath:"#/properties/recordsPath/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data.idField !== undefined){
+let data26 = data.idField;
+if(typeof data26 === "string"){
+if(func3(data26) < 1){
+const err62 = {instancePath:instancePath+"/idField",schemaPath:"#/properties/idField/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/idField",schemaPath:"#/properties/idField/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data.timeField !== undefined){
+let data27 = data.timeField;
+if(typeof data27 === "string"){
+if(func3(data27) < 1){
+const err64 = {instancePath:instancePath+"/timeField",schemaPath:"#/properties/timeField/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/timeField",schemaPath:"#/properties/timeField/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data.auth !== undefined){
+let data28 = data.auth;
+const _errs74 = errors;
+let valid12 = false;
+const _errs75 = errors;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.header === undefined){
+const err66 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/anyOf/0/required",keyword:"required",params:{missingProperty: "header"},message:"must have required property '"+"header"+"'"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+var _valid1 = _errs75 === errors;
+valid12 = valid12 || _valid1;
+if(!valid12){
+const _errs76 = errors;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.query === undefined){
+const err67 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/anyOf/1/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+var _valid1 = _errs76 === errors;
+valid12 = valid12 || _valid1;
+}
+if(!valid12){
+const err68 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+else {
+errors = _errs74;
+if(vErrors !== null){
+if(_errs74){
+vErrors.length = _errs74;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.secret === undefined){
+const err69 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+for(const key9 in data28){
+if(!((((key9 === "header") || (key9 === "query")) || (key9 === "prefix")) || (key9 === "secret"))){
+const err70 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data28.header !== undefined){
+let data29 = data28.header;
+if(typeof data29 === "string"){
+if(func3(data29) < 1){
+const err71 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/auth/header",schemaPath:"#/properties/auth/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data28.query !== undefined){
+let data30 = data28.query;
+if(typeof data30 === "string"){
+if(func3(data30) < 1){
+const err73 = {instancePath:instancePath+"/auth/query",schemaPath:"#/properties/auth/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/auth/query",schemaPath:"#/properties/auth/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data28.prefix !== undefined){
+if(typeof data28.prefix !== "string"){
+const err75 = {instancePath:instancePath+"/auth/prefix",schemaPath:"#/properties/auth/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data28.secret !== undefined){
+let data32 = data28.secret;
+const _errs86 = errors;
+let valid15 = false;
+let passing1 = null;
+const _errs87 = errors;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.keyVaultSecret === undefined){
+const err76 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/0/required",keyword:"required",params:{missingProperty: "keyVaultSecret"},message:"must have required property '"+"keyVaultSecret"+"'"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+for(const key10 in data32){
+if(!(key10 === "keyVaultSecret")){
+const err77 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+if(data32.keyVaultSecret !== undefined){
+let data33 = data32.keyVaultSecret;
+if(typeof data33 === "string"){
+if(!pattern3.test(data33)){
+const err78 = {instancePath:instancePath+"/auth/secret/keyVaultSecret",schemaPath:"#/definitions/secretRef/oneOf/0/properties/keyVaultSecret/pattern",keyword:"pattern",params:{pattern: "^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$"},message:"must match pattern \""+"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$"+"\""};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/auth/secret/keyVaultSecret",schemaPath:"#/definitions/secretRef/oneOf/0/properties/keyVaultSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+var _valid2 = _errs87 === errors;
+if(_valid2){
+valid15 = true;
+passing1 = 0;
+}
+const _errs92 = errors;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.secretStorage === undefined){
+const err81 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/1/required",keyword:"required",params:{missingProperty: "secretStorage"},message:"must have required property '"+"secretStorage"+"'"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+for(const key11 in data32){
+if(!(key11 === "secretStorage")){
+const err82 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+if(data32.secretStorage !== undefined){
+let data34 = data32.secretStorage;
+if(typeof data34 === "string"){
+if(func3(data34) < 1){
+const err83 = {instancePath:instancePath+"/auth/secret/secretStorage",schemaPath:"#/definitions/secretRef/oneOf/1/properties/secretStorage/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+else {
+const err84 = {instancePath:instancePath+"/auth/secret/secretStorage",schemaPath:"#/definitions/secretRef/oneOf/1/properties/secretStorage/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+var _valid2 = _errs92 === errors;
+if(_valid2 && valid15){
+valid15 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid2){
+valid15 = true;
+passing1 = 1;
+}
+}
+if(!valid15){
+const err86 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+else {
+errors = _errs86;
+if(vErrors !== null){
+if(_errs86){
+vErrors.length = _errs86;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+if(data.schedule !== undefined){
+let data35 = data.schedule;
+if(typeof data35 === "string"){
+if(!pattern4.test(data35)){
+const err88 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/pattern",keyword:"pattern",params:{pattern: "^\\S+( \\S+){5}$"},message:"must match pattern \""+"^\\S+( \\S+){5}$"+"\""};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+if(data.hub !== undefined){
+if(typeof data.hub !== "string"){
+const err90 = {instancePath:instancePath+"/hub",schemaPath:"#/properties/hub/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+else {
+const err91 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+validate11.errors = vErrors;
+return errors === 0;
+}
+
+const schema16 = {"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}};
+const pattern6 = new RegExp("^(?![/\\\\])(?![A-Za-z]:)", "u");
+
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.path === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.source === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.hub === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "hub"},message:"must have required property '"+"hub"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.schedule === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((((key0 === "name") || (key0 === "path")) || (key0 === "source")) || (key0 === "hub")) || (key0 === "schedule")) || (key0 === "partitionKey")) || (key0 === "enabled")) || (key0 === "settings"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func3(data0) > 128){
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(func3(data0) < 1){
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(!pattern1.test(data0)){
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+let data1 = data.path;
+if(typeof data1 === "string"){
+if(func3(data1) < 1){
+const err10 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern6.test(data1)){
+const err11 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^(?![/\\\\])(?![A-Za-z]:)"},message:"must match pattern \""+"^(?![/\\\\])(?![A-Za-z]:)"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data2 = data.source;
+if(typeof data2 === "string"){
+if(func3(data2) < 1){
+const err13 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.hub !== undefined){
+let data3 = data.hub;
+if(typeof data3 === "string"){
+if(func3(data3) < 1){
+const err15 = {instancePath:instancePath+"/hub",schemaPath:"#/properties/hub/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/hub",schemaPath:"#/properties/hub/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.schedule !== undefined){
+let data4 = data.schedule;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err17 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/pattern",keyword:"pattern",params:{pattern: "^\\S+( \\S+){5}$"},message:"must match pattern \""+"^\\S+( \\S+){5}$"+"\""};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -251,11 +1476,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data8.keyVaultSecret !== undefined){
-let data9 = data8.keyVaultSecret;
-if(typeof data9 === "string"){
-if(!pattern3.test(data9)){
-const err19 = {instancePath:instancePath+"/auth/secret/keyVaultSecret",schemaPath:"#/definitions/secretRef/oneOf/0/properties/keyVaultSecret/pattern",keyword:"pattern",params:{pattern: "^https://[^/]+/secrets/[^/]+(/[^/]*)?$"},message:"must match pattern \""+"^https://[^/]+/secrets/[^/]+(/[^/]*)?$"+"\""};
+if(data.partitionKey !== undefined){
+let data5 = data.partitionKey;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err19 = {instancePath:instancePath+"/partitionKey",schemaPath:"#/properties/partitionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -266,7 +1491,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/auth/secret/keyVaultSecret",schemaPath:"#/definitions/secretRef/oneOf/0/properties/keyVaultSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err20 = {instancePath:instancePath+"/partitionKey",schemaPath:"#/properties/partitionKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -276,9 +1501,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.enabled !== undefined){
+if(typeof data.enabled !== "boolean"){
+const err21 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -287,15 +1512,13 @@ vErrors.push(err21);
 }
 errors++;
 }
-var _valid0 = _errs23 === errors;
-if(_valid0){
-valid5 = true;
-passing0 = 0;
 }
-const _errs28 = errors;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.secretStorage === undefined){
-const err22 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/1/required",keyword:"required",params:{missingProperty: "secretStorage"},message:"must have required property '"+"secretStorage"+"'"};
+if(data.settings !== undefined){
+let data7 = data.settings;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key1 in data7){
+if(typeof data7[key1] !== "string"){
+const err22 = {instancePath:instancePath+"/settings/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/settings/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -304,9 +1527,10 @@ vErrors.push(err22);
 }
 errors++;
 }
-for(const key4 in data8){
-if(!(key4 === "secretStorage")){
-const err23 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -316,11 +1540,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data8.secretStorage !== undefined){
-let data10 = data8.secretStorage;
-if(typeof data10 === "string"){
-if(func3(data10) < 1){
-const err24 = {instancePath:instancePath+"/auth/secret/secretStorage",schemaPath:"#/definitions/secretRef/oneOf/1/properties/secretStorage/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -329,129 +1551,13 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/auth/secret/secretStorage",schemaPath:"#/definitions/secretRef/oneOf/1/properties/secretStorage/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-var _valid0 = _errs28 === errors;
-if(_valid0 && valid5){
-valid5 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid5 = true;
-passing0 = 1;
-}
-}
-if(!valid5){
-const err27 = {instancePath:instancePath+"/auth/secret",schemaPath:"#/definitions/secretRef/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-else {
-errors = _errs22;
-if(vErrors !== null){
-if(_errs22){
-vErrors.length = _errs22;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/auth",schemaPath:"#/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data.schedule !== undefined){
-let data11 = data.schedule;
-if(typeof data11 === "string"){
-if(!pattern4.test(data11)){
-const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/pattern",keyword:"pattern",params:{pattern: "^\\S+( \\S+){5}$"},message:"must match pattern \""+"^\\S+( \\S+){5}$"+"\""};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data.hub !== undefined){
-if(typeof data.hub !== "string"){
-const err31 = {instancePath:instancePath+"/hub",schemaPath:"#/properties/hub/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-}
-else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-validate11.errors = vErrors;
+validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}};
+const schema18 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}};
 
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -670,13 +1776,13 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate13.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema17 = {"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}};
+const schema20 = {"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -887,13 +1993,13 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
 
-const schema19 = {"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}};
+const schema22 = {"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}};
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1013,7 +2119,7 @@ errors++;
 if(data.format !== undefined){
 let data4 = data.format;
 if(!(((data4 === "json") || (data4 === "multijson")) || (data4 === "csv"))){
-const err10 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema19.properties.format.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema22.properties.format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1046,15 +2152,15 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}};
-const pattern10 = new RegExp("^\\d+[smhd]$", "u");
-const pattern11 = new RegExp("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "u");
+const schema24 = {"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}};
+const pattern13 = new RegExp("^\\d+[smhd]$", "u");
+const pattern14 = new RegExp("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "u");
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1150,7 +2256,7 @@ errors++;
 if(data.every !== undefined){
 let data2 = data.every;
 if(typeof data2 === "string"){
-if(!pattern10.test(data2)){
+if(!pattern13.test(data2)){
 const err8 = {instancePath:instancePath+"/every",schemaPath:"#/properties/every/pattern",keyword:"pattern",params:{pattern: "^\\d+[smhd]$"},message:"must match pattern \""+"^\\d+[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -1179,7 +2285,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(!pattern11.test(data4)){
+if(!pattern14.test(data4)){
 const err10 = {instancePath:instancePath+"/email/" + i0,schemaPath:"#/properties/email/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},message:"must match pattern \""+"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -1224,7 +2330,7 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate19.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
@@ -1359,19 +2465,19 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.eventHubs !== undefined){
-let data6 = data.eventHubs;
+if(data.functions !== undefined){
+let data6 = data.functions;
 if(Array.isArray(data6)){
 const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate13(data6[i1], {instancePath:instancePath+"/eventHubs/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+if(!(validate13(data6[i1], {instancePath:instancePath+"/functions/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
 vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/eventHubs",schemaPath:"#/properties/eventHubs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err10 = {instancePath:instancePath+"/functions",schemaPath:"#/properties/functions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1381,25 +2487,19 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.eventhouse !== undefined){
-if(!(validate15(data.eventhouse, {instancePath:instancePath+"/eventhouse",parentData:data,parentDataProperty:"eventhouse",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-}
-if(data.connections !== undefined){
-let data9 = data.connections;
-if(Array.isArray(data9)){
-const len2 = data9.length;
+if(data.eventHubs !== undefined){
+let data8 = data.eventHubs;
+if(Array.isArray(data8)){
+const len2 = data8.length;
 for(let i2=0; i2<len2; i2++){
-if(!(validate17(data9[i2], {instancePath:instancePath+"/connections/" + i2,parentData:data9,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate15(data8[i2], {instancePath:instancePath+"/eventHubs/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err11 = {instancePath:instancePath+"/eventHubs",schemaPath:"#/properties/eventHubs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1409,19 +2509,25 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.alerts !== undefined){
-let data11 = data.alerts;
+if(data.eventhouse !== undefined){
+if(!(validate17(data.eventhouse, {instancePath:instancePath+"/eventhouse",parentData:data,parentDataProperty:"eventhouse",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+if(data.connections !== undefined){
+let data11 = data.connections;
 if(Array.isArray(data11)){
 const len3 = data11.length;
 for(let i3=0; i3<len3; i3++){
-if(!(validate19(data11[i3], {instancePath:instancePath+"/alerts/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
+if(!(validate19(data11[i3], {instancePath:instancePath+"/connections/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
 vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err12 = {instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1431,11 +2537,19 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.keyVault !== undefined){
-let data13 = data.keyVault;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.name === undefined){
-const err13 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data.alerts !== undefined){
+let data13 = data.alerts;
+if(Array.isArray(data13)){
+const len4 = data13.length;
+for(let i4=0; i4<len4; i4++){
+if(!(validate21(data13[i4], {instancePath:instancePath+"/alerts/" + i4,parentData:data13,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1444,9 +2558,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-for(const key1 in data13){
-if(!((key1 === "name") || (key1 === "resourceId"))){
-const err14 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+if(data.keyVault !== undefined){
+let data15 = data.keyVault;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.name === undefined){
+const err14 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1455,12 +2572,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data13.name !== undefined){
-let data14 = data13.name;
-if(typeof data14 === "string"){
-if(!pattern12.test(data14)){
-const err15 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"+"\""};
+for(const key1 in data15){
+if(!((key1 === "name") || (key1 === "resourceId"))){
+const err15 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1470,8 +2584,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15.name !== undefined){
+let data16 = data15.name;
+if(typeof data16 === "string"){
+if(!pattern15.test(data16)){
+const err16 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1481,11 +2598,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data13.resourceId !== undefined){
-let data15 = data13.resourceId;
-if(typeof data15 === "string"){
-if(!pattern13.test(data15)){
-const err17 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/"},message:"must match pattern \""+"^/subscriptions/"+"\""};
+else {
+const err17 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1495,8 +2609,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15.resourceId !== undefined){
+let data17 = data15.resourceId;
+if(typeof data17 === "string"){
+if(!pattern16.test(data17)){
+const err18 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/"},message:"must match pattern \""+"^/subscriptions/"+"\""};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1506,9 +2623,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
 else {
-const err19 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err19 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1518,15 +2634,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.profiles !== undefined){
-let data16 = data.profiles;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key2 in data16){
-let data17 = data16[key2];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key3 in data17){
-if(!(func2.call(schema23.properties, key3))){
-const err20 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+else {
+const err20 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1536,10 +2646,15 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data17.kind !== undefined){
-let data18 = data17.kind;
-if(!((data18 === "local") || (data18 === "azure"))){
-const err21 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/profile/properties/kind/enum",keyword:"enum",params:{allowedValues: schema23.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data.profiles !== undefined){
+let data18 = data.profiles;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key2 in data18){
+let data19 = data18[key2];
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key3 in data19){
+if(!(func2.call(schema26.properties, key3))){
+const err21 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1549,9 +2664,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data17.tenantId !== undefined){
-if(typeof data17.tenantId !== "string"){
-const err22 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/tenantId",schemaPath:"#/definitions/profile/properties/tenantId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.kind !== undefined){
+let data20 = data19.kind;
+if(!((data20 === "local") || (data20 === "azure"))){
+const err22 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/profile/properties/kind/enum",keyword:"enum",params:{allowedValues: schema26.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1561,9 +2677,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data17.subscriptionId !== undefined){
-if(typeof data17.subscriptionId !== "string"){
-const err23 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/subscriptionId",schemaPath:"#/definitions/profile/properties/subscriptionId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.tenantId !== undefined){
+if(typeof data19.tenantId !== "string"){
+const err23 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/tenantId",schemaPath:"#/definitions/profile/properties/tenantId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1573,9 +2689,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data17.resourceGroup !== undefined){
-if(typeof data17.resourceGroup !== "string"){
-const err24 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/resourceGroup",schemaPath:"#/definitions/profile/properties/resourceGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.subscriptionId !== undefined){
+if(typeof data19.subscriptionId !== "string"){
+const err24 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/subscriptionId",schemaPath:"#/definitions/profile/properties/subscriptionId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1585,9 +2701,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data17.eventHubsNamespace !== undefined){
-if(typeof data17.eventHubsNamespace !== "string"){
-const err25 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubsNamespace",schemaPath:"#/definitions/profile/properties/eventHubsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.resourceGroup !== undefined){
+if(typeof data19.resourceGroup !== "string"){
+const err25 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/resourceGroup",schemaPath:"#/definitions/profile/properties/resourceGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1597,11 +2713,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data17.eventhouseQueryUri !== undefined){
-let data23 = data17.eventhouseQueryUri;
-if(typeof data23 === "string"){
-if(!pattern2.test(data23)){
-const err26 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(data19.eventHubsNamespace !== undefined){
+if(typeof data19.eventHubsNamespace !== "string"){
+const err26 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubsNamespace",schemaPath:"#/definitions/profile/properties/eventHubsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1611,8 +2725,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-else {
-const err27 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.eventhouseQueryUri !== undefined){
+let data25 = data19.eventhouseQueryUri;
+if(typeof data25 === "string"){
+if(!pattern2.test(data25)){
+const err27 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1622,9 +2739,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data17.fabricWorkspaceId !== undefined){
-if(typeof data17.fabricWorkspaceId !== "string"){
-const err28 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/fabricWorkspaceId",schemaPath:"#/definitions/profile/properties/fabricWorkspaceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err28 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1634,9 +2750,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data17.functionApp !== undefined){
-if(typeof data17.functionApp !== "string"){
-const err29 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/functionApp",schemaPath:"#/definitions/profile/properties/functionApp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.fabricWorkspaceId !== undefined){
+if(typeof data19.fabricWorkspaceId !== "string"){
+const err29 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/fabricWorkspaceId",schemaPath:"#/definitions/profile/properties/fabricWorkspaceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1646,9 +2762,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data17.keyVault !== undefined){
-if(typeof data17.keyVault !== "string"){
-const err30 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/keyVault",schemaPath:"#/definitions/profile/properties/keyVault/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.functionApp !== undefined){
+if(typeof data19.functionApp !== "string"){
+const err30 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/functionApp",schemaPath:"#/definitions/profile/properties/functionApp/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1658,9 +2774,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data19.keyVault !== undefined){
+if(typeof data19.keyVault !== "string"){
+const err31 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/keyVault",schemaPath:"#/definitions/profile/properties/keyVault/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1672,7 +2788,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1682,9 +2798,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.activeProfile !== undefined){
-if(typeof data.activeProfile !== "string"){
-const err33 = {instancePath:instancePath+"/activeProfile",schemaPath:"#/properties/activeProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err33 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1694,14 +2810,26 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.activeProfile !== undefined){
+if(typeof data.activeProfile !== "string"){
+const err34 = {instancePath:instancePath+"/activeProfile",schemaPath:"#/properties/activeProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }

@@ -5,7 +5,7 @@ import type { ServiceContext, StartedService } from '../service';
 import { registerControlRoutes } from './control';
 import { Namespace } from './namespace';
 import { EventHubsServer } from './server';
-import { ensureTls } from './tls';
+import { ensureTls } from '../tls';
 
 const DEFAULT_HUBS: HubConfig[] = [{ name: 'telemetry', partitionCount: 4, consumerGroups: [] }];
 

@@ -5,10 +5,33 @@ import { generate } from 'selfsigned';
 export interface TlsFiles { caCertificate: string; key: string; cert: string }
 
 /**
- * A CA and a server certificate for 127.0.0.1/localhost, generated once into `<dir>` and reused, so a user can
- * trust the CA once (NODE_EXTRA_CA_CERTS) and keep it across restarts.
+ * Where the pipeline's one local CA lives: under eventhubs/ because the first release put it there, and a CA a
+ * user already trusts must stay valid. Every TLS listener (Event Hubs, Key Vault) uses this folder.
  */
-export async function ensureTls(dir: string): Promise<TlsFiles> {
+export function localTlsDir(dataDir: string): string {
+  return path.join(dataDir, 'eventhubs', 'tls');
+}
+
+const pending = new Map<string, Promise<TlsFiles>>();
+
+/**
+ * A CA and a server certificate for 127.0.0.1/localhost, generated once into `<dir>` and reused, so a user can
+ * trust the CA once (NODE_EXTRA_CA_CERTS) and keep it across restarts. Concurrent callers share one generation,
+ * so two listeners never end up with certificates from different CAs.
+ */
+export function ensureTls(dir: string): Promise<TlsFiles> {
+  const key = path.resolve(dir);
+  let p = pending.get(key);
+  if (!p) {
+    p = generateOrLoad(key);
+    pending.set(key, p);
+    // Only while generating: later callers read the files again (the folder may have been removed meanwhile).
+    void p.then(() => pending.delete(key), () => pending.delete(key));
+  }
+  return p;
+}
+
+async function generateOrLoad(dir: string): Promise<TlsFiles> {
   fs.mkdirSync(dir, { recursive: true });
   const caCertificate = path.join(dir, 'ca.pem');
   const caKeyFile = path.join(dir, 'ca-key.pem');
