@@ -76,7 +76,7 @@ function runSink(forward: boolean): void {
 /** Every child process, killed when this one exits however it exits: a failed run must leave no hub behind. */
 const children = new Set<ChildProcess>();
 process.on('exit', () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
-function track(child: ChildProcess): ChildProcess {
+function track<T extends ChildProcess>(child: T): T {
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

@@ -155,7 +155,7 @@ async function panel(cs: string): Promise<void> {
     await page.evaluate(() => { const w = window as unknown as Record<string, number>; w.longest = 0; w.longTasks = 0; w.maxGap = 0; });
 
     const trace: TraceEvent[] = [];
-    cdp.on('Tracing.dataCollected', (d: { value: TraceEvent[] }) => { for (const e of d.value) if (e.ph === 'X' || e.name === 'thread_name') trace.push(e); });
+    cdp.on('Tracing.dataCollected', (d) => { for (const e of d.value as unknown as TraceEvent[]) if (e.ph === 'X' || e.name === 'thread_name') trace.push(e); });
     await cdp.send('Tracing.start', { categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
     const load0 = os.loadavg();
     const cpu0 = process.cpuUsage();
