@@ -86,6 +86,10 @@ export class Engine {
     for (const [, doc] of r.getRows()) {
       const meta = JSON.parse(String(doc)) as DbMeta;
       this.dbs.set(meta.name, meta);
+      for (const t of meta.tables) {
+        if (t.streamingIngestion) t.policies = { ...t.policies, streamingingestion: { IsEnabled: true, HintAllocatedRate: null } };
+        delete t.streamingIngestion;
+      }
       // Tables made before ingestion_time() existed: their rows' ingestion time is unknown (null), later ones get it.
       for (const t of meta.tables.filter((x) => !hasTime.has(`${meta.name}.${x.name}`))) {
         await this.writer.run(`ALTER TABLE ${this.tableSql(meta, t.name)} ADD COLUMN IF NOT EXISTS ${INGESTION_TIME} TIMESTAMP_NS`);
@@ -247,7 +251,7 @@ export class Engine {
       }
     } else {
       await this.writer.run(`CREATE TABLE ${this.tableSql(db, name)} (${[...cols.map((c) => `${ident(c.name)} ${duckType(c.type)}`), `${INGESTION_TIME} TIMESTAMP_NS DEFAULT ${NOW_NS}`].join(', ')})`);
-      t = { name, columns: cols, folder: opts.folder ?? '', docString: opts.docString ?? '', mappings: [], updatePolicies: [], streamingIngestion: false, originalSize: 0 };
+      t = { name, columns: cols, folder: opts.folder ?? '', docString: opts.docString ?? '', mappings: [], updatePolicies: [], originalSize: 0 };
       db.tables.push(t);
     }
     if (opts.folder !== undefined) t.folder = opts.folder;
@@ -284,11 +288,19 @@ export class Engine {
    * Ingests text (json / multijson / csv) into a table: stage the rows with the mapping applied, run the update
    * policies whose source is this table over just those rows, then append. One transaction.
    */
-  async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined): Promise<number> {
+  async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined, opts: { streaming?: boolean } = {}): Promise<number> {
     const touches = () => { const db = this.db(dbName); return this.ingestTargets(db, this.table(db, tableName)); };
     return this.write(async () => {
       const db = this.db(dbName);
       const t = this.table(db, tableName);
+      if (opts.streaming) {
+        // On here unless a policy turns it off (the service needs one turning it on: see docs/local-eventhouse.md).
+        const policy = t.policies?.streamingingestion ?? db.policies?.streamingingestion;
+        if (policy?.IsEnabled === false) {
+          const [kind, name] = t.policies?.streamingingestion ? ['table', t.name] : ['database', db.name];
+          throw new KustoUserError('BadRequest', `Streaming ingestion into table '${t.name}' is disabled by the streaming ingestion policy of ${kind} '${name}' (IsEnabled: false). Enable it with '.alter ${kind} ${bracket(name)} policy streamingingestion enable', or ingest with '.ingest inline'.`);
+        }
+      }
       const fmt = format.toLowerCase();
       if (!['json', 'multijson', 'csv', 'singlejson'].includes(fmt)) throw new KustoUserError('BadRequest', `The local Eventhouse ingests json, multijson and csv; '${format}' is not supported.`);
       let mapping: Mapping | undefined;

@@ -169,7 +169,7 @@ async function handle(engine: Engine, req: http.IncomingMessage, res: http.Serve
       const format = url.searchParams.get('streamFormat') ?? 'json';
       const mapping = url.searchParams.get('mappingName') ?? undefined;
       if (url.searchParams.get('sourceKind') === 'uri') throw new KustoUserError('Unsupported', 'Streaming ingestion from a blob URI is not supported by the local Eventhouse; send the data itself.');
-      const n = await engine.ingest(db, tableName, data, format, mapping);
+      const n = await engine.ingest(db, tableName, data, format, mapping, { streaming: true });
       log(`eventhouse: ingested ${n} rows into ${db}.${tableName}`);
       return send(res, 200, { Tables: [{ TableName: 'Table_0', Columns: [{ ColumnName: 'ConsumedRecordsCount', DataType: 'Int64', ColumnType: 'long' }, { ColumnName: 'UpdatePolicyStatus', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'UpdatePolicyFailureCode', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'UpdatePolicyFailureReason', DataType: 'String', ColumnType: 'string' }], Rows: [[n, 'Inactive', 'Unknown', '']] }] }, requestId);
     }
