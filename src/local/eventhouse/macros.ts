@@ -3,6 +3,9 @@
 /** Helper macros the generated SQL uses; created once per database file at startup. */
 export const MACROS = [
   'CREATE OR REPLACE MACRO kq_pmod(x, m) AS ((x % m) + m) % m',
+  // Kusto's %: always 0 <= N % D < abs(D) (the numerical operators page: -14 % 12 is 10, 14 % -12 is 2).
+  'CREATE OR REPLACE MACRO kq_mod(x, m) AS ((x % m) + abs(m)) % abs(m)',
+  'CREATE OR REPLACE MACRO kq_fmod(x, m) AS fmod(fmod(x, m) + abs(m), abs(m))',
   // Floor to a multiple of m (integer // truncates toward zero, which is wrong before 1970).
   'CREATE OR REPLACE MACRO kq_floor_ns(x, m) AS CASE WHEN x < 0 THEN ((x + 1) // m - 1) * m ELSE x // m * m END',
   // floor(x / m) itself: the bin number a summarize groups on.

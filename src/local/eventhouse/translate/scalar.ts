@@ -183,8 +183,7 @@ function arith(cx: Translator, n: KNode, k: string, scope: RowScope | undefined)
     if (isInt(lt) && isInt(rt)) return `(${l} // ${r})`;
     return `(CAST(${l} AS DOUBLE) / ${r})`;
   }
-  if (isInt(lt) && isInt(rt)) return `(${l} % ${r})`;
-  return `fmod(${l}, ${r})`;
+  return lt === 'real' || rt === 'real' ? `kq_fmod(${l}, ${r})` : `kq_mod(${l}, ${r})`;
 }
 
 export function compare(cx: Translator, n: KNode, k: string, scope: RowScope | undefined, pred: boolean): string {
