@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bracket } from '../../core/kustoNames';
+import { ActivityLog } from './activity';
 import { csvSelect, jsonSelect } from './ingestSql';
 import { MACROS } from './macros';
 import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
@@ -54,6 +55,8 @@ export class Engine {
   private writer!: DuckDBConnection;
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly readers: Readers;
+  /** The queries and commands answered, for .show queries / commands / operations. */
+  readonly activity = new ActivityLog();
   private stageCount = 0;
   private readonly tmpDir: string;
 
@@ -167,7 +170,7 @@ export class Engine {
   }
 
   /** The tables an ingestion into t writes: t, and the targets of the update policies it sets off, transitively. */
-  private ingestTargets(db: DbMeta, t: TableMeta): string[] {
+  ingestTargets(db: DbMeta, t: TableMeta): string[] {
     const names = new Set<string>([t.name]);
     for (let grew = true; grew;) {
       grew = false;
@@ -350,6 +353,26 @@ export class Engine {
         fs.rmSync(file, { force: true });
       }
     }, touches);
+  }
+
+  /**
+   * Appends a query's rows (`select` gives the table's columns by name) as one ingestion: in one transaction, with
+   * one ingestion time, through the update policies whose source is t, as .append and .set-or-append are ingestions
+   * to the service. Call inside write(). Returns the rows appended to t.
+   */
+  async ingestQuery(db: DbMeta, t: TableMeta, select: string): Promise<number> {
+    const stage = `__stage${this.stageCount++}`;
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      await this.writer.run(`CREATE TEMP TABLE ${stage} AS SELECT *, ${NOW_NS} AS ${INGESTION_TIME} FROM (${select}) AS _q`);
+      const n = await this.appendStage(db, t, stage, 0);
+      await this.writer.run(`DROP TABLE temp.${stage}`);
+      await this.writer.run('COMMIT');
+      return n;
+    } catch (e) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
   }
 
   private async appendStage(db: DbMeta, t: TableMeta, stage: string, depth: number): Promise<number> {

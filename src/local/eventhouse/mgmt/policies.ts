@@ -4,42 +4,8 @@ import type { DbMeta, ResultTable, TableMeta, UpdatePolicy } from '../meta';
 import { KustoUserError, text as asText } from '../types';
 import type { Command, CommandContext } from './command';
 import { cslSchema } from './rows';
+import { KIND_NAMES, KINDS } from './policyKinds';
 import { NAME, readString, table, unname } from './syntax';
-
-interface PolicyKind {
-  /** PolicyName in results. */
-  name: string;
-  /** The policy the command's argument gives; `prior` is the current one for .alter-merge. */
-  parse(arg: string, prior: Record<string, unknown> | undefined): Record<string, unknown>;
-}
-
-/** The policies kept per table or database (besides update), by the word the commands use. */
-const KINDS: Record<string, PolicyKind> = {
-  // Enforced: IsEnabled false refuses streaming ingestion (Engine.ingest). Without a policy it is on here.
-  streamingingestion: {
-    name: 'StreamingIngestionPolicy',
-    parse(arg, prior) {
-      if (/^(enable|disable)$/i.test(arg)) return { IsEnabled: /^enable$/i.test(arg), HintAllocatedRate: prior?.HintAllocatedRate ?? null };
-      const p = { ...prior, ...policyObject(arg, 'streamingingestion') };
-      // The policy's page: IsEnabled is mandatory, with no default.
-      if (typeof p.IsEnabled !== 'boolean') throw new KustoUserError('BadRequest', 'A streaming ingestion policy needs IsEnabled set to true or false, e.g. \'{"IsEnabled": true}\'.');
-      if (p.HintAllocatedRate != null && typeof p.HintAllocatedRate !== 'number') throw new KustoUserError('BadRequest', 'HintAllocatedRate in a streaming ingestion policy is a number (GB per hour) or null.');
-      return { IsEnabled: p.IsEnabled, HintAllocatedRate: p.HintAllocatedRate ?? null };
-    },
-  },
-};
-
-const KIND_NAMES = Object.keys(KINDS).join('|');
-
-/** A policy object given as a string literal holding JSON. */
-function policyObject(arg: string, kind: string): Record<string, unknown> {
-  const lit = readString(arg);
-  if (!lit || lit.rest.trim()) throw new KustoUserError('Syntax', `Expected the ${kind} policy as a string literal holding a JSON object, e.g. '{"IsEnabled": true}'.`);
-  let v: unknown;
-  try { v = JSON.parse(lit.value); } catch (e) { throw new KustoUserError('BadRequest', `The ${kind} policy is not valid JSON: ${e instanceof Error ? e.message : String(e)}`); }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new KustoUserError('BadRequest', `The ${kind} policy must be a JSON object.`);
-  return v as Record<string, unknown>;
-}
 
 /** The table or database a policy command names, and the database it is in. */
 function policyEntity(ctx: CommandContext, what: string, name: string): { db: DbMeta; entity: DbMeta | TableMeta } {
@@ -99,7 +65,9 @@ export const POLICIES_COMMANDS: Command[] = [
     run: async (m, ctx) => {
       const { db, entity } = policyEntity(ctx, m[2], m[3]);
       const kind = m[4].toLowerCase();
-      const policy = KINDS[kind].parse(m[5].trim(), m[1].toLowerCase() === 'alter-merge' ? entity.policies?.[kind] : undefined);
+      const parse = KINDS[kind].parse;
+      if (!parse) throw new KustoUserError('Unsupported', `The local Eventhouse does not set the ${kind} policy: it has nothing that policy would govern. It shows it (as null); see docs/local-eventhouse.md for the policies it keeps.`);
+      const policy = parse(m[5].trim(), m[1].toLowerCase() === 'alter-merge' ? entity.policies?.[kind] : undefined);
       await ctx.engine.write(async () => {
         entity.policies = { ...entity.policies, [kind]: policy };
         await ctx.engine.saveCatalog(db);

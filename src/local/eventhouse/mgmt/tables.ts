@@ -80,6 +80,17 @@ export const TABLES_COMMANDS: Command[] = [
     },
   },
   {
+    // .drop tables (T1, T2, …) [ifexists]: all or nothing; without ifexists a missing name fails the command.
+    pattern: new RegExp(`^\\.drop\\s+tables\\s*\\(\\s*(${NAME}(?:\\s*,\\s*${NAME})*)\\s*\\)(\\s+ifexists)?\\s*$`, 'i'),
+    run: async (m, ctx) => {
+      const db = ctx.db();
+      const names = m[1].split(',').map(unname);
+      if (!m[2]) for (const n of names) ctx.engine.table(db, n);
+      await ctx.engine.write(async () => { for (const n of names) await ctx.engine.dropTable(db, n, true); });
+      return table([['TableName', 'string'], ['DatabaseName', 'string']], db.tables.map((t) => [t.name, db.name]));
+    },
+  },
+  {
     pattern: new RegExp(`^\\.clear\\s+table\\s+(${NAME})\\s+data\\s*$`, 'i'),
     run: async (m, ctx) => {
       const db = ctx.db();
