@@ -510,4 +510,17 @@ export const CASES: Case[] = [
   { q: 'union withsource=SourceTable Events, Sensors | summarize n = count() by SourceTable', cols: 'SourceTable:string, n:long', rows: [['Events', 6], ['Sensors', 3]], doc: D + 'union-operator' },
   { q: 'union withsource=T Sen* | summarize count() by T', rows: [['Sensors', 3]], doc: D + 'union-operator' },
   { q: 'union isfuzzy=true Sensors, NoSuchTable | count', rows: [[3]], doc: D + 'union-operator' },
+  // ---- the systematic audit (docs/local-eventhouse.md, "Semantic audit")
+  // The sort page's table of special floating-point values: NaN goes with the nulls.
+  { q: 'datatable(x:real)[5.0, real(null), real(nan), real(-inf), -5.0, 0.0, real(+inf)] | order by x asc nulls first', rows: [[null], ['NaN'], ['-Infinity'], [-5], [0], [5], ['Infinity']], doc: D + 'sort-operator' },
+  { q: 'datatable(x:real)[5.0, real(null), real(nan), real(-inf), -5.0, 0.0, real(+inf)] | order by x desc nulls first', rows: [[null], ['NaN'], ['Infinity'], [5], [0], [-5], ['-Infinity']], doc: D + 'sort-operator' },
+  { q: 'datatable(x:real)[5.0, real(null), real(nan), real(-inf), -5.0, 0.0, real(+inf)] | order by x asc nulls last', rows: [['-Infinity'], [-5], [0], [5], ['Infinity'], ['NaN'], [null]], doc: D + 'sort-operator' },
+  { q: 'datatable(x:real)[5.0, real(null), real(nan), real(-inf), -5.0, 0.0, real(+inf)] | sort by x', rows: [['Infinity'], [5], [0], [-5], ['-Infinity'], ['NaN'], [null]], doc: D + 'sort-operator' },
+  { q: 'datatable(x:real)[5.0, real(nan), real(null)] | top 2 by x', rows: [[5], ['NaN']], doc: D + 'top-operator' },
+  // tostring of a real is .NET's text: shortest round-trip, capital E.
+  { q: 'print a = tostring(1e20), b = tostring(1e-5), c = tostring(123456789012345678.0), d = tostring(0.1 + 0.2), e = tostring(1.5e300), f = tostring(2.5)', rows: [['1E+20', '1E-05', '1.2345678901234568E+17', '0.30000000000000004', '1.5E+300', '2.5']], doc: D + 'tostring-function' },
+  // `in` is never null (as ==, per the null-values page): a null in the list or on the left gives false, !in true.
+  { q: 'print a = 2 in (1, long(null)), b = long(null) in (1, 2), c = long(null) !in (1, 2), d = 1 in (long(null), 1)', rows: [[false, false, true, true]], doc: D + 'scalar-data-types/null-values' },
+  { q: 'print a = round(2.98765, 3), b = round(2.15, 1), c = round(2.15), d = round(-50.55, -2), e = round(21.5, -1)', rows: [[2.988, 2.2, 2, -100, 20]], doc: D + 'round-function' },
+  { q: 'print a = 1.0 / 0, b = -1.0 / 0, c = 0.0 / 0', rows: [['Infinity', '-Infinity', 'NaN']], doc: D + 'scalar-data-types/real' },
 ];

@@ -182,7 +182,7 @@ export function take(cx: Translator, input: Rel, n: KNode): Rel {
 }
 
 function orderItems(cx: Translator, exprs: KNode[], scope: RowScope): string[] {
-  return exprs.map((e) => {
+  return exprs.map((e): string[] => {
     let expr = e;
     let desc = true;
     let nullsFirst: boolean | undefined;
@@ -194,8 +194,12 @@ function orderItems(cx: Translator, exprs: KNode[], scope: RowScope): string[] {
     }
     // Kusto: descending puts nulls last, ascending puts them first, unless told otherwise.
     const nf = nullsFirst ?? !desc;
-    return `${cx.scalar(expr, scope)} ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`;
-  });
+    const x = cx.scalar(expr, scope);
+    if (cx.typeOf(expr) !== 'real') return [`${x} ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`];
+    // The sort page: NaN goes with the nulls (DuckDB puts it above +inf), nulls before NaN when they come first and
+    // after it when they come last.
+    return [`(CASE WHEN isnan(${x}) THEN NULL ELSE ${x} END) ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`, `(${x} IS NULL) ${nf ? 'DESC' : 'ASC'}`];
+  }).flat();
 }
 
 export function sort(cx: Translator, input: Rel, op: KNode): Rel {
