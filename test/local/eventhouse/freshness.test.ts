@@ -5,20 +5,13 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { ClientRequestProperties } from 'azure-kusto-data';
 import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
-import { startKql, type Kql } from './helpers';
+import { startKql, useKql, type Kql } from './helpers';
 
 describe('local Eventhouse: repeated queries see every write', function () {
   this.timeout(120_000);
   let kql: Kql;
   let ingest: InstanceType<typeof StreamingIngestClient>;
-  before(async () => {
-    kql = await startKql();
-    ingest = new StreamingIngestClient(kql.uri);
-  });
-  after(async () => {
-    ingest?.close();
-    await kql?.stop();
-  });
+  useKql((k, i) => { kql = k; ingest = i; });
 
   it('answers the same text again with the rows streaming ingestion added (the steps of issue #24)', async () => {
     await kql.run('.create table T (Seq:long)');

@@ -3,20 +3,13 @@ import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
 import { compactSchema } from '../../../src/language/schema';
-import { startKql, type Kql } from './helpers';
+import { useKql, type Kql } from './helpers';
 
 describe('local Eventhouse management commands: honest answers', function () {
   this.timeout(120_000);
   let kql: Kql;
   let ingest: InstanceType<typeof StreamingIngestClient>;
-  before(async () => {
-    kql = await startKql();
-    ingest = new StreamingIngestClient(kql.uri);
-  });
-  after(async () => {
-    ingest?.close();
-    await kql?.stop();
-  });
+  useKql((k, i) => { kql = k; ingest = i; });
 
   const stream = (table: string, rows: object[], db = 'NetDefaultDB') =>
     ingest.ingestFromStream(Readable.from([Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n'))]), new IngestionProperties({ database: db, table, format: DataFormat.MULTIJSON }));
