@@ -21,11 +21,16 @@ export interface Activity {
 
 export interface Operation { id: string; operation: string; startedOn: Date; lastUpdatedOn: Date; state: 'Completed' | 'Failed'; status: string; database: string }
 
-/** How many finished queries and commands are kept (the service keeps 30 days; this is a process's memory). */
+/**
+ * How many finished queries and commands are kept, and at most how many characters of their text in all (the
+ * service keeps 30 days; this is one process's memory, and .ingest inline texts carry their data).
+ */
 const KEEP = 1000;
+const KEEP_CHARS = 8 * 1024 * 1024;
 
 export class ActivityLog {
   private readonly done: Activity[] = [];
+  private chars = 0;
   private readonly running = new Set<Activity>();
   private readonly ops: Operation[] = [];
 
@@ -42,7 +47,8 @@ export class ActivityLog {
     a.failureReason = error?.message ?? '';
     this.running.delete(a);
     this.done.push(a);
-    if (this.done.length > KEEP) this.done.splice(0, this.done.length - KEEP);
+    this.chars += a.text.length;
+    while (this.done.length > KEEP || this.chars > KEEP_CHARS) this.chars -= this.done.shift()!.text.length;
   }
 
   /** Those that reached a final state, oldest first (as .show queries lists them), or those still running. */
