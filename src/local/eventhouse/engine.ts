@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bracket } from '../../core/kustoNames';
+import { ActivityLog } from './activity';
 import { csvSelect, jsonSelect } from './ingestSql';
 import { MACROS } from './macros';
 import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
@@ -54,6 +55,8 @@ export class Engine {
   private writer!: DuckDBConnection;
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly readers: Readers;
+  /** The queries and commands answered, for .show queries / commands / operations. */
+  readonly activity = new ActivityLog();
   private stageCount = 0;
   private readonly tmpDir: string;
 
@@ -86,6 +89,10 @@ export class Engine {
     for (const [, doc] of r.getRows()) {
       const meta = JSON.parse(String(doc)) as DbMeta;
       this.dbs.set(meta.name, meta);
+      for (const t of meta.tables) {
+        if (t.streamingIngestion) t.policies = { ...t.policies, streamingingestion: { IsEnabled: true, HintAllocatedRate: null } };
+        delete t.streamingIngestion;
+      }
       // Tables made before ingestion_time() existed: their rows' ingestion time is unknown (null), later ones get it.
       for (const t of meta.tables.filter((x) => !hasTime.has(`${meta.name}.${x.name}`))) {
         await this.writer.run(`ALTER TABLE ${this.tableSql(meta, t.name)} ADD COLUMN IF NOT EXISTS ${INGESTION_TIME} TIMESTAMP_NS`);
@@ -163,7 +170,7 @@ export class Engine {
   }
 
   /** The tables an ingestion into t writes: t, and the targets of the update policies it sets off, transitively. */
-  private ingestTargets(db: DbMeta, t: TableMeta): string[] {
+  ingestTargets(db: DbMeta, t: TableMeta): string[] {
     const names = new Set<string>([t.name]);
     for (let grew = true; grew;) {
       grew = false;
@@ -247,7 +254,7 @@ export class Engine {
       }
     } else {
       await this.writer.run(`CREATE TABLE ${this.tableSql(db, name)} (${[...cols.map((c) => `${ident(c.name)} ${duckType(c.type)}`), `${INGESTION_TIME} TIMESTAMP_NS DEFAULT ${NOW_NS}`].join(', ')})`);
-      t = { name, columns: cols, folder: opts.folder ?? '', docString: opts.docString ?? '', mappings: [], updatePolicies: [], streamingIngestion: false, originalSize: 0 };
+      t = { name, columns: cols, folder: opts.folder ?? '', docString: opts.docString ?? '', mappings: [], updatePolicies: [], originalSize: 0 };
       db.tables.push(t);
     }
     if (opts.folder !== undefined) t.folder = opts.folder;
@@ -284,11 +291,19 @@ export class Engine {
    * Ingests text (json / multijson / csv) into a table: stage the rows with the mapping applied, run the update
    * policies whose source is this table over just those rows, then append. One transaction.
    */
-  async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined): Promise<number> {
+  async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined, opts: { streaming?: boolean } = {}): Promise<number> {
     const touches = () => { const db = this.db(dbName); return this.ingestTargets(db, this.table(db, tableName)); };
     return this.write(async () => {
       const db = this.db(dbName);
       const t = this.table(db, tableName);
+      if (opts.streaming) {
+        // On here unless a policy turns it off (the service needs one turning it on: see docs/local-eventhouse.md).
+        const policy = t.policies?.streamingingestion ?? db.policies?.streamingingestion;
+        if (policy?.IsEnabled === false) {
+          const [kind, name] = t.policies?.streamingingestion ? ['table', t.name] : ['database', db.name];
+          throw new KustoUserError('BadRequest', `Streaming ingestion into table '${t.name}' is disabled by the streaming ingestion policy of ${kind} '${name}' (IsEnabled: false). Enable it with '.alter ${kind} ${bracket(name)} policy streamingingestion enable', or ingest with '.ingest inline'.`);
+        }
+      }
       const fmt = format.toLowerCase();
       if (!['json', 'multijson', 'csv', 'singlejson'].includes(fmt)) throw new KustoUserError('BadRequest', `The local Eventhouse ingests json, multijson and csv; '${format}' is not supported.`);
       let mapping: Mapping | undefined;
@@ -338,6 +353,26 @@ export class Engine {
         fs.rmSync(file, { force: true });
       }
     }, touches);
+  }
+
+  /**
+   * Appends a query's rows (`select` gives the table's columns by name) as one ingestion: in one transaction, with
+   * one ingestion time, through the update policies whose source is t, as .append and .set-or-append are ingestions
+   * to the service. Call inside write(). Returns the rows appended to t.
+   */
+  async ingestQuery(db: DbMeta, t: TableMeta, select: string): Promise<number> {
+    const stage = `__stage${this.stageCount++}`;
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      await this.writer.run(`CREATE TEMP TABLE ${stage} AS SELECT *, ${NOW_NS} AS ${INGESTION_TIME} FROM (${select}) AS _q`);
+      const n = await this.appendStage(db, t, stage, 0);
+      await this.writer.run(`DROP TABLE temp.${stage}`);
+      await this.writer.run('COMMIT');
+      return n;
+    } catch (e) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
   }
 
   private async appendStage(db: DbMeta, t: TableMeta, stage: string, depth: number): Promise<number> {

@@ -14,12 +14,22 @@ export interface TableMeta {
   docString: string;
   mappings: Mapping[];
   updatePolicies: UpdatePolicy[];
-  streamingIngestion: boolean;
+  /** Policies other than update, by kind in lower case (`streamingingestion`, …): the object as shown back. */
+  policies?: Record<string, Record<string, unknown>>;
+  /** Catalogs saved before `policies` kept only this; read once at start and moved into policies. */
+  streamingIngestion?: boolean;
   originalSize: number;
   minCreated?: string;
   maxCreated?: string;
 }
 
-export interface DbMeta { name: string; tables: TableMeta[]; functions: FunctionDef[]; persistent: boolean }
+export interface DbMeta {
+  name: string;
+  tables: TableMeta[];
+  functions: FunctionDef[];
+  persistent: boolean;
+  /** Database policies, as TableMeta.policies. */
+  policies?: Record<string, Record<string, unknown>>;
+}
 
 export interface ResultTable { name: string; columns: Col[]; rows: unknown[][] }
