@@ -15,6 +15,8 @@ import { TailManager } from './tail/tailManager';
 import { registerSendCommands } from './tail/sendCommands';
 import { registerKqlNotebooks, type KqlNotebooks } from './notebook';
 import { registerKqlLanguage } from './language/client';
+import { registerSchema } from './schema';
+import { progress, type ProgressRunner } from './common/progress';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -29,6 +31,8 @@ export interface EventlineApi {
   readonly notebooks: KqlNotebooks;
   /** Tests queue answers to the next prompts here. */
   readonly prompts: Prompter;
+  /** Tests cancel running progress notifications here (what their Cancel button does). */
+  readonly progress: ProgressRunner;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -73,11 +77,12 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerAuthCommands(auth, log),
     registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
     registerSendCommands(model, log),
+    registerSchema({ model, log, root: () => manifests.manifestUri() && vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress };
 }
 
 export function deactivate(): void {

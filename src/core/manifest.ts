@@ -164,8 +164,9 @@ export function starterManifest(name: string): Manifest {
       hub: 'telemetry',
     }],
     eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }],
-    eventhouse: { database: 'NetDefaultDB', tables: [{ name: 'Telemetry' }] },
-    connections: [{ name: 'telemetry-to-table', hub: 'telemetry', consumerGroup: '$Default', table: 'Telemetry', format: 'json' }],
+    // The tables and mapping of the sample schema (kql/schema/ in Eventline's repository).
+    eventhouse: { database: 'NetDefaultDB', tables: [{ name: 'RawReadings' }, { name: 'Readings' }] },
+    connections: [{ name: 'telemetry-to-raw', hub: 'telemetry', consumerGroup: '$Default', table: 'RawReadings', format: 'json', mapping: 'RawReadingsMapping' }],
     alerts: [],
     profiles: { local: { kind: 'local' } },
     activeProfile: 'local',

@@ -165,7 +165,7 @@ describe('schema as code: the plan', () => {
       'function function ReadingsFromRaw', 'update-policy update policy of Readings',
     ]);
     assert.equal(plan.steps[0].command, '.create-merge table RawReadings (site: string, sensor: string, temperature: dynamic, humidity: dynamic, pressure: dynamic, battery: dynamic, eventTime: string) with (folder = "raw", docstring = "Sensor readings as they arrive from the telemetry hub")');
-    assert.match(plan.steps[3].command, /^\.create-or-alter table RawReadings ingestion json mapping "RawReadingsMapping" '\[\{"column":"site","Properties":\{"Path":"\$\[\\'site\\'\]"\}\}/);
+    assert.match(plan.steps[3].command, /^\.create-or-alter table RawReadings ingestion json mapping "RawReadingsMapping" '\[\{"column":"site","Properties":\{"Path":"\$\.site"\}\}/);
     assert.equal(plan.steps[5].command, `.alter table Readings policy update @'[{"IsEnabled":true,"Source":"RawReadings","Query":"ReadingsFromRaw()","IsTransactional":false,"PropagateIngestionProperties":false}]'`);
     assert.deepEqual(plan.removals, []);
     assert.deepEqual(plan.errors, []);

@@ -172,6 +172,11 @@ export function normalizeJsonPath(path: string): string {
   return `$${parts.join('')}`;
 }
 
+/** The canonical path written the short way where it can be (`$['a']['b']` → `$.a.b`), for files people read. */
+export function displayJsonPath(path: string): string {
+  return path.replace(/\['([A-Za-z_$][\w$]*)'\]/g, '.$1');
+}
+
 function text(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
@@ -224,7 +229,7 @@ export function mappingKey(entries: MappingEntry[]): string {
 export function mappingJson(entries: MappingEntry[]): string {
   return JSON.stringify(entries.map((e) => {
     const props: Record<string, string> = {};
-    if (e.path !== undefined) props.Path = e.path;
+    if (e.path !== undefined) props.Path = displayJsonPath(e.path);
     if (e.ordinal !== undefined) props.Ordinal = e.ordinal;
     if (e.constValue !== undefined) props.ConstValue = e.constValue;
     if (e.transform !== undefined) props.Transform = e.transform;
