@@ -9,9 +9,15 @@ export interface Source { name: string; url: string; method?: 'GET' | 'POST'; he
 export interface EventHub { name: string; namespace?: string; partitions?: number; consumerGroups?: string[]; retentionHours?: number }
 export interface EventhouseTable { name: string; schemaFile?: string }
 export interface Eventhouse { queryUri?: string; workspaceId?: string; itemId?: string; database?: string; tables?: EventhouseTable[] }
-export interface Connection { name?: string; hub: string; consumerGroup?: string; table: string; format?: 'json' | 'multijson' | 'csv'; mapping?: string }
+export interface Connection { name?: string; hub: string; consumerGroup?: string; table: string; format?: 'json' | 'multijson' | 'csv'; mapping?: string; eventstream?: string }
 export interface Alert { name: string; query: string; every?: string; email?: string[] }
-export interface Profile { kind?: 'local' | 'azure'; tenantId?: string; subscriptionId?: string; resourceGroup?: string; eventHubsNamespace?: string; eventhouseQueryUri?: string; fabricWorkspaceId?: string; functionApp?: string; keyVault?: string }
+export interface Profile {
+  kind?: 'local' | 'azure'; tenantId?: string; subscriptionId?: string; resourceGroup?: string; eventHubsNamespace?: string; eventhouseQueryUri?: string; fabricWorkspaceId?: string; functionApp?: string; keyVault?: string;
+  /** The KQL database item the profile's Eventstreams write to (found by eventhouse.database when absent). */
+  kqlDatabaseItemId?: string;
+  /** Per hub name: the Fabric cloud connection an Eventstream source reads it through. */
+  eventHubConnections?: Record<string, string>;
+}
 
 export interface Manifest {
   version: 1;
