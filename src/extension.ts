@@ -16,6 +16,7 @@ import { registerSendCommands } from './tail/sendCommands';
 import { registerKqlNotebooks, type KqlNotebooks } from './notebook';
 import { registerKqlLanguage } from './language/client';
 import { registerSchema } from './schema';
+import { registerConnections } from './connections';
 import { progress, type ProgressRunner } from './common/progress';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
@@ -77,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerAuthCommands(auth, log),
     registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
     registerSendCommands(model, log),
+    registerConnections({ model, manifests, log, onDeployed: () => pipelineTree.refresh() }),
     registerSchema({ model, log, root: () => manifests.manifestUri() && vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   void manifests.load();
