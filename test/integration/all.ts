@@ -7,3 +7,4 @@ import './tail.test';
 import './language.test';
 import './notebook.test';
 import './schema.test';
+import './eventstream.test';
