@@ -79,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
     registerSendCommands(model, log),
     registerConnections({ model, manifests, log, onDeployed: () => pipelineTree.refresh() }),
-    registerSchema({ model, log, root: () => manifests.manifestUri() && vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
+    registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   void manifests.load();
   const activationMs = performance.now() - started;
