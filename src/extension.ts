@@ -15,6 +15,9 @@ import { TailManager } from './tail/tailManager';
 import { registerSendCommands } from './tail/sendCommands';
 import { registerKqlNotebooks, type KqlNotebooks } from './notebook';
 import { registerKqlLanguage } from './language/client';
+import { registerSchema } from './schema';
+import { registerConnections } from './connections';
+import { progress, type ProgressRunner } from './common/progress';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -29,6 +32,8 @@ export interface EventlineApi {
   readonly notebooks: KqlNotebooks;
   /** Tests queue answers to the next prompts here. */
   readonly prompts: Prompter;
+  /** Tests cancel running progress notifications here (what their Cancel button does). */
+  readonly progress: ProgressRunner;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -73,11 +78,13 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerAuthCommands(auth, log),
     registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
     registerSendCommands(model, log),
+    registerConnections({ model, manifests, log, onDeployed: () => pipelineTree.refresh() }),
+    registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress };
 }
 
 export function deactivate(): void {

@@ -4,12 +4,14 @@
 import { Emitter } from '../core/emitter';
 import { EventhouseModel } from './eventhouse';
 import { EventHubsModel } from './eventHubs';
+import { FabricModel } from './fabric';
 import type { ModelHost, PipelineSnapshot } from './host';
-import type { AlertRef, ConnectionRef, SecretRef, SourceRef } from './refs';
+import type { AlertRef, ConnectionRef, HubRef, SecretRef, SourceRef, TableRef } from './refs';
 
 export class PipelineModel {
   readonly eventHubs: EventHubsModel;
   readonly eventhouse: EventhouseModel;
+  readonly fabric: FabricModel;
   private readonly refreshed = new Emitter<void>();
   /** Fires when the user asks for fresh data (Refresh): caches of live state should be dropped. */
   readonly onDidRefresh = this.refreshed.event;
@@ -17,6 +19,7 @@ export class PipelineModel {
   constructor(readonly host: ModelHost) {
     this.eventHubs = new EventHubsModel(host);
     this.eventhouse = new EventhouseModel(host);
+    this.fabric = new FabricModel(host);
   }
 
   snapshot(): PipelineSnapshot | undefined {
@@ -32,7 +35,19 @@ export class PipelineModel {
   }
 
   connections(): ConnectionRef[] {
-    return (this.snapshot()?.manifest.connections ?? []).map((c, i) => ({ kind: 'connection', name: c.name ?? `connection-${i + 1}`, hub: c.hub, table: c.table }));
+    return (this.snapshot()?.manifest.connections ?? []).map((c, i) => ({ kind: 'connection', name: c.name ?? `connection-${i + 1}`, hub: c.hub, table: c.table, consumerGroup: c.consumerGroup ?? '$Default' }));
+  }
+
+  /** The connections that read a hub (by its name, the way the manifest names hubs). */
+  connectionsOfHub(hub: HubRef): ConnectionRef[] {
+    return this.connections().filter((c) => c.hub === hub.name);
+  }
+
+  /** The connections that write into a table of the profile's database (eventhouse.database, or any when unset). */
+  connectionsOfTable(table: TableRef): ConnectionRef[] {
+    const database = this.snapshot()?.manifest.eventhouse?.database;
+    if (database && table.database.database !== database) return [];
+    return this.connections().filter((c) => c.table === table.name);
   }
 
   alerts(): AlertRef[] {

@@ -123,9 +123,9 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     return ROOT_GROUPS.map((group) => {
       switch (group) {
         case 'Event Hubs':
-          return new GroupNode(group, where, (self, signal) => eventHubsChildren(self, this.model.eventHubs, signal), 'the Event Hubs');
+          return new GroupNode(group, where, (self, signal) => eventHubsChildren(self, this.model.eventHubs, signal, this.model), 'the Event Hubs');
         case 'Eventhouse':
-          return new GroupNode(group, where, (self, signal) => eventhouseChildren(self, this.model.eventhouse, signal), 'the Eventhouse databases');
+          return new GroupNode(group, where, (self, signal) => eventhouseChildren(self, this.model.eventhouse, signal, this.model), 'the Eventhouse databases');
         default:
           return new GroupNode(group, undefined, async (self) => {
             const rows = manifestRows(snapshot.manifest, group);

@@ -107,7 +107,10 @@ describe('pipeline model, local profile (real local pipeline)', function () {
 
   it('lists the manifest\'s sources, connections, alerts and secret names', () => {
     assert.deepEqual(model.sources(), [{ kind: 'source', name: 'api' }]);
-    assert.deepEqual(model.connections(), [{ kind: 'connection', name: 'connection-1', hub: 'telemetry', table: 'T' }]);
+    assert.deepEqual(model.connections(), [{ kind: 'connection', name: 'connection-1', hub: 'telemetry', table: 'T', consumerGroup: '$Default' }]);
+    assert.deepEqual(model.connectionsOfHub({ kind: 'hub', name: 'telemetry', location: { kind: 'local' } }).map((c) => c.name), ['connection-1']);
+    assert.deepEqual(model.connectionsOfHub({ kind: 'hub', name: 'orders', location: { kind: 'local' } }), []);
+    assert.deepEqual(model.connectionsOfTable({ kind: 'table', name: 'T', database: { kind: 'database', cluster: 'local', database: 'NetDefaultDB' } }).map((c) => c.name), ['connection-1']);
     assert.deepEqual(model.alerts(), [{ kind: 'alert', name: 'hot' }]);
     assert.deepEqual(model.secrets(), [{ kind: 'secret', name: 'api-key' }]);
   });
