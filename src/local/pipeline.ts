@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { LocalReady } from '../protocol/localReady';
+import { startConnector } from './connector';
 import { ControlServer } from './control';
 import { startEventHubs } from './eventhubs';
 import { startEventhouse } from './eventhouse';
@@ -27,6 +28,9 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
     started.push(eventHubs);
     const eventhouse = await startEventhouse(ctx);
     started.push(eventhouse);
+    // The hub → table hop (the local Eventstream); it stops first, so its last batch still reaches both.
+    const connector = await startConnector(ctx, { namespace: eventHubs.namespace, engine: eventhouse.engine, database: eventhouse.ready.database, hubConnectionString: eventHubs.ready.connectionString });
+    started.push(connector);
     const controlPort = await control.listen(options.controlPort);
     const ready: LocalReady = {
       ready: true,

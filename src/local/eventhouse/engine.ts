@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bracket } from '../../core/kustoNames';
+import { runBatch, type BatchRequest, type BatchResult } from './batchIngest';
 import { csvSelect, jsonSelect } from './ingestSql';
 import { MACROS } from './macros';
 import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
@@ -363,6 +364,31 @@ export class Engine {
     const names = t.columns.map((c) => ident(c.name)).join(', ');
     await this.writer.run(`INSERT INTO ${this.tableSql(db, t.name)} (${names}) SELECT ${names} FROM temp.${stage}`);
     return n;
+  }
+
+  /**
+   * The hub connector's ingestion: segments of staged rows with the mapping applied, update policies as the service
+   * runs them, and the caller's statements committed in the same transaction (see batchIngest.ts).
+   */
+  ingestBatch(req: BatchRequest): Promise<BatchResult> {
+    const touches = () => { const db = this.db(req.database); return this.ingestTargets(db, this.table(db, req.table)); };
+    return this.write(() => runBatch({
+      conn: this.writer,
+      db: (name) => this.db(name),
+      table: (db, name) => this.table(db, name),
+      tableSql: (db, name) => this.tableSql(db, name),
+      tmpFile: (ext) => path.join(this.tmpDir, `batch-${process.pid}-${this.stageCount++}.${ext}`),
+      stageName: () => `__stage${this.stageCount++}`,
+      policySql: (db, query, source, stage) => translateQuery(query, this.globalsFor(db.name), {
+        tableSql: (name) => (name === source ? `temp.${stage}` : this.tableSql(db, name)), functionBodies: db.functions.map((f) => f.body),
+      }),
+      saveCatalog: (db) => this.saveCatalog(db),
+    }, req), touches);
+  }
+
+  /** Runs SQL on the writer and returns its rows (inside write(); for the hub connector's own tables). */
+  async execRows(sql: string): Promise<unknown[][]> {
+    return (await this.writer.runAndReadAll(sql)).getRows();
   }
 
   // ---- queries -------------------------------------------------------------------------------------------------
