@@ -101,6 +101,16 @@ function topLevelValues(b: Buffer, from: number, to: number, separator?: number)
 
 const NOT_OBJECT = 'The event is JSON but not an object; the json format takes one object per event (use multijson for arrays of objects).';
 
+/** Why a body that is not `{…}` can't be a json record: not JSON at all, or JSON of another kind. */
+function notAnObject(b: Buffer): Rejection {
+  try {
+    JSON.parse(b.toString('utf8'));
+    return { code: 'BadRequest_NoRecordsOrWrongFormat', reason: NOT_OBJECT };
+  } catch (e) {
+    return { code: 'BadRequest_InvalidBlob', reason: `The event is not valid JSON: ${e instanceof Error ? e.message : String(e)}.` };
+  }
+}
+
 /** The rows one event stages, checked as cheaply as possible. */
 export function prepare(ev: HubEvent, format: 'json' | 'multijson' | 'csv', maxBytes: number): Prepared {
   const b = ev.body;
@@ -108,7 +118,7 @@ export function prepare(ev: HubEvent, format: 'json' | 'multijson' | 'csv', maxB
   const [s, e] = trimmed(b);
   if (s === e) return { event: ev, rejected: { code: 'BadRequest_NoRecordsOrWrongFormat', reason: 'The event is empty.' } };
   if (format === 'json') {
-    if (b[s] !== 0x7b || b[e - 1] !== 0x7d) return { event: ev, rejected: { code: 'BadRequest_NoRecordsOrWrongFormat', reason: NOT_OBJECT } };
+    if (b[s] !== 0x7b || b[e - 1] !== 0x7d) return { event: ev, rejected: notAnObject(b) };
     return { event: ev, rows: Buffer.concat([oneLine(b.subarray(s, e)), NEWLINE]) };
   }
   if (format === 'multijson') {

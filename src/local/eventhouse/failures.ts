@@ -43,6 +43,11 @@ export async function ensureFailuresTable(conn: DuckDBConnection): Promise<void>
   prepared.add(conn);
 }
 
+/** Text as a SQL literal; DuckDB's parser ends a literal at a NUL, which event bodies quoted in a reason may hold. */
+function lit(s: string): string {
+  return sqlString(s.replace(/\0/g, '\uFFFD'));
+}
+
 function ms(v: number | undefined): string {
   return v === undefined ? 'NULL' : `make_timestamp_ns(${Math.round(v) * 1_000_000})`;
 }
@@ -54,9 +59,9 @@ export function failuresInsertSql(records: FailureRecord[]): string | undefined 
   const rows = records.map((r) => {
     const body = r.body ? r.body.subarray(0, MAX_KEPT_BODY) : undefined;
     return `(${[
-      sqlString(randomUUID()), sqlString(r.database), sqlString(r.table), ms(now), sqlString(r.sourcePath), sqlString(r.details),
-      "'Permanent'", sqlString(r.operationKind), r.fromUpdatePolicy ? 'true' : 'false', sqlString(r.errorCode),
-      r.connection === undefined ? 'NULL' : sqlString(r.connection), r.partition === undefined ? 'NULL' : sqlString(r.partition),
+      lit(randomUUID()), lit(r.database), lit(r.table), ms(now), lit(r.sourcePath), lit(r.details),
+      "'Permanent'", lit(r.operationKind), r.fromUpdatePolicy ? 'true' : 'false', lit(r.errorCode),
+      r.connection === undefined ? 'NULL' : lit(r.connection), r.partition === undefined ? 'NULL' : lit(r.partition),
       r.sequenceNumber === undefined ? 'NULL' : String(r.sequenceNumber), ms(r.enqueuedTime),
       body ? `from_base64(${sqlString(body.toString('base64'))})` : 'NULL', r.body ? String(r.body.length) : 'NULL',
     ].join(', ')})`;
