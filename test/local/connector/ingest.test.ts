@@ -100,8 +100,8 @@ describe('connector: hub → table through the mapping and the update policy', f
       { body: Buffer.from('  [ {"Id": 6, "Kind": "spaced"} ,{"Id": 12345678901234567, "Kind": "big"} ]  ') },
     ]);
     await waitFor('7 rows in Multi', async () => ((await count(env, 'Multi | count')) === 7 ? true : undefined));
-    assert.deepEqual((await env.rows('Multi | order by Kind asc, Id asc')).map((r) => [r.Id, r.Kind]),
-      [[1, 'array'], [2, 'array'], [12345678901234567, 'big'], [3, 'object'], [6, 'spaced'], [4, 'two'], [5, 'two']]);
+    assert.deepEqual((await env.rows('Multi | order by Kind asc, Id asc | project Id = tostring(Id), Kind')).map((r) => [r.Id, r.Kind]),
+      [['1', 'array'], ['2', 'array'], ['12345678901234567', 'big'], ['3', 'object'], ['6', 'spaced'], ['4', 'two'], ['5', 'two']]);
     const s = await env.connection('multi');
     assert.equal(s.eventsIngested, 4);
     assert.equal(s.rowsIngested, 7);
