@@ -105,6 +105,8 @@ export interface ConnectionStatus {
   partitions: ConnectionPartitionStatus[];
   /** Enqueued time → committed, over the last 10,000 events (null before the first). */
   latencyMs: { p50: number | null; p95: number | null; samples: number };
+  /** How long a batch takes from the engine call to its commit, over the last 1,000 batches. */
+  commitMs: { p50: number | null; p95: number | null; samples: number };
   lastIngestedAt: string | null;
 }
 

@@ -40,7 +40,7 @@ export class Connector {
       ...this.broken.map((b): ConnectionStatus => ({
         name: b.name, hub: b.hub, consumerGroup: '', database: this.database, table: b.table, format: 'json', state: 'error',
         error: { message: b.message, since }, eventsIngested: 0, rowsIngested: 0, batches: 0, failures: 0, updatePolicyFailures: 0,
-        eventsExpired: 0, lag: 0, partitions: [], latencyMs: { p50: null, p95: null, samples: 0 }, lastIngestedAt: null,
+        eventsExpired: 0, lag: 0, partitions: [], latencyMs: { p50: null, p95: null, samples: 0 }, commitMs: { p50: null, p95: null, samples: 0 }, lastIngestedAt: null,
       })),
     ];
   }

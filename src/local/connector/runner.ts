@@ -13,7 +13,7 @@ import { KustoUserError } from '../eventhouse/types';
 import type { Hub, Namespace } from '../eventhubs/namespace';
 import type { ConnectionPartitionStatus, ConnectionStatus } from '../../protocol/controlApi';
 import type { ConnectionDef } from './definition';
-import { fromStored, prepare, strictCheck, type HubEvent, type Prepared } from './events';
+import { fromStored, prepare, staged, strictCheck, type HubEvent, type Prepared } from './events';
 import { LatencyWindow } from './latency';
 import { checkpointSql, loadCheckpoints } from './store';
 
@@ -46,6 +46,8 @@ export class ConnectionRunner {
   private checkpoint: number[] = [];
   private next: number[] = [];
   private readonly latency = new LatencyWindow();
+  /** How long each of the last batches took from the engine call to its commit. */
+  private readonly commitTimes = new LatencyWindow(1000);
   private eventsIngested = 0;
   private rowsIngested = 0;
   private batches = 0;
@@ -92,7 +94,7 @@ export class ConnectionRunner {
       eventsIngested: this.eventsIngested, rowsIngested: this.rowsIngested, batches: this.batches, failures: this.failures,
       updatePolicyFailures: this.policyFailures, eventsExpired: this.expired,
       lag: partitions.reduce((n, p) => n + p.lag, 0), partitions,
-      latencyMs: this.latency.percentiles(), lastIngestedAt: this.lastIngestedAt,
+      latencyMs: this.latency.percentiles(), commitMs: this.commitTimes.percentiles(), lastIngestedAt: this.lastIngestedAt,
     };
   }
 
@@ -162,28 +164,51 @@ export class ConnectionRunner {
     if (this.state !== 'error') this.state = 'running';
   }
 
-  /** Batches and ingests until stopped; a failure other than a bad event leaves by throwing. */
+  /**
+   * Batches and ingests until stopped; a failure other than a bad event leaves by throwing. The next batch is read
+   * and prepared while the last one commits (commits stay one at a time, in order), so the JS work overlaps DuckDB's.
+   */
   private async pump(): Promise<void> {
     const d = this.def;
-    while (!this.stopping && !this.stale) {
-      const batch: HubEvent[] = [];
-      let bytes = this.collect(batch, d.maxBatchEvents, MAX_BATCH_BYTES);
-      if (!batch.length) {
-        if (this.state === 'error') this.recovered();
-        await this.sleep(60_000);
-        continue;
+    let inFlight: Promise<void> | undefined;
+    let failed: { error: unknown } | undefined;
+    const settle = async () => {
+      await inFlight;
+      inFlight = undefined;
+      if (failed) throw failed.error;
+    };
+    try {
+      while (!this.stopping && !this.stale) {
+        const batch: HubEvent[] = [];
+        let bytes = this.collect(batch, d.maxBatchEvents, MAX_BATCH_BYTES);
+        if (!batch.length) {
+          if (inFlight) { await settle(); continue; }
+          if (this.state === 'error') this.recovered();
+          await this.sleep(60_000);
+          continue;
+        }
+        // The delay counts from when the oldest event was enqueued, not from when it was read: an event that waited
+        // while the last batch committed does not wait a full delay again.
+        let oldest = Infinity;
+        for (const e of batch) oldest = Math.min(oldest, e.time);
+        const deadline = Math.min(Date.now(), oldest) + d.maxBatchDelayMs;
+        while (batch.length < d.maxBatchEvents && bytes < MAX_BATCH_BYTES && !this.stopping && !this.stale) {
+          const left = deadline - Date.now();
+          if (left <= 0) break;
+          await this.sleep(left);
+          bytes += this.collect(batch, d.maxBatchEvents - batch.length, MAX_BATCH_BYTES - bytes);
+        }
+        if (this.stale) break;
+        const prepared = batch.map((e) => prepare(e, d.format, d.maxEventBytes));
+        await settle();
+        // The handler is attached at once: a commit that fails while the next batch is collected must not be an
+        // unhandled rejection; settle() rethrows it.
+        inFlight = this.commit(prepared, false).then(() => this.recovered(), (error: unknown) => { failed = { error }; });
       }
-      const deadline = Date.now() + d.maxBatchDelayMs;
-      while (batch.length < d.maxBatchEvents && bytes < MAX_BATCH_BYTES && !this.stopping && !this.stale) {
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        await this.sleep(left);
-        bytes += this.collect(batch, d.maxBatchEvents - batch.length, MAX_BATCH_BYTES - bytes);
-      }
-      if (this.stale) return;
-      await this.commit(batch.map((e) => prepare(e, d.format, d.maxEventBytes)), false);
-      this.recovered();
+    } finally {
+      await inFlight;
     }
+    await settle();
   }
 
   private recovered(): void {
@@ -236,7 +261,7 @@ export class ConnectionRunner {
     const byPartition = new Map<string, Buffer[]>();
     for (const p of ok) {
       const list = byPartition.get(p.event.partition) ?? [];
-      list.push(p.rows!);
+      for (const r of p.rows!) list.push(r);
       byPartition.set(p.event.partition, list);
     }
     const where = `${this.ctx.endpoint}${d.hub}/ConsumerGroups/${d.consumerGroup}/Partitions/`;
@@ -246,11 +271,12 @@ export class ConnectionRunner {
       partition: p.event.partition, sequenceNumber: p.event.seq, enqueuedTime: p.event.time, body: p.event.body,
     }));
     let result;
+    const started = Date.now();
     try {
       result = await this.ctx.engine.ingestBatch({
         database: d.database, table: d.table, format: d.format === 'csv' ? 'csv' : 'json', mapping: d.mapping,
-        segments: [...byPartition].map(([p, rows]) => ({ data: Buffer.concat(rows), sourceLocation: `${where}${p}` })),
-        failures, alsoInTransaction: [checkpointSql(d, this.hubCreated, seqs)!],
+        segments: [...byPartition].map(([p, rows]) => ({ data: staged(rows), sourceLocation: `${where}${p}` })),
+        failures, alsoInTransaction: checkpointSql(d, this.hubCreated, seqs),
         operationKind: 'DataIngestPull', sourcePath: `${where}${[...byPartition.keys()].join(',')}`,
       });
     } catch (e) {
@@ -271,6 +297,7 @@ export class ConnectionRunner {
       return this.commit(items.slice(cut), true);
     }
     const now = Date.now();
+    this.commitTimes.add(now - started);
     for (const [p, seq] of seqs) this.checkpoint[Number(p)] = seq;
     for (const p of ok) this.latency.add(now - p.event.time);
     this.eventsIngested += ok.length;

@@ -7,8 +7,10 @@ import type { ConnectionDef } from './definition';
 
 const TABLE = '__eventline.connector_checkpoints';
 
+// No primary key: DuckDB's upsert through an index cost about 6 ms of CPU per commit here, a delete and an insert
+// on this small table about 1.5 ms.
 const DDL = `CREATE TABLE IF NOT EXISTS ${TABLE} (connection VARCHAR, hub VARCHAR, consumer_group VARCHAR, partition_id VARCHAR,
-  hub_created VARCHAR, sequence_number BIGINT, updated_at TIMESTAMP_NS, PRIMARY KEY (connection, hub, consumer_group, partition_id))`;
+  hub_created VARCHAR, sequence_number BIGINT, updated_at TIMESTAMP_NS)`;
 
 /** Names are case-insensitive in Event Hubs and here, so keys are kept in lower case. */
 function key(def: ConnectionDef): [string, string, string] {
@@ -32,12 +34,15 @@ export async function loadCheckpoints(engine: Engine, def: ConnectionDef, hubCre
   return out;
 }
 
-/** The upsert of these partitions' checkpoints, for Engine.ingestBatch's transaction. */
-export function checkpointSql(def: ConnectionDef, hubCreated: string, seqs: Map<string, number>): string | undefined {
-  if (!seqs.size) return undefined;
+/** The statements that set these partitions' checkpoints, for Engine.ingestBatch's transaction. */
+export function checkpointSql(def: ConnectionDef, hubCreated: string, seqs: Map<string, number>): string[] {
+  if (!seqs.size) return [];
   const [c, h, g] = key(def);
   const rows = [...seqs].map(([p, seq]) => `(${[c, h, g, p, hubCreated].map(sqlString).join(', ')}, ${seq}, CAST(current_timestamp AS TIMESTAMP_NS))`);
-  return `INSERT INTO ${TABLE} VALUES ${rows.join(', ')} ON CONFLICT DO UPDATE SET sequence_number = excluded.sequence_number, hub_created = excluded.hub_created, updated_at = excluded.updated_at`;
+  return [
+    `DELETE FROM ${TABLE} WHERE connection = ${sqlString(c)} AND hub = ${sqlString(h)} AND consumer_group = ${sqlString(g)} AND partition_id IN (${[...seqs.keys()].map(sqlString).join(', ')})`,
+    `INSERT INTO ${TABLE} VALUES ${rows.join(', ')}`,
+  ];
 }
 
 /** Failure records are kept 14 days, as the service keeps them, and at most this many. */

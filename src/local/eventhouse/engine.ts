@@ -47,6 +47,8 @@ export const MAX_RECORDS = 500_000;
 const MAX_BYTES = 64 * 1024 * 1024;
 /** A row's ingestion time: when its transaction began, so every row one request ingests has the same one. */
 const NOW_NS = 'CAST(current_timestamp AS TIMESTAMP_NS)';
+/** Where an update policy's translation reads its source's new rows, until a batch names its stage table. */
+const POLICY_SOURCE = 'temp.__eventline_policy_source__';
 
 export class Engine {
   private readonly dbs = new Map<string, DbMeta>();
@@ -379,12 +381,26 @@ export class Engine {
       tableSql: (db, name) => this.tableSql(db, name),
       tmpFile: (ext) => path.join(this.tmpDir, `batch-${process.pid}-${this.stageCount++}.${ext}`),
       stageName: () => `__stage${this.stageCount++}`,
-      policySql: (db, query, source, stage) => translateQuery(query, this.globalsFor(db.name), {
-        tableSql: (name) => (name === source ? `temp.${stage}` : this.tableSql(db, name)), functionBodies: db.functions.map((f) => f.body),
-      }),
+      policySql: (db, query, source, stage) => {
+        // A policy's translation is kept with the GlobalState it was made against (a schema change makes a new one),
+        // its source's stage table as a placeholder: translating it for every batch took as long as ingesting one.
+        const globals = this.globalsFor(db.name);
+        const cache = this.policyTranslations.get(globals) ?? new Map<string, { sql: string; columns: { name: string }[] }>();
+        this.policyTranslations.set(globals, cache);
+        const key = `${db.name}\u0000${source}\u0000${query}`;
+        let tr = cache.get(key);
+        if (!tr) {
+          const t = translateQuery(query, globals, { tableSql: (name) => (name === source ? POLICY_SOURCE : this.tableSql(db, name)), functionBodies: db.functions.map((f) => f.body) });
+          tr = { sql: t.sql, columns: t.columns };
+          cache.set(key, tr);
+        }
+        return { sql: tr.sql.split(POLICY_SOURCE).join(`temp.${stage}`), columns: tr.columns };
+      },
       saveCatalog: (db) => this.saveCatalog(db),
     }, req), touches);
   }
+
+  private readonly policyTranslations = new WeakMap<KNode, Map<string, { sql: string; columns: { name: string }[] }>>();
 
   /** Runs SQL on the writer and returns its rows (inside write(); for the hub connector's own tables). */
   async execRows(sql: string): Promise<unknown[][]> {
