@@ -55,6 +55,8 @@ describe('connector: bad input', function () {
       assert.ok(String(f.Details).length > 10, String(f.Details));
     }
     assert.match(String(bySeq.get(7)!.Details), /3\d{3} bytes, more than the connection's limit of 2048 bytes/);
+    const one = await env.rows(`.show ingestion failures with (OperationId = '${String(failures[0].OperationId)}')`);
+    assert.deepEqual(one.map((f) => f.IngestionSourcePath), [failures[0].IngestionSourcePath]);
 
     // The control API has the raw bodies, as text or (not UTF-8) base64, with partition and sequence number.
     const api = await env.failures('bad');
