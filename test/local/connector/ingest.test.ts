@@ -91,6 +91,25 @@ describe('connector: hub → table through the mapping and the update policy', f
     assert.deepEqual(hub.consumerGroups, ['$Default', 'readings']);
   });
 
+  it('applies the same mapping transforms to .ingest inline (the engine shares them)', async () => {
+    await env.mgmt('.create table Inline (Id: long, Rest: dynamic, Us: datetime, Ns: datetime, Kind: string, Src: string)');
+    const mapping = [
+      { column: 'Id', Properties: { Path: '$.id' } },
+      { column: 'Rest', Properties: { Path: '$', Transform: 'DropMappedFields' } },
+      { column: 'Us', Properties: { Path: '$.us', Transform: 'DateTimeFromUnixMicroseconds' } },
+      { column: 'Ns', Properties: { Path: '$.ns', Transform: 'DateTimeFromUnixNanoseconds' } },
+      { column: 'Kind', Properties: { ConstValue: 'inline' } },
+      { column: 'Src', Properties: { Transform: 'SourceLocation' } },
+    ];
+    await env.mgmt(`.create table Inline ingestion json mapping "InlineMapping" '${JSON.stringify(mapping)}'`);
+    await env.mgmt(`.ingest inline into table Inline with (format = 'json', ingestionMappingReference = 'InlineMapping') <| {"id": 1, "us": 1700000000123456, "ns": "1700000000123456789", "extra": {"a": 1}, "other": "x"}`);
+    const [row] = await env.rows('Inline');
+    assert.deepEqual(row, { Id: 1, Rest: { extra: { a: 1 }, other: 'x' }, Us: '2023-11-14T22:13:20.1234560Z', Ns: '2023-11-14T22:13:20.1234567Z', Kind: 'inline', Src: '' });
+    await env.mgmt(`.create table Inline ingestion json mapping "Bad" '[{"column":"Id","Properties":{"Path":"$.id","Transform":"SourceLineNumber"}}]'`);
+    await assert.rejects(env.mgmt(`.ingest inline into table Inline with (format = 'json', ingestionMappingReference = 'Bad') <| {"id": 2}`),
+      (e: { response?: { data?: { error?: { '@message'?: string } } } }) => /Mapping transform 'SourceLineNumber' \(column 'Id'\) is not supported by the local Eventhouse; it supports DateTimeFromUnixSeconds/.test(e.response?.data?.error?.['@message'] ?? ''));
+  });
+
   it('takes multijson events: objects, arrays of objects, several objects in one event', async () => {
     const producer = env.producer('multi');
     await producer.sendBatch([
