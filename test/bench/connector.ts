@@ -8,7 +8,8 @@
 //      the hub. Goal: p95 < 1.5 s.
 // Rounds alternate the three sides so each sees the same moments of a shared machine; medians are reported. The
 // load average and the pipeline's CPU time are printed with every figure.
-// Usage: npm run bench:connector   (BENCH_EVENTS=100000, BENCH_ROUNDS=3, BENCH_LIVE_SECONDS=30; compiled by scripts/bench.js)
+// Usage: npm run bench:connector   (BENCH_EVENTS=100000, BENCH_ROUNDS=3, BENCH_LIVE_SECONDS=30, BENCH_PARTS=throughput,latency,
+// BENCH_NICE=-10 to favour the pipeline over the machine's other work; compiled by scripts/bench.js)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +25,8 @@ const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 30);
 const LIVE_RATE = 1000;
+/** A niceness for the pipeline and this process (e.g. -10, as root): what the figures are on a machine to themselves. */
+const NICE = process.env.BENCH_NICE === undefined ? undefined : Number(process.env.BENCH_NICE);
 /** Which parts to run: throughput, latency (both by default). */
 const PARTS = (process.env.BENCH_PARTS ?? 'throughput,latency').split(',');
 const PARTITIONS = 4;
@@ -143,8 +146,8 @@ function ndjson(n: number, per: number): Buffer[] {
  * Until a query counts all n rows. The connector's status is polled first (it counts only committed events, and a
  * commit makes rows queryable): a count query every 50 ms would load the server more than the connector does.
  */
-async function connectorDrain(pipeline: LocalPipeline, kusto: Client, name: string, table: string, n: number): Promise<void> {
-  await control(pipeline, 'PUT', CONTROL_PATHS.connection(name), { hub: 'bench', table, mapping: `${table}Mapping` });
+async function connectorDrain(pipeline: LocalPipeline, kusto: Client, name: string, table: string, n: number, maxBatchEvents?: number): Promise<void> {
+  await control(pipeline, 'PUT', CONTROL_PATHS.connection(name), { hub: 'bench', table, mapping: `${table}Mapping`, ...(maxBatchEvents ? { maxBatchEvents } : {}) });
   for (;;) {
     const s = await control<ConnectionStatus>(pipeline, 'GET', CONTROL_PATHS.connection(name));
     if (s.eventsIngested >= n && (await count(kusto, table)) >= n) return;
@@ -171,6 +174,11 @@ async function main(): Promise<void> {
   const config = path.join(dir, 'eventline.json');
   fs.writeFileSync(config, JSON.stringify({ version: 1, name: 'bench', eventHubs: [{ name: 'bench', partitions: PARTITIONS }, { name: 'live', partitions: PARTITIONS }] }));
   const pipeline = await startLocalPipeline({ dataDir: path.join(dir, 'data'), args: ['--config', config] });
+  if (NICE !== undefined) {
+    // Every thread of both processes (Linux niceness is per thread; DuckDB's workers already exist).
+    for (const pid of [pipeline.process.pid!, process.pid]) for (const tid of fs.readdirSync(`/proc/${pid}/task`)) os.setPriority(Number(tid), NICE);
+    console.log(`BENCH_NICE=${NICE}: the pipeline and this process run favoured over the machine's other work`);
+  }
   const kusto = new Client(pipeline.ready.eventhouse.uri);
   const cs = pipeline.ready.eventHubs.connectionString;
   try {
@@ -200,6 +208,7 @@ async function throughput(pipeline: LocalPipeline, kusto: Client, cs: string, ch
   const stream1k: Measured[] = [];
   const stream10k: Measured[] = [];
   const conn: Measured[] = [];
+  const conn10k: Measured[] = [];
   for (let r = 1; r <= ROUNDS; r++) {
     console.log(`round ${r}:`);
     const m1 = await measure(N, pipeline, () => sdkReceive(cs, 'bench', N));
@@ -217,7 +226,12 @@ async function throughput(pipeline: LocalPipeline, kusto: Client, cs: string, ch
     const m4 = await measure(N, pipeline, () => streaming(pipeline.ready.eventhouse.uri, `T${r}Raw`, chunks10k));
     show('streaming ingestion, 10,000-row requests', m4);
     stream10k.push(m4);
-    for (const tbl of [`S${r}Readings`, `C${r}Readings`, `T${r}Readings`]) {
+    await schema(kusto, `B${r}Raw`, `B${r}Readings`);
+    const m5 = await measure(N, pipeline, () => connectorDrain(pipeline, kusto, `big-${r}`, `B${r}Raw`, N, 10_000));
+    show('connector, maxBatchEvents 10,000', m5);
+    conn10k.push(m5);
+    await control(pipeline, 'DELETE', CONTROL_PATHS.connection(`big-${r}`));
+    for (const tbl of [`S${r}Readings`, `C${r}Readings`, `T${r}Readings`, `B${r}Readings`]) {
       const c = await count(kusto, tbl);
       if (c !== N) throw new Error(`${tbl} has ${c} rows, not ${N}: the update policy did not keep up`);
     }
@@ -226,7 +240,7 @@ async function throughput(pipeline: LocalPipeline, kusto: Client, cs: string, ch
   const rate = (ms: Measured[]) => median(ms.map((m) => m.rate));
   const baseline = Math.min(rate(sdk), rate(stream1k));
   console.log(`medians of ${ROUNDS}: SDK ${fmt(rate(sdk))}/s, streaming (1,000-row) ${fmt(rate(stream1k))}/s, streaming (10,000-row) ${fmt(rate(stream10k))}/s, connector ${fmt(rate(conn))}/s`);
-  console.log(`  connector / min(SDK, streaming 1,000-row) = ${(rate(conn) / baseline).toFixed(2)}  (goal ≥ 0.7; against 10,000-row streaming: ${(rate(conn) / rate(stream10k)).toFixed(2)})`);
+  console.log(`  connector / min(SDK, streaming 1,000-row) = ${(rate(conn) / baseline).toFixed(2)}  (goal ≥ 0.7); with 10,000-event batches ${fmt(rate(conn10k))}/s = ${(rate(conn10k) / rate(stream10k)).toFixed(2)} × 10,000-row streaming`);
   const perCpu = (ms: Measured[], cpu: (m: Measured) => number) => median(ms.map((m) => N / cpu(m)));
   console.log(`  events per pipeline CPU-second: connector ${fmt(perCpu(conn, (m) => m.pipelineCpu))}, streaming 1,000-row ${fmt(perCpu(stream1k, (m) => m.pipelineCpu))} (its client: ${fmt(perCpu(stream1k, (m) => m.benchCpu))}), SDK receive hub side ${fmt(perCpu(sdk, (m) => m.pipelineCpu))} (client: ${fmt(perCpu(sdk, (m) => m.benchCpu))})`);
 }
