@@ -1,6 +1,7 @@
 // The pipeline model: one vscode-free view of the pipeline's resources (sources, function, hubs, databases,
 // connections, alerts, secrets) for the active profile, with typed references and the operations on them. The
 // tree renders it; the tail, sending, notebooks and every later feature use it instead of walking the tree.
+import { LocalConnectionsModel, type LocalConnectionState } from './localConnections';
 import { Emitter } from '../core/emitter';
 import { EventhouseModel } from './eventhouse';
 import { EventHubsModel } from './eventHubs';
@@ -63,6 +64,19 @@ export class PipelineModel {
       if (name) names.add(name);
     }
     return [...names].map((name) => ({ kind: 'secret', name }));
+  }
+
+  /** The connections as the local pipeline's connector runs them (local profile): state, lag, latency, failures. */
+  get localConnections(): LocalConnectionsModel {
+    this.local ??= new LocalConnectionsModel(this.host, () => this.connections());
+    return this.local;
+  }
+
+  private local: LocalConnectionsModel | undefined;
+
+  /** Each connection's local state, lag and latency, for the tree's connection rows. */
+  connectionStatus(signal?: AbortSignal): Promise<LocalConnectionState[]> {
+    return this.localConnections.status(signal);
   }
 
   dispose(): void {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bracket } from '../../core/kustoNames';
 import { ActivityLog } from './activity';
+import { runBatch, type BatchRequest, type BatchResult } from './batchIngest';
 import { csvSelect, jsonSelect } from './ingestSql';
 import { MACROS } from './macros';
 import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
@@ -47,6 +48,8 @@ export const MAX_RECORDS = 500_000;
 const MAX_BYTES = 64 * 1024 * 1024;
 /** A row's ingestion time: when its transaction began, so every row one request ingests has the same one. */
 const NOW_NS = 'CAST(current_timestamp AS TIMESTAMP_NS)';
+/** Where an update policy's translation reads its source's new rows, until a batch names its stage table. */
+const POLICY_SOURCE = 'temp.__eventline_policy_source__';
 
 export class Engine {
   private readonly dbs = new Map<string, DbMeta>();
@@ -398,6 +401,45 @@ export class Engine {
     const names = t.columns.map((c) => ident(c.name)).join(', ');
     await this.writer.run(`INSERT INTO ${this.tableSql(db, t.name)} (${names}) SELECT ${names} FROM temp.${stage}`);
     return n;
+  }
+
+  /**
+   * The hub connector's ingestion: segments of staged rows with the mapping applied, update policies as the service
+   * runs them, and the caller's statements committed in the same transaction (see batchIngest.ts).
+   */
+  ingestBatch(req: BatchRequest): Promise<BatchResult> {
+    const touches = () => { const db = this.db(req.database); return this.ingestTargets(db, this.table(db, req.table)); };
+    return this.write(() => runBatch({
+      conn: this.writer,
+      db: (name) => this.db(name),
+      table: (db, name) => this.table(db, name),
+      tableSql: (db, name) => this.tableSql(db, name),
+      tmpFile: (ext) => path.join(this.tmpDir, `batch-${process.pid}-${this.stageCount++}.${ext}`),
+      stageName: () => `__stage${this.stageCount++}`,
+      policySql: (db, query, source, stage) => {
+        // A policy's translation is kept with the GlobalState it was made against (a schema change makes a new one),
+        // its source's stage table as a placeholder: translating it for every batch took as long as ingesting one.
+        const globals = this.globalsFor(db.name);
+        const cache = this.policyTranslations.get(globals) ?? new Map<string, { sql: string; columns: { name: string }[] }>();
+        this.policyTranslations.set(globals, cache);
+        const key = `${db.name}\u0000${source}\u0000${query}`;
+        let tr = cache.get(key);
+        if (!tr) {
+          const t = translateQuery(query, globals, { tableSql: (name) => (name === source ? POLICY_SOURCE : this.tableSql(db, name)), functionBodies: db.functions.map((f) => f.body) });
+          tr = { sql: t.sql, columns: t.columns };
+          cache.set(key, tr);
+        }
+        return { sql: tr.sql.split(POLICY_SOURCE).join(`temp.${stage}`), columns: tr.columns };
+      },
+      saveCatalog: (db) => this.saveCatalog(db),
+    }, req), touches);
+  }
+
+  private readonly policyTranslations = new WeakMap<KNode, Map<string, { sql: string; columns: { name: string }[] }>>();
+
+  /** Runs SQL on the writer and returns its rows (inside write(); for the hub connector's own tables). */
+  async execRows(sql: string): Promise<unknown[][]> {
+    return (await this.writer.runAndReadAll(sql)).getRows();
   }
 
   // ---- queries -------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ function configuredDatabase(ctx: ServiceContext): string | undefined {
   return db;
 }
 
-export async function startEventhouse(ctx: ServiceContext): Promise<StartedService<LocalReady['eventhouse']>> {
+export async function startEventhouse(ctx: ServiceContext): Promise<StartedService<LocalReady['eventhouse']> & { engine: Engine }> {
   const database = configuredDatabase(ctx) ?? DEFAULT_DB;
   const engine = await Engine.open(path.join(ctx.dataDir, 'eventhouse'));
   if (database !== DEFAULT_DB) {
@@ -55,6 +55,8 @@ export async function startEventhouse(ctx: ServiceContext): Promise<StartedServi
   ctx.log(`eventhouse: Kusto REST on http://127.0.0.1:${port}, data in ${path.join(ctx.dataDir, 'eventhouse')}`);
   return {
     ready: { uri: `http://127.0.0.1:${port}`, database },
+    // The hub connector ingests in this process, through the engine (src/local/connector).
+    engine,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

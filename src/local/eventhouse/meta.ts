@@ -3,7 +3,7 @@
 import type { FunctionDef } from './parser';
 import type { Col } from './types';
 
-export interface MappingEntry { column: string; path?: string; ordinal?: number; datatype?: string; transform?: string }
+export interface MappingEntry { column: string; path?: string; ordinal?: number; datatype?: string; transform?: string; constValue?: string }
 export interface Mapping { name: string; kind: 'Json' | 'Csv'; entries: MappingEntry[]; lastUpdatedOn: string }
 export interface UpdatePolicy { IsEnabled: boolean; Source: string; Query: string; IsTransactional: boolean; PropagateIngestionProperties: boolean }
 

@@ -27,7 +27,8 @@ export const INGESTION_COMMANDS: Command[] = [
         const p = x.path ?? x.Path ?? props.Path ?? props.path;
         const o = x.ordinal ?? x.Ordinal ?? props.Ordinal ?? props.ordinal;
         const tr = x.transform ?? x.Transform ?? props.Transform;
-        return { column, path: p === undefined ? undefined : asText(p), ordinal: o === undefined ? undefined : Number(o), datatype: x.datatype === undefined ? undefined : asText(x.datatype), transform: tr ? asText(tr) : undefined };
+        const cv = x.ConstValue ?? x.constValue ?? props.ConstValue ?? props.constValue;
+        return { column, path: p === undefined ? undefined : asText(p), ordinal: o === undefined ? undefined : Number(o), datatype: x.datatype === undefined ? undefined : asText(x.datatype), transform: tr ? asText(tr) : undefined, ...(cv === undefined ? {} : { constValue: asText(cv) }) };
       });
       const mapping: Mapping = { name: nameLit.value, kind, entries, lastUpdatedOn: new Date().toISOString().replace('Z', '0000Z') };
       await ctx.engine.write(async () => {

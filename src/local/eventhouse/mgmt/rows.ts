@@ -27,6 +27,7 @@ function normalMapping(e: MappingEntry): Record<string, unknown> {
   if (e.path !== undefined) props.Path = e.path;
   if (e.ordinal !== undefined) props.Ordinal = String(e.ordinal);
   if (e.transform) props.Transform = e.transform;
+  if (e.constValue !== undefined) props.ConstValue = e.constValue;
   return { column: e.column, path: e.path, datatype: e.datatype ?? '', transform: e.transform, Properties: props };
 }
 
