@@ -42,6 +42,8 @@ function copyFiles(fromDir, toDir, names) {
 // resolves from dist/local.js); the .vsix is then platform-specific (scripts/package.js). Development builds
 // remove the copy so a lockfile update can never be shadowed by a stale one.
 const DUCKDB_PACKAGES = ['@duckdb/node-api', '@duckdb/node-bindings', `@duckdb/node-bindings-${process.platform}-${process.arch}`, 'detect-libc'];
+// The function deploy bundles the user's function project with esbuild at run time (its native binary included).
+const ESBUILD_PACKAGES = ['esbuild', `@esbuild/${process.platform}-${process.arch}`];
 function shipNativeDeps() {
   return {
     name: 'ship-native-deps',
@@ -50,7 +52,7 @@ function shipNativeDeps() {
         const target = path.join('dist', 'node_modules');
         fs.rmSync(target, { recursive: true, force: true });
         if (!production) return;
-        for (const pkg of DUCKDB_PACKAGES) {
+        for (const pkg of [...DUCKDB_PACKAGES, ...ESBUILD_PACKAGES]) {
           fs.cpSync(path.join('node_modules', pkg), path.join(target, pkg), { recursive: true, filter: (src) => !/\.(d\.ts|map|md)$/.test(src) });
         }
       });
@@ -81,6 +83,8 @@ const node = {
 const VENDOR = {
   azure: ['@azure/event-hubs', '@azure/arm-eventhub', '@azure/arm-resources-subscriptions', '@azure/identity', '@azure/keyvault-secrets', 'azure-kusto-data'],
   languageClient: ['vscode-languageclient/node'],
+  // The function deploy's Resource Manager SDKs, loaded on the first deploy (about 2 MB).
+  deploy: ['@azure/arm-appservice', '@azure/arm-authorization', '@azure/arm-storage', '@azure/arm-resources', 'yazl'],
 };
 const vendorOf = new Map(Object.entries(VENDOR).flatMap(([bundle, pkgs]) => pkgs.map((p) => [p, bundle])));
 
@@ -107,7 +111,7 @@ const vendorBundles = Object.entries(VENDOR).map(([bundle, pkgs]) => ({
 }));
 
 // Native or very large packages stay outside the bundles and are loaded from node_modules at run time.
-const localExternals = ['@duckdb/node-api', '@kusto/language-service-next'];
+const localExternals = ['@duckdb/node-api', '@kusto/language-service-next', 'esbuild'];
 
 const configs = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...localExternals], plugins: [...common.plugins, lazyVendor('dist')] },

@@ -15,6 +15,7 @@ import { TailManager } from './tail/tailManager';
 import { registerSendCommands } from './tail/sendCommands';
 import { registerKqlNotebooks, type KqlNotebooks } from './notebook';
 import { registerKqlLanguage } from './language/client';
+import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -29,6 +30,7 @@ export interface EventlineApi {
   readonly notebooks: KqlNotebooks;
   /** Tests queue answers to the next prompts here. */
   readonly prompts: Prompter;
+  readonly deploys: FunctionDeploy;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -60,8 +62,9 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   }
   const tails = new TailManager(context.extensionUri, model, log);
   const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
+  const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks,
+    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys,
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true }),
@@ -77,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, deploys };
 }
 
 export function deactivate(): void {

@@ -108,6 +108,17 @@ export class Prompter {
     return picked;
   }
 
+  async openFolder(options: { title: string; defaultUri?: vscode.Uri }): Promise<vscode.Uri> {
+    const answer = this.next();
+    if (answer !== undefined) {
+      if (typeof answer !== 'string') throw new Error(`Test answer for "${options.title}" must be a folder path.`);
+      return vscode.Uri.file(answer);
+    }
+    const picked = await vscode.window.showOpenDialog({ title: options.title, defaultUri: options.defaultUri, canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+    if (!picked?.[0]) throw new UserCancelledError();
+    return picked[0];
+  }
+
   async openFile(options: { title: string; filters?: Record<string, string[]> }): Promise<vscode.Uri> {
     const answer = this.next();
     if (answer !== undefined) {

@@ -4,12 +4,14 @@
 import { Emitter } from '../core/emitter';
 import { EventhouseModel } from './eventhouse';
 import { EventHubsModel } from './eventHubs';
+import { FunctionAppsModel } from './functionApps';
 import type { ModelHost, PipelineSnapshot } from './host';
 import type { AlertRef, ConnectionRef, SecretRef, SourceRef } from './refs';
 
 export class PipelineModel {
   readonly eventHubs: EventHubsModel;
   readonly eventhouse: EventhouseModel;
+  readonly functionApps: FunctionAppsModel;
   private readonly refreshed = new Emitter<void>();
   /** Fires when the user asks for fresh data (Refresh): caches of live state should be dropped. */
   readonly onDidRefresh = this.refreshed.event;
@@ -17,6 +19,7 @@ export class PipelineModel {
   constructor(readonly host: ModelHost) {
     this.eventHubs = new EventHubsModel(host);
     this.eventhouse = new EventhouseModel(host);
+    this.functionApps = new FunctionAppsModel(host);
   }
 
   snapshot(): PipelineSnapshot | undefined {

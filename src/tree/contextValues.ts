@@ -10,6 +10,8 @@ export const CONTEXT_VALUES = [
   'subscription', 'eventHubsNamespace', 'eventHub', 'missingHub', 'partitions', 'partition', 'consumerGroups', 'consumerGroup',
   // Eventhouse
   'fabricWorkspace', 'eventhouse', 'kqlDatabase', 'folder', 'kqlTable', 'kqlColumn', 'kqlFunction', 'ingestionMapping',
+  // Ingest function
+  'ingestFunction', 'functionApp', 'functionInfo',
   // states
   'empty', 'error', 'error.signIn', 'signIn',
 ] as const;

@@ -43,7 +43,7 @@ describe('packaged .vsix', () => {
 
   it('has no sources, tests, source maps, node_modules (but DuckDB\'s binding for the local pipeline) or local data', () => {
     const bad = [...files.keys()].filter((f) => /^extension\/(src|test|node_modules|\.eventline-local|\.ci|scripts)\//.test(f) || /\.(ts|map)$/.test(f) || /(^|\/)\.env/.test(f) || /\.test\./.test(f)
-      || (/\/node_modules\//.test(f) && !/^extension\/dist\/node_modules\/(@duckdb\/(node-api|node-bindings|node-bindings-[a-z0-9-]+)|detect-libc)\//.test(f)));
+      || (/\/node_modules\//.test(f) && !/^extension\/dist\/node_modules\/(@duckdb\/(node-api|node-bindings|node-bindings-[a-z0-9-]+)|detect-libc|esbuild|@esbuild\/[a-z0-9-]+)\//.test(f)));
     assert.deepEqual(bad, []);
   });
 

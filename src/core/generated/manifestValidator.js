@@ -2,13 +2,13 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret: a Key Vault secret URI, or a name in VS Code's SecretStorage (local profile). Never the secret itself.","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^https://[^/]+/secrets/[^/]+(/[^/]*)?$"}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"auth":{"type":"object","additionalProperties":false,"required":["header","secret"],"properties":{"header":{"type":"string","description":"Header that carries the key, e.g. x-api-key or Authorization."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"NCRONTAB schedule of the timer trigger (six fields).","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *"},"hub":{"type":"string","description":"Name of the hub (from eventHubs) the function sends to."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}},"alert":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}}}};
-const schema23 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"functions":{"type":"array","description":"Ingest functions: Azure Functions projects in this workspace that poll a source on a schedule and send its records to a hub. The local pipeline runs them.","items":{"$ref":"#/definitions/function"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret: a Key Vault secret URI, or a name in VS Code's SecretStorage (local profile). Never the secret itself.","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^https://[^/]+/secrets/[^/]+(/[^/]*)?$"}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"auth":{"type":"object","additionalProperties":false,"required":["header","secret"],"properties":{"header":{"type":"string","description":"Header that carries the key, e.g. x-api-key or Authorization."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"NCRONTAB schedule of the timer trigger (six fields).","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *"},"hub":{"type":"string","description":"Name of the hub (from eventHubs) the function sends to."}}},"function":{"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}},"alert":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}}}};
+const schema25 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 _.-]*$", "u");
-const pattern12 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
-const pattern13 = new RegExp("^/subscriptions/", "u");
+const pattern15 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
+const pattern16 = new RegExp("^/subscriptions/", "u");
 const pattern2 = new RegExp("^https?://", "u");
 const schema12 = {"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"auth":{"type":"object","additionalProperties":false,"required":["header","secret"],"properties":{"header":{"type":"string","description":"Header that carries the key, e.g. x-api-key or Authorization."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"NCRONTAB schedule of the timer trigger (six fields).","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *"},"hub":{"type":"string","description":"Name of the hub (from eventHubs) the function sends to."}}};
 const schema13 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"};
@@ -449,9 +449,312 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema15 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}};
+const schema15 = {"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}};
+const pattern6 = new RegExp("^(?![/\\\\])(?![A-Za-z]:)", "u");
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.path === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.source === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.hub === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "hub"},message:"must have required property '"+"hub"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.schedule === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schedule"},message:"must have required property '"+"schedule"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((((key0 === "name") || (key0 === "path")) || (key0 === "source")) || (key0 === "hub")) || (key0 === "schedule")) || (key0 === "partitionKey")) || (key0 === "enabled")) || (key0 === "settings"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func3(data0) > 128){
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(func3(data0) < 1){
+const err7 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(!pattern1.test(data0)){
+const err8 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.path !== undefined){
+let data1 = data.path;
+if(typeof data1 === "string"){
+if(func3(data1) < 1){
+const err10 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern6.test(data1)){
+const err11 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^(?![/\\\\])(?![A-Za-z]:)"},message:"must match pattern \""+"^(?![/\\\\])(?![A-Za-z]:)"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data2 = data.source;
+if(typeof data2 === "string"){
+if(func3(data2) < 1){
+const err13 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.hub !== undefined){
+let data3 = data.hub;
+if(typeof data3 === "string"){
+if(func3(data3) < 1){
+const err15 = {instancePath:instancePath+"/hub",schemaPath:"#/properties/hub/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/hub",schemaPath:"#/properties/hub/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.schedule !== undefined){
+let data4 = data.schedule;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err17 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/pattern",keyword:"pattern",params:{pattern: "^\\S+( \\S+){5}$"},message:"must match pattern \""+"^\\S+( \\S+){5}$"+"\""};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.partitionKey !== undefined){
+let data5 = data.partitionKey;
+if(typeof data5 === "string"){
+if(func3(data5) < 1){
+const err19 = {instancePath:instancePath+"/partitionKey",schemaPath:"#/properties/partitionKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/partitionKey",schemaPath:"#/properties/partitionKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.enabled !== undefined){
+if(typeof data.enabled !== "boolean"){
+const err21 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.settings !== undefined){
+let data7 = data.settings;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key1 in data7){
+if(typeof data7[key1] !== "string"){
+const err22 = {instancePath:instancePath+"/settings/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/settings/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+validate13.errors = vErrors;
+return errors === 0;
+}
+
+const schema17 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}};
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -670,13 +973,13 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate13.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema17 = {"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}};
+const schema19 = {"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -887,13 +1190,13 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate17.errors = vErrors;
 return errors === 0;
 }
 
-const schema19 = {"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}};
+const schema21 = {"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}};
 
-function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1013,7 +1316,7 @@ errors++;
 if(data.format !== undefined){
 let data4 = data.format;
 if(!(((data4 === "json") || (data4 === "multijson")) || (data4 === "csv"))){
-const err10 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema19.properties.format.enum},message:"must be equal to one of the allowed values"};
+const err10 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/enum",keyword:"enum",params:{allowedValues: schema21.properties.format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1046,15 +1349,15 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate17.errors = vErrors;
+validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}};
-const pattern10 = new RegExp("^\\d+[smhd]$", "u");
-const pattern11 = new RegExp("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "u");
+const schema23 = {"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}};
+const pattern13 = new RegExp("^\\d+[smhd]$", "u");
+const pattern14 = new RegExp("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "u");
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1150,7 +1453,7 @@ errors++;
 if(data.every !== undefined){
 let data2 = data.every;
 if(typeof data2 === "string"){
-if(!pattern10.test(data2)){
+if(!pattern13.test(data2)){
 const err8 = {instancePath:instancePath+"/every",schemaPath:"#/properties/every/pattern",keyword:"pattern",params:{pattern: "^\\d+[smhd]$"},message:"must match pattern \""+"^\\d+[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -1179,7 +1482,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(!pattern11.test(data4)){
+if(!pattern14.test(data4)){
 const err10 = {instancePath:instancePath+"/email/" + i0,schemaPath:"#/properties/email/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},message:"must match pattern \""+"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -1224,7 +1527,7 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate19.errors = vErrors;
+validate21.errors = vErrors;
 return errors === 0;
 }
 
@@ -1359,19 +1662,19 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.eventHubs !== undefined){
-let data6 = data.eventHubs;
+if(data.functions !== undefined){
+let data6 = data.functions;
 if(Array.isArray(data6)){
 const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
-if(!(validate13(data6[i1], {instancePath:instancePath+"/eventHubs/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
+if(!(validate13(data6[i1], {instancePath:instancePath+"/functions/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){
 vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/eventHubs",schemaPath:"#/properties/eventHubs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err10 = {instancePath:instancePath+"/functions",schemaPath:"#/properties/functions/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1381,25 +1684,19 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.eventhouse !== undefined){
-if(!(validate15(data.eventhouse, {instancePath:instancePath+"/eventhouse",parentData:data,parentDataProperty:"eventhouse",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
-errors = vErrors.length;
-}
-}
-if(data.connections !== undefined){
-let data9 = data.connections;
-if(Array.isArray(data9)){
-const len2 = data9.length;
+if(data.eventHubs !== undefined){
+let data8 = data.eventHubs;
+if(Array.isArray(data8)){
+const len2 = data8.length;
 for(let i2=0; i2<len2; i2++){
-if(!(validate17(data9[i2], {instancePath:instancePath+"/connections/" + i2,parentData:data9,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+if(!(validate15(data8[i2], {instancePath:instancePath+"/eventHubs/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){
+vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err11 = {instancePath:instancePath+"/eventHubs",schemaPath:"#/properties/eventHubs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1409,19 +1706,25 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.alerts !== undefined){
-let data11 = data.alerts;
+if(data.eventhouse !== undefined){
+if(!(validate17(data.eventhouse, {instancePath:instancePath+"/eventhouse",parentData:data,parentDataProperty:"eventhouse",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
+errors = vErrors.length;
+}
+}
+if(data.connections !== undefined){
+let data11 = data.connections;
 if(Array.isArray(data11)){
 const len3 = data11.length;
 for(let i3=0; i3<len3; i3++){
-if(!(validate19(data11[i3], {instancePath:instancePath+"/alerts/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
+if(!(validate19(data11[i3], {instancePath:instancePath+"/connections/" + i3,parentData:data11,parentDataProperty:i3,rootData}))){
 vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err12 = {instancePath:instancePath+"/connections",schemaPath:"#/properties/connections/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1431,11 +1734,19 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.keyVault !== undefined){
-let data13 = data.keyVault;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.name === undefined){
-const err13 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data.alerts !== undefined){
+let data13 = data.alerts;
+if(Array.isArray(data13)){
+const len4 = data13.length;
+for(let i4=0; i4<len4; i4++){
+if(!(validate21(data13[i4], {instancePath:instancePath+"/alerts/" + i4,parentData:data13,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1444,9 +1755,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-for(const key1 in data13){
-if(!((key1 === "name") || (key1 === "resourceId"))){
-const err14 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+if(data.keyVault !== undefined){
+let data15 = data.keyVault;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.name === undefined){
+const err14 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1455,12 +1769,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data13.name !== undefined){
-let data14 = data13.name;
-if(typeof data14 === "string"){
-if(!pattern12.test(data14)){
-const err15 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"+"\""};
+for(const key1 in data15){
+if(!((key1 === "name") || (key1 === "resourceId"))){
+const err15 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1470,8 +1781,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15.name !== undefined){
+let data16 = data15.name;
+if(typeof data16 === "string"){
+if(!pattern15.test(data16)){
+const err16 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1481,11 +1795,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data13.resourceId !== undefined){
-let data15 = data13.resourceId;
-if(typeof data15 === "string"){
-if(!pattern13.test(data15)){
-const err17 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/"},message:"must match pattern \""+"^/subscriptions/"+"\""};
+else {
+const err17 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1495,8 +1806,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15.resourceId !== undefined){
+let data17 = data15.resourceId;
+if(typeof data17 === "string"){
+if(!pattern16.test(data17)){
+const err18 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/"},message:"must match pattern \""+"^/subscriptions/"+"\""};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1506,9 +1820,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
 else {
-const err19 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err19 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1518,15 +1831,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.profiles !== undefined){
-let data16 = data.profiles;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key2 in data16){
-let data17 = data16[key2];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key3 in data17){
-if(!(func2.call(schema23.properties, key3))){
-const err20 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+else {
+const err20 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1536,10 +1843,15 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data17.kind !== undefined){
-let data18 = data17.kind;
-if(!((data18 === "local") || (data18 === "azure"))){
-const err21 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/profile/properties/kind/enum",keyword:"enum",params:{allowedValues: schema23.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data.profiles !== undefined){
+let data18 = data.profiles;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key2 in data18){
+let data19 = data18[key2];
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key3 in data19){
+if(!(func2.call(schema25.properties, key3))){
+const err21 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1549,9 +1861,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data17.tenantId !== undefined){
-if(typeof data17.tenantId !== "string"){
-const err22 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/tenantId",schemaPath:"#/definitions/profile/properties/tenantId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.kind !== undefined){
+let data20 = data19.kind;
+if(!((data20 === "local") || (data20 === "azure"))){
+const err22 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/profile/properties/kind/enum",keyword:"enum",params:{allowedValues: schema25.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1561,9 +1874,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data17.subscriptionId !== undefined){
-if(typeof data17.subscriptionId !== "string"){
-const err23 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/subscriptionId",schemaPath:"#/definitions/profile/properties/subscriptionId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.tenantId !== undefined){
+if(typeof data19.tenantId !== "string"){
+const err23 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/tenantId",schemaPath:"#/definitions/profile/properties/tenantId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1573,9 +1886,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data17.resourceGroup !== undefined){
-if(typeof data17.resourceGroup !== "string"){
-const err24 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/resourceGroup",schemaPath:"#/definitions/profile/properties/resourceGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.subscriptionId !== undefined){
+if(typeof data19.subscriptionId !== "string"){
+const err24 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/subscriptionId",schemaPath:"#/definitions/profile/properties/subscriptionId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1585,9 +1898,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data17.eventHubsNamespace !== undefined){
-if(typeof data17.eventHubsNamespace !== "string"){
-const err25 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubsNamespace",schemaPath:"#/definitions/profile/properties/eventHubsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.resourceGroup !== undefined){
+if(typeof data19.resourceGroup !== "string"){
+const err25 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/resourceGroup",schemaPath:"#/definitions/profile/properties/resourceGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1597,11 +1910,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data17.eventhouseQueryUri !== undefined){
-let data23 = data17.eventhouseQueryUri;
-if(typeof data23 === "string"){
-if(!pattern2.test(data23)){
-const err26 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(data19.eventHubsNamespace !== undefined){
+if(typeof data19.eventHubsNamespace !== "string"){
+const err26 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubsNamespace",schemaPath:"#/definitions/profile/properties/eventHubsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1611,8 +1922,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-else {
-const err27 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.eventhouseQueryUri !== undefined){
+let data25 = data19.eventhouseQueryUri;
+if(typeof data25 === "string"){
+if(!pattern2.test(data25)){
+const err27 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1622,9 +1936,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data17.fabricWorkspaceId !== undefined){
-if(typeof data17.fabricWorkspaceId !== "string"){
-const err28 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/fabricWorkspaceId",schemaPath:"#/definitions/profile/properties/fabricWorkspaceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err28 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1634,9 +1947,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data17.functionApp !== undefined){
-if(typeof data17.functionApp !== "string"){
-const err29 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/functionApp",schemaPath:"#/definitions/profile/properties/functionApp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.fabricWorkspaceId !== undefined){
+if(typeof data19.fabricWorkspaceId !== "string"){
+const err29 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/fabricWorkspaceId",schemaPath:"#/definitions/profile/properties/fabricWorkspaceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1646,9 +1959,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data17.keyVault !== undefined){
-if(typeof data17.keyVault !== "string"){
-const err30 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/keyVault",schemaPath:"#/definitions/profile/properties/keyVault/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.functionApp !== undefined){
+if(typeof data19.functionApp !== "string"){
+const err30 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/functionApp",schemaPath:"#/definitions/profile/properties/functionApp/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1658,9 +1971,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data19.keyVault !== undefined){
+if(typeof data19.keyVault !== "string"){
+const err31 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/keyVault",schemaPath:"#/definitions/profile/properties/keyVault/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1672,7 +1985,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1682,9 +1995,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.activeProfile !== undefined){
-if(typeof data.activeProfile !== "string"){
-const err33 = {instancePath:instancePath+"/activeProfile",schemaPath:"#/properties/activeProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err33 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1694,14 +2007,26 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.activeProfile !== undefined){
+if(typeof data.activeProfile !== "string"){
+const err34 = {instancePath:instancePath+"/activeProfile",schemaPath:"#/properties/activeProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
