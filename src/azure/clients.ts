@@ -33,7 +33,9 @@ export async function webSiteManagementClient(credential: TokenCredential, cloud
 
 export async function authorizationClient(credential: TokenCredential, cloud: CloudSettings, subscriptionId: string): Promise<AuthorizationManagementClient> {
   const { AuthorizationManagementClient } = await import('@azure/arm-authorization');
-  return new AuthorizationManagementClient(credential, subscriptionId, armOptions(cloud));
+  // A core-client SDK: its token scope is `credentialScopes` (else `<endpoint>/.default`, wrong for a stand-in or a
+  // sovereign endpoint whose audience differs).
+  return new AuthorizationManagementClient(credential, subscriptionId, { endpoint: cloud.resourceManagerEndpoint, credentialScopes: [defaultScope(cloud.resourceManagerAudience)] });
 }
 
 export async function storageManagementClient(credential: TokenCredential, cloud: CloudSettings, subscriptionId: string): Promise<StorageManagementClient> {

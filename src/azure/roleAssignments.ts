@@ -21,6 +21,12 @@ export class RoleAssignmentDeniedError extends ServiceError {
   }
 }
 
+/**
+ * The SDK's URL template is `/{scope}/providers/…` with the scope unencoded: a scope with its leading slash would
+ * make `//subscriptions/…`, which URL parsers read as a host. Its samples pass scopes without the slash.
+ */
+const sdkScope = (scope: string) => scope.replace(/^\/+/, '');
+
 function roleDefinitionId(scope: string, role: RoleDefinition): string {
   const sub = parseResourceId(scope)?.subscriptionId ?? /^\/subscriptions\/([^/]+)/.exec(scope)?.[1] ?? '';
   return `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/${role.id}`;
@@ -39,7 +45,7 @@ export class RoleAssignments {
   async assignedRoles(scope: string, principalId: string, signal?: AbortSignal): Promise<Set<string>> {
     const c = await this.client(scope);
     const out = new Set<string>();
-    for await (const a of c.roleAssignments.listForScope(scope, { filter: `assignedTo('${principalId}')`, abortSignal: signal })) {
+    for await (const a of c.roleAssignments.listForScope(sdkScope(scope), { filter: `assignedTo('${principalId}')`, abortSignal: signal })) {
       const id = a.roleDefinitionId?.split('/').pop();
       if (id && a.principalId === principalId) out.add(id.toLowerCase());
     }
@@ -50,7 +56,7 @@ export class RoleAssignments {
   async assign(scope: string, role: RoleDefinition, principalId: string, signal?: AbortSignal): Promise<'created' | 'exists'> {
     const c = await this.client(scope);
     try {
-      await c.roleAssignments.create(scope, randomUUID(), {
+      await c.roleAssignments.create(sdkScope(scope), randomUUID(), {
         roleDefinitionId: roleDefinitionId(scope, role),
         principalId,
         // A new identity may not have replicated yet: naming its type skips the lookup that would fail (aka.ms/docs-principaltype).

@@ -13,7 +13,8 @@ export interface Choice<T> extends vscode.QuickPickItem { value: T }
  * label; for a file dialog, a file path. `CANCEL` dismisses the prompt.
  */
 export type TestAnswer = string | RegExp | (string | RegExp)[] | typeof CANCEL;
-export const CANCEL = Symbol('cancel');
+// Registered, so the test bundle's CANCEL is the extension bundle's: a plain Symbol() would differ per bundle.
+export const CANCEL = Symbol.for('eventline.prompt.cancel');
 
 export interface PickOptions { title: string; placeHolder?: string; matchOnDescription?: boolean }
 export interface InputOptions { title: string; prompt?: string; value?: string; placeHolder?: string; password?: boolean; validate?: (value: string) => string | undefined }

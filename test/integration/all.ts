@@ -6,3 +6,4 @@ import './localTree.test';
 import './tail.test';
 import './language.test';
 import './notebook.test';
+import './deploy.test';

@@ -39,7 +39,7 @@ export function registerFunctionDeploy(deps: FunctionDeployDeps): FunctionDeploy
     channel, docs,
     registerCommand('eventline.deployFunction', deps.log, (arg?: unknown) => flow.deploy(arg)),
     registerCommand('eventline.showFunctionLogs', deps.log, (arg?: unknown) => showFunctionLogs(deps.model, deps.auth, docs, arg)),
-    registerCommand('eventline.openInPortal', deps.log, () => openInPortal(deps.model)),
+    registerCommand('eventline.openInPortal', deps.log, () => openInPortal(deps.model, deps.log)),
   );
   return {
     dispose: () => disposable.dispose(),

@@ -56,11 +56,12 @@ export async function showFunctionLogs(model: PipelineModel, auth: AzureAuth, do
 }
 
 /** Opens the app in the portal; returns the URL opened. */
-export async function openInPortal(model: PipelineModel): Promise<string> {
+export async function openInPortal(model: PipelineModel, log: vscode.LogOutputChannel): Promise<string> {
   const { snapshot, loc } = locatorOrThrow(model);
   const id = loc.resourceGroup ? siteResourceId(loc.subscriptionId, loc.resourceGroup, loc.name) : (await model.functionApps.app(loc)).id;
   const tenant = snapshot.profile.profile.tenantId;
   const url = `${model.host.cloud.portalEndpoint}/#${tenant ? `@${tenant}/` : ''}resource${id}/overview`;
-  await vscode.env.openExternal(vscode.Uri.parse(url));
+  // Not awaited: VS Code may first ask whether to open the site, and the command does not wait on that answer.
+  void Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url))).catch((e: unknown) => log.warn(`Open in Portal: ${e instanceof Error ? e.message : String(e)}`));
   return url;
 }
