@@ -53,7 +53,8 @@ function shipNativeDeps() {
         fs.rmSync(target, { recursive: true, force: true });
         if (!production) return;
         for (const pkg of [...DUCKDB_PACKAGES, ...ESBUILD_PACKAGES]) {
-          fs.cpSync(path.join('node_modules', pkg), path.join(target, pkg), { recursive: true, filter: (src) => !/\.(d\.ts|map|md)$/.test(src) });
+          // esbuild/bin is the CLI's copy of the binary; the JS API runs the one in @esbuild/<platform> (11 MB less).
+          fs.cpSync(path.join('node_modules', pkg), path.join(target, pkg), { recursive: true, filter: (src) => !/\.(d\.ts|map|md)$/.test(src) && src !== path.join('node_modules', 'esbuild', 'bin') });
         }
       });
     },

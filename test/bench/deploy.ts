@@ -85,7 +85,6 @@ async function main(): Promise<void> {
   const settings = cloudSettings({ ...AZURE_PUBLIC_CLOUD, resourceManagerEndpoint: cloud.arm.url });
   const deployer = new FunctionDeployer({ cloud: settings, credential, token: async (aud) => fakeJwt(aud) }, SUB);
   const lines: string[] = [];
-  const reporter: DeployReporter = { step: () => undefined, log: (l) => lines.push(l) };
   const rows: { build: number; zip: number; plan: number; upload: number; poll: number; total: number }[] = [];
   let size = 0;
   try {

@@ -180,7 +180,7 @@ describe('Deploy Ingest Function (stand-ins for Resource Manager, scm and the ad
     assert.match(plan, /\| Azure Event Hubs Data Sender \| hub telemetry in namespace ns-main \| \*\*create\*\*/);
     assert.match(plan, /Kept as they are \(2, values not shown\): `AzureWebJobsStorage`, `USER_SETTING`/);
     assert.match(plan, /Upload: \*\*\d+\.\d KB\*\* zip, one-deploy `POST https:\/\/127\.0\.0\.1:\d+\/api\/publish`/);
-    assert.equal((verification.match(/✅/g) ?? []).length, 4, verification);
+    assert.equal((verification.match(/✓/g) ?? []).length, 4, verification);
     assert.match(verification, /New events arrive on hub telemetry[\s\S]*\d+ new events? arrived/);
     assert.match(a.deploys.lastLog.join('\n'), /Deployment successful/);
     // the documents are open, read-only Markdown
@@ -266,9 +266,9 @@ describe('Deploy Ingest Function (stand-ins for Resource Manager, scm and the ad
     await answered(a, ['Confirm'], () => vscode.commands.executeCommand('eventline.deployFunction'));
     assert.equal(a.deploys.last?.outcome, 'unverified');
     const v = a.deploys.document(APP, 'verification') ?? '';
-    assert.match(v, /❌ Key Vault reference INGEST_SOURCE_API_KEY resolves/);
+    assert.match(v, /✗ Key Vault reference INGEST_SOURCE_API_KEY resolves/);
     assert.match(v, /role assignment has not propagated yet: verify again in a minute/);
-    assert.match(v, /✅ The host lists ingest/);
+    assert.match(v, /✓ The host lists ingest/);
   });
 
   it('a 429 with Retry-After is retried after the wait', async () => {

@@ -242,8 +242,8 @@ describe('deploy: verification', () => {
     assert.match(eventsCheck('telemetry', 0, 60000).fix ?? '', /Azure Event Hubs Data Sender.*INGEST_EVENTHUB_NAME/s);
     assert.match(eventsCheck('telemetry', 0, 0, 'Unauthorized').fix ?? '', /Data Receiver/);
     const text = renderVerification('func-x', 'ingest', [listedCheck('ingest', ['ingest']), eventsCheck('telemetry', 0, 1000)]);
-    assert.match(text, /✅ The host lists ingest/);
-    assert.match(text, /❌ New events arrive on hub telemetry/);
+    assert.match(text, /✓ The host lists ingest/);
+    assert.match(text, /✗ New events arrive on hub telemetry/);
     assert.match(text, /\*\*Fix:\*\*/);
   });
 });

@@ -75,7 +75,7 @@ export function renderPlan(plan: DeployPlan): string {
   out.push('| file | size |', '| --- | ---: |');
   for (const f of plan.package.files) out.push(`| ${cell(f.path)} | ${formatSize(f.size)} |`);
   out.push('', '| check | result |', '| --- | --- |');
-  for (const c of plan.package.checks) out.push(`| ${c.ok ? '✅' : '❌'} ${cell(c.title)} | ${cell(c.detail)}${c.fix ? ` **Fix:** ${cell(c.fix)}` : ''} |`);
+  for (const c of plan.package.checks) out.push(`| ${c.ok ? '✓' : '✗'} ${cell(c.title)} | ${cell(c.detail)}${c.fix ? ` **Fix:** ${cell(c.fix)}` : ''} |`);
   out.push('');
 
   out.push('## Identity', '');

@@ -88,7 +88,8 @@ export function skipped(id: VerificationCheck['id'], title: string, why: string)
   return { id, title, state: 'skipped', detail: why };
 }
 
-const mark: Record<CheckState, string> = { ok: '✅', failed: '❌', skipped: '⏭️' };
+// Marks every editor font has (emoji render as empty boxes in many monospace fonts).
+const mark: Record<CheckState, string> = { ok: '✓', failed: '✗', skipped: '–' };
 
 export function renderVerification(appName: string, functionName: string, checks: VerificationCheck[], at = new Date()): string {
   const ok = checks.every((c) => c.state === 'ok');
