@@ -305,6 +305,10 @@ describe('Deploy Ingest Function (stand-ins for Resource Manager, scm and the ad
     const seq = sequence(cloud);
     const sync = seq.indexOf('arm POST …/Microsoft.Web/sites/func-windows/syncfunctiontriggers');
     assert.ok(sync > seq.lastIndexOf('scm GET /api/deployments/latest'), 'sync triggers after the deployment');
+    // Windows plans also keep invocation logs as files: Show Function Logs reads the newest.
+    const logs = await vscode.commands.executeCommand<string>('eventline.showFunctionLogs');
+    assert.match(logs, /Newest log file: 2026-12-05T18-05-00Z-bbbb\.log[\s\S]*ingest: sent 1 event\(s\) to telemetry/);
+    assert.ok(!logs.includes('older run'));
   });
 
   it('creates a Flex Consumption app, each resource previewed first, and stores it in the profile; Cancel in the preview creates nothing', async () => {

@@ -155,7 +155,13 @@ export class FunctionCloud {
         if (!d) return json(404);
         return json(200, d.log.map((l) => ({ log_time: new Date().toISOString(), id: l.id, message: l.message, type: l.type, details_url: l.details ? `${this.scm.url}/api/deployments/${id}/log/${l.id}` : null })));
       })
-      .route(/^\/api\/deployments\/[^/]+$/, (u, r) => guard(r, () => this.onDeploymentStatus(u.pathname.split('/')[3])));
+      .route(/^\/api\/deployments\/[^/]+$/, (u, r) => guard(r, () => this.onDeploymentStatus(u.pathname.split('/')[3])))
+      // Windows plans keep file-system function logs that Kudu's VFS serves.
+      .route(/^\/api\/vfs\/LogFiles\/Application\/Functions\/Function\/[^/]+\/$/, (u) => json(200, [
+        { name: '2026-12-05T18-00-00Z-aaaa.log', mtime: '2026-12-05T18:00:00Z', href: `${this.scm.url}${u.pathname}2026-12-05T18-00-00Z-aaaa.log` },
+        { name: '2026-12-05T18-05-00Z-bbbb.log', mtime: '2026-12-05T18:05:00Z', href: `${this.scm.url}${u.pathname}2026-12-05T18-05-00Z-bbbb.log` },
+      ]))
+      .route(/^\/api\/vfs\/LogFiles\/Application\/Functions\/Function\/[^/]+\/[^/]+\.log$/, (u) => ({ status: 200, raw: u.pathname.endsWith('bbbb.log') ? '2026-12-05T18:05:00Z [Information] Executing \'Functions.ingest\' (Reason=\'Timer fired\')\n2026-12-05T18:05:01Z [Information] ingest: sent 1 event(s) to telemetry\n' : 'older run\n' }));
     this.app.route(/^\/admin\/functions\/[^/]+$/, async (u, r) => {
       if (r.headers['x-functions-key'] !== MASTER_KEY) return json(401);
       const name = u.pathname.split('/').pop()!;
