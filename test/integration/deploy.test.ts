@@ -280,6 +280,19 @@ describe('Deploy Ingest Function (stand-ins for Resource Manager, scm and the ad
     assert.ok(lists[1].at - lists[0].at >= 950, `waited ${lists[1].at - lists[0].at} ms for Retry-After: 1`);
   });
 
+  it('without a "functions" entry it asks for the project folder, the function\'s name and the source', async () => {
+    const m = manifest({ functionApp: cloud.siteId(APP) }) as Partial<ReturnType<typeof manifest>>;
+    delete m.functions;
+    await writeManifest(a, m);
+    try {
+      await answered(a, [path.join(workspace, 'ingest-function'), 'ingest', 'sample-api', 'Confirm'], () => vscode.commands.executeCommand('eventline.deployFunction'));
+      assert.equal(a.deploys.last?.outcome, 'verified', JSON.stringify(a.deploys.last));
+      assert.match(a.deploys.lastLog[0], /Deploy ingest \(ingest-function\) · profile prod/);
+    } finally {
+      await writeManifest(a, manifest({ functionApp: cloud.siteId(APP) }));
+    }
+  });
+
   it('a token refused mid-deploy (401 while following the deployment): a fresh token, and the deploy goes on', async () => {
     cloud.scenario.deploy = { kind: 'ok', runningPolls: 2 };
     cloud.scenario.scmUnauthorized = { path: /^\/api\/deployments\/[0-9a-f]+$/, count: 1 };
