@@ -71,7 +71,7 @@ async function send(req: RestRequest, headers: Record<string, string>): Promise<
     });
   } catch (e) {
     if (req.signal?.aborted) throw new UserCancelledError();
-    if (timedOut) throw new ServiceError('http', undefined, `${req.method} ${target.host}${target.pathname} did not answer within ${Math.round((req.timeoutMs ?? 60_000) / 1000)} s (timed out).`);
+    if (timedOut) throw new ServiceError('http', undefined, `${req.method} ${target.host}${target.pathname} did not answer within ${seconds(req.timeoutMs ?? 60_000)} s (timed out).`);
     throw e;
   } finally {
     clearTimeout(timer);
@@ -129,6 +129,8 @@ export async function restRequest(req: RestRequest, options: RestOptions): Promi
     return res;
   }
 }
+
+const seconds = (ms: number) => (ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000)));
 
 /** 1, 2, 4, 8 s with ±20 % jitter. */
 function backoff(attempt: number): number {

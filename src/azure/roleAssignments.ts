@@ -4,10 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 import type { CloudSettings } from '../core/cloud';
-import { ROLE_GRANTERS, type RoleDefinition } from '../core/deploy/constants';
+import { ARM_CALL_TIMEOUT_MS, ROLE_GRANTERS, type RoleDefinition } from '../core/deploy/constants';
 import { parseResourceId } from '../core/deploy/site';
 import { ServiceError } from '../core/errors';
 import { authorizationClient } from './clients';
+import { withTimeout } from './http';
 
 /** The caller may not assign roles on the scope (403). */
 export class RoleAssignmentDeniedError extends ServiceError {
@@ -43,25 +44,27 @@ export class RoleAssignments {
 
   /** The role definition ids assigned to the principal at (or above) the scope. */
   async assignedRoles(scope: string, principalId: string, signal?: AbortSignal): Promise<Set<string>> {
-    const c = await this.client(scope);
-    const out = new Set<string>();
-    for await (const a of c.roleAssignments.listForScope(sdkScope(scope), { filter: `assignedTo('${principalId}')`, abortSignal: signal })) {
-      const id = a.roleDefinitionId?.split('/').pop();
-      if (id && a.principalId === principalId) out.add(id.toLowerCase());
-    }
-    return out;
+    return withTimeout('Resource Manager (reading role assignments)', ARM_CALL_TIMEOUT_MS, signal, async (s) => {
+      const c = await this.client(scope);
+      const out = new Set<string>();
+      for await (const a of c.roleAssignments.listForScope(sdkScope(scope), { filter: `assignedTo('${principalId}')`, abortSignal: s })) {
+        const id = a.roleDefinitionId?.split('/').pop();
+        if (id && a.principalId === principalId) out.add(id.toLowerCase());
+      }
+      return out;
+    });
   }
 
   /** Creates the assignment under a new GUID; `exists` when the same principal, role and scope are already assigned. */
   async assign(scope: string, role: RoleDefinition, principalId: string, signal?: AbortSignal): Promise<'created' | 'exists'> {
     const c = await this.client(scope);
     try {
-      await c.roleAssignments.create(sdkScope(scope), randomUUID(), {
+      await withTimeout(`Resource Manager (assigning ${role.name})`, ARM_CALL_TIMEOUT_MS, signal, (s) => c.roleAssignments.create(sdkScope(scope), randomUUID(), {
         roleDefinitionId: roleDefinitionId(scope, role),
         principalId,
         // A new identity may not have replicated yet: naming its type skips the lookup that would fail (aka.ms/docs-principaltype).
         principalType: 'ServicePrincipal',
-      }, { abortSignal: signal });
+      }, { abortSignal: s }));
       return 'created';
     } catch (e) {
       const err = e as { statusCode?: number; code?: string; message?: string };

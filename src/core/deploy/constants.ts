@@ -73,6 +73,11 @@ export const NODE_VERSIONS = ['22', '20'] as const;
 export const FLEX_SKU = { name: 'FC1', tier: 'FlexConsumption' } as const;
 export const FLEX_SCALE = { maximumInstanceCount: 100, instanceMemoryMB: 2048 } as const;
 
+/** How long one Resource Manager call may take before the deploy reports it timed out (a hang must not stall it). */
+export const ARM_CALL_TIMEOUT_MS = 120_000;
+/** Creating a site, a plan or a storage account is a long-running operation. */
+export const ARM_CREATE_TIMEOUT_MS = 10 * 60_000;
+
 /** Deployment polling: VS Code polls every second and waits up to 60 s for a new id to show (§1.3). */
 export const POLL_INTERVAL_MS = 1000;
 export const DEPLOYMENT_APPEAR_TIMEOUT_MS = 60_000;

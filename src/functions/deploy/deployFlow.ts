@@ -92,11 +92,11 @@ export class DeployFlow {
         app = await apps.app(loc, run.signal);
       } else {
         app = await pickOrCreateApp(deployer, env, `func-${snapshot.manifest.name}-${entry.name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 60), log, run);
-        await this.saveFunctionApp(snapshot, app.id);
       }
       appName = app.name;
       const unsupported = unsupportedReason(app);
       if (unsupported) throw new Error(unsupported);
+      if (!loc) await this.saveFunctionApp(snapshot, app.id);
 
       const prepared = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Eventline: planning the deploy to ${app.name}`, cancellable: true }, async (progress, token) => {
         token.onCancellationRequested(() => run.abort());
