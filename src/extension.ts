@@ -18,6 +18,7 @@ import { registerKqlLanguage } from './language/client';
 import { registerSchema } from './schema';
 import { registerConnections } from './connections';
 import { progress, type ProgressRunner } from './common/progress';
+import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -34,6 +35,8 @@ export interface EventlineApi {
   readonly prompts: Prompter;
   /** Tests cancel running progress notifications here (what their Cancel button does). */
   readonly progress: ProgressRunner;
+  /** The function deploys (tests read their last plan and result). */
+  readonly deploys: FunctionDeploy;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -65,8 +68,9 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   }
   const tails = new TailManager(context.extensionUri, model, log);
   const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
+  const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks,
+    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys,
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true }),
@@ -84,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys };
 }
 
 export function deactivate(): void {

@@ -6,6 +6,7 @@ import { Emitter } from '../core/emitter';
 import { EventhouseModel } from './eventhouse';
 import { EventHubsModel } from './eventHubs';
 import { FabricModel } from './fabric';
+import { FunctionAppsModel } from './functionApps';
 import type { ModelHost, PipelineSnapshot } from './host';
 import type { AlertRef, ConnectionRef, HubRef, SecretRef, SourceRef, TableRef } from './refs';
 
@@ -13,6 +14,7 @@ export class PipelineModel {
   readonly eventHubs: EventHubsModel;
   readonly eventhouse: EventhouseModel;
   readonly fabric: FabricModel;
+  readonly functionApps: FunctionAppsModel;
   private readonly refreshed = new Emitter<void>();
   /** Fires when the user asks for fresh data (Refresh): caches of live state should be dropped. */
   readonly onDidRefresh = this.refreshed.event;
@@ -21,6 +23,7 @@ export class PipelineModel {
     this.eventHubs = new EventHubsModel(host);
     this.eventhouse = new EventhouseModel(host);
     this.fabric = new FabricModel(host);
+    this.functionApps = new FunctionAppsModel(host);
   }
 
   snapshot(): PipelineSnapshot | undefined {

@@ -12,6 +12,8 @@ export const CONTEXT_VALUES = [
   'fabricWorkspace', 'eventhouse', 'kqlDatabase', 'folder', 'kqlTable', 'kqlColumn', 'kqlFunction', 'ingestionMapping',
   // hub → table connections and the Fabric items that carry them
   'connection', 'eventstreamItem',
+  // Ingest function
+  'ingestFunction', 'functionApp', 'functionInfo',
   // states
   'empty', 'error', 'error.signIn', 'signIn',
 ] as const;

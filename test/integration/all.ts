@@ -8,3 +8,4 @@ import './language.test';
 import './notebook.test';
 import './schema.test';
 import './eventstream.test';
+import './deploy.test';
