@@ -4,37 +4,17 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as yauzl from 'yauzl';
 import type { FunctionRunResult } from '../../src/protocol/controlApi';
 import { copyTemplate, freePort, manifestFor } from '../local/functions/helpers';
+import { zipEntries } from '../zipEntries';
 
 const VSIX = path.resolve(__dirname, '../../dist/eventline.vsix');
-
-function entries(file: string): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
-      if (err) return reject(err);
-      const out = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => { out.set(entry.fileName, Buffer.concat(chunks)); zip.readEntry(); });
-        });
-      });
-      zip.on('end', () => resolve(out));
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  });
-}
 
 describe('packaged .vsix', () => {
   let files: Map<string, Buffer>;
   before(async function () {
     if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run "npm run package" first`);
-    files = await entries(VSIX);
+    files = await zipEntries(VSIX);
   });
 
   it('ships the bundles, manifest, schema, icons and README', () => {

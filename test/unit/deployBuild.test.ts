@@ -4,30 +4,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as yauzl from 'yauzl';
 import { BuildError, buildPackage } from '../../src/core/deploy/build';
+import { zipEntries } from '../zipEntries';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/ingest-function');
 const NODE_MODULES = path.resolve(__dirname, '../../node_modules');
 
-function zipEntries(buf: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
-      if (err) return reject(err);
-      const out = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => { out.set(entry.fileName, Buffer.concat(chunks)); zip.readEntry(); });
-        });
-      });
-      zip.on('end', () => resolve(out));
-      zip.readEntry();
-    });
-  });
-}
 
 /** A copy of the fixture in a temp folder (node_modules linked), changed by `edit`. */
 function variant(edit: (dir: string) => void): string {
