@@ -48,6 +48,17 @@ describe('deploy: building the package (esbuild, production dependencies only, z
     assert.match(lines.join('\n'), /bundling src\/functions\/ingest\.ts → dist\/src\/functions\/ingest\.js/);
   });
 
+  it('builds the shipped function template (what Scaffold Ingest Function copies) with its checks passing', async () => {
+    const template = path.resolve(__dirname, '../../functions-template');
+    assert.ok(fs.existsSync(path.join(template, 'node_modules', '@azure', 'functions')), 'functions-template/node_modules is installed (npm test runs npm ci there first)');
+    const pkg = await buildPackage(template);
+    assert.deepEqual(pkg.checks.map((c) => [c.id, c.ok]), [['hostJson', true], ['main', true], ['functionsLibrary', true]]);
+    const names = [...(await zipEntries(pkg.zip)).keys()];
+    assert.ok(names.includes('host.json') && names.includes('package.json'), names.join(', '));
+    assert.ok(names.some((n) => /^dist\/src\/functions\/ingest\.js$/.test(n)), names.join(', '));
+    assert.ok(!names.some((n) => n.startsWith('node_modules/') || n === 'local.settings.json' || n.startsWith('test/')), `no node_modules, local settings or tests: ${names.join(', ')}`);
+  });
+
   it('gives the same bytes for the same sources (no timestamps in the zip)', async () => {
     const [a, b] = await Promise.all([buildPackage(FIXTURE), buildPackage(FIXTURE)]);
     assert.ok(a.zip.equals(b.zip));
