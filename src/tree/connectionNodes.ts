@@ -2,11 +2,12 @@
 // expands to the Fabric Eventstream that carries it (found by name in the profile's workspace).
 import * as vscode from 'vscode';
 import type { PipelineModel } from '../model/pipelineModel';
+import type { LocalConnectionState } from '../model/localConnections';
 import type { ConnectionRef } from '../model/refs';
 import { EmptyNode, FolderNode, item, RefNode, TreeNode } from './treeNode';
 
 export class ConnectionNode extends RefNode<ConnectionRef> {
-  constructor(parent: TreeNode, private readonly model: PipelineModel, ref: ConnectionRef, private readonly side: 'hub' | 'table') {
+  constructor(parent: TreeNode, private readonly model: PipelineModel, ref: ConnectionRef, private readonly side: 'hub' | 'table', private readonly local?: LocalConnectionState) {
     super(`${parent.id}/conn:${ref.name}`, parent, ref);
   }
   override get what(): string { return `the Fabric Eventstream of connection "${this.ref.name}"`; }
@@ -15,9 +16,12 @@ export class ConnectionNode extends RefNode<ConnectionRef> {
     const r = this.ref;
     const label = this.side === 'hub' ? `→ ${r.table}` : `← ${r.hub}`;
     const carrier = this.cloud ? `Eventstream ${this.model.fabric.planOf(r)?.name ?? '(not deployable: see eventline.json)'}` : 'local connector';
+    const state = this.local?.summary;
+    const failing = this.local?.status?.state === 'error' || (!this.cloud && this.local !== undefined && !this.local.status);
     return item(label, {
-      id: this.id, icon: 'arrow-swap', contextValue: 'connection', collapsible: this.cloud, description: `${r.name} · ${carrier}`,
-      tooltip: `Connection ${r.name}: hub ${r.hub} (consumer group ${r.consumerGroup ?? '$Default'}) → table ${r.table}\nCarried by the ${carrier}.`,
+      id: this.id, icon: failing ? 'warning' : 'arrow-swap', contextValue: 'connection', collapsible: this.cloud,
+      description: state ? `${r.name} · ${state}` : `${r.name} · ${carrier}`,
+      tooltip: `Connection ${r.name}: hub ${r.hub} (consumer group ${r.consumerGroup ?? '$Default'}) → table ${r.table}\nCarried by the ${carrier}.${state ? `\n${state}` : ''}`,
     });
   }
   override async loadChildren(signal: AbortSignal): Promise<TreeNode[]> {
@@ -45,5 +49,28 @@ class EventstreamItemNode extends TreeNode {
 /** A "Connections" folder under a hub or a table, when any connection names it. */
 export function connectionsFolder(parent: TreeNode, model: PipelineModel, refs: ConnectionRef[], side: 'hub' | 'table'): TreeNode[] {
   if (!refs.length) return [];
-  return [new FolderNode(`${parent.id}/connections`, parent, 'Connections', 'arrow-swap', (self) => Promise.resolve(refs.map((r) => new ConnectionNode(self, model, r, side))), 'the connections')];
+  return [new FolderNode(`${parent.id}/connections`, parent, 'Connections', 'arrow-swap', async (self) => {
+    const local = model.snapshot()?.profile.kind === 'local' ? await localStates(model) : undefined;
+    return refs.map((r) => new ConnectionNode(self, model, r, side, local?.get(r.name.toLowerCase())));
+  }, 'the connections')];
+}
+
+/**
+ * What the local connector reports for each connection. A connection added to eventline.json after the pipeline
+ * started is not running yet: the manifest is the source of truth, so the connector is brought in line with it
+ * (PUT, no restart) before the rows show. A status that cannot be read becomes the rows' text, not a failed folder.
+ */
+async function localStates(model: PipelineModel): Promise<Map<string, LocalConnectionState>> {
+  const byName = (states: LocalConnectionState[]) => new Map(states.map((s) => [s.ref.name.toLowerCase(), s]));
+  try {
+    let states = await model.connectionStatus();
+    if (states.some((s) => !s.status)) {
+      await model.localConnections.sync();
+      states = await model.connectionStatus();
+    }
+    return byName(states);
+  } catch (e) {
+    const summary = `status unavailable: ${e instanceof Error ? e.message : String(e)}`;
+    return byName(model.connections().map((ref) => ({ ref, summary })));
+  }
 }

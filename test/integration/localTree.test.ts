@@ -5,7 +5,7 @@ import type { EventlineApi } from '../../src/extension';
 import type { LocalReady } from '../../src/protocol/localReady';
 import { sendEvents, startLocalProfile } from './support/localHelpers';
 import type { HasRef } from '../../src/model/refs';
-import { answered, api, description, label, labels, manifestUri, path, removeManifest, until } from './support/treeHelpers';
+import { answered, api, description, label, labels, manifestUri, path, removeManifest, until, writeManifest } from './support/treeHelpers';
 
 describe('Eventline tree, local profile (a local pipeline started through the extension)', function () {
   this.timeout(120000);
@@ -77,6 +77,30 @@ describe('Eventline tree, local profile (a local pipeline started through the ex
     assert.match(text, /\.create table Readings \(Timestamp: datetime, Sensor: string, Value: real, Payload: dynamic\)/);
     assert.equal(vscode.window.activeTextEditor?.document.languageId, 'kql');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('shows a connection added to eventline.json under its hub with the local connector\'s state, and its events reach the table', async () => {
+    // The pipeline started without connections: the tree brings the connector in line with the manifest (no restart).
+    await writeManifest(a, {
+      version: 1, name: 'local-test', profiles: { local: { kind: 'local' } }, activeProfile: 'local',
+      eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }, { name: 'orders', partitions: 2 }],
+      eventhouse: { database: 'NetDefaultDB' },
+      connections: [{ name: 'orders-to-readings', hub: 'orders', table: 'Readings' }],
+    });
+    a.pipelineTree.refresh();
+    const row = await path(a, 'Event Hubs', 'orders', 'Connections', '→ Readings');
+    assert.match(description(a, row), /^orders-to-readings · (starting|running) · lag 0 · 0 ingested$/);
+    await sendEvents(ready, 'orders', '0', [{ Timestamp: '2026-01-01T00:02:00Z', Sensor: 's3', Value: 3.5, Payload: { via: 'connector' } }]);
+    const kusto = new KustoClient(ready.eventhouse.uri);
+    await until(async () => {
+      const r = await kusto.execute('NetDefaultDB', "Readings | where Sensor == 's3' | count");
+      return Number(r.primaryResults[0].toJSON<{ Count: number }>().data[0].Count) === 1 || undefined;
+    }, 'the event as a row of Readings', 30000);
+    a.pipelineTree.refresh(await path(a, 'Event Hubs', 'orders'));
+    const after = await path(a, 'Event Hubs', 'orders', 'Connections', '→ Readings');
+    assert.match(description(a, after), /^orders-to-readings · running · lag 0 · (p95 [\d.]+ m?s · )?1 ingested$/);
+    const underTable = await path(a, 'Eventhouse', 'NetDefaultDB', 'Tables', 'Readings', 'Connections', '← orders');
+    assert.match(description(a, underTable), /^orders-to-readings · running/);
   });
 
   it('shows an error row with Retry when the local pipeline stops, and recovers on Retry', async () => {
