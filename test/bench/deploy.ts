@@ -1,4 +1,4 @@
-// npm run bench:deploy — the deploy of the fixture function project against the HTTPS stand-ins (no network
+// npm run bench:deploy — the deploy of the function template (what Scaffold Ingest Function copies) against the HTTPS stand-ins (no network
 // latency): build (esbuild), zip, plan reads, upload, the deployment's polling, and the total, in one run; then the
 // package size against a zip of the unbundled project with its production node_modules (the baseline: what a
 // plain "zip the folder" deploy uploads). Goal: the whole deploy under 10 s.
@@ -16,7 +16,9 @@ import { ArmResources } from '../../src/azure/armResources';
 import { FunctionDeployer, type DeployReporter } from '../../src/azure/functionDeploy';
 
 const ROOT = path.resolve(__dirname, '../..');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'ingest-function');
+// The project Scaffold Ingest Function copies: the function template, with its own node_modules (npm test installs it).
+const FIXTURE = path.join(ROOT, 'functions-template');
+const MODULES = path.join(FIXTURE, 'node_modules');
 const RUNS = Number(process.env.EVENTLINE_BENCH_RUNS ?? 3);
 
 function fakeJwt(aud: string): string {
@@ -31,7 +33,7 @@ const credential: TokenCredential = {
   },
 };
 
-/** The production dependency folders of the fixture, resolved from the repository's node_modules (as npm would install them). */
+/** The production dependency folders of the project, resolved from its node_modules (as npm installed them). */
 function productionPackages(): string[] {
   const seen = new Set<string>();
   const queue = Object.keys((JSON.parse(fs.readFileSync(path.join(FIXTURE, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
@@ -40,7 +42,7 @@ function productionPackages(): string[] {
     const name = queue.shift()!;
     if (seen.has(name)) continue;
     seen.add(name);
-    const dir = path.join(ROOT, 'node_modules', name);
+    const dir = path.join(MODULES, name);
     if (!fs.existsSync(dir)) continue;
     dirs.push(dir);
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
@@ -63,7 +65,7 @@ async function baselineZipSize(): Promise<{ bytes: number; files: number }> {
   for (const f of ['host.json', 'package.json']) { zip.addFile(path.join(FIXTURE, f), f); files++; }
   // What tsc would emit, approximated by the sources (same order of size), plus every production package.
   add(path.join(FIXTURE, 'src'), 'dist/src');
-  for (const dir of productionPackages()) add(dir, `node_modules/${path.relative(path.join(ROOT, 'node_modules'), dir)}`);
+  for (const dir of productionPackages()) add(dir, `node_modules/${path.relative(MODULES, dir)}`);
   const chunks: Buffer[] = [];
   zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<void>((resolve) => zip.outputStream.on('end', () => resolve()));
@@ -73,6 +75,7 @@ async function baselineZipSize(): Promise<{ bytes: number; files: number }> {
 }
 
 async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(MODULES, '@azure', 'functions'))) throw new Error(`${MODULES} is missing: run "npm ci" in functions-template first (npm test does).`);
   // The stand-ins serve TLS from a generated CA; Node trusts it only from process start.
   if (!process.env.EVENTLINE_TEST_TLS_DIR) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-bench-deploy-tls-'));
