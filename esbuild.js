@@ -42,7 +42,7 @@ function copyFiles(fromDir, toDir, names) {
 // resolves from dist/local.js); the .vsix is then platform-specific (scripts/package.js). Development builds
 // remove the copy so a lockfile update can never be shadowed by a stale one.
 const DUCKDB_PACKAGES = ['@duckdb/node-api', '@duckdb/node-bindings', `@duckdb/node-bindings-${process.platform}-${process.arch}`, 'detect-libc'];
-// The function runner builds users' function projects with esbuild at run time: its JS API and this platform's
+// The function runner and the function deploy build users' function projects with esbuild at run time: its JS API and this platform's
 // binary ship too (only what they load: no install script, no type definitions).
 const ESBUILD_PACKAGES = ['esbuild', `@esbuild/${process.platform}-${process.arch}`];
 function shipNativeDeps() {
@@ -53,9 +53,8 @@ function shipNativeDeps() {
         const target = path.join('dist', 'node_modules');
         fs.rmSync(target, { recursive: true, force: true });
         if (!production) return;
-        for (const pkg of [...DUCKDB_PACKAGES, ...ESBUILD_PACKAGES]) {
-          // esbuild/bin is the CLI's copy of the binary; the JS API runs the one in @esbuild/<platform> (11 MB less).
-          fs.cpSync(path.join('node_modules', pkg), path.join(target, pkg), { recursive: true, filter: (src) => !/\.(d\.ts|map|md)$/.test(src) && src !== path.join('node_modules', 'esbuild', 'bin') });
+        for (const pkg of DUCKDB_PACKAGES) {
+          fs.cpSync(path.join('node_modules', pkg), path.join(target, pkg), { recursive: true, filter: (src) => !/\.(d\.ts|map|md)$/.test(src) });
         }
         for (const pkg of ESBUILD_PACKAGES) {
           // esbuild's own bin/esbuild is a copy of the platform package's binary: ship the binary once.
