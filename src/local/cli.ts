@@ -4,12 +4,14 @@ import { DEFAULT_OPTIONS, type PipelineOptions } from './service';
 
 const USAGE = `Usage: eventline-local start [--data DIR] [--config FILE] [--amqp-port 5672] [--amqps-port 5671]
                              [--control-port 5300] [--kusto-port 8080] [--vault-port 5443] [--api-port 5400]
-                             [--key-name NAME] [--key KEY] [--json]
+                             [--key-name NAME] [--key KEY] [--json] [--no-schema]
 
 Starts the local Eventline pipeline (Event Hubs over AMQP, an Eventhouse over Kusto REST, a Key Vault over HTTPS,
 a sample source API, the runner of the ingest functions named in --config, a control API) in the foreground, on
 127.0.0.1 only. Ports may be 0 to pick free ones; the ready line reports the ports in use.
-The key defaults to the official emulator's SAS_KEY_VALUE; set EVENTLINE_LOCAL_KEY (or --key) to change it.`;
+The key defaults to the official emulator's SAS_KEY_VALUE; set EVENTLINE_LOCAL_KEY (or --key) to change it.
+At start the Eventhouse takes the schema in the kql/ folder beside --config (new tables and columns, mappings,
+functions, policies; nothing is dropped); --no-schema leaves it as it is.`;
 
 export class UsageError extends Error {}
 
@@ -25,6 +27,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   for (let i = 1; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--json') { opts.json = true; continue; }
+    if (flag === '--no-schema') { opts.noSchema = true; continue; }
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value.`);
     i++;

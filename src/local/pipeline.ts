@@ -4,6 +4,7 @@ import { startConnector } from './connector';
 import { ControlServer } from './control';
 import { startEventHubs } from './eventhubs';
 import { startEventhouse } from './eventhouse';
+import { applyWorkspaceSchema } from './eventhouse/workspaceSchema';
 import { startFunctionRunner } from './functions';
 import { startSampleApi } from './sampleApi';
 import { startKeyVault } from './vault';
@@ -31,6 +32,14 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
     started.push(eventHubs);
     const eventhouse = await startEventhouse(ctx);
     started.push(eventhouse);
+    // Before the connector starts, so the tables and mappings its connections name exist.
+    if (!options.noSchema) {
+      try {
+        await applyWorkspaceSchema(eventhouse.engine, eventhouse.ready.database, ctx.configPath, (m) => ctx.log(m));
+      } catch (e) {
+        ctx.log(`eventhouse: the kql/ schema was not applied: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     const keyVault = await startKeyVault(ctx);
     started.push(keyVault);
     const sampleApi = await startSampleApi(ctx, keyVault.store);

@@ -34,6 +34,8 @@ export interface PipelineOptions {
   keyName: string;
   key: string;
   json: boolean;
+  /** Do not apply the kql/ schema beside --config at start. */
+  noSchema?: boolean;
 }
 
 export const DEFAULT_OPTIONS: Omit<PipelineOptions, 'dataDir'> = {

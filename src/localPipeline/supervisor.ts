@@ -94,7 +94,9 @@ export class LocalPipelineSupervisor extends Disposable {
     // (the starter manifest's source names it) unless the last run had to take another.
     const wanted: Partial<Record<PortFlag, number>> = { '--amqp-port': 0, '--amqps-port': 0, '--control-port': 0, '--kusto-port': 0, '--vault-port': 0, ...ports };
     const args = [cli, 'start', '--json', '--data', dataDir, ...Object.entries(wanted).flatMap(([f, p]) => [f, String(p)])];
-    if (configPath) args.push('--config', configPath);
+    // In VS Code the workspace's kql/ schema reaches a database through "Deploy Eventhouse Schema", a plan the user
+    // reviews; the pipeline applies it by itself only when started outside VS Code (npm start, the CLI).
+    if (configPath) args.push('--config', configPath, '--no-schema');
     this.log.info(`Starting the local pipeline: ${args.join(' ')}`);
     // In desktop VS Code execPath is Electron; ELECTRON_RUN_AS_NODE makes it a plain Node.
     const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
