@@ -1,6 +1,6 @@
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CONTROL_PATHS, type HealthReply } from '../protocol/controlApi';
+import { closeServer, listenLocal } from './listen';
 
 export type ControlHandler = (req: http.IncomingMessage, params: string[], body: unknown) => Promise<ControlReply> | ControlReply;
 export interface ControlReply { status: number; body?: unknown }
@@ -47,18 +47,11 @@ export class ControlServer {
   async listen(port: number): Promise<number> {
     const server = http.createServer((req, res) => { void this.handle(req, res); });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    return listenLocal(server, port);
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -1,25 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from '@playwright/test';
-import { expect, runCommand, test } from './vscode';
+import { expect, quickOpen, runCommand, test } from './vscode';
 
 async function kusto(uri: string, endpoint: 'mgmt' | 'query', csl: string): Promise<void> {
   const res = await fetch(`${uri}/${endpoint === 'mgmt' ? 'v1/rest/mgmt' : 'v2/rest/query'}`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ db: 'NetDefaultDB', csl }),
   });
   if (res.status !== 200) throw new Error(`${csl.split('\n')[0]}: ${res.status} ${await res.text()}`);
-}
-
-/** Quick Open (Ctrl+P) a workspace file; retried, because a file written a moment ago may not be indexed yet. */
-async function quickOpen(page: Page, name: string): Promise<void> {
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
-  await expect(async () => {
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill(name);
-    await row.waitFor({ timeout: 3_000 });
-  }).toPass({ timeout: 45_000 });
-  await page.keyboard.press('Enter');
 }
 
 // Renderer DOM hooks (src/webviews/renderer): root .el-result, rows .el-grid .el-row, chart .el-chart with a

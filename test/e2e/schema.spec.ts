@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client as KustoClient } from 'azure-kusto-data';
-import { expect, ROOT, runCommand, test } from './vscode';
+import { expand, expect, quickOpen, ROOT, runCommand, test, treeRow, viewPane } from './vscode';
 
 test.describe('Eventhouse schema as code', () => {
   test('"Eventline: Deploy Eventhouse Schema" from the palette deploys the sample schema to the local Eventhouse', async ({ workbench }) => {
@@ -32,5 +32,67 @@ test.describe('Eventhouse schema as code', () => {
     } finally {
       kusto.close();
     }
+  });
+
+  test('the hop: the connection starts from the tree, an event sent from the palette becomes a typed row, seen in a notebook', async ({ workbench }) => {
+    const { page, workspace, local } = workbench;
+    const db = local.eventhouse.database;
+    // The schema of the test before is in place (RawReadings with its mapping, Readings filled by the update policy).
+    const manifest = {
+      version: 1, name: 'hop-e2e', eventHubs: [{ name: 'telemetry', partitions: 4 }], eventhouse: { database: db },
+      connections: [{ name: 'telemetry-to-raw', hub: 'telemetry', table: 'RawReadings', format: 'json', mapping: 'RawReadingsMapping' }],
+      profiles: { local: { kind: 'local' } }, activeProfile: 'local',
+    };
+    fs.writeFileSync(path.join(workspace, 'eventline.json'), JSON.stringify(manifest, null, 2));
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'Eventline: Focus on Pipeline View');
+    await runCommand(page, 'Eventline: Refresh');
+    const pane = viewPane(page, 'Pipeline');
+    await expand(pane, 'telemetry');
+    await expand(pane, 'Connections');
+    // The pipeline started without this connection: the row brings the local connector in line with eventline.json.
+    const row = treeRow(pane, '→ RawReadings');
+    await expect(row).toBeVisible({ timeout: 30_000 });
+    await expect(row).toContainText(/telemetry-to-raw · (starting|running)/);
+
+    const quick = page.locator('.quick-input-widget');
+    await runCommand(page, 'Eventline: Send Test Event', { prompts: true });
+    await expect(quick.locator('.quick-input-title')).toContainText('Send Test Event: to which hub?');
+    await quick.locator('.monaco-list-row', { hasText: 'telemetry' }).first().click();
+    await expect(quick.locator('.quick-input-title')).toContainText('Send a test event to telemetry');
+    await quick.locator('input').fill('{"site": "e2e-site", "sensor": "p1", "temperature": 21.5, "humidity": 40, "pressure": 1000, "battery": 3.7, "eventTime": "2026-12-05T10:00:00Z"}');
+    await page.keyboard.press('Enter');
+    await quick.locator('.monaco-list-row', { hasText: 'To a partition' }).click();
+    await quick.locator('.monaco-list-row', { hasText: 'Partition 0' }).click();
+    await expect(quick.locator('.quick-input-title')).toContainText('Application properties');
+    await quick.locator('input').fill('{"origin": "e2e"}');
+    await page.keyboard.press('Enter');
+
+    // Through the connector's batch (up to 1 s) and the update policy: wait for the row before opening the notebook.
+    const kusto = new KustoClient(local.eventhouse.uri);
+    try {
+      await expect(async () => {
+        const res = await kusto.execute(db, 'Readings | where Site == "e2e-site" | count');
+        expect(res.primaryResults[0].toJSON<{ Count: number }>().data[0].Count).toBe(1);
+      }).toPass({ timeout: 60_000 });
+    } finally {
+      kusto.close();
+    }
+    fs.writeFileSync(path.join(workspace, 'hop.kqlnb'), `${JSON.stringify({
+      version: 1, connection: { cluster: 'local', database: db },
+      cells: [{ kind: 'kql', source: 'Readings\n| where Site == "e2e-site"\n| project Site, Sensor, Temperature, EventTime' }],
+    }, null, 2)}\n`);
+    await quickOpen(page, 'hop.kqlnb');
+    await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });
+    await runCommand(page, 'Notebook: Run All');
+    const kernelPick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Eventline KQL' });
+    if (await kernelPick.isVisible({ timeout: 3_000 }).catch(() => false)) await kernelPick.click();
+    const output = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+    const grid = output.locator('.el-result .el-grid');
+    await expect(grid.locator('.el-row')).toHaveCount(1, { timeout: 60_000 });
+    await expect(grid).toContainText('e2e-site');
+    await expect(grid).toContainText('21.5');
+    await page.screenshot({ path: 'test-results/e2e-hop-notebook.png' });
+    await runCommand(page, 'View: Close All Editors');
   });
 });

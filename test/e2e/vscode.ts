@@ -132,3 +132,15 @@ export async function treeLabels(pane: Locator): Promise<string[]> {
     .map((x) => x.label));
   return items;
 }
+
+/** Quick Open (Ctrl+P) a workspace file; retried, because a file written a moment ago may not be indexed yet. */
+export async function quickOpen(page: Page, name: string): Promise<void> {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+  await expect(async () => {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(name);
+    await row.waitFor({ timeout: 3_000 });
+  }).toPass({ timeout: 45_000 });
+  await page.keyboard.press('Enter');
+}

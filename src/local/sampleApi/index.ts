@@ -1,11 +1,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import * as path from 'node:path';
 import type { SampleApiDatasetInput, SampleApiFault, SampleApiFaultKind, SampleApiInfo } from '../../protocol/controlApi';
 import type { LocalReady } from '../../protocol/localReady';
 import { ControlError } from '../control';
+import { listenLocal } from '../listen';
 import { DEFAULT_OPTIONS, type ServiceContext, type StartedService } from '../service';
 import type { SecretStore } from '../vault';
 import { firstSlot, lastSlot, readRange, SITES, type Dataset, type Position } from './readings';
@@ -74,11 +75,7 @@ export class SampleApi {
     const server = http.createServer((req, res) => { void this.handle(req, res); });
     server.on('connection', (s) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    const actual = (server.address() as AddressInfo).port;
+    const actual = await listenLocal(server, port);
     this.base = `http://127.0.0.1:${actual}`;
     return actual;
   }

@@ -1,6 +1,6 @@
 import * as https from 'node:https';
 import type * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocal } from '../listen';
 import { checkLocalVaultToken, KEY_VAULT_AUDIENCE } from '../../core/localVaultToken';
 import { VaultError, RECOVERABLE_DAYS, type DeletedSecret, type SecretStore, type SecretVersion } from './store';
 
@@ -23,20 +23,13 @@ export class VaultServer {
   async listen(port: number, tls: { key: string; cert: string }): Promise<number> {
     const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => { void this.handle(req, res); });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    const actual = (server.address() as AddressInfo).port;
+    const actual = await listenLocal(server, port);
     this.base = `https://127.0.0.1:${actual}`;
     return actual;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
