@@ -34,6 +34,8 @@ export interface PipelineOptions {
   keyName: string;
   key: string;
   json: boolean;
+  /** The local SMTP server (0: a free port). */
+  smtpPort: number;
 }
 
 export const DEFAULT_OPTIONS: Omit<PipelineOptions, 'dataDir'> = {
@@ -46,4 +48,5 @@ export const DEFAULT_OPTIONS: Omit<PipelineOptions, 'dataDir'> = {
   keyName: 'RootManageSharedAccessKey',
   key: 'SAS_KEY_VALUE',
   json: false,
+  smtpPort: 0,
 };

@@ -234,14 +234,15 @@ export function normalizeAlerts(alerts: Alert[] | undefined): { rules: AlertRule
   return { rules, problems };
 }
 
+/** A value as an email shows it: text as is, numbers and booleans as written, objects as JSON, null as nothing. */
+export function displayValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return JSON.stringify(v) ?? '';
+}
+
 /** Fills `{rule}`, `{object}`, `{value}`, `{previous}`, `{time}` and `{Column}` (a column of the row); unknown names stay. */
 export function fillPlaceholders(template: string, values: Record<string, unknown>): string {
-  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => {
-    if (!(key in values)) return whole;
-    const v = values[key];
-    if (v === null || v === undefined) return '';
-    if (typeof v === 'object') return JSON.stringify(v);
-    if (typeof v === 'string') return v;
-    return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : '';
-  });
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => (key in values ? displayValue(values[key]) : whole));
 }
