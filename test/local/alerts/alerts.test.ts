@@ -173,7 +173,9 @@ describe('alerts across a restart', function () {
         condition: { kind: 'is', op: 'greaterThan', value: 30 }, options: { staysFor: '3s' }, action: { email: { to: ['ops@contoso.com'], subject: '{object} stayed hot' } },
       }],
     };
-    let { env, dataDir } = await start(config);
+    const started = await start(config);
+    const dataDir = started.dataDir;
+    let env = started.env;
     try {
       await env.mgmt('.create table Temp (Timestamp:datetime, Site:string, Value:real)');
       const rowTime = Date.now() - 500;
