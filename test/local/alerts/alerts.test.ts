@@ -50,13 +50,16 @@ describe('alerts in the local pipeline', function () {
       { name: 'bad-query', source: { query: 'Hot\n| where Nope > 1', every: '1h' }, condition: { kind: 'everyValue' } },
       { name: 'bad-duration', source: { query: 'Hot', every: '5x' }, condition: { kind: 'everyValue' } },
       { name: 'older', query: 'Hot | where Value > 100', every: '1h', email: ['old@contoso.com'] },
+      { name: 'quiet', source: { query: windowed('Quiet'), every: '1h', eventTimeColumn: 'Timestamp' }, condition: { kind: 'noDataFor', duration: '1s' }, action: { email: { to: ['quiet@contoso.com'], subject: 'No data from {rule}' } } },
+      { name: 'hushed', muted: true, source: { query: windowed('Hot'), every: '1h', eventTimeColumn: 'Timestamp' }, property: 'Value', condition: { kind: 'is', op: 'greaterThan', value: 0 }, action: { email: { to: ['hushed@contoso.com'] } } },
+      { name: 'texty', source: { query: windowed('Hot'), every: '1h', eventTimeColumn: 'Timestamp' }, property: 'Site', condition: { kind: 'is', op: 'greaterThan', value: 1 } },
       { name: 'down', source: { query: windowed('Down'), every: '1h', eventTimeColumn: 'Timestamp' }, property: 'Value', condition: { kind: 'is', op: 'greaterThan', value: 0 }, action: { email: { to: ['down@contoso.com'] } } },
     ],
   };
 
   before(async () => {
     ({ env } = await start(config));
-    for (const t of ['Hot', 'Auto', 'Down']) await env.mgmt(`.create table ${t} (Timestamp:datetime, Site:string, Value:real)`);
+    for (const t of ['Hot', 'Auto', 'Down', 'Quiet']) await env.mgmt(`.create table ${t} (Timestamp:datetime, Site:string, Value:real)`);
   });
   after(async () => { await env?.close(); });
 
@@ -113,6 +116,14 @@ describe('alerts in the local pipeline', function () {
     assert.equal((await alert(env, 'bad-query')).state, 'error');
   });
 
+  it('reports a property column that is not numeric for a numeric condition, and the window waits for a fix', async () => {
+    await env.mgmt(readings('Hot', [[1000, 'T', 1]]));
+    const r = await evaluate(env, 'texty');
+    assert.equal(r.alert.state, 'error');
+    assert.match(r.alert.error!.message, /Column "Site" \(property\) holds the text "[A-Z]" .* compares numbers/);
+    assert.equal(r.alert.watermark, undefined, 'the window is not advanced past rows it could not read');
+  });
+
   it('lists a rule that cannot run with what is wrong, and keeps the others running', async () => {
     const a = await alert(env, 'bad-duration');
     assert.equal(a.state, 'error');
@@ -128,6 +139,24 @@ describe('alerts in the local pipeline', function () {
     assert.equal(r.firings, 1);
     const [m] = await waitFor('the email of "older"', async () => { const l = await mailFor(env, 'older'); return l.length ? l : undefined; });
     assert.deepEqual(m.to, ['old@contoso.com']);
+  });
+
+  it('fires "no data for" when the source returns no rows for the span, once per silence', async () => {
+    const first = await evaluate(env, 'quiet');
+    await waitFor('the silence to last 1 s', () => Promise.resolve(Date.now() > Date.parse(first.alert.watermark!) + 1100 ? true : undefined));
+    assert.equal((await evaluate(env, 'quiet')).firings, 1);
+    const [m] = await waitFor('the email of "quiet"', async () => { const l = await mailFor(env, 'quiet'); return l.length ? l : undefined; });
+    assert.equal(m.subject, 'No data from quiet');
+    assert.equal((await evaluate(env, 'quiet')).firings, 0);
+  });
+
+  it('evaluates a muted rule but sends nothing', async () => {
+    await env.mgmt(readings('Hot', [[1000, 'M', 1]]));
+    const r = await evaluate(env, 'hushed');
+    assert.equal(r.alert.state, 'muted');
+    assert.equal(r.firings, 0);
+    assert.ok(r.alert.lastEvaluated);
+    assert.equal((await mailFor(env, 'hushed')).length, 0);
   });
 
   it('keeps a firing in the outbox while SMTP is down, retries, and delivers it once SMTP is back', async () => {
