@@ -53,6 +53,10 @@ describe('alerts in the local pipeline', function () {
       { name: 'quiet', source: { query: windowed('Quiet'), every: '1h', eventTimeColumn: 'Timestamp' }, condition: { kind: 'noDataFor', duration: '1s' }, action: { email: { to: ['quiet@contoso.com'], subject: 'No data from {rule}' } } },
       { name: 'hushed', muted: true, source: { query: windowed('Hot'), every: '1h', eventTimeColumn: 'Timestamp' }, property: 'Value', condition: { kind: 'is', op: 'greaterThan', value: 0 }, action: { email: { to: ['hushed@contoso.com'] } } },
       { name: 'texty', source: { query: windowed('Hot'), every: '1h', eventTimeColumn: 'Timestamp' }, property: 'Site', condition: { kind: 'is', op: 'greaterThan', value: 1 } },
+      {
+        name: 'inject', source: { query: "print Site = strcat('<b>A</b>', '\\r\\n', 'Bcc: evil@example.com'), Value = 1", every: '1h' }, object: 'Site', condition: { kind: 'everyValue' },
+        action: { email: { to: ['ops@contoso.com'], subject: 'Site {Site}', message: 'Site {Site}', fields: ['Site'] } },
+      },
       { name: 'down', source: { query: windowed('Down'), every: '1h', eventTimeColumn: 'Timestamp' }, property: 'Value', condition: { kind: 'is', op: 'greaterThan', value: 0 }, action: { email: { to: ['down@contoso.com'] } } },
     ],
   };
@@ -157,6 +161,16 @@ describe('alerts in the local pipeline', function () {
     assert.equal(r.firings, 0);
     assert.ok(r.alert.lastEvaluated);
     assert.equal((await mailFor(env, 'hushed')).length, 0);
+  });
+
+  it('keeps values from the data out of the headers and the HTML: no added recipient, no markup', async () => {
+    assert.equal((await evaluate(env, 'inject')).firings, 1);
+    const [m] = await waitFor('the email of "inject"', async () => { const l = await mailFor(env, 'inject'); return l.length ? l : undefined; });
+    assert.deepEqual(m.envelope.to, ['ops@contoso.com']);
+    assert.equal(m.headers.bcc, undefined);
+    assert.match(m.subject, /^Site <b>A<\/b>\s+Bcc: evil@example\.com$/);
+    assert.ok(!(m.html ?? '').includes('<b>A</b>'), m.html);
+    assert.match(m.html ?? '', /&lt;b&gt;A&lt;\/b&gt;/);
   });
 
   it('keeps a firing in the outbox while SMTP is down, retries, and delivers it once SMTP is back', async () => {
