@@ -3,7 +3,7 @@
 // rule's state), are written to the EventlineAlerts table, then mailed; a failed send is retried with backoff and
 // stays in the outbox until it is delivered.
 import { randomUUID } from 'node:crypto';
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { AlertEvalError, evaluateRule, seriesFromRows, type Firing } from '../../core/alerts/evaluate';
 import { displayValue, fillPlaceholders, formatDuration, type AlertRule } from '../../core/alerts/rule';
 import type { Engine } from '../eventhouse/engine';
@@ -32,7 +32,7 @@ interface Live { error?: { message: string; since: string }; suppressed: number;
 
 export class AlertRunner {
   private readonly live = new Map<string, Live>();
-  private readonly transport: Transporter;
+  private transport: Transporter | undefined;
   private draining: Promise<void> | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private tableReady = false;
@@ -41,11 +41,6 @@ export class AlertRunner {
   private delivered = 0;
 
   constructor(readonly rules: AlertRule[], readonly broken: BrokenRule[], private readonly deps: RunnerDeps) {
-    this.transport = createTransport({
-      host: deps.smtp.host, port: deps.smtp.port, secure: false, ignoreTLS: true,
-      auth: { user: deps.smtp.user, pass: deps.smtp.pass },
-      connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 15_000,
-    });
     for (const r of rules) this.live.set(r.name, { suppressed: 0, chain: Promise.resolve() });
   }
 
@@ -173,6 +168,12 @@ export class AlertRunner {
   }
 
   private async send(entry: OutboxEntry, email: OutgoingEmail): Promise<void> {
+    // nodemailer loads with the first email: a pipeline without firing alerts does not pay for it at start.
+    if (!this.transport) {
+      const { createTransport } = await import('nodemailer');
+      const { host, port, user, pass } = this.deps.smtp;
+      this.transport = createTransport({ host, port, secure: false, ignoreTLS: true, auth: { user, pass }, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 15_000 });
+    }
     await this.transport.sendMail({
       from: FROM, to: email.to, cc: email.cc.length ? email.cc : undefined, subject: email.subject, text: email.text, html: email.html,
       // The firing's id: a receiver can tell a resend (after a crash between the server's OK and our save) apart.
@@ -218,7 +219,7 @@ export class AlertRunner {
     for (const live of this.live.values()) clearTimeout(live.timer);
     await Promise.all([...this.live.values()].map((l) => l.chain));
     await this.draining;
-    this.transport.close();
+    this.transport?.close();
   }
 }
 

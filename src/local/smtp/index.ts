@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { simpleParser, type AddressObject } from 'mailparser';
+import type { AddressObject } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { ControlError, type ControlServer } from '../control';
 import type { ServiceContext, StartedService } from '../service';
@@ -87,7 +87,8 @@ export async function startSmtp(ctx: ServiceContext): Promise<SmtpService> {
       callback(new Error('Invalid username or password: use the pipeline\'s key name and key (see the ready line).'));
     },
     onData(stream, session, callback) {
-      simpleParser(stream).then((mail) => {
+      // Loaded with the first message: mailparser and its charsets take longer to load than the rest of the server.
+      import('mailparser').then(({ simpleParser }) => simpleParser(stream)).then((mail) => {
         if ((stream as { sizeExceeded?: boolean }).sizeExceeded) {
           callback(Object.assign(new Error(`Message is larger than ${MAX_MESSAGE_BYTES} bytes.`), { responseCode: 552 }));
           return;
