@@ -2,6 +2,7 @@ import type { ErrorObject } from 'ajv';
 import { parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, type Node } from 'jsonc-parser';
 import validate from './generated/manifestValidator';
 import { parseNcrontab } from './ncrontab';
+import { AlertRuleError, normalizeAlert } from './alerts/rule';
 
 export const MANIFEST_FILE = 'eventline.json';
 
@@ -53,7 +54,25 @@ export interface EventHub { name: string; namespace?: string; partitions?: numbe
 export interface EventhouseTable { name: string; schemaFile?: string }
 export interface Eventhouse { queryUri?: string; workspaceId?: string; itemId?: string; database?: string; tables?: EventhouseTable[] }
 export interface Connection { name?: string; hub: string; consumerGroup?: string; table: string; format?: 'json' | 'multijson' | 'csv'; mapping?: string; eventstream?: string }
-export interface Alert { name: string; query: string; every?: string; email?: string[] }
+/**
+ * An alert rule (core/alerts/rule.ts normalizes it). Older manifests: name, query, every, email (each row fires);
+ * newer ones: source, object, property, condition, options, action.
+ */
+export interface Alert {
+  name: string;
+  query?: string;
+  every?: string;
+  email?: string[];
+  enabled?: boolean;
+  muted?: boolean;
+  cooldown?: string;
+  source?: { query: string; every?: string; eventTimeColumn?: string; delay?: string };
+  object?: string;
+  property?: string | { column: string; aggregation?: 'average' | 'min' | 'max' | 'sum' | 'count'; window?: string };
+  condition?: { kind: string; [field: string]: unknown };
+  options?: { everyTime?: boolean; staysFor?: string; times?: number; within?: string };
+  action?: { email?: { to: string[]; cc?: string[]; subject?: string; headline?: string; message?: string; fields?: string[] } };
+}
 export interface Profile {
   kind?: 'local' | 'azure'; tenantId?: string; subscriptionId?: string; resourceGroup?: string; eventHubsNamespace?: string; eventhouseQueryUri?: string; fabricWorkspaceId?: string; functionApp?: string; keyVault?: string;
   /** The KQL database item the profile's Eventstreams write to (found by eventhouse.database when absent). */
@@ -81,9 +100,10 @@ export interface Manifest {
 export interface ManifestProblem {
   /**
    * syntax: not JSON; schema: breaks the JSON Schema; reference: names something that is not declared;
-   * schedule: an NCRONTAB that does not parse (the position is inside the string).
+   * schedule: an NCRONTAB that does not parse (the position is inside the string); alert: a rule that cannot run
+   * as written (core/alerts/rule.ts).
    */
-  kind: 'syntax' | 'schema' | 'reference' | 'schedule';
+  kind: 'syntax' | 'schema' | 'reference' | 'schedule' | 'alert';
   message: string;
   /** JSON path such as `eventHubs[0].partitions`, or '' for the whole file. */
   path: string;
@@ -150,7 +170,17 @@ function semanticProblems(m: Manifest, root: Node, lines: number[]): ManifestPro
     schedule(f.schedule, ['functions', i, 'schedule'], `Function "${f.name}" schedule`);
   });
   m.eventHubs?.forEach((h, i) => unique('event hub', h.name, ['eventHubs', i, 'name']));
-  m.alerts?.forEach((a, i) => unique('alert', a.name, ['alerts', i, 'name']));
+  m.alerts?.forEach((a, i) => {
+    unique('alert', a.name, ['alerts', i, 'name']);
+    // What the schema cannot say: a condition's own fields, options that exclude each other, staysFor on a transition.
+    try { normalizeAlert(a, i); } catch (e) {
+      if (!(e instanceof AlertRuleError)) throw e;
+      // A missing field is reported where it belongs: the nearest enclosing object that is in the file.
+      let node: Node | undefined;
+      for (let n = e.path.length; !node && n > 0; n--) node = findNodeAtLocation(root, e.path.slice(0, n));
+      problems.push({ kind: 'alert', message: e.message, path: formatPath(e.path), ...position(lines, node?.offset ?? 0) });
+    }
+  });
   m.connections?.forEach((c, i) => {
     if (!hubs.has(c.hub)) at(['connections', i, 'hub'], `Connection reads hub "${c.hub}", which is not declared under "eventHubs".`);
   });

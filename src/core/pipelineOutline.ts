@@ -37,7 +37,7 @@ export function manifestRows(m: Manifest, group: 'Sources' | 'Ingest function' |
         tooltip: `${s.name}: ${s.method ?? 'GET'} ${s.url}${s.schedule ? ` every "${s.schedule}"` : ''}${s.hub ? ` → ${s.hub}` : ''}`,
       }));
     case 'Alerts':
-      return (m.alerts ?? []).map((a) => ({ id: `alert/${a.name}`, label: a.name, description: `every ${a.every ?? '5m'}`, icon: 'bell', contextValue: 'alert' }));
+      return (m.alerts ?? []).map((a) => ({ id: `alert/${a.name}`, label: a.name, description: `every ${a.source?.every ?? a.every ?? (a.source ? '1m' : '5m')}`, icon: 'bell', contextValue: 'alert' }));
     case 'Secrets':
       return (m.sources ?? []).flatMap<OutlineNode>((s) => {
         const ref = s.auth?.secret;

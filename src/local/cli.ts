@@ -4,18 +4,20 @@ import { DEFAULT_OPTIONS, type PipelineOptions } from './service';
 
 const USAGE = `Usage: eventline-local start [--data DIR] [--config FILE] [--amqp-port 5672] [--amqps-port 5671]
                              [--control-port 5300] [--kusto-port 8080] [--vault-port 5443] [--api-port 5400]
-                             [--key-name NAME] [--key KEY] [--json] [--no-schema]
+                             [--key-name NAME] [--key KEY] [--json] [--no-schema] [--smtp-port 0]
 
 Starts the local Eventline pipeline (Event Hubs over AMQP, an Eventhouse over Kusto REST, a Key Vault over HTTPS,
 a sample source API, the runner of the ingest functions named in --config, a control API) in the foreground, on
 127.0.0.1 only. Ports may be 0 to pick free ones; the ready line reports the ports in use.
 The key defaults to the official emulator's SAS_KEY_VALUE; set EVENTLINE_LOCAL_KEY (or --key) to change it.
 At start the Eventhouse takes the schema in the kql/ folder beside --config (new tables and columns, mappings,
-functions, policies; nothing is dropped); --no-schema leaves it as it is.`;
+functions, policies; nothing is dropped); --no-schema leaves it as it is.
+The alert runner evaluates the config's alerts and mails through a local SMTP server (--smtp-port, default 0: a
+free port; it takes the key name and key as user and password).`;
 
 export class UsageError extends Error {}
 
-const PORT_FLAGS = { '--amqp-port': 'amqpPort', '--amqps-port': 'amqpsPort', '--control-port': 'controlPort', '--kusto-port': 'kustoPort', '--vault-port': 'vaultPort', '--api-port': 'apiPort' } as const;
+const PORT_FLAGS = { '--amqp-port': 'amqpPort', '--amqps-port': 'amqpsPort', '--control-port': 'controlPort', '--kusto-port': 'kustoPort', '--vault-port': 'vaultPort', '--api-port': 'apiPort', '--smtp-port': 'smtpPort' } as const;
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): PipelineOptions {
   if (argv[0] !== 'start') throw new UsageError(argv.length === 0 ? 'Missing command "start".' : `Unknown command "${argv[0]}".`);

@@ -8,6 +8,8 @@ import { applyWorkspaceSchema } from './eventhouse/workspaceSchema';
 import { startFunctionRunner } from './functions';
 import { startSampleApi } from './sampleApi';
 import { startKeyVault } from './vault';
+import { startAlertRunner } from './alerts';
+import { startSmtp } from './smtp';
 import type { PipelineOptions, ServiceContext, StartedService } from './service';
 
 export interface RunningPipeline {
@@ -49,6 +51,11 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
     started.push(connector);
     const functions = await startFunctionRunner(ctx, { store: keyVault.store, vaultUri: keyVault.ready.uri, hubConnectionString: eventHubs.ready.connectionString });
     started.push(functions);
+    // Alerts read the Eventhouse and mail through the local SMTP server; they stop before both.
+    const smtp = await startSmtp(ctx);
+    started.push(smtp);
+    const alerts = await startAlertRunner(ctx, { engine: eventhouse.engine, database: eventhouse.ready.database, smtp: { host: smtp.ready.host, port: smtp.ready.port, ...smtp.credentials } });
+    started.push(alerts);
     const controlPort = await control.listen(options.controlPort);
     const ready: LocalReady = {
       ready: true,
@@ -57,6 +64,7 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
       control: `http://127.0.0.1:${controlPort}`,
       keyVault: keyVault.ready,
       sampleApi: sampleApi.ready,
+      smtp: smtp.ready,
     };
     return { ready, stop: stopAll };
   } catch (e) {

@@ -36,6 +36,8 @@ export interface PipelineOptions {
   json: boolean;
   /** Do not apply the kql/ schema beside --config at start. */
   noSchema?: boolean;
+  /** The local SMTP server (0: a free port). */
+  smtpPort: number;
 }
 
 export const DEFAULT_OPTIONS: Omit<PipelineOptions, 'dataDir'> = {
@@ -48,4 +50,5 @@ export const DEFAULT_OPTIONS: Omit<PipelineOptions, 'dataDir'> = {
   keyName: 'RootManageSharedAccessKey',
   key: 'SAS_KEY_VALUE',
   json: false,
+  smtpPort: 0,
 };

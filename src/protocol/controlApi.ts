@@ -233,6 +233,92 @@ export interface ConnectionFailure {
 /** GET /api/connections/{name}/failures?limit=N — the latest first (default 100, at most 1,000). */
 export interface ConnectionFailureList { failures: ConnectionFailure[] }
 
+// ─── Alerts and mail (src/local/alerts, src/local/smtp) ────────────────────────────────────────────────────────
+
+/**
+ * ok: evaluated, nothing fired in the last evaluation; firing: `firingObjects` objects fired in the last
+ * evaluation; muted: evaluated but sends nothing; error: the rule cannot be evaluated (its query fails, a column is
+ * missing, the rule is malformed: `error` says which); disabled: `enabled: false`.
+ */
+export type AlertState = 'ok' | 'firing' | 'muted' | 'error' | 'disabled';
+
+export interface AlertInfo {
+  name: string;
+  state: AlertState;
+  enabled: boolean;
+  muted: boolean;
+  /** Readable interval, e.g. "1m". */
+  every: string;
+  /** Objects that fired in the last evaluation. */
+  firingObjects: number;
+  /** Objects with a pending "stays for" (the condition holds, the span is not up yet). */
+  pendingObjects: number;
+  /** The query's or the rule's message, with where (line and column for a query). */
+  error?: { message: string; since: string };
+  /** ISO times. */
+  lastEvaluated?: string;
+  lastFired?: string;
+  /** Firings in the last 24 hours (muted ones not counted). */
+  firings24h: number;
+  /** Firings the cooldown held back, since the pipeline started. */
+  suppressed: number;
+  /** The end of the last evaluated window (event time). */
+  watermark?: string;
+}
+
+/** Firings waiting to be recorded in EventlineAlerts or delivered by SMTP (retried with backoff, never dropped). */
+export interface AlertOutboxStatus {
+  pending: number;
+  /** Failed delivery attempts since the pipeline started. */
+  failedAttempts: number;
+  delivered: number;
+  lastError?: string;
+  /** ISO time of the next attempt, when one is waiting. */
+  nextAttempt?: string;
+}
+
+/** GET /api/alerts */
+export interface AlertList { alerts: AlertInfo[]; outbox: AlertOutboxStatus }
+
+/** POST /api/alerts/{name}/evaluate: evaluates now (and tries the outbox at once); the rule's status after it. */
+export interface AlertEvaluation { alert: AlertInfo; firings: number; outbox: AlertOutboxStatus }
+
+/** A message the local SMTP server received, parsed. */
+export interface MailMessage {
+  id: string;
+  receivedAt: string;
+  /** The envelope (MAIL FROM / RCPT TO), which includes Bcc recipients. */
+  envelope: { from: string; to: string[] };
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  messageId?: string;
+  date?: string;
+  text: string;
+  /** The HTML body, when there is one (show it only in a sandboxed frame without scripts). */
+  html?: string;
+  /** Every header, lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+}
+
+/** GET /api/mail — the latest first (at most 1,000 kept). */
+export interface MailList { messages: MailMessage[] }
+
+/** PUT /api/smtp: `accepting: false` closes the local SMTP server's port (as a relay that is down), true opens it again. */
+export interface SmtpInput { accepting: boolean }
+
+/** GET /api/smtp */
+export interface SmtpStatus { host: string; port: number; accepting: boolean; received: number }
+
+export const ALERT_PATHS = {
+  alerts: '/api/alerts',
+  alert: (name: string) => `/api/alerts/${encodeURIComponent(name)}`,
+  alertEvaluate: (name: string) => `/api/alerts/${encodeURIComponent(name)}/evaluate`,
+  mail: '/api/mail',
+  smtp: '/api/smtp',
+} as const;
+
 /** The paths, so neither side spells one by hand. */
 export const CONTROL_PATHS = {
   health: '/health',

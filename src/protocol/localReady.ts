@@ -28,6 +28,9 @@ export interface LocalReady {
    * in the `x-api-key` header and is in the local Key Vault under `secretName`.
    */
   sampleApi?: { url: string; secretName: string };
-  /** The local SMTP server that keeps what it receives (listed on the control API). */
-  smtp?: { host: string; port: number };
+  /**
+   * The local SMTP server that keeps what it receives (listed on the control API). It takes AUTH PLAIN or LOGIN
+   * with `user` and the pipeline's key (`--key`), without TLS: it listens on 127.0.0.1 only.
+   */
+  smtp?: { host: string; port: number; user?: string };
 }

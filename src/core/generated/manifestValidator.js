@@ -2,15 +2,15 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"functions":{"type":"array","description":"Ingest functions: Azure Functions projects in this workspace that poll a source on a schedule and send its records to a hub. The local pipeline runs them.","items":{"$ref":"#/definitions/function"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}},"paging":{"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]},"function":{"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."},"eventstream":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-]+$","description":"Display name of the Fabric Eventstream that carries this connection in a cloud profile (connections reading the same hub and consumer group share one). Default: <pipeline name>-<hub>."}}},"alert":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}}}}};
-const schema26 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"functions":{"type":"array","description":"Ingest functions: Azure Functions projects in this workspace that poll a source on a schedule and send its records to a hub. The local pipeline runs them.","items":{"$ref":"#/definitions/function"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}},"paging":{"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]},"function":{"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."},"eventstream":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-]+$","description":"Display name of the Fabric Eventstream that carries this connection in a cloud profile (connections reading the same hub and consumer group share one). Default: <pipeline name>-<hub>."}}},"alert":{"type":"object","description":"A rule with Data Activator's concepts: a KQL source run every interval, the object column that identifies what is watched, a property, a condition with an option, and an email action. The older shape (name, query, every, email) still works: each row the query returns fires.","additionalProperties":false,"required":["name"],"oneOf":[{"required":["query"],"not":{"required":["source"]}},{"required":["source"],"not":{"required":["query"]}}],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"Older shape: KQL whose every returned row fires the alert. New rules use source.query."},"every":{"type":"string","pattern":"^\\d+(ms|s|m|h|d)$","default":"5m","description":"Older shape: how often the query runs."},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Older shape: recipients of the alert email."},"enabled":{"type":"boolean","default":true,"description":"A disabled rule is not evaluated."},"muted":{"type":"boolean","default":false,"description":"A muted rule is evaluated (its state stays current) but sends nothing."},"cooldown":{"$ref":"#/definitions/duration","description":"Local runner only: after a firing, the same object does not fire again for this long."},"source":{"type":"object","additionalProperties":false,"required":["query"],"properties":{"query":{"type":"string","minLength":1,"description":"KQL over the Eventhouse. It may use startTime and endTime (datetime): the window since the last run."},"every":{"$ref":"#/definitions/duration","default":"1m","description":"How often the query runs (default 1m)."},"eventTimeColumn":{"type":"string","minLength":1,"description":"The column with each row's event time; rows outside the window are left out."},"delay":{"$ref":"#/definitions/duration","default":"0s","description":"Ingestion delay allowance: the window ends this long before now."}}},"object":{"type":"string","minLength":1,"description":"The column that identifies what is watched (a site, a device); the rule is evaluated per object. Absent: the whole source is one object."},"property":{"oneOf":[{"type":"string","minLength":1},{"type":"object","additionalProperties":false,"required":["column"],"properties":{"column":{"type":"string","minLength":1},"aggregation":{"enum":["average","min","max","sum","count"]},"window":{"$ref":"#/definitions/duration","description":"Tumbling window of the aggregation."}}}],"description":"The column the condition tests, or an aggregation of it over a tumbling window."},"condition":{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"enum":["is","becomes","insideRange","outsideRange","entersRange","leavesRange","changes","changesFrom","changesTo","changesFromTo","increasesBy","decreasesBy","changesBy","textEquals","textNotEquals","textContains","textBeginsWith","textEndsWith","noDataFor","firstDataAfter","everyValue"],"description":"is: each value that meets op (state); becomes: when it starts to (transition); ranges; changes; increasesBy/decreasesBy/changesBy at least `by` (percent when `percent`); text; noDataFor: no row for `duration` (heartbeat); firstDataAfter: first row after `duration` of silence; everyValue: each row fires."},"op":{"enum":["greaterThan","greaterThanOrEqual","lessThan","lessThanOrEqual","equal","notEqual"]},"value":{"type":["number","string","boolean"]},"from":{"type":["number","string","boolean"]},"to":{"type":["number","string","boolean"]},"low":{"type":"number"},"high":{"type":"number"},"includeLow":{"type":"boolean","default":true},"includeHigh":{"type":"boolean","default":true},"by":{"type":"number","minimum":0},"percent":{"type":"boolean","default":false},"ignoreCase":{"type":"boolean","default":false},"duration":{"$ref":"#/definitions/duration"}}},"options":{"type":"object","additionalProperties":false,"properties":{"everyTime":{"type":"boolean","description":"Fire each time the condition is met (the default)."},"staysFor":{"$ref":"#/definitions/duration","description":"Fire once the (state) condition has held continuously this long."},"times":{"type":"integer","minimum":1,"description":"Fire when the condition has been met this many times within `within`."},"within":{"$ref":"#/definitions/duration"}}},"action":{"type":"object","additionalProperties":false,"properties":{"email":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}},"cc":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}},"subject":{"type":"string","description":"Placeholders: {rule}, {object}, {value}, {previous}, {time}, and {Column} for a column of the row."},"headline":{"type":"string"},"message":{"type":"string"},"fields":{"type":"array","items":{"type":"string"},"description":"Columns of the row listed as additional information."}}}}}}},"duration":{"type":"string","pattern":"^\\d+(ms|s|m|h|d)$","description":"A duration: a whole number and a unit, ms, s, m, h or d (e.g. 30s, 5m, 2h)."},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}}}}};
+const schema33 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 _.-]*$", "u");
-const pattern16 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
-const pattern17 = new RegExp("^/subscriptions/", "u");
+const pattern25 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
+const pattern26 = new RegExp("^/subscriptions/", "u");
 const pattern2 = new RegExp("^https?://", "u");
-const pattern19 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
+const pattern28 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 const schema12 = {"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}};
 const schema13 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"};
 const schema14 = {"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]};
@@ -2203,16 +2203,24 @@ validate19.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}};
-const pattern14 = new RegExp("^\\d+[smhd]$", "u");
+const schema24 = {"type":"object","description":"A rule with Data Activator's concepts: a KQL source run every interval, the object column that identifies what is watched, a property, a condition with an option, and an email action. The older shape (name, query, every, email) still works: each row the query returns fires.","additionalProperties":false,"required":["name"],"oneOf":[{"required":["query"],"not":{"required":["source"]}},{"required":["source"],"not":{"required":["query"]}}],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"Older shape: KQL whose every returned row fires the alert. New rules use source.query."},"every":{"type":"string","pattern":"^\\d+(ms|s|m|h|d)$","default":"5m","description":"Older shape: how often the query runs."},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Older shape: recipients of the alert email."},"enabled":{"type":"boolean","default":true,"description":"A disabled rule is not evaluated."},"muted":{"type":"boolean","default":false,"description":"A muted rule is evaluated (its state stays current) but sends nothing."},"cooldown":{"$ref":"#/definitions/duration","description":"Local runner only: after a firing, the same object does not fire again for this long."},"source":{"type":"object","additionalProperties":false,"required":["query"],"properties":{"query":{"type":"string","minLength":1,"description":"KQL over the Eventhouse. It may use startTime and endTime (datetime): the window since the last run."},"every":{"$ref":"#/definitions/duration","default":"1m","description":"How often the query runs (default 1m)."},"eventTimeColumn":{"type":"string","minLength":1,"description":"The column with each row's event time; rows outside the window are left out."},"delay":{"$ref":"#/definitions/duration","default":"0s","description":"Ingestion delay allowance: the window ends this long before now."}}},"object":{"type":"string","minLength":1,"description":"The column that identifies what is watched (a site, a device); the rule is evaluated per object. Absent: the whole source is one object."},"property":{"oneOf":[{"type":"string","minLength":1},{"type":"object","additionalProperties":false,"required":["column"],"properties":{"column":{"type":"string","minLength":1},"aggregation":{"enum":["average","min","max","sum","count"]},"window":{"$ref":"#/definitions/duration","description":"Tumbling window of the aggregation."}}}],"description":"The column the condition tests, or an aggregation of it over a tumbling window."},"condition":{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"enum":["is","becomes","insideRange","outsideRange","entersRange","leavesRange","changes","changesFrom","changesTo","changesFromTo","increasesBy","decreasesBy","changesBy","textEquals","textNotEquals","textContains","textBeginsWith","textEndsWith","noDataFor","firstDataAfter","everyValue"],"description":"is: each value that meets op (state); becomes: when it starts to (transition); ranges; changes; increasesBy/decreasesBy/changesBy at least `by` (percent when `percent`); text; noDataFor: no row for `duration` (heartbeat); firstDataAfter: first row after `duration` of silence; everyValue: each row fires."},"op":{"enum":["greaterThan","greaterThanOrEqual","lessThan","lessThanOrEqual","equal","notEqual"]},"value":{"type":["number","string","boolean"]},"from":{"type":["number","string","boolean"]},"to":{"type":["number","string","boolean"]},"low":{"type":"number"},"high":{"type":"number"},"includeLow":{"type":"boolean","default":true},"includeHigh":{"type":"boolean","default":true},"by":{"type":"number","minimum":0},"percent":{"type":"boolean","default":false},"ignoreCase":{"type":"boolean","default":false},"duration":{"$ref":"#/definitions/duration"}}},"options":{"type":"object","additionalProperties":false,"properties":{"everyTime":{"type":"boolean","description":"Fire each time the condition is met (the default)."},"staysFor":{"$ref":"#/definitions/duration","description":"Fire once the (state) condition has held continuously this long."},"times":{"type":"integer","minimum":1,"description":"Fire when the condition has been met this many times within `within`."},"within":{"$ref":"#/definitions/duration"}}},"action":{"type":"object","additionalProperties":false,"properties":{"email":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}},"cc":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}},"subject":{"type":"string","description":"Placeholders: {rule}, {object}, {value}, {previous}, {time}, and {Column} for a column of the row."},"headline":{"type":"string"},"message":{"type":"string"},"fields":{"type":"array","items":{"type":"string"},"description":"Columns of the row listed as additional information."}}}}}}};
+const schema26 = {"type":"string","pattern":"^\\d+(ms|s|m|h|d)$","description":"A duration: a whole number and a unit, ms, s, m, h or d (e.g. 30s, 5m, 2h)."};
+const pattern14 = new RegExp("^\\d+(ms|s|m|h|d)$", "u");
 const pattern15 = new RegExp("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+const _errs1 = errors;
+let valid0 = false;
+let passing0 = null;
+const _errs2 = errors;
+const _errs3 = errors;
+const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+let missing0;
+if((data.source === undefined) && (missing0 = "source")){
+const err0 = {};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2221,8 +2229,10 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(data.query === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'"};
+}
+var valid1 = _errs4 === errors;
+if(valid1){
+const err1 = {instancePath,schemaPath:"#/oneOf/0/not",keyword:"not",params:{},message:"must NOT be valid"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2231,9 +2241,20 @@ vErrors.push(err1);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((((key0 === "name") || (key0 === "query")) || (key0 === "every")) || (key0 === "email"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+else {
+errors = _errs3;
+if(vErrors !== null){
+if(_errs3){
+vErrors.length = _errs3;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.query === undefined){
+const err2 = {instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2243,11 +2264,18 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.name !== undefined){
-let data0 = data.name;
-if(typeof data0 === "string"){
-if(func3(data0) > 128){
-const err3 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
+var _valid0 = _errs2 === errors;
+if(_valid0){
+valid0 = true;
+passing0 = 0;
+}
+const _errs5 = errors;
+const _errs6 = errors;
+const _errs7 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing1;
+if((data.query === undefined) && (missing1 = "query")){
+const err3 = {};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2256,8 +2284,10 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(func3(data0) < 1){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+var valid2 = _errs7 === errors;
+if(valid2){
+const err4 = {instancePath,schemaPath:"#/oneOf/1/not",keyword:"not",params:{},message:"must NOT be valid"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2266,8 +2296,20 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern1.test(data0)){
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\""};
+else {
+errors = _errs6;
+if(vErrors !== null){
+if(_errs6){
+vErrors.length = _errs6;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.source === undefined){
+const err5 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2277,8 +2319,19 @@ vErrors.push(err5);
 errors++;
 }
 }
+var _valid0 = _errs5 === errors;
+if(_valid0 && valid0){
+valid0 = false;
+passing0 = [passing0, 1];
+}
 else {
-const err6 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(_valid0){
+valid0 = true;
+passing0 = 1;
+}
+}
+if(!valid0){
+const err6 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2287,10 +2340,20 @@ vErrors.push(err6);
 }
 errors++;
 }
+else {
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
 }
-if(data.query !== undefined){
-if(typeof data.query !== "string"){
-const err7 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.name === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2299,12 +2362,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.every !== undefined){
-let data2 = data.every;
-if(typeof data2 === "string"){
-if(!pattern14.test(data2)){
-const err8 = {instancePath:instancePath+"/every",schemaPath:"#/properties/every/pattern",keyword:"pattern",params:{pattern: "^\\d+[smhd]$"},message:"must match pattern \""+"^\\d+[smhd]$"+"\""};
+for(const key0 in data){
+if(!(func2.call(schema24.properties, key0))){
+const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2314,13 +2374,84 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/every",schemaPath:"#/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.name !== undefined){
+let data0 = data.name;
+if(typeof data0 === "string"){
+if(func3(data0) > 128){
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+if(func3(data0) < 1){
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern1.test(data0)){
+const err11 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/name",schemaPath:"#/definitions/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.query !== undefined){
+if(typeof data.query !== "string"){
+const err13 = {instancePath:instancePath+"/query",schemaPath:"#/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.every !== undefined){
+let data2 = data.every;
+if(typeof data2 === "string"){
+if(!pattern14.test(data2)){
+const err14 = {instancePath:instancePath+"/every",schemaPath:"#/properties/every/pattern",keyword:"pattern",params:{pattern: "^\\d+(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(ms|s|m|h|d)$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/every",schemaPath:"#/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
 }
 errors++;
 }
@@ -2333,47 +2464,980 @@ for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
 if(!pattern15.test(data4)){
-const err10 = {instancePath:instancePath+"/email/" + i0,schemaPath:"#/properties/email/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},message:"must match pattern \""+"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"+"\""};
+const err16 = {instancePath:instancePath+"/email/" + i0,schemaPath:"#/properties/email/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},message:"must match pattern \""+"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"+"\""};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err16];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err16);
 }
 errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/email/" + i0,schemaPath:"#/properties/email/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err17 = {instancePath:instancePath+"/email/" + i0,schemaPath:"#/properties/email/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err17];
 }
 else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/email",schemaPath:"#/properties/email/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
+vErrors.push(err17);
 }
 errors++;
 }
 }
 }
 else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath:instancePath+"/email",schemaPath:"#/properties/email/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err13];
+vErrors = [err18];
 }
 else {
-vErrors.push(err13);
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.enabled !== undefined){
+if(typeof data.enabled !== "boolean"){
+const err19 = {instancePath:instancePath+"/enabled",schemaPath:"#/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.muted !== undefined){
+if(typeof data.muted !== "boolean"){
+const err20 = {instancePath:instancePath+"/muted",schemaPath:"#/properties/muted/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.cooldown !== undefined){
+let data7 = data.cooldown;
+if(typeof data7 === "string"){
+if(!pattern14.test(data7)){
+const err21 = {instancePath:instancePath+"/cooldown",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^\\d+(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(ms|s|m|h|d)$"+"\""};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/cooldown",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data8 = data.source;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.query === undefined){
+const err23 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "query"},message:"must have required property '"+"query"+"'"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+for(const key1 in data8){
+if(!((((key1 === "query") || (key1 === "every")) || (key1 === "eventTimeColumn")) || (key1 === "delay"))){
+const err24 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data8.query !== undefined){
+let data9 = data8.query;
+if(typeof data9 === "string"){
+if(func3(data9) < 1){
+const err25 = {instancePath:instancePath+"/source/query",schemaPath:"#/properties/source/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/source/query",schemaPath:"#/properties/source/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data8.every !== undefined){
+let data10 = data8.every;
+if(typeof data10 === "string"){
+if(!pattern14.test(data10)){
+const err27 = {instancePath:instancePath+"/source/every",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^\\d+(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(ms|s|m|h|d)$"+"\""};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/source/every",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data8.eventTimeColumn !== undefined){
+let data11 = data8.eventTimeColumn;
+if(typeof data11 === "string"){
+if(func3(data11) < 1){
+const err29 = {instancePath:instancePath+"/source/eventTimeColumn",schemaPath:"#/properties/source/properties/eventTimeColumn/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/source/eventTimeColumn",schemaPath:"#/properties/source/properties/eventTimeColumn/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data8.delay !== undefined){
+let data12 = data8.delay;
+if(typeof data12 === "string"){
+if(!pattern14.test(data12)){
+const err31 = {instancePath:instancePath+"/source/delay",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^\\d+(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(ms|s|m|h|d)$"+"\""};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/source/delay",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data.object !== undefined){
+let data13 = data.object;
+if(typeof data13 === "string"){
+if(func3(data13) < 1){
+const err34 = {instancePath:instancePath+"/object",schemaPath:"#/properties/object/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/object",schemaPath:"#/properties/object/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data.property !== undefined){
+let data14 = data.property;
+const _errs43 = errors;
+let valid11 = false;
+let passing1 = null;
+const _errs44 = errors;
+if(typeof data14 === "string"){
+if(func3(data14) < 1){
+const err36 = {instancePath:instancePath+"/property",schemaPath:"#/properties/property/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/property",schemaPath:"#/properties/property/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+var _valid1 = _errs44 === errors;
+if(_valid1){
+valid11 = true;
+passing1 = 0;
+}
+const _errs46 = errors;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.column === undefined){
+const err38 = {instancePath:instancePath+"/property",schemaPath:"#/properties/property/oneOf/1/required",keyword:"required",params:{missingProperty: "column"},message:"must have required property '"+"column"+"'"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+for(const key2 in data14){
+if(!(((key2 === "column") || (key2 === "aggregation")) || (key2 === "window"))){
+const err39 = {instancePath:instancePath+"/property",schemaPath:"#/properties/property/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+if(data14.column !== undefined){
+let data15 = data14.column;
+if(typeof data15 === "string"){
+if(func3(data15) < 1){
+const err40 = {instancePath:instancePath+"/property/column",schemaPath:"#/properties/property/oneOf/1/properties/column/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/property/column",schemaPath:"#/properties/property/oneOf/1/properties/column/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data14.aggregation !== undefined){
+let data16 = data14.aggregation;
+if(!(((((data16 === "average") || (data16 === "min")) || (data16 === "max")) || (data16 === "sum")) || (data16 === "count"))){
+const err42 = {instancePath:instancePath+"/property/aggregation",schemaPath:"#/properties/property/oneOf/1/properties/aggregation/enum",keyword:"enum",params:{allowedValues: schema24.properties.property.oneOf[1].properties.aggregation.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data14.window !== undefined){
+let data17 = data14.window;
+if(typeof data17 === "string"){
+if(!pattern14.test(data17)){
+const err43 = {instancePath:instancePath+"/property/window",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^\\d+(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(ms|s|m|h|d)$"+"\""};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/property/window",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/property",schemaPath:"#/properties/property/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+var _valid1 = _errs46 === errors;
+if(_valid1 && valid11){
+valid11 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid11 = true;
+passing1 = 1;
+}
+}
+if(!valid11){
+const err46 = {instancePath:instancePath+"/property",schemaPath:"#/properties/property/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+else {
+errors = _errs43;
+if(vErrors !== null){
+if(_errs43){
+vErrors.length = _errs43;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.condition !== undefined){
+let data18 = data.condition;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.kind === undefined){
+const err47 = {instancePath:instancePath+"/condition",schemaPath:"#/properties/condition/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+for(const key3 in data18){
+if(!(func2.call(schema24.properties.condition.properties, key3))){
+const err48 = {instancePath:instancePath+"/condition",schemaPath:"#/properties/condition/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+if(data18.kind !== undefined){
+let data19 = data18.kind;
+if(!(((((((((((((((((((((data19 === "is") || (data19 === "becomes")) || (data19 === "insideRange")) || (data19 === "outsideRange")) || (data19 === "entersRange")) || (data19 === "leavesRange")) || (data19 === "changes")) || (data19 === "changesFrom")) || (data19 === "changesTo")) || (data19 === "changesFromTo")) || (data19 === "increasesBy")) || (data19 === "decreasesBy")) || (data19 === "changesBy")) || (data19 === "textEquals")) || (data19 === "textNotEquals")) || (data19 === "textContains")) || (data19 === "textBeginsWith")) || (data19 === "textEndsWith")) || (data19 === "noDataFor")) || (data19 === "firstDataAfter")) || (data19 === "everyValue"))){
+const err49 = {instancePath:instancePath+"/condition/kind",schemaPath:"#/properties/condition/properties/kind/enum",keyword:"enum",params:{allowedValues: schema24.properties.condition.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+if(data18.op !== undefined){
+let data20 = data18.op;
+if(!((((((data20 === "greaterThan") || (data20 === "greaterThanOrEqual")) || (data20 === "lessThan")) || (data20 === "lessThanOrEqual")) || (data20 === "equal")) || (data20 === "notEqual"))){
+const err50 = {instancePath:instancePath+"/condition/op",schemaPath:"#/properties/condition/properties/op/enum",keyword:"enum",params:{allowedValues: schema24.properties.condition.properties.op.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data18.value !== undefined){
+let data21 = data18.value;
+if(((!(typeof data21 == "number")) && (typeof data21 !== "string")) && (typeof data21 !== "boolean")){
+const err51 = {instancePath:instancePath+"/condition/value",schemaPath:"#/properties/condition/properties/value/type",keyword:"type",params:{type: schema24.properties.condition.properties.value.type},message:"must be number,string,boolean"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data18.from !== undefined){
+let data22 = data18.from;
+if(((!(typeof data22 == "number")) && (typeof data22 !== "string")) && (typeof data22 !== "boolean")){
+const err52 = {instancePath:instancePath+"/condition/from",schemaPath:"#/properties/condition/properties/from/type",keyword:"type",params:{type: schema24.properties.condition.properties.from.type},message:"must be number,string,boolean"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data18.to !== undefined){
+let data23 = data18.to;
+if(((!(typeof data23 == "number")) && (typeof data23 !== "string")) && (typeof data23 !== "boolean")){
+const err53 = {instancePath:instancePath+"/condition/to",schemaPath:"#/properties/condition/properties/to/type",keyword:"type",params:{type: schema24.properties.condition.properties.to.type},message:"must be number,string,boolean"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data18.low !== undefined){
+if(!(typeof data18.low == "number")){
+const err54 = {instancePath:instancePath+"/condition/low",schemaPath:"#/properties/condition/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data18.high !== undefined){
+if(!(typeof data18.high == "number")){
+const err55 = {instancePath:instancePath+"/condition/high",schemaPath:"#/properties/condition/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data18.includeLow !== undefined){
+if(typeof data18.includeLow !== "boolean"){
+const err56 = {instancePath:instancePath+"/condition/includeLow",schemaPath:"#/properties/condition/properties/includeLow/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+if(data18.includeHigh !== undefined){
+if(typeof data18.includeHigh !== "boolean"){
+const err57 = {instancePath:instancePath+"/condition/includeHigh",schemaPath:"#/properties/condition/properties/includeHigh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data18.by !== undefined){
+let data28 = data18.by;
+if(typeof data28 == "number"){
+if(data28 < 0 || isNaN(data28)){
+const err58 = {instancePath:instancePath+"/condition/by",schemaPath:"#/properties/condition/properties/by/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/condition/by",schemaPath:"#/properties/condition/properties/by/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data18.percent !== undefined){
+if(typeof data18.percent !== "boolean"){
+const err60 = {instancePath:instancePath+"/condition/percent",schemaPath:"#/properties/condition/properties/percent/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+if(data18.ignoreCase !== undefined){
+if(typeof data18.ignoreCase !== "boolean"){
+const err61 = {instancePath:instancePath+"/condition/ignoreCase",schemaPath:"#/properties/condition/properties/ignoreCase/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+if(data18.duration !== undefined){
+let data31 = data18.duration;
+if(typeof data31 === "string"){
+if(!pattern14.test(data31)){
+const err62 = {instancePath:instancePath+"/condition/duration",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^\\d+(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(ms|s|m|h|d)$"+"\""};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/condition/duration",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/condition",schemaPath:"#/properties/condition/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data.options !== undefined){
+let data32 = data.options;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+for(const key4 in data32){
+if(!((((key4 === "everyTime") || (key4 === "staysFor")) || (key4 === "times")) || (key4 === "within"))){
+const err65 = {instancePath:instancePath+"/options",schemaPath:"#/properties/options/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data32.everyTime !== undefined){
+if(typeof data32.everyTime !== "boolean"){
+const err66 = {instancePath:instancePath+"/options/everyTime",schemaPath:"#/properties/options/properties/everyTime/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data32.staysFor !== undefined){
+let data34 = data32.staysFor;
+if(typeof data34 === "string"){
+if(!pattern14.test(data34)){
+const err67 = {instancePath:instancePath+"/options/staysFor",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^\\d+(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(ms|s|m|h|d)$"+"\""};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/options/staysFor",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(data32.times !== undefined){
+let data35 = data32.times;
+if(!((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35)))){
+const err69 = {instancePath:instancePath+"/options/times",schemaPath:"#/properties/options/properties/times/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+if(typeof data35 == "number"){
+if(data35 < 1 || isNaN(data35)){
+const err70 = {instancePath:instancePath+"/options/times",schemaPath:"#/properties/options/properties/times/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+if(data32.within !== undefined){
+let data36 = data32.within;
+if(typeof data36 === "string"){
+if(!pattern14.test(data36)){
+const err71 = {instancePath:instancePath+"/options/within",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^\\d+(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(ms|s|m|h|d)$"+"\""};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/options/within",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/options",schemaPath:"#/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data.action !== undefined){
+let data37 = data.action;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key5 in data37){
+if(!(key5 === "email")){
+const err74 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data37.email !== undefined){
+let data38 = data37.email;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+if(data38.to === undefined){
+const err75 = {instancePath:instancePath+"/action/email",schemaPath:"#/properties/action/properties/email/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+for(const key6 in data38){
+if(!((((((key6 === "to") || (key6 === "cc")) || (key6 === "subject")) || (key6 === "headline")) || (key6 === "message")) || (key6 === "fields"))){
+const err76 = {instancePath:instancePath+"/action/email",schemaPath:"#/properties/action/properties/email/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+if(data38.to !== undefined){
+let data39 = data38.to;
+if(Array.isArray(data39)){
+if(data39.length < 1){
+const err77 = {instancePath:instancePath+"/action/email/to",schemaPath:"#/properties/action/properties/email/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+const len1 = data39.length;
+for(let i1=0; i1<len1; i1++){
+let data40 = data39[i1];
+if(typeof data40 === "string"){
+if(!pattern15.test(data40)){
+const err78 = {instancePath:instancePath+"/action/email/to/" + i1,schemaPath:"#/properties/action/properties/email/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},message:"must match pattern \""+"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"+"\""};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/action/email/to/" + i1,schemaPath:"#/properties/action/properties/email/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/action/email/to",schemaPath:"#/properties/action/properties/email/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+if(data38.cc !== undefined){
+let data41 = data38.cc;
+if(Array.isArray(data41)){
+const len2 = data41.length;
+for(let i2=0; i2<len2; i2++){
+let data42 = data41[i2];
+if(typeof data42 === "string"){
+if(!pattern15.test(data42)){
+const err81 = {instancePath:instancePath+"/action/email/cc/" + i2,schemaPath:"#/properties/action/properties/email/properties/cc/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},message:"must match pattern \""+"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"+"\""};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/action/email/cc/" + i2,schemaPath:"#/properties/action/properties/email/properties/cc/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/action/email/cc",schemaPath:"#/properties/action/properties/email/properties/cc/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data38.subject !== undefined){
+if(typeof data38.subject !== "string"){
+const err84 = {instancePath:instancePath+"/action/email/subject",schemaPath:"#/properties/action/properties/email/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+if(data38.headline !== undefined){
+if(typeof data38.headline !== "string"){
+const err85 = {instancePath:instancePath+"/action/email/headline",schemaPath:"#/properties/action/properties/email/properties/headline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data38.message !== undefined){
+if(typeof data38.message !== "string"){
+const err86 = {instancePath:instancePath+"/action/email/message",schemaPath:"#/properties/action/properties/email/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data38.fields !== undefined){
+let data46 = data38.fields;
+if(Array.isArray(data46)){
+const len3 = data46.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data46[i3] !== "string"){
+const err87 = {instancePath:instancePath+"/action/email/fields/" + i3,schemaPath:"#/properties/action/properties/email/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/action/email/fields",schemaPath:"#/properties/action/properties/email/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/action/email",schemaPath:"#/properties/action/properties/email/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+else {
+const err91 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
 }
 errors++;
 }
@@ -2634,7 +3698,7 @@ errors++;
 if(data15.name !== undefined){
 let data16 = data15.name;
 if(typeof data16 === "string"){
-if(!pattern16.test(data16)){
+if(!pattern25.test(data16)){
 const err16 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2659,7 +3723,7 @@ errors++;
 if(data15.resourceId !== undefined){
 let data17 = data15.resourceId;
 if(typeof data17 === "string"){
-if(!pattern17.test(data17)){
+if(!pattern26.test(data17)){
 const err18 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/"},message:"must match pattern \""+"^/subscriptions/"+"\""};
 if(vErrors === null){
 vErrors = [err18];
@@ -2700,7 +3764,7 @@ for(const key2 in data18){
 let data19 = data18[key2];
 if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 for(const key3 in data19){
-if(!(func2.call(schema26.properties, key3))){
+if(!(func2.call(schema33.properties, key3))){
 const err21 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
@@ -2714,7 +3778,7 @@ errors++;
 if(data19.kind !== undefined){
 let data20 = data19.kind;
 if(!((data20 === "local") || (data20 === "azure"))){
-const err22 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/profile/properties/kind/enum",keyword:"enum",params:{allowedValues: schema26.properties.kind.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/profile/properties/kind/enum",keyword:"enum",params:{allowedValues: schema33.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2851,7 +3915,7 @@ if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
 for(const key4 in data30){
 let data31 = data30[key4];
 if(typeof data31 === "string"){
-if(!pattern19.test(data31)){
+if(!pattern28.test(data31)){
 const err33 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubConnections/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/properties/eventHubConnections/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err33];

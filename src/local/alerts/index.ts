@@ -1,0 +1,74 @@
+// The alert runner as a part of the local pipeline: the config file's `alerts[]`, evaluated on their intervals
+// against the local Eventhouse, mailed through the local SMTP server, listed and evaluated on demand on the
+// control API.
+import * as path from 'node:path';
+import { AlertRuleError, normalizeAlert, type AlertRule } from '../../core/alerts/rule';
+import type { Alert } from '../../core/manifest';
+import { ConfigError, loadLocalConfig } from '../config';
+import { ControlError, type ControlServer } from '../control';
+import type { Engine } from '../eventhouse/engine';
+import type { ServiceContext, StartedService } from '../service';
+import type { AlertEvaluation, AlertList } from '../../protocol/controlApi';
+import { AlertRunner, type BrokenRule } from './runner';
+import { AlertStore } from './store';
+
+export interface AlertDeps {
+  engine: Engine;
+  database: string;
+  smtp: { host: string; port: number; user: string; pass: string };
+}
+
+/** The config's alerts; an entry that can't run is kept as a broken one (the others still run). */
+function configured(ctx: ServiceContext): { rules: AlertRule[]; broken: BrokenRule[] } {
+  if (!ctx.configPath) return { rules: [], broken: [] };
+  const raw = loadLocalConfig(ctx.configPath).raw.alerts;
+  if (raw === undefined) return { rules: [], broken: [] };
+  if (!Array.isArray(raw)) throw new ConfigError(`${ctx.configPath}: alerts must be an array.`);
+  const rules: AlertRule[] = [];
+  const broken: BrokenRule[] = [];
+  raw.forEach((a: unknown, i) => {
+    const name = typeof (a as { name?: unknown } | null)?.name === 'string' ? (a as { name: string }).name : `alert-${i + 1}`;
+    try {
+      if (typeof a !== 'object' || a === null || Array.isArray(a)) throw new AlertRuleError(['alerts', i], `Alert ${i + 1} must be an object with a name.`);
+      const rule = normalizeAlert({ ...(a as Alert), name }, i);
+      if (rules.some((r) => r.name.toLowerCase() === name.toLowerCase())) throw new AlertRuleError(['alerts', i, 'name'], `Alert "${name}": the name is used twice; alert names must be unique.`);
+      rules.push(rule);
+    } catch (e) {
+      if (!(e instanceof AlertRuleError)) throw e;
+      broken.push({ name, message: `${ctx.configPath}: alerts[${i}]: ${e.message}` });
+    }
+  });
+  return { rules, broken };
+}
+
+function registerRoutes(control: ControlServer, runner: AlertRunner): void {
+  const find = (name: string) => {
+    const r = runner.find(name);
+    if (!r) {
+      const broken = runner.broken.find((b) => b.name.toLowerCase() === name.toLowerCase());
+      if (broken) throw new ControlError(400, `Alert "${name}" cannot run: ${broken.message}`);
+      throw new ControlError(404, `Alert "${name}" does not exist. GET /api/alerts lists them.`);
+    }
+    return r;
+  };
+  control.route('GET', /^\/api\/alerts\/?$/, () => ({ status: 200, body: { alerts: runner.list(), outbox: runner.outbox() } satisfies AlertList }));
+  control.route('GET', /^\/api\/alerts\/([^/]+)\/?$/, (_req, [name]) => ({ status: 200, body: runner.info(find(name)) }));
+  control.route('POST', /^\/api\/alerts\/([^/]+)\/evaluate\/?$/, async (_req, [name]) => {
+    const rule = find(name);
+    // Disabled rules can still be evaluated by hand: that is how one tries a rule before enabling it.
+    const firings = await runner.evaluate(rule);
+    await runner.drain(true);
+    return { status: 200, body: { alert: runner.info(rule), firings, outbox: runner.outbox() } satisfies AlertEvaluation };
+  });
+}
+
+export async function startAlertRunner(ctx: ServiceContext, deps: AlertDeps): Promise<StartedService<undefined> & { runner: AlertRunner }> {
+  const { rules, broken } = configured(ctx);
+  const store = new AlertStore(path.join(ctx.dataDir, 'alerts', 'state.json'), (m) => ctx.log(m));
+  const runner = new AlertRunner(rules, broken, { ...deps, store, log: (m) => ctx.log(m) });
+  registerRoutes(ctx.control, runner);
+  for (const b of broken) ctx.log(`alerts: ${b.message}`);
+  if (rules.length) ctx.log(`alerts: ${rules.map((r) => `${r.name} (${r.enabled ? `every ${r.source.everyMs / 1000}s` : 'disabled'}${r.muted ? ', muted' : ''})`).join(', ')}`);
+  runner.start();
+  return { ready: undefined, runner, stop: () => runner.stop() };
+}

@@ -1,0 +1,251 @@
+// The alert runner: evaluates each enabled rule on its interval against the local Eventhouse with the same
+// evaluator the dry run uses, and sends what fires through SMTP. Firings go to an outbox first (persisted with the
+// rule's state), are written to the EventlineAlerts table, then mailed; a failed send is retried with backoff and
+// stays in the outbox until it is delivered.
+import { randomUUID } from 'node:crypto';
+import type { Transporter } from 'nodemailer';
+import { AlertEvalError, evaluateRule, seriesFromRows, type Firing } from '../../core/alerts/evaluate';
+import { displayValue, fillPlaceholders, formatDuration, type AlertRule } from '../../core/alerts/rule';
+import type { Engine } from '../eventhouse/engine';
+import { runCommand } from '../eventhouse/mgmt';
+import type { AlertInfo, AlertOutboxStatus } from '../../protocol/controlApi';
+import type { AlertStore, OutboxEntry, OutgoingEmail } from './store';
+
+export const ALERTS_TABLE = 'EventlineAlerts';
+const FROM = 'Eventline alerts <alerts@eventline.local>';
+const DAY = 86_400_000;
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+export interface RunnerDeps {
+  engine: Engine;
+  database: string;
+  smtp: { host: string; port: number; user: string; pass: string };
+  store: AlertStore;
+  log(message: string): void;
+}
+
+/** A config entry that cannot run as written, listed with its problem. */
+export interface BrokenRule { name: string; message: string }
+
+interface Live { error?: { message: string; since: string }; suppressed: number; timer?: NodeJS.Timeout; chain: Promise<unknown> }
+
+export class AlertRunner {
+  private readonly live = new Map<string, Live>();
+  private transport: Transporter | undefined;
+  private draining: Promise<void> | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private tableReady = false;
+  private stopped = false;
+  private failedAttempts = 0;
+  private delivered = 0;
+
+  constructor(readonly rules: AlertRule[], readonly broken: BrokenRule[], private readonly deps: RunnerDeps) {
+    for (const r of rules) this.live.set(r.name, { suppressed: 0, chain: Promise.resolve() });
+  }
+
+  /** Schedules every enabled rule and retries what the outbox still holds from before a restart. */
+  start(): void {
+    for (const r of this.rules) if (r.enabled) this.schedule(r, r.source.everyMs);
+    if (this.deps.store.data.outbox.length) this.kick();
+  }
+
+  find(name: string): AlertRule | undefined {
+    return this.rules.find((r) => r.name.toLowerCase() === name.toLowerCase());
+  }
+
+  private schedule(rule: AlertRule, delay: number): void {
+    const live = this.live.get(rule.name)!;
+    live.timer = setTimeout(() => {
+      this.evaluate(rule).catch((e: unknown) => this.deps.log(`alerts: ${rule.name}: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => { if (!this.stopped) this.schedule(rule, rule.source.everyMs); });
+    }, delay);
+  }
+
+  /** Evaluates the rule over the window since its last evaluation; one evaluation of a rule at a time. */
+  evaluate(rule: AlertRule): Promise<number> {
+    const live = this.live.get(rule.name)!;
+    const run = () => this.evaluateNow(rule, live);
+    const p = live.chain.then(run, run);
+    live.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async evaluateNow(rule: AlertRule, live: Live): Promise<number> {
+    if (this.stopped) return 0;
+    const record = this.deps.store.rule(rule.name);
+    const now = Date.now();
+    const end = now - rule.source.delayMs;
+    const start = record.state?.watermark ?? end - rule.source.everyMs;
+    let firings: Firing[];
+    try {
+      const result = await this.deps.engine.query(this.deps.database, windowed(rule.source.query, start, end), {});
+      const series = seriesFromRows(rule, result.table.columns.map((c) => c.name), result.table.rows, start, end);
+      const out = evaluateRule(rule, record.state, series, end);
+      firings = out.firings;
+      live.suppressed += out.suppressed;
+      record.state = out.state;
+      live.error = undefined;
+    } catch (e) {
+      // The window is not advanced: once the query works again it covers what was missed.
+      const message = e instanceof AlertEvalError ? e.message : queryMessage(e);
+      if (live.error?.message !== message) this.deps.log(`alerts: ${rule.name}: ${message}`);
+      live.error = { message, since: live.error?.message === message ? live.error.since : new Date(now).toISOString() };
+      record.lastEvaluated = now;
+      this.deps.store.save();
+      return 0;
+    }
+    record.lastEvaluated = now;
+    record.fired = record.fired.filter((t) => t > now - DAY);
+    record.lastFiringObjects = rule.muted ? 0 : new Set(firings.map((f) => f.object)).size;
+    if (!rule.muted && firings.length) {
+      record.lastFired = now;
+      for (const f of firings) {
+        record.fired.push(now);
+        this.deps.store.data.outbox.push({
+          id: randomUUID(), rule: rule.name, object: f.object, eventTime: f.time, firedAt: now, value: f.value, reason: f.reason,
+          email: rule.email ? composeEmail(rule, f) : undefined, recorded: false, attempts: 0, nextAttempt: 0,
+        });
+      }
+    }
+    this.deps.store.save();
+    if (!rule.muted && firings.length) await this.drain(true);
+    return rule.muted ? 0 : firings.length;
+  }
+
+  /** Records and sends what the outbox holds; `force` ignores the backoff (an explicit evaluation or a new firing). */
+  drain(force = false): Promise<void> {
+    if (this.draining) return this.draining.then(() => (force ? this.drain(true) : undefined));
+    this.draining = this.drainNow(force).finally(() => { this.draining = undefined; });
+    return this.draining;
+  }
+
+  private kick(delay = 0): void {
+    if (this.stopped) return;
+    clearTimeout(this.drainTimer);
+    this.drainTimer = setTimeout(() => { void this.drain(); }, delay);
+  }
+
+  private async drainNow(force: boolean): Promise<void> {
+    const store = this.deps.store;
+    for (const entry of [...store.data.outbox]) {
+      if (this.stopped) return;
+      if (!force && entry.nextAttempt > Date.now()) continue;
+      try {
+        if (!entry.recorded) {
+          await this.record(entry);
+          entry.recorded = true;
+          store.save();
+        }
+        if (entry.email) await this.send(entry, entry.email);
+        store.data.outbox = store.data.outbox.filter((e) => e.id !== entry.id);
+        if (entry.email) this.delivered++;
+        store.save();
+      } catch (e) {
+        entry.attempts++;
+        this.failedAttempts++;
+        entry.lastError = e instanceof Error ? e.message : String(e);
+        entry.nextAttempt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (entry.attempts - 1));
+        store.save();
+        if (entry.attempts === 1 || entry.attempts % 10 === 0) this.deps.log(`alerts: ${entry.rule}/${entry.object}: ${entry.recorded ? 'sending' : 'recording'} failed (attempt ${entry.attempts}, kept in the outbox): ${entry.lastError}`);
+      }
+    }
+    const waiting = store.data.outbox.map((e) => e.nextAttempt);
+    if (waiting.length) this.kick(Math.max(0, Math.min(...waiting) - Date.now()));
+  }
+
+  private async record(entry: OutboxEntry): Promise<void> {
+    const { engine, database } = this.deps;
+    if (!this.tableReady) {
+      await runCommand(engine, database, `.create-merge table ${ALERTS_TABLE} (FiredAt:datetime, EventTime:datetime, Rule:string, Object:string, Value:dynamic, Reason:string, Recipients:string, FiringId:string)`);
+      this.tableReady = true;
+    }
+    const row = {
+      FiredAt: new Date(entry.firedAt).toISOString(), EventTime: new Date(entry.eventTime).toISOString(), Rule: entry.rule, Object: entry.object,
+      Value: entry.value, Reason: entry.reason, Recipients: entry.email ? [...entry.email.to, ...entry.email.cc].join(', ') : '', FiringId: entry.id,
+    };
+    await engine.ingest(database, ALERTS_TABLE, `${JSON.stringify(row)}\n`, 'multijson', undefined);
+  }
+
+  private async send(entry: OutboxEntry, email: OutgoingEmail): Promise<void> {
+    // nodemailer loads with the first email: a pipeline without firing alerts does not pay for it at start.
+    if (!this.transport) {
+      const { createTransport } = await import('nodemailer');
+      const { host, port, user, pass } = this.deps.smtp;
+      this.transport = createTransport({ host, port, secure: false, ignoreTLS: true, auth: { user, pass }, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 15_000 });
+    }
+    await this.transport.sendMail({
+      from: FROM, to: email.to, cc: email.cc.length ? email.cc : undefined, subject: email.subject, text: email.text, html: email.html,
+      // The firing's id: a receiver can tell a resend (after a crash between the server's OK and our save) apart.
+      messageId: `<${entry.id}@eventline.local>`,
+      headers: { 'X-Eventline-Rule': entry.rule, 'X-Eventline-Object': entry.object, 'X-Eventline-Firing': entry.id },
+    });
+  }
+
+  info(rule: AlertRule): AlertInfo {
+    const record = this.deps.store.rule(rule.name);
+    const live = this.live.get(rule.name)!;
+    const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+    const state = !rule.enabled ? 'disabled' : live.error ? 'error' : rule.muted ? 'muted' : record.lastFiringObjects > 0 ? 'firing' : 'ok';
+    const pending = rule.occurrence.kind === 'staysFor' ? Object.values(record.state?.objects ?? {}).filter((o) => o.trueSince !== undefined && !o.runFired).length : 0;
+    return {
+      name: rule.name, state, enabled: rule.enabled, muted: rule.muted, every: formatDuration(rule.source.everyMs),
+      firingObjects: record.lastFiringObjects, pendingObjects: pending, error: live.error,
+      lastEvaluated: iso(record.lastEvaluated), lastFired: iso(record.lastFired),
+      firings24h: record.fired.filter((t) => t > Date.now() - DAY).length, suppressed: live.suppressed, watermark: iso(record.state?.watermark),
+    };
+  }
+
+  list(): AlertInfo[] {
+    const since = new Date().toISOString();
+    return [
+      ...this.rules.map((r) => this.info(r)),
+      ...this.broken.map((b): AlertInfo => ({ name: b.name, state: 'error', enabled: false, muted: false, every: '', firingObjects: 0, pendingObjects: 0, error: { message: b.message, since }, firings24h: 0, suppressed: 0 })),
+    ];
+  }
+
+  outbox(): AlertOutboxStatus {
+    const box = this.deps.store.data.outbox;
+    const next = box.length ? Math.min(...box.map((e) => e.nextAttempt)) : undefined;
+    return {
+      pending: box.length, failedAttempts: this.failedAttempts, delivered: this.delivered,
+      lastError: box.find((e) => e.lastError)?.lastError, nextAttempt: next === undefined ? undefined : new Date(next).toISOString(),
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.drainTimer);
+    for (const live of this.live.values()) clearTimeout(live.timer);
+    await Promise.all([...this.live.values()].map((l) => l.chain));
+    await this.draining;
+    this.transport?.close();
+  }
+}
+
+/** The source query with its window as `startTime` and `endTime`, on one line before it so positions stay readable. */
+export function windowed(query: string, start: number, end: number): string {
+  return `let startTime = datetime(${new Date(start).toISOString()}); let endTime = datetime(${new Date(end).toISOString()});\n${query}`;
+}
+
+/** The engine's message, with the line moved back over the window line windowed() put in front. */
+function queryMessage(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return `The source query failed: ${message.replace(/line:position=(\d+):(\d+)/g, (_m, l: string, c: string) => `line:position=${Math.max(1, Number(l) - 1)}:${c}`)}`;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
+/** The email of one firing: subject, headline and message with their placeholders filled, the fields listed. */
+export function composeEmail(rule: AlertRule, f: Firing): OutgoingEmail {
+  const e = rule.email!;
+  const values: Record<string, unknown> = { ...f.row, rule: rule.name, object: f.object, value: f.value, previous: f.previous, time: new Date(f.time).toISOString() };
+  const subject = fillPlaceholders(e.subject, values);
+  const headline = fillPlaceholders(e.headline, values);
+  const message = fillPlaceholders(e.message, values);
+  const facts: [string, string][] = [['Rule', rule.name], ['Object', f.object], ['Condition', f.reason], ['Value', displayValue(f.value)], ['Event time', new Date(f.time).toISOString()],
+    ...e.fields.map((name): [string, string] => [name, displayValue(f.row[name])])];
+  const text = [headline, '', ...(message ? [message, ''] : []), ...facts.map(([k, v]) => `${k}: ${v}`)].join('\n');
+  const html = `<h2>${escapeHtml(headline)}</h2>${message ? `<p>${escapeHtml(message)}</p>` : ''}<table>${facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
+  return { to: e.to, cc: e.cc, subject, text, html };
+}
