@@ -52,13 +52,13 @@ async function replaceCell(nb: vscode.NotebookDocument, index: number, source: s
 }
 
 /**
- * Saves an edited notebook. VS Code for the web (code-server) auto-saves after a 1 s delay by default: on a loaded
- * machine that save can come first, and then save() finds nothing to do and answers false. Either way the file on
- * disk went through the serializer, which is what the tests read back.
+ * Saves an edited notebook. save() answers false when there was nothing to save — code-server (VS Code for the
+ * web) auto-saves after a 1 s delay by default, and on a loaded machine that save can come first — and when the
+ * save was aborted ("Aborted onWillSaveTextDocument-event": save participants get a time budget a loaded machine
+ * can exceed). Either way the test wants the file on disk written by the serializer: save until it is clean.
  */
 async function saveEdited(nb: vscode.NotebookDocument): Promise<void> {
-  if (await nb.save()) return;
-  await until(() => !nb.isDirty || undefined, `${nb.uri.path} saved (by auto save)`);
+  await until(async () => ((await nb.save()) || !nb.isDirty ? true : undefined), `${nb.uri.path} saved`, 30000);
 }
 
 describe('KQL notebooks against a local Eventhouse', function () {
