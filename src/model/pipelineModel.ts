@@ -4,12 +4,18 @@
 import { Emitter } from '../core/emitter';
 import { EventhouseModel } from './eventhouse';
 import { EventHubsModel } from './eventHubs';
+import { FunctionsModel } from './functions';
 import type { ModelHost, PipelineSnapshot } from './host';
-import type { AlertRef, ConnectionRef, SecretRef, SourceRef } from './refs';
+import type { AlertRef, ConnectionRef, SourceRef } from './refs';
+import { SecretsModel } from './secrets';
 
 export class PipelineModel {
   readonly eventHubs: EventHubsModel;
   readonly eventhouse: EventhouseModel;
+  /** The ingest functions and their sources' live state (#19). */
+  readonly functions: FunctionsModel;
+  /** The active profile's Key Vault and the secrets eventline.json refers to (#19). */
+  readonly secrets: SecretsModel;
   private readonly refreshed = new Emitter<void>();
   /** Fires when the user asks for fresh data (Refresh): caches of live state should be dropped. */
   readonly onDidRefresh = this.refreshed.event;
@@ -17,6 +23,8 @@ export class PipelineModel {
   constructor(readonly host: ModelHost) {
     this.eventHubs = new EventHubsModel(host);
     this.eventhouse = new EventhouseModel(host);
+    this.functions = new FunctionsModel(host);
+    this.secrets = new SecretsModel(host);
   }
 
   snapshot(): PipelineSnapshot | undefined {
@@ -39,18 +47,9 @@ export class PipelineModel {
     return (this.snapshot()?.manifest.alerts ?? []).map((a) => ({ kind: 'alert', name: a.name }));
   }
 
-  /** The secrets the manifest refers to, by the name they are stored under. */
-  secrets(): SecretRef[] {
-    const names = new Set<string>();
-    for (const s of this.snapshot()?.manifest.sources ?? []) {
-      const ref = s.auth?.secret;
-      const name = ref?.keyVaultSecret ?? ref?.secretStorage;
-      if (name) names.add(name);
-    }
-    return [...names].map((name) => ({ kind: 'secret', name }));
-  }
-
   dispose(): void {
+    this.functions.dispose();
+    this.secrets.dispose();
     this.refreshed.dispose();
   }
 }

@@ -109,6 +109,6 @@ describe('pipeline model, local profile (real local pipeline)', function () {
     assert.deepEqual(model.sources(), [{ kind: 'source', name: 'api' }]);
     assert.deepEqual(model.connections(), [{ kind: 'connection', name: 'connection-1', hub: 'telemetry', table: 'T' }]);
     assert.deepEqual(model.alerts(), [{ kind: 'alert', name: 'hot' }]);
-    assert.deepEqual(model.secrets(), [{ kind: 'secret', name: 'api-key' }]);
+    assert.deepEqual(model.secrets.references(), [{ name: 'api-key', referencedBy: ['source "api"'], legacy: true }]);
   });
 });
