@@ -22,6 +22,8 @@ async function main() {
   if (!fs.existsSync(path.join(workspace, 'eventline.json'))) {
     fs.mkdirSync(workspace, { recursive: true });
     fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'sample-pipeline'), workspace, { recursive: true });
+    // The sample source's Eventhouse schema (tables, mapping, update policy, function) as the workspace's kql/.
+    fs.cpSync(path.join(ROOT, 'kql', 'schema'), path.join(workspace, 'kql'), { recursive: true });
   }
 
   step('starting the local pipeline (dist/local.js)');

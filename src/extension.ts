@@ -15,6 +15,10 @@ import { TailManager } from './tail/tailManager';
 import { registerSendCommands } from './tail/sendCommands';
 import { registerKqlNotebooks, type KqlNotebooks } from './notebook';
 import { registerKqlLanguage } from './language/client';
+import { registerSchema } from './schema';
+import { registerConnections } from './connections';
+import { progress, type ProgressRunner } from './common/progress';
+import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -29,6 +33,10 @@ export interface EventlineApi {
   readonly notebooks: KqlNotebooks;
   /** Tests queue answers to the next prompts here. */
   readonly prompts: Prompter;
+  /** Tests cancel running progress notifications here (what their Cancel button does). */
+  readonly progress: ProgressRunner;
+  /** The function deploys (tests read their last plan and result). */
+  readonly deploys: FunctionDeploy;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -60,8 +68,9 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   }
   const tails = new TailManager(context.extensionUri, model, log);
   const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
+  const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks,
+    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys,
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true }),
@@ -73,11 +82,13 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerAuthCommands(auth, log),
     registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
     registerSendCommands(model, log),
+    registerConnections({ model, manifests, log, onDeployed: () => pipelineTree.refresh() }),
+    registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys };
 }
 
 export function deactivate(): void {

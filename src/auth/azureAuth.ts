@@ -103,6 +103,25 @@ export class AzureAuth extends Disposable {
     };
   }
 
+  /**
+   * Asks up front for the tokens a command will need, so the user consents once at its start (the App Service
+   * audience of a Function App's scm site is a separate consent, spec §0): silently when VS Code has them, with
+   * VS Code's sign-in otherwise. After this the credential stays silent.
+   */
+  async consent(audiences: string[], tenantId?: string): Promise<void> {
+    if (this.signedOut) throw new NotSignedInError();
+    for (const audience of audiences) {
+      const scopes = this.withTenant([defaultScope(audience)], tenantId);
+      if (await vscode.authentication.getSession(this.cloud.authProviderId, scopes, { silent: true })) continue;
+      try {
+        await vscode.authentication.getSession(this.cloud.authProviderId, scopes, { createIfNone: { detail: `Eventline needs access to ${audience}.` } });
+      } catch (e) {
+        if (/cancel/i.test(String(e))) throw new UserCancelledError();
+        throw e;
+      }
+    }
+  }
+
   /** A bearer token for one audience (Fabric REST, which has no SDK here). */
   async token(audience: string, signal?: AbortSignal): Promise<string> {
     const t = await this.credential().getToken(defaultScope(audience), { abortSignal: signal });

@@ -5,7 +5,12 @@ import type { EventHubManagementClient } from '@azure/arm-eventhub';
 import type { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import type { Client as KustoClient } from 'azure-kusto-data';
+import type { WebSiteManagementClient } from '@azure/arm-appservice';
+import type { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { StorageManagementClient } from '@azure/arm-storage';
+import type { ResourceManagementClient } from '@azure/arm-resources';
 import { defaultScope, type CloudSettings } from '../core/cloud';
+import { APP_SERVICE_API_VERSION } from '../core/deploy/constants';
 import { FabricClient } from './fabric';
 
 export async function subscriptionClient(credential: TokenCredential, cloud: CloudSettings): Promise<SubscriptionClient> {
@@ -16,6 +21,32 @@ export async function subscriptionClient(credential: TokenCredential, cloud: Clo
 export async function eventHubManagementClient(credential: TokenCredential, cloud: CloudSettings, subscriptionId: string): Promise<EventHubManagementClient> {
   const { EventHubManagementClient } = await import('@azure/arm-eventhub');
   return new EventHubManagementClient(credential, subscriptionId, { endpoint: cloud.resourceManagerEndpoint, credentials: { scopes: [defaultScope(cloud.resourceManagerAudience)] } });
+}
+
+// The function deploy's Resource Manager clients. Their pipelines retry 429 and transient 5xx with Retry-After
+// (core-rest-pipeline's default retry policy) and take an abortSignal per call.
+const armOptions = (cloud: CloudSettings) => ({ endpoint: cloud.resourceManagerEndpoint, credentials: { scopes: [defaultScope(cloud.resourceManagerAudience)] } });
+
+export async function webSiteManagementClient(credential: TokenCredential, cloud: CloudSettings, subscriptionId: string): Promise<WebSiteManagementClient> {
+  const { WebSiteManagementClient } = await import('@azure/arm-appservice');
+  return new WebSiteManagementClient(credential, subscriptionId, { ...armOptions(cloud), apiVersion: APP_SERVICE_API_VERSION });
+}
+
+export async function authorizationClient(credential: TokenCredential, cloud: CloudSettings, subscriptionId: string): Promise<AuthorizationManagementClient> {
+  const { AuthorizationManagementClient } = await import('@azure/arm-authorization');
+  // A core-client SDK: its token scope is `credentialScopes` (else `<endpoint>/.default`, wrong for a stand-in or a
+  // sovereign endpoint whose audience differs).
+  return new AuthorizationManagementClient(credential, subscriptionId, { endpoint: cloud.resourceManagerEndpoint, credentialScopes: [defaultScope(cloud.resourceManagerAudience)] });
+}
+
+export async function storageManagementClient(credential: TokenCredential, cloud: CloudSettings, subscriptionId: string): Promise<StorageManagementClient> {
+  const { StorageManagementClient } = await import('@azure/arm-storage');
+  return new StorageManagementClient(credential, subscriptionId, armOptions(cloud));
+}
+
+export async function resourceManagementClient(credential: TokenCredential, cloud: CloudSettings, subscriptionId: string): Promise<ResourceManagementClient> {
+  const { ResourceManagementClient } = await import('@azure/arm-resources');
+  return new ResourceManagementClient(credential, subscriptionId, armOptions(cloud));
 }
 
 export type EventHubTarget =

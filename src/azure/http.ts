@@ -27,17 +27,23 @@ export interface HttpReply { status: number; headers: Record<string, string | st
  * A GET through Node's http/https, which VS Code's proxy support patches and which honours the CA certificates
  * Node trusts (the extension host's global fetch does not see NODE_EXTRA_CA_CERTS).
  */
-export async function httpGet(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpReply> {
+export function httpGet(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<HttpReply> {
+  return httpRequest('GET', url, headers, undefined, signal);
+}
+
+/** Any method, with an optional body (sent with its Content-Length), through Node's http/https like httpGet. */
+export async function httpRequest(method: string, url: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<HttpReply> {
   const target = new URL(url);
   const mod = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const data = body === undefined ? undefined : Buffer.from(body, 'utf8');
   return new Promise<HttpReply>((resolve, reject) => {
-    const req = mod.request(target, { method: 'GET', headers, signal }, (res) => {
+    const req = mod.request(target, { method, headers: data ? { ...headers, 'content-length': String(data.length) } : headers, signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(data);
   });
 }

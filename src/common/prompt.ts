@@ -13,7 +13,8 @@ export interface Choice<T> extends vscode.QuickPickItem { value: T }
  * label; for a file dialog, a file path. `CANCEL` dismisses the prompt.
  */
 export type TestAnswer = string | RegExp | (string | RegExp)[] | typeof CANCEL;
-export const CANCEL = Symbol('cancel');
+// Registered, so the test bundle's CANCEL is the extension bundle's: a plain Symbol() would differ per bundle.
+export const CANCEL = Symbol.for('eventline.prompt.cancel');
 
 export interface PickOptions { title: string; placeHolder?: string; matchOnDescription?: boolean }
 export interface InputOptions { title: string; prompt?: string; value?: string; placeHolder?: string; password?: boolean; validate?: (value: string) => string | undefined }
@@ -106,6 +107,17 @@ export class Prompter {
     const picked = await vscode.window.showSaveDialog({ title: options.title, defaultUri: options.defaultUri, filters: options.filters });
     if (!picked) throw new UserCancelledError();
     return picked;
+  }
+
+  async openFolder(options: { title: string; defaultUri?: vscode.Uri }): Promise<vscode.Uri> {
+    const answer = this.next();
+    if (answer !== undefined) {
+      if (typeof answer !== 'string') throw new Error(`Test answer for "${options.title}" must be a folder path.`);
+      return vscode.Uri.file(answer);
+    }
+    const picked = await vscode.window.showOpenDialog({ title: options.title, defaultUri: options.defaultUri, canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+    if (!picked?.[0]) throw new UserCancelledError();
+    return picked[0];
   }
 
   async openFile(options: { title: string; filters?: Record<string, string[]> }): Promise<vscode.Uri> {

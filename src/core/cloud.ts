@@ -9,6 +9,10 @@ export interface CloudSettings {
   eventHubsAudience: string;
   keyVaultAudience: string;
   kustoAudience: string;
+  /** App Service audience for the Function App's `scm` (Kudu) site; ARM tokens there are deprecated. */
+  appServiceAudience: string;
+  /** The Azure portal, for "Open in Portal". */
+  portalEndpoint: string;
 }
 
 export const AZURE_PUBLIC_CLOUD: CloudSettings = {
@@ -20,6 +24,9 @@ export const AZURE_PUBLIC_CLOUD: CloudSettings = {
   eventHubsAudience: 'https://eventhubs.azure.net',
   keyVaultAudience: 'https://vault.azure.net',
   kustoAudience: 'https://kusto.kusto.windows.net',
+  // Gov: https://appservice.azure.us, China: https://appservice.azure.cn (functions-fabric-activator.md §0).
+  appServiceAudience: 'https://appservice.azure.com',
+  portalEndpoint: 'https://portal.azure.com',
 };
 
 export function cloudSettings(overrides: Partial<Record<keyof CloudSettings, unknown>>): CloudSettings {

@@ -52,9 +52,15 @@ export interface FunctionDef {
 export interface EventHub { name: string; namespace?: string; partitions?: number; consumerGroups?: string[]; retentionHours?: number }
 export interface EventhouseTable { name: string; schemaFile?: string }
 export interface Eventhouse { queryUri?: string; workspaceId?: string; itemId?: string; database?: string; tables?: EventhouseTable[] }
-export interface Connection { name?: string; hub: string; consumerGroup?: string; table: string; format?: 'json' | 'multijson' | 'csv'; mapping?: string }
+export interface Connection { name?: string; hub: string; consumerGroup?: string; table: string; format?: 'json' | 'multijson' | 'csv'; mapping?: string; eventstream?: string }
 export interface Alert { name: string; query: string; every?: string; email?: string[] }
-export interface Profile { kind?: 'local' | 'azure'; tenantId?: string; subscriptionId?: string; resourceGroup?: string; eventHubsNamespace?: string; eventhouseQueryUri?: string; fabricWorkspaceId?: string; functionApp?: string; keyVault?: string }
+export interface Profile {
+  kind?: 'local' | 'azure'; tenantId?: string; subscriptionId?: string; resourceGroup?: string; eventHubsNamespace?: string; eventhouseQueryUri?: string; fabricWorkspaceId?: string; functionApp?: string; keyVault?: string;
+  /** The KQL database item the profile's Eventstreams write to (found by eventhouse.database when absent). */
+  kqlDatabaseItemId?: string;
+  /** Per hub name: the Fabric cloud connection an Eventstream source reads it through. */
+  eventHubConnections?: Record<string, string>;
+}
 
 export interface Manifest {
   version: 1;
@@ -230,8 +236,9 @@ export function starterManifest(name: string): Manifest {
       auth: { header: 'x-api-key', secret: { keyVaultSecret: 'sample-api-key' } },
     }],
     eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }],
-    eventhouse: { database: 'NetDefaultDB', tables: [{ name: 'Telemetry' }] },
-    connections: [{ name: 'telemetry-to-table', hub: 'telemetry', consumerGroup: '$Default', table: 'Telemetry', format: 'json' }],
+    // The tables and mapping of the sample schema (kql/schema/ in Eventline's repository).
+    eventhouse: { database: 'NetDefaultDB', tables: [{ name: 'RawReadings' }, { name: 'Readings' }] },
+    connections: [{ name: 'telemetry-to-raw', hub: 'telemetry', consumerGroup: '$Default', table: 'RawReadings', format: 'json', mapping: 'RawReadingsMapping' }],
     alerts: [],
     profiles: { local: { kind: 'local' } },
     activeProfile: 'local',

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { LocalReady } from '../protocol/localReady';
+import { startConnector } from './connector';
 import { ControlServer } from './control';
 import { startEventHubs } from './eventhubs';
 import { startEventhouse } from './eventhouse';
@@ -34,6 +35,9 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
     started.push(keyVault);
     const sampleApi = await startSampleApi(ctx, keyVault.store);
     started.push(sampleApi);
+    // The hub → table hop (the local Eventstream); it stops before the stores, so its last batch still reaches both.
+    const connector = await startConnector(ctx, { namespace: eventHubs.namespace, engine: eventhouse.engine, database: eventhouse.ready.database, hubConnectionString: eventHubs.ready.connectionString });
+    started.push(connector);
     const functions = await startFunctionRunner(ctx, { store: keyVault.store, vaultUri: keyVault.ready.uri, hubConnectionString: eventHubs.ready.connectionString });
     started.push(functions);
     const controlPort = await control.listen(options.controlPort);

@@ -6,6 +6,7 @@ import { LOCAL_CLUSTER, sameCluster } from '../core/kql/connect';
 import type { KqlConnectionRef } from '../core/kql/schemaSource';
 import { createTableScript, type KustoColumn } from '../core/kustoNames';
 import { requireSnapshot, type ModelHost, type PipelineSnapshot } from './host';
+import { KustoCommandSession } from './kustoCommands';
 import type { DatabaseRef, EventhouseItemRef, FabricWorkspaceRef, TableRef } from './refs';
 
 /** A connection turned into something a Kusto client can use. */
@@ -118,6 +119,22 @@ export class EventhouseModel {
   async client(ref: KqlConnectionRef): Promise<KustoClient> {
     const resolved = await this.resolve(ref);
     return kustoClient(resolved.uri, resolved.credential);
+  }
+
+  /** The active profile's database: the manifest's (or NetDefaultDB) on the local Eventhouse, or the cloud profile's query URI and database. */
+  defaultDatabase(): DatabaseRef | undefined {
+    const s = this.host.snapshot();
+    if (!s) return undefined;
+    if (s.profile.kind === 'local') return databaseRef(LOCAL_CLUSTER, s.manifest.eventhouse?.database ?? this.host.localReady()?.eventhouse.database ?? 'NetDefaultDB');
+    const uri = s.profile.profile.eventhouseQueryUri ?? s.manifest.eventhouse?.queryUri;
+    const database = s.manifest.eventhouse?.database;
+    return uri && database ? databaseRef(uri, database) : undefined;
+  }
+
+  /** A session for running management commands one by one; closing it aborts the one in flight. */
+  async commandSession(ref: DatabaseRef): Promise<KustoCommandSession> {
+    // Schema commands can take longer than a tree level may (a materialized view, a busy cluster): at least a minute.
+    return KustoCommandSession.open(await this.resolve(ref), Math.max(this.host.timeoutMs(), 60_000));
   }
 
   /** The local Eventhouse's URI becomes the `local` alias, so a saved reference survives a pipeline restart. */

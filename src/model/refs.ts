@@ -22,7 +22,7 @@ export interface TableRef { kind: 'table'; database: DatabaseRef; name: string }
 
 export interface SourceRef { kind: 'source'; name: string }
 export interface FunctionRef { kind: 'function'; name: string }
-export interface ConnectionRef { kind: 'connection'; name: string; hub: string; table: string }
+export interface ConnectionRef { kind: 'connection'; name: string; hub: string; table: string; consumerGroup?: string }
 export interface AlertRef { kind: 'alert'; name: string }
 export interface SecretRef { kind: 'secret'; name: string }
 

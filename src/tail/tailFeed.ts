@@ -12,6 +12,12 @@ import type { TailEvent } from './tailSession';
 export const FLUSH_MS = 100;
 /** An update the view has not acknowledged within this time is taken as lost (a reloaded or hidden view). */
 const ACK_TIMEOUT_MS = 5000;
+/**
+ * Rows per update at most (~400 KB of rows). A view that fell behind got everything pending in one update, up to
+ * the whole buffer: taking in 10,000 rows at once was one long task (structured clone and the GC after it) that
+ * froze the panel; a backlog now goes as several updates, the next one as soon as the view acknowledges.
+ */
+export const MAX_ROWS_PER_UPDATE = 2000;
 
 /** What the host keeps per event: the list row plus everything the details pane, the filter and Save need. */
 export interface TailRecord {
@@ -131,6 +137,8 @@ export class TailFeed {
   /** The view has taken in the last update. */
   ack(): void {
     this.inFlightSince = undefined;
+    // Catching up: a full update is waiting, so it goes now rather than at the next tick.
+    if (this.pending.length >= MAX_ROWS_PER_UPDATE) this.flush();
   }
 
   /** Called every FLUSH_MS. */
@@ -140,8 +148,10 @@ export class TailFeed {
     if (this.inFlightSince !== undefined && now - this.inFlightSince < ACK_TIMEOUT_MS) return;
     // Rows go out as soon as there are any; counters alone twice a second.
     if (this.pending.length === 0 && ++this.ticks % 5 !== 0) return;
-    const rows = this.pending.length > this.buffer.capacity ? this.pending.slice(-this.buffer.capacity) : this.pending;
-    this.pending = [];
+    // Of a backlog, only what the buffer can hold is drawn (oldest first), at most MAX_ROWS_PER_UPDATE at a time.
+    const backlog = this.pending.length > this.buffer.capacity ? this.pending.slice(-this.buffer.capacity) : this.pending;
+    const rows = backlog.length > MAX_ROWS_PER_UPDATE ? backlog.slice(0, MAX_ROWS_PER_UPDATE) : backlog;
+    this.pending = rows === backlog ? [] : backlog.slice(MAX_ROWS_PER_UPDATE);
     this.inFlightSince = now;
     const { state, detail } = this.opts.state();
     this.opts.post({

@@ -10,6 +10,10 @@ export const CONTEXT_VALUES = [
   'subscription', 'eventHubsNamespace', 'eventHub', 'missingHub', 'partitions', 'partition', 'consumerGroups', 'consumerGroup',
   // Eventhouse
   'fabricWorkspace', 'eventhouse', 'kqlDatabase', 'folder', 'kqlTable', 'kqlColumn', 'kqlFunction', 'ingestionMapping',
+  // hub → table connections and the Fabric items that carry them
+  'connection', 'eventstreamItem',
+  // Ingest function
+  'ingestFunction', 'functionApp', 'functionInfo',
   // states
   'empty', 'error', 'error.signIn', 'signIn',
 ] as const;

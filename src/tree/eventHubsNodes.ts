@@ -1,12 +1,14 @@
 import type * as vscode from 'vscode';
 import { DEFAULT_CONSUMER_GROUP } from '../core/eventHubsNames';
 import type { EventHubsModel, PartitionState } from '../model/eventHubs';
+import type { PipelineModel } from '../model/pipelineModel';
 import { describeHubLocation, type ConsumerGroupRef, type HubRef, type NamespaceRef, type PartitionRef, type SubscriptionRef } from '../model/refs';
+import { connectionsFolder } from './connectionNodes';
 import { EmptyNode, FolderNode, item, RefNode, TreeNode } from './treeNode';
 
 /** An Event Hub: its partitions with live sequence numbers, and its consumer groups. */
 export class HubNode extends RefNode<HubRef> {
-  constructor(parent: TreeNode, private readonly hubs: EventHubsModel, ref: HubRef) {
+  constructor(parent: TreeNode, private readonly hubs: EventHubsModel, ref: HubRef, private readonly model?: PipelineModel) {
     super(`${parent.id}/hub:${ref.name}`, parent, ref);
   }
   override get what(): string { return `Event Hub "${this.ref.name}"`; }
@@ -29,6 +31,7 @@ export class HubNode extends RefNode<HubRef> {
         const groups = await this.hubs.consumerGroups(hub, signal);
         return groups.map((g) => new ConsumerGroupNode(self, g));
       }, `the consumer groups of "${hub.name}"`, 'consumerGroups'),
+      ...(this.model ? connectionsFolder(this, this.model, this.model.connectionsOfHub(hub), 'hub') : []),
     ];
   }
 }
@@ -75,7 +78,7 @@ export class MissingHubNode extends TreeNode {
 
 /** An Azure Event Hubs namespace (from Resource Manager): its hubs, one request per page. */
 export class NamespaceNode extends RefNode<NamespaceRef> {
-  constructor(parent: TreeNode, private readonly hubs: EventHubsModel, ref: NamespaceRef) {
+  constructor(parent: TreeNode, private readonly hubs: EventHubsModel, ref: NamespaceRef, private readonly model?: PipelineModel) {
     super(`${parent.id}/ns:${ref.name}`, parent, ref);
   }
   override get what(): string { return `the hubs of namespace "${this.ref.name}"`; }
@@ -84,12 +87,12 @@ export class NamespaceNode extends RefNode<NamespaceRef> {
   }
   override async loadChildren(signal: AbortSignal): Promise<TreeNode[]> {
     const hubs = await this.hubs.hubsIn(this.ref, signal);
-    return hubs.length ? hubs.map((h) => new HubNode(this, this.hubs, h)) : [new EmptyNode(this, 'No Event Hubs in this namespace')];
+    return hubs.length ? hubs.map((h) => new HubNode(this, this.hubs, h, this.model)) : [new EmptyNode(this, 'No Event Hubs in this namespace')];
   }
 }
 
 export class SubscriptionNode extends RefNode<SubscriptionRef> {
-  constructor(parent: TreeNode, private readonly hubs: EventHubsModel, ref: SubscriptionRef) {
+  constructor(parent: TreeNode, private readonly hubs: EventHubsModel, ref: SubscriptionRef, private readonly model?: PipelineModel) {
     super(`${parent.id}/sub:${ref.subscriptionId}`, parent, ref);
   }
   override get what(): string { return `the Event Hubs namespaces of subscription "${this.ref.displayName}"`; }
@@ -98,16 +101,16 @@ export class SubscriptionNode extends RefNode<SubscriptionRef> {
   }
   override async loadChildren(signal: AbortSignal): Promise<TreeNode[]> {
     const namespaces = await this.hubs.namespaces(this.ref, signal);
-    return namespaces.length ? namespaces.map((ns) => new NamespaceNode(this, this.hubs, ns)) : [new EmptyNode(this, 'No Event Hubs namespaces in this subscription')];
+    return namespaces.length ? namespaces.map((ns) => new NamespaceNode(this, this.hubs, ns, this.model)) : [new EmptyNode(this, 'No Event Hubs namespaces in this subscription')];
   }
 }
 
 /** Children of the "Event Hubs" group for the active profile. */
-export async function eventHubsChildren(group: TreeNode, hubs: EventHubsModel, signal: AbortSignal): Promise<TreeNode[]> {
+export async function eventHubsChildren(group: TreeNode, hubs: EventHubsModel, signal: AbortSignal, model?: PipelineModel): Promise<TreeNode[]> {
   const overview = await hubs.overview(signal);
   return [
-    ...overview.hubs.map((h) => new HubNode(group, hubs, h)),
+    ...overview.hubs.map((h) => new HubNode(group, hubs, h, model)),
     ...overview.missing.map((name) => new MissingHubNode(group, name)),
-    ...overview.subscriptions.map((s) => new SubscriptionNode(group, hubs, s)),
+    ...overview.subscriptions.map((s) => new SubscriptionNode(group, hubs, s, model)),
   ];
 }

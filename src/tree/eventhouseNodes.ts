@@ -1,11 +1,13 @@
 import type * as vscode from 'vscode';
 import type { EventhouseModel, EventhouseRow, TableRow } from '../model/eventhouse';
+import type { PipelineModel } from '../model/pipelineModel';
 import type { DatabaseRef, FabricWorkspaceRef, TableRef } from '../model/refs';
 import type { KustoColumn } from '../core/kustoNames';
+import { connectionsFolder } from './connectionNodes';
 import { EmptyNode, FolderNode, formatBytes, item, RefNode, TreeNode } from './treeNode';
 
 export class DatabaseNode extends RefNode<DatabaseRef> {
-  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, ref: DatabaseRef, private readonly description?: string) {
+  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, ref: DatabaseRef, private readonly description?: string, private readonly model?: PipelineModel) {
     super(`${parent.id}/db:${ref.cluster}/${ref.database}`, parent, ref);
   }
   override get what(): string { return `database "${this.ref.database}"`; }
@@ -17,7 +19,7 @@ export class DatabaseNode extends RefNode<DatabaseRef> {
     return [
       new FolderNode(`${this.id}/tables`, this, 'Tables', 'table', async (self) => {
         const tables = await this.eventhouse.tables(db);
-        return tables.length ? tables.map((t) => new TableNode(self, this.eventhouse, t)) : [new EmptyNode(self, 'No tables yet')];
+        return tables.length ? tables.map((t) => new TableNode(self, this.eventhouse, t, this.model)) : [new EmptyNode(self, 'No tables yet')];
       }, `the tables of "${db.database}"`),
       new FolderNode(`${this.id}/functions`, this, 'Functions', 'symbol-function', async (self) => {
         const fns = await this.eventhouse.functions(db);
@@ -29,7 +31,7 @@ export class DatabaseNode extends RefNode<DatabaseRef> {
 
 export class TableNode extends RefNode<TableRef> {
   private readonly description: string;
-  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, row: TableRow) {
+  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, row: TableRow, private readonly model?: PipelineModel) {
     super(`${parent.id}/t:${row.ref.name}`, parent, row.ref);
     this.description = [row.rowCount !== undefined ? `${row.rowCount.toLocaleString('en-US')} rows` : '', formatBytes(row.sizeBytes)].filter(Boolean).join(' · ');
   }
@@ -43,7 +45,7 @@ export class TableNode extends RefNode<TableRef> {
       const ms = await this.eventhouse.mappings(this.ref);
       return ms.length ? ms.map((m) => new MappingNode(self, m.name, m.kind)) : [new EmptyNode(self, 'No ingestion mappings')];
     }, `the ingestion mappings of "${this.ref.name}"`);
-    return [...columns, mappings];
+    return [...columns, mappings, ...(this.model ? connectionsFolder(this, this.model, this.model.connectionsOfTable(this.ref), 'table') : [])];
   }
 }
 
@@ -79,7 +81,7 @@ function columnIcon(type: string): string {
 }
 
 class EventhouseItemNode extends TreeNode {
-  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, private readonly row: EventhouseRow) {
+  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, private readonly row: EventhouseRow, private readonly model?: PipelineModel) {
     super(`${parent.id}/eh:${row.ref.itemId}`, parent);
   }
   override get what(): string { return `the KQL databases of Eventhouse "${this.row.ref.displayName}"`; }
@@ -88,12 +90,12 @@ class EventhouseItemNode extends TreeNode {
   }
   override async loadChildren(): Promise<TreeNode[]> {
     const dbs = this.row.databases;
-    return dbs.length ? dbs.map((d) => new DatabaseNode(this, this.eventhouse, d.ref, d.description)) : [new EmptyNode(this, 'No KQL databases')];
+    return dbs.length ? dbs.map((d) => new DatabaseNode(this, this.eventhouse, d.ref, d.description, this.model)) : [new EmptyNode(this, 'No KQL databases')];
   }
 }
 
 class FabricWorkspaceNode extends RefNode<FabricWorkspaceRef> {
-  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, ref: FabricWorkspaceRef) {
+  constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, ref: FabricWorkspaceRef, private readonly model?: PipelineModel) {
     super(`${parent.id}/ws:${ref.workspaceId}`, parent, ref);
   }
   override get what(): string { return `the KQL databases of workspace "${this.ref.displayName}"`; }
@@ -102,15 +104,15 @@ class FabricWorkspaceNode extends RefNode<FabricWorkspaceRef> {
   }
   override async loadChildren(signal: AbortSignal): Promise<TreeNode[]> {
     const houses = await this.eventhouse.eventhouses(this.ref, signal);
-    return houses.length ? houses.map((h) => new EventhouseItemNode(this, this.eventhouse, h)) : [new EmptyNode(this, 'No Eventhouses in this workspace')];
+    return houses.length ? houses.map((h) => new EventhouseItemNode(this, this.eventhouse, h, this.model)) : [new EmptyNode(this, 'No Eventhouses in this workspace')];
   }
 }
 
 /** Children of the "Eventhouse" group for the active profile. */
-export async function eventhouseChildren(group: TreeNode, eventhouse: EventhouseModel, signal: AbortSignal): Promise<TreeNode[]> {
+export async function eventhouseChildren(group: TreeNode, eventhouse: EventhouseModel, signal: AbortSignal, model?: PipelineModel): Promise<TreeNode[]> {
   const { databases, workspaces } = await eventhouse.roots(signal);
   return [
-    ...databases.map((d) => new DatabaseNode(group, eventhouse, d.ref, d.description)),
-    ...workspaces.map((w) => new FabricWorkspaceNode(group, eventhouse, w)),
+    ...databases.map((d) => new DatabaseNode(group, eventhouse, d.ref, d.description, model)),
+    ...workspaces.map((w) => new FabricWorkspaceNode(group, eventhouse, w, model)),
   ];
 }

@@ -8,6 +8,8 @@ import type { PipelineModel } from '../model/pipelineModel';
 import type { ContextValue } from './contextValues';
 import { eventHubsChildren } from './eventHubsNodes';
 import { eventhouseChildren } from './eventhouseNodes';
+import { ingestFunctionChildren } from './functionNodes';
+import { functionEntries } from '../core/deploy/settings';
 import { ErrorNode, item, SignInNode, TreeNode } from './treeNode';
 
 /** A row that comes from eventline.json alone (a source, an alert, a secret reference, a manifest problem). */
@@ -123,15 +125,21 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     return ROOT_GROUPS.map((group) => {
       switch (group) {
         case 'Event Hubs':
-          return new GroupNode(group, where, (self, signal) => eventHubsChildren(self, this.model.eventHubs, signal), 'the Event Hubs');
+          return new GroupNode(group, where, (self, signal) => eventHubsChildren(self, this.model.eventHubs, signal, this.model), 'the Event Hubs');
         case 'Eventhouse':
-          return new GroupNode(group, where, (self, signal) => eventhouseChildren(self, this.model.eventhouse, signal), 'the Eventhouse databases');
+          return new GroupNode(group, where, (self, signal) => eventhouseChildren(self, this.model.eventhouse, signal, this.model), 'the Eventhouse databases');
+        case 'Ingest function': {
+          const entries = functionEntries(snapshot.manifest);
+          if (!entries.length) break;
+          return new GroupNode(group, undefined, async (self) => ingestFunctionChildren(self, this.model.functionApps, entries, snapshot.profile.kind !== 'local'), 'the ingest functions');
+        }
         default:
-          return new GroupNode(group, undefined, async (self) => {
-            const rows = manifestRows(snapshot.manifest, group);
-            return (rows.length ? rows : [emptyRow(group)]).map((r) => new ManifestRowNode(r, self, uri));
-          }, `the ${group.toLowerCase()}`);
+          break;
       }
+      return new GroupNode(group, undefined, async (self) => {
+        const rows = manifestRows(snapshot.manifest, group);
+        return (rows.length ? rows : [emptyRow(group)]).map((r) => new ManifestRowNode(r, self, uri));
+      }, `the ${group.toLowerCase()}`);
     });
   }
 }

@@ -6,9 +6,12 @@
 //    "latest" feeds the real panel page (dist/webviews/tail.js in headless Chromium, the same HTML and CSP as in
 //    VS Code, messages delivered with window.postMessage at the panel's ~10 posts/s). Checks received = sent, the
 //    page's longest task and frame gap, and host/page memory over time.
+// Every result carries os.loadavg(): other processes share the cores, and a task that waits for a core is long
+// by the wall clock. The trace of the panel phase tells the two apart: each long task's own CPU time is printed.
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
 import type { HostToView, TailState } from '../../src/protocol/tailProtocol';
 import { FLUSH_MS, TailFeed, tailHtml } from '../../src/tail/tailFeed';
@@ -118,9 +121,10 @@ async function panel(cs: string): Promise<void> {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     await cdp.send('HeapProfiler.enable');
-    // Live heap: collect first, or the sample mostly shows garbage V8 has not bothered to reclaim yet.
-    const heap = async () => {
-      await cdp.send('HeapProfiler.collectGarbage');
+    // While measuring, the heap as it is (garbage included): forcing a collection every few seconds to see the
+    // live heap put 100-275 ms full GCs into the page's longest tasks. The live heap is taken once, at the end.
+    const heap = async (collect: boolean) => {
+      if (collect) await cdp.send('HeapProfiler.collectGarbage');
       return (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
     };
 
@@ -150,13 +154,17 @@ async function panel(cs: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     await page.evaluate(() => { const w = window as unknown as Record<string, number>; w.longest = 0; w.longTasks = 0; w.maxGap = 0; });
 
+    const trace: TraceEvent[] = [];
+    cdp.on('Tracing.dataCollected', (d) => { for (const e of d.value as unknown as TraceEvent[]) if (e.ph === 'X' || e.name === 'thread_name') trace.push(e); });
+    await cdp.send('Tracing.start', { categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+    const load0 = os.loadavg();
     const cpu0 = process.cpuUsage();
     const producer = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'tailProducer.ts'), cs, String(RATE), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     producer.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     const samples: string[] = [];
     const sampler = setInterval(() => {
-      void heap().then((h) => samples.push(`t+${samples.length * 5 + 5}s host heap ${mib(process.memoryUsage().heapUsed)} rss ${mib(process.memoryUsage().rss)}, page heap ${mib(h)}, received ${feed.buffer.total}`));
+      void heap(false).then((h) => samples.push(`t+${samples.length * 5 + 5}s host heap ${mib(process.memoryUsage().heapUsed)} rss ${mib(process.memoryUsage().rss)}, page heap ${mib(h)} (with garbage), received ${feed.buffer.total}, load ${os.loadavg()[0].toFixed(1)}`));
     }, 5000);
     await new Promise<void>((resolve) => producer.once('exit', () => resolve()));
     const { sent, seconds } = JSON.parse(out.trim()) as { sent: number; seconds: number };
@@ -171,6 +179,12 @@ async function panel(cs: string): Promise<void> {
     clearInterval(sampler);
     const cpu = process.cpuUsage(cpu0);
     const view = await page.evaluate(() => { const w = window as unknown as Record<string, number>; return { total: w.viewTotal, rows: w.viewRows, longest: w.longest, longTasks: w.longTasks, maxGap: w.maxGap }; });
+    const load1 = os.loadavg();
+    const traced = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+    await cdp.send('Tracing.end');
+    await traced;
+    const tasks = pageTasks(trace);
+    const liveHeap = await heap(true);
     const statusText = await page.locator('#status').textContent();
     clearInterval(timer);
     await session.stop();
@@ -178,14 +192,46 @@ async function panel(cs: string): Promise<void> {
     console.log(`panel: sent ${sent} in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s); host received ${feed.buffer.total}; view total ${view.total}; rows posted ${view.rows}; received = sent: ${feed.buffer.total === sent && view.total === sent ? 'yes' : 'NO'}`);
     console.log(`panel: ${acks} updates taken in and acknowledged by the view`);
     console.log(`panel: webview longest task ${view.longTasks ? `${view.longest.toFixed(0)} ms (${view.longTasks} tasks over 50 ms)` : 'none over 50 ms'}; longest frame gap ${view.maxGap.toFixed(0)} ms; largest post backlog ${maxBacklog}`);
+    const cpuLong = tasks.filter((t) => t.cpu > 50).length;
+    console.log(`panel: page tasks over 50 ms by the wall clock (trace): ${tasks.filter((t) => t.wall > 50).length}, of which ${cpuLong} used over 50 ms of CPU; the longest: ${tasks.slice(0, 3).map((t) => `${t.wall.toFixed(0)} ms wall / ${t.cpu.toFixed(0)} ms CPU (${t.what})`).join('; ') || 'none'}`);
+    console.log(`panel: page live heap at the end ${mib(liveHeap)}`);
     console.log(`panel: host CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms = ${((cpu.user + cpu.system) / Math.max(1, feed.buffer.total)).toFixed(1)} µs/event (receive, rows, ring, posting to the page)`);
+    console.log(`panel: load average ${load0.map((l) => l.toFixed(1)).join(' ')} at the start, ${load1.map((l) => l.toFixed(1)).join(' ')} at the end (${os.cpus().length} CPUs)`);
     console.log(`panel: status line "${statusText?.slice(0, 160)}"`);
   } finally {
     await browser.close();
   }
 }
 
+interface TraceEvent { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: { name?: string } }
+
+/**
+ * The page's main-thread tasks from a Chromium trace, longest first: wall time, the thread's CPU time in it, and
+ * what took most of it. The bench's own message delivery (a DevTools evaluate per post, standing in for VS Code's
+ * channel) runs as tasks of their own and is left out.
+ */
+function pageTasks(trace: TraceEvent[]): { wall: number; cpu: number; what: string }[] {
+  const main = trace.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  if (!main) return [];
+  const own = trace.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined).sort((a, b) => a.ts - b.ts);
+  const out: { wall: number; cpu: number; what: string }[] = [];
+  for (let i = 0; i < own.length; i++) {
+    const t = own[i];
+    if (t.name !== 'ThreadControllerImpl::RunTask' || t.dur! < 20_000) continue;
+    const inside = new Map<string, number>();
+    for (let j = i + 1; j < own.length && own[j].ts < t.ts + t.dur!; j++) {
+      const e = own[j];
+      if (e.name !== 'ThreadControllerImpl::RunTask') inside.set(e.name, Math.max(inside.get(e.name) ?? 0, e.dur!));
+    }
+    if ((inside.get('Receive mojo message') ?? 0) > 0.8 * t.dur!) continue;
+    const what = [...inside].filter(([n]) => n !== 'Receive mojo message').sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'task';
+    out.push({ wall: t.dur! / 1000, cpu: (t.tdur ?? 0) / 1000, what });
+  }
+  return out.sort((a, b) => b.wall - a.wall);
+}
+
 async function main(): Promise<void> {
+  console.log(`tail bench: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const p = await startLocalPipeline();
   try {
     const cs = p.ready.eventHubs.connectionString;

@@ -50,8 +50,8 @@ export const test = base.extend<object, { workbench: Workbench; attachLocal: boo
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      await page.locator('.activitybar a[aria-label="Eventline"], .activitybar [aria-label="Eventline"]').first().waitFor({ timeout: 60_000 });
+      await page.locator('.monaco-workbench').waitFor({ timeout: 150_000 });
+      await page.locator('.activitybar a[aria-label="Eventline"], .activitybar [aria-label="Eventline"]').first().waitFor({ timeout: 150_000 });
       await use({ page, workspace, local: local.ready });
     } finally {
       await browser.close().catch(() => undefined);
@@ -59,7 +59,7 @@ export const test = base.extend<object, { workbench: Workbench; attachLocal: boo
       await local.stop();
       fs.rmSync(workspace, { recursive: true, force: true });
     }
-  }, { scope: 'worker' }],
+  }, { scope: 'worker', timeout: 300_000 }], // code-server, the .vsix install and the workbench take minutes on a loaded 2-core machine
 });
 
 export { expect };

@@ -58,7 +58,8 @@ async function runIntegration(toolchain, opts = {}) {
       ['extensionTestsPath', remote(runnerPath)],
     ];
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    const timeoutMs = opts.timeoutMs ?? 300000;
+    // A guard against a hung workbench, not a budget: the suite grows, and other jobs share the machine.
+    const timeoutMs = opts.timeoutMs ?? 900000;
     exitCode = await Promise.race([done, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs))]);
     if (exitCode === 'timeout') {
       console.error(`[integration] no result from the workbench within ${timeoutMs / 1000} s; server log tail:\n${server.output().slice(-3000)}`);

@@ -6,3 +6,6 @@ import './localTree.test';
 import './tail.test';
 import './language.test';
 import './notebook.test';
+import './schema.test';
+import './eventstream.test';
+import './deploy.test';

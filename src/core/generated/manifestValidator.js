@@ -2,14 +2,15 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"functions":{"type":"array","description":"Ingest functions: Azure Functions projects in this workspace that poll a source on a schedule and send its records to a hub. The local pipeline runs them.","items":{"$ref":"#/definitions/function"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}},"paging":{"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]},"function":{"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}},"alert":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}}}};
-const schema26 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"functions":{"type":"array","description":"Ingest functions: Azure Functions projects in this workspace that poll a source on a schedule and send its records to a hub. The local pipeline runs them.","items":{"$ref":"#/definitions/function"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}},"paging":{"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]},"function":{"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."},"eventstream":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-]+$","description":"Display name of the Fabric Eventstream that carries this connection in a cloud profile (connections reading the same hub and consumer group share one). Default: <pipeline name>-<hub>."}}},"alert":{"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}}}}};
+const schema26 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 _.-]*$", "u");
-const pattern15 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
-const pattern16 = new RegExp("^/subscriptions/", "u");
+const pattern16 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
+const pattern17 = new RegExp("^/subscriptions/", "u");
 const pattern2 = new RegExp("^https?://", "u");
+const pattern19 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 const schema12 = {"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}};
 const schema13 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"};
 const schema14 = {"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]};
@@ -1997,7 +1998,8 @@ validate17.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."}}};
+const schema22 = {"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."},"eventstream":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-]+$","description":"Display name of the Fabric Eventstream that carries this connection in a cloud profile (connections reading the same hub and consumer group share one). Default: <pipeline name>-<hub>."}}};
+const pattern12 = new RegExp("^[A-Za-z0-9_-]+$", "u");
 
 function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2024,7 +2026,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "name") || (key0 === "hub")) || (key0 === "consumerGroup")) || (key0 === "table")) || (key0 === "format")) || (key0 === "mapping"))){
+if(!(((((((key0 === "name") || (key0 === "hub")) || (key0 === "consumerGroup")) || (key0 === "table")) || (key0 === "format")) || (key0 === "mapping")) || (key0 === "eventstream"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -2141,9 +2143,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.eventstream !== undefined){
+let data6 = data.eventstream;
+if(typeof data6 === "string"){
+if(func3(data6) > 100){
+const err12 = {instancePath:instancePath+"/eventstream",schemaPath:"#/properties/eventstream/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2152,13 +2156,56 @@ vErrors.push(err12);
 }
 errors++;
 }
+if(func3(data6) < 1){
+const err13 = {instancePath:instancePath+"/eventstream",schemaPath:"#/properties/eventstream/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(!pattern12.test(data6)){
+const err14 = {instancePath:instancePath+"/eventstream",schemaPath:"#/properties/eventstream/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+$"+"\""};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/eventstream",schemaPath:"#/properties/eventstream/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 validate19.errors = vErrors;
 return errors === 0;
 }
 
 const schema24 = {"type":"object","additionalProperties":false,"required":["name","query"],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"KQL that returns rows when the alert should fire."},"every":{"type":"string","pattern":"^\\d+[smhd]$","default":"5m"},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients of the alert email."}}};
-const pattern13 = new RegExp("^\\d+[smhd]$", "u");
-const pattern14 = new RegExp("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "u");
+const pattern14 = new RegExp("^\\d+[smhd]$", "u");
+const pattern15 = new RegExp("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2256,7 +2303,7 @@ errors++;
 if(data.every !== undefined){
 let data2 = data.every;
 if(typeof data2 === "string"){
-if(!pattern13.test(data2)){
+if(!pattern14.test(data2)){
 const err8 = {instancePath:instancePath+"/every",schemaPath:"#/properties/every/pattern",keyword:"pattern",params:{pattern: "^\\d+[smhd]$"},message:"must match pattern \""+"^\\d+[smhd]$"+"\""};
 if(vErrors === null){
 vErrors = [err8];
@@ -2285,7 +2332,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(typeof data4 === "string"){
-if(!pattern14.test(data4)){
+if(!pattern15.test(data4)){
 const err10 = {instancePath:instancePath+"/email/" + i0,schemaPath:"#/properties/email/items/pattern",keyword:"pattern",params:{pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},message:"must match pattern \""+"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"+"\""};
 if(vErrors === null){
 vErrors = [err10];
@@ -2587,7 +2634,7 @@ errors++;
 if(data15.name !== undefined){
 let data16 = data15.name;
 if(typeof data16 === "string"){
-if(!pattern15.test(data16)){
+if(!pattern16.test(data16)){
 const err16 = {instancePath:instancePath+"/keyVault/name",schemaPath:"#/properties/keyVault/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
@@ -2612,7 +2659,7 @@ errors++;
 if(data15.resourceId !== undefined){
 let data17 = data15.resourceId;
 if(typeof data17 === "string"){
-if(!pattern16.test(data17)){
+if(!pattern17.test(data17)){
 const err18 = {instancePath:instancePath+"/keyVault/resourceId",schemaPath:"#/properties/keyVault/properties/resourceId/pattern",keyword:"pattern",params:{pattern: "^/subscriptions/"},message:"must match pattern \""+"^/subscriptions/"+"\""};
 if(vErrors === null){
 vErrors = [err18];
@@ -2786,9 +2833,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data19.kqlDatabaseItemId !== undefined){
+if(typeof data19.kqlDatabaseItemId !== "string"){
+const err32 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kqlDatabaseItemId",schemaPath:"#/definitions/profile/properties/kqlDatabaseItemId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2798,9 +2845,14 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data19.eventHubConnections !== undefined){
+let data30 = data19.eventHubConnections;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key4 in data30){
+let data31 = data30[key4];
+if(typeof data31 === "string"){
+if(!pattern19.test(data31)){
+const err33 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubConnections/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/properties/eventHubConnections/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2810,9 +2862,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.activeProfile !== undefined){
-if(typeof data.activeProfile !== "string"){
-const err34 = {instancePath:instancePath+"/activeProfile",schemaPath:"#/properties/activeProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err34 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubConnections/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/properties/eventHubConnections/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2824,12 +2875,60 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err35 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubConnections",schemaPath:"#/definitions/profile/properties/eventHubConnections/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.activeProfile !== undefined){
+if(typeof data.activeProfile !== "string"){
+const err38 = {instancePath:instancePath+"/activeProfile",schemaPath:"#/properties/activeProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
 }
 errors++;
 }

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bracket } from '../../core/kustoNames';
+import { ActivityLog } from './activity';
+import { runBatch, type BatchRequest, type BatchResult } from './batchIngest';
 import { csvSelect, jsonSelect } from './ingestSql';
 import { MACROS } from './macros';
 import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
@@ -46,6 +48,8 @@ export const MAX_RECORDS = 500_000;
 const MAX_BYTES = 64 * 1024 * 1024;
 /** A row's ingestion time: when its transaction began, so every row one request ingests has the same one. */
 const NOW_NS = 'CAST(current_timestamp AS TIMESTAMP_NS)';
+/** Where an update policy's translation reads its source's new rows, until a batch names its stage table. */
+const POLICY_SOURCE = 'temp.__eventline_policy_source__';
 
 export class Engine {
   private readonly dbs = new Map<string, DbMeta>();
@@ -54,6 +58,8 @@ export class Engine {
   private writer!: DuckDBConnection;
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly readers: Readers;
+  /** The queries and commands answered, for .show queries / commands / operations. */
+  readonly activity = new ActivityLog();
   private stageCount = 0;
   private readonly tmpDir: string;
 
@@ -86,6 +92,10 @@ export class Engine {
     for (const [, doc] of r.getRows()) {
       const meta = JSON.parse(String(doc)) as DbMeta;
       this.dbs.set(meta.name, meta);
+      for (const t of meta.tables) {
+        if (t.streamingIngestion) t.policies = { ...t.policies, streamingingestion: { IsEnabled: true, HintAllocatedRate: null } };
+        delete t.streamingIngestion;
+      }
       // Tables made before ingestion_time() existed: their rows' ingestion time is unknown (null), later ones get it.
       for (const t of meta.tables.filter((x) => !hasTime.has(`${meta.name}.${x.name}`))) {
         await this.writer.run(`ALTER TABLE ${this.tableSql(meta, t.name)} ADD COLUMN IF NOT EXISTS ${INGESTION_TIME} TIMESTAMP_NS`);
@@ -163,7 +173,7 @@ export class Engine {
   }
 
   /** The tables an ingestion into t writes: t, and the targets of the update policies it sets off, transitively. */
-  private ingestTargets(db: DbMeta, t: TableMeta): string[] {
+  ingestTargets(db: DbMeta, t: TableMeta): string[] {
     const names = new Set<string>([t.name]);
     for (let grew = true; grew;) {
       grew = false;
@@ -247,7 +257,7 @@ export class Engine {
       }
     } else {
       await this.writer.run(`CREATE TABLE ${this.tableSql(db, name)} (${[...cols.map((c) => `${ident(c.name)} ${duckType(c.type)}`), `${INGESTION_TIME} TIMESTAMP_NS DEFAULT ${NOW_NS}`].join(', ')})`);
-      t = { name, columns: cols, folder: opts.folder ?? '', docString: opts.docString ?? '', mappings: [], updatePolicies: [], streamingIngestion: false, originalSize: 0 };
+      t = { name, columns: cols, folder: opts.folder ?? '', docString: opts.docString ?? '', mappings: [], updatePolicies: [], originalSize: 0 };
       db.tables.push(t);
     }
     if (opts.folder !== undefined) t.folder = opts.folder;
@@ -284,11 +294,19 @@ export class Engine {
    * Ingests text (json / multijson / csv) into a table: stage the rows with the mapping applied, run the update
    * policies whose source is this table over just those rows, then append. One transaction.
    */
-  async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined): Promise<number> {
+  async ingest(dbName: string, tableName: string, data: Buffer | string, format: string, mappingName: string | undefined, opts: { streaming?: boolean } = {}): Promise<number> {
     const touches = () => { const db = this.db(dbName); return this.ingestTargets(db, this.table(db, tableName)); };
     return this.write(async () => {
       const db = this.db(dbName);
       const t = this.table(db, tableName);
+      if (opts.streaming) {
+        // On here unless a policy turns it off (the service needs one turning it on: see docs/local-eventhouse.md).
+        const policy = t.policies?.streamingingestion ?? db.policies?.streamingingestion;
+        if (policy?.IsEnabled === false) {
+          const [kind, name] = t.policies?.streamingingestion ? ['table', t.name] : ['database', db.name];
+          throw new KustoUserError('BadRequest', `Streaming ingestion into table '${t.name}' is disabled by the streaming ingestion policy of ${kind} '${name}' (IsEnabled: false). Enable it with '.alter ${kind} ${bracket(name)} policy streamingingestion enable', or ingest with '.ingest inline'.`);
+        }
+      }
       const fmt = format.toLowerCase();
       if (!['json', 'multijson', 'csv', 'singlejson'].includes(fmt)) throw new KustoUserError('BadRequest', `The local Eventhouse ingests json, multijson and csv; '${format}' is not supported.`);
       let mapping: Mapping | undefined;
@@ -340,6 +358,26 @@ export class Engine {
     }, touches);
   }
 
+  /**
+   * Appends a query's rows (`select` gives the table's columns by name) as one ingestion: in one transaction, with
+   * one ingestion time, through the update policies whose source is t, as .append and .set-or-append are ingestions
+   * to the service. Call inside write(). Returns the rows appended to t.
+   */
+  async ingestQuery(db: DbMeta, t: TableMeta, select: string): Promise<number> {
+    const stage = `__stage${this.stageCount++}`;
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      await this.writer.run(`CREATE TEMP TABLE ${stage} AS SELECT *, ${NOW_NS} AS ${INGESTION_TIME} FROM (${select}) AS _q`);
+      const n = await this.appendStage(db, t, stage, 0);
+      await this.writer.run(`DROP TABLE temp.${stage}`);
+      await this.writer.run('COMMIT');
+      return n;
+    } catch (e) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
   private async appendStage(db: DbMeta, t: TableMeta, stage: string, depth: number): Promise<number> {
     if (depth > 8) throw new KustoUserError('BadRequest', `Update policies starting at table '${t.name}' nest more than 8 levels deep; check them for a cycle.`);
     const r = await this.writer.runAndReadAll(`SELECT count(*) FROM temp.${stage}`);
@@ -363,6 +401,45 @@ export class Engine {
     const names = t.columns.map((c) => ident(c.name)).join(', ');
     await this.writer.run(`INSERT INTO ${this.tableSql(db, t.name)} (${names}) SELECT ${names} FROM temp.${stage}`);
     return n;
+  }
+
+  /**
+   * The hub connector's ingestion: segments of staged rows with the mapping applied, update policies as the service
+   * runs them, and the caller's statements committed in the same transaction (see batchIngest.ts).
+   */
+  ingestBatch(req: BatchRequest): Promise<BatchResult> {
+    const touches = () => { const db = this.db(req.database); return this.ingestTargets(db, this.table(db, req.table)); };
+    return this.write(() => runBatch({
+      conn: this.writer,
+      db: (name) => this.db(name),
+      table: (db, name) => this.table(db, name),
+      tableSql: (db, name) => this.tableSql(db, name),
+      tmpFile: (ext) => path.join(this.tmpDir, `batch-${process.pid}-${this.stageCount++}.${ext}`),
+      stageName: () => `__stage${this.stageCount++}`,
+      policySql: (db, query, source, stage) => {
+        // A policy's translation is kept with the GlobalState it was made against (a schema change makes a new one),
+        // its source's stage table as a placeholder: translating it for every batch took as long as ingesting one.
+        const globals = this.globalsFor(db.name);
+        const cache = this.policyTranslations.get(globals) ?? new Map<string, { sql: string; columns: { name: string }[] }>();
+        this.policyTranslations.set(globals, cache);
+        const key = `${db.name}\u0000${source}\u0000${query}`;
+        let tr = cache.get(key);
+        if (!tr) {
+          const t = translateQuery(query, globals, { tableSql: (name) => (name === source ? POLICY_SOURCE : this.tableSql(db, name)), functionBodies: db.functions.map((f) => f.body) });
+          tr = { sql: t.sql, columns: t.columns };
+          cache.set(key, tr);
+        }
+        return { sql: tr.sql.split(POLICY_SOURCE).join(`temp.${stage}`), columns: tr.columns };
+      },
+      saveCatalog: (db) => this.saveCatalog(db),
+    }, req), touches);
+  }
+
+  private readonly policyTranslations = new WeakMap<KNode, Map<string, { sql: string; columns: { name: string }[] }>>();
+
+  /** Runs SQL on the writer and returns its rows (inside write(); for the hub connector's own tables). */
+  async execRows(sql: string): Promise<unknown[][]> {
+    return (await this.writer.runAndReadAll(sql)).getRows();
   }
 
   // ---- queries -------------------------------------------------------------------------------------------------

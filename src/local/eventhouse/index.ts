@@ -28,7 +28,7 @@ function configuredDatabase(ctx: ServiceContext): string | undefined {
   return db;
 }
 
-export async function startEventhouse(ctx: ServiceContext): Promise<StartedService<LocalReady['eventhouse']>> {
+export async function startEventhouse(ctx: ServiceContext): Promise<StartedService<LocalReady['eventhouse']> & { engine: Engine }> {
   const database = configuredDatabase(ctx) ?? DEFAULT_DB;
   const engine = await Engine.open(path.join(ctx.dataDir, 'eventhouse'));
   if (database !== DEFAULT_DB) {
@@ -55,6 +55,8 @@ export async function startEventhouse(ctx: ServiceContext): Promise<StartedServi
   ctx.log(`eventhouse: Kusto REST on http://127.0.0.1:${port}, data in ${path.join(ctx.dataDir, 'eventhouse')}`);
   return {
     ready: { uri: `http://127.0.0.1:${port}`, database },
+    // The hub connector ingests in this process, through the engine (src/local/connector).
+    engine,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -169,7 +171,7 @@ async function handle(engine: Engine, req: http.IncomingMessage, res: http.Serve
       const format = url.searchParams.get('streamFormat') ?? 'json';
       const mapping = url.searchParams.get('mappingName') ?? undefined;
       if (url.searchParams.get('sourceKind') === 'uri') throw new KustoUserError('Unsupported', 'Streaming ingestion from a blob URI is not supported by the local Eventhouse; send the data itself.');
-      const n = await engine.ingest(db, tableName, data, format, mapping);
+      const n = await engine.ingest(db, tableName, data, format, mapping, { streaming: true });
       log(`eventhouse: ingested ${n} rows into ${db}.${tableName}`);
       return send(res, 200, { Tables: [{ TableName: 'Table_0', Columns: [{ ColumnName: 'ConsumedRecordsCount', DataType: 'Int64', ColumnType: 'long' }, { ColumnName: 'UpdatePolicyStatus', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'UpdatePolicyFailureCode', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'UpdatePolicyFailureReason', DataType: 'String', ColumnType: 'string' }], Rows: [[n, 'Inactive', 'Unknown', '']] }] }, requestId);
     }
@@ -184,51 +186,71 @@ async function handle(engine: Engine, req: http.IncomingMessage, res: http.Serve
     const maxRecords = opts.truncationmaxrecords !== undefined ? Number(opts.truncationmaxrecords) : undefined;
     // Local only: answer without any cache (translation, plan, connection), as the reference the caches must match.
     const noCache = opts.eventline_nocache === true || opts.eventline_nocache === 'true';
-
-    if (url.pathname === '/v1/rest/mgmt') {
-      if (!csl.trim().startsWith('.')) {
-        const r = await engine.query(db, csl, { requestId, notruncation: true, signal: abort.signal, noCache });
-        return send(res, 200, { Tables: [v1Table(r.table)] }, requestId);
-      }
-      const t = await runCommand(engine, db, csl);
-      return send(res, 200, { Tables: [v1Table(t)] }, requestId);
+    const isCommand = csl.trim().startsWith('.');
+    const activity = engine.activity.start({
+      kind: isCommand ? 'Command' : 'Query', commandType: isCommand ? /^\.[\w-]+(\s+[\w-]+)?/.exec(csl.trim())?.[0] ?? '' : 'Query',
+      clientActivityId: requestId, text: csl, database: db, user: String(req.headers['x-ms-user'] ?? ''), application: String(req.headers['x-ms-app'] ?? ''),
+      properties: typeof body.properties === 'object' ? body.properties : null,
+    });
+    try {
+      await answer(engine, url, res, requestId, { csl, db, notruncation, maxRecords, noCache, signal: abort.signal });
+      engine.activity.finish(activity);
+    } catch (e) {
+      engine.activity.finish(activity, { cancelled: e instanceof KustoUserError && e.kind === 'Cancelled', message: e instanceof Error ? e.message : String(e) });
+      throw e;
     }
-    if (url.pathname === '/v1/rest/query') {
-      if (csl.trim().startsWith('.')) throw new KustoUserError('BadRequest', 'Management commands go to /v1/rest/mgmt.');
-      const started = Date.now();
-      const r = await engine.query(db, csl, { requestId, notruncation, maxRecords, signal: abort.signal, noCache });
-      if (r.truncated) throw truncationError(r.truncated.limit);
-      const vis = JSON.stringify(r.visualization ?? nullVisualization());
-      const status = { TableName: 'Table_2', Columns: [{ ColumnName: 'Timestamp', DataType: 'DateTime', ColumnType: 'datetime' }, { ColumnName: 'Severity', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'SeverityName', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'StatusCode', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'StatusDescription', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'Count', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'RequestId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'ActivityId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'SubActivityId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'ClientActivityId', DataType: 'String', ColumnType: 'string' }], Rows: [[new Date().toISOString(), 4, 'Info', 0, `Query completed successfully in ${Date.now() - started} ms`, 1, randomUUID(), randomUUID(), randomUUID(), requestId]] };
-      const props = { TableName: 'Table_1', Columns: [{ ColumnName: 'Value', DataType: 'String', ColumnType: 'string' }], Rows: [[vis]] };
-      const toc = { TableName: 'Table_3', Columns: [{ ColumnName: 'Ordinal', DataType: 'Int64', ColumnType: 'long' }, { ColumnName: 'Kind', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'Name', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'Id', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'PrettyName', DataType: 'String', ColumnType: 'string' }], Rows: [[0, 'QueryResult', 'PrimaryResult', randomUUID(), ''], [1, 'QueryProperties', '@ExtendedProperties', randomUUID(), ''], [2, 'QueryStatus', 'QueryStatus', randomUUID(), '']] };
-      return send(res, 200, { Tables: [v1Table(r.table), props, status, toc] }, requestId);
-    }
-    if (url.pathname === '/v2/rest/query') {
-      if (csl.trim().startsWith('.')) throw new KustoUserError('BadRequest', 'Management commands go to /v1/rest/mgmt.');
-      const started = Date.now();
-      const r = await engine.queryWire(db, csl, { requestId, notruncation, maxRecords, signal: abort.signal, noCache });
-      // The rows arrive as JSON bytes; the frames around them are stringified with a one-off marker in their place.
-      const marker = `rows:${randomUUID()}`;
-      const frames: unknown[] = [
-        { FrameType: 'DataSetHeader', IsProgressive: false, Version: 'v2.0', IsFragmented: false, ErrorReportingPlacement: 'EndOfTable' },
-        { FrameType: 'DataTable', TableId: 0, TableKind: 'QueryProperties', TableName: '@ExtendedProperties', Columns: [{ ColumnName: 'TableId', ColumnType: 'int' }, { ColumnName: 'Key', ColumnType: 'string' }, { ColumnName: 'Value', ColumnType: 'dynamic' }], Rows: [[1, 'Visualization', JSON.stringify(r.visualization ?? nullVisualization())]] },
-        { FrameType: 'DataTable', TableId: 1, TableKind: 'PrimaryResult', TableName: 'PrimaryResult', Columns: r.columns.map((c) => ({ ColumnName: c.name, ColumnType: c.type })), Rows: marker },
-        completionInfo(requestId, Date.now() - started, r.rowCount),
-      ];
-      if (r.truncated) {
-        const err = truncationError(r.truncated.limit);
-        frames.push({ FrameType: 'DataSetCompletion', HasErrors: true, Cancelled: false, OneApiErrors: [errorBody(err, requestId).body] });
-      } else frames.push({ FrameType: 'DataSetCompletion', HasErrors: false, Cancelled: false });
-      const [head, tail] = JSON.stringify(frames).split(`"${marker}"`);
-      return sendParts(res, 200, [Buffer.from(head), r.rows, Buffer.from(tail)], requestId);
-    }
-    return send(res, 404, { error: { code: 'NotFound', message: `No endpoint POST ${url.pathname}.` } }, requestId);
   } catch (e) {
     if (!(e instanceof KustoUserError)) log(`eventhouse: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
     const { status, body } = errorBody(e, requestId);
     send(res, status, body, requestId);
   }
+}
+
+interface Request { csl: string; db: string; notruncation: boolean; maxRecords: number | undefined; noCache: boolean; signal: AbortSignal }
+
+/** A query or command request's answer, by endpoint. */
+async function answer(engine: Engine, url: URL, res: http.ServerResponse, requestId: string, request: Request): Promise<void> {
+  const { csl, db, notruncation, maxRecords, noCache, signal } = request;
+  if (url.pathname === '/v1/rest/mgmt') {
+    if (!csl.trim().startsWith('.')) {
+      const r = await engine.query(db, csl, { requestId, notruncation: true, signal, noCache });
+      return send(res, 200, { Tables: [v1Table(r.table)] }, requestId);
+    }
+    const t = await runCommand(engine, db, csl);
+    return send(res, 200, { Tables: [v1Table(t)] }, requestId);
+  }
+  if (url.pathname === '/v1/rest/query') {
+    if (csl.trim().startsWith('.')) throw new KustoUserError('BadRequest', 'Management commands go to /v1/rest/mgmt.');
+    const started = Date.now();
+    const r = await engine.query(db, csl, { requestId, notruncation, maxRecords, signal, noCache });
+    if (r.truncated) throw truncationError(r.truncated.limit);
+    const vis = JSON.stringify(r.visualization ?? nullVisualization());
+    const status = { TableName: 'Table_2', Columns: [{ ColumnName: 'Timestamp', DataType: 'DateTime', ColumnType: 'datetime' }, { ColumnName: 'Severity', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'SeverityName', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'StatusCode', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'StatusDescription', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'Count', DataType: 'Int32', ColumnType: 'int' }, { ColumnName: 'RequestId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'ActivityId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'SubActivityId', DataType: 'Guid', ColumnType: 'guid' }, { ColumnName: 'ClientActivityId', DataType: 'String', ColumnType: 'string' }], Rows: [[new Date().toISOString(), 4, 'Info', 0, `Query completed successfully in ${Date.now() - started} ms`, 1, randomUUID(), randomUUID(), randomUUID(), requestId]] };
+    const props = { TableName: 'Table_1', Columns: [{ ColumnName: 'Value', DataType: 'String', ColumnType: 'string' }], Rows: [[vis]] };
+    const toc = { TableName: 'Table_3', Columns: [{ ColumnName: 'Ordinal', DataType: 'Int64', ColumnType: 'long' }, { ColumnName: 'Kind', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'Name', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'Id', DataType: 'String', ColumnType: 'string' }, { ColumnName: 'PrettyName', DataType: 'String', ColumnType: 'string' }], Rows: [[0, 'QueryResult', 'PrimaryResult', randomUUID(), ''], [1, 'QueryProperties', '@ExtendedProperties', randomUUID(), ''], [2, 'QueryStatus', 'QueryStatus', randomUUID(), '']] };
+    return send(res, 200, { Tables: [v1Table(r.table), props, status, toc] }, requestId);
+  }
+  if (url.pathname === '/v2/rest/query') {
+    if (csl.trim().startsWith('.')) throw new KustoUserError('BadRequest', 'Management commands go to /v1/rest/mgmt.');
+    // To the microsecond: ExecutionTime lets a client (bench:eventhouse) split its wait into server and the rest.
+    const started = performance.now();
+    const r = await engine.queryWire(db, csl, { requestId, notruncation, maxRecords, signal, noCache });
+    // The rows arrive as JSON bytes; the frames around them are stringified with a one-off marker in their place.
+    const marker = `rows:${randomUUID()}`;
+    const frames: unknown[] = [
+      { FrameType: 'DataSetHeader', IsProgressive: false, Version: 'v2.0', IsFragmented: false, ErrorReportingPlacement: 'EndOfTable' },
+      { FrameType: 'DataTable', TableId: 0, TableKind: 'QueryProperties', TableName: '@ExtendedProperties', Columns: [{ ColumnName: 'TableId', ColumnType: 'int' }, { ColumnName: 'Key', ColumnType: 'string' }, { ColumnName: 'Value', ColumnType: 'dynamic' }], Rows: [[1, 'Visualization', JSON.stringify(r.visualization ?? nullVisualization())]] },
+      { FrameType: 'DataTable', TableId: 1, TableKind: 'PrimaryResult', TableName: 'PrimaryResult', Columns: r.columns.map((c) => ({ ColumnName: c.name, ColumnType: c.type })), Rows: marker },
+      completionInfo(requestId, performance.now() - started, r.rowCount),
+    ];
+    if (r.truncated) {
+      const err = truncationError(r.truncated.limit);
+      frames.push({ FrameType: 'DataSetCompletion', HasErrors: true, Cancelled: false, OneApiErrors: [errorBody(err, requestId).body] });
+    } else frames.push({ FrameType: 'DataSetCompletion', HasErrors: false, Cancelled: false });
+    const [head, tail] = JSON.stringify(frames).split(`"${marker}"`);
+    return sendParts(res, 200, [Buffer.from(head), r.rows, Buffer.from(tail)], requestId);
+  }
+  return send(res, 404, { error: { code: 'NotFound', message: `No endpoint POST ${url.pathname}.` } }, requestId);
 }
 
 function truncationError(limit: number): KustoUserError {

@@ -3,6 +3,9 @@
 /** Helper macros the generated SQL uses; created once per database file at startup. */
 export const MACROS = [
   'CREATE OR REPLACE MACRO kq_pmod(x, m) AS ((x % m) + m) % m',
+  // Kusto's %: always 0 <= N % D < abs(D) (the numerical operators page: -14 % 12 is 10, 14 % -12 is 2).
+  'CREATE OR REPLACE MACRO kq_mod(x, m) AS ((x % m) + abs(m)) % abs(m)',
+  'CREATE OR REPLACE MACRO kq_fmod(x, m) AS fmod(fmod(x, m) + abs(m), abs(m))',
   // Floor to a multiple of m (integer // truncates toward zero, which is wrong before 1970).
   'CREATE OR REPLACE MACRO kq_floor_ns(x, m) AS CASE WHEN x < 0 THEN ((x + 1) // m - 1) * m ELSE x // m * m END',
   // floor(x / m) itself: the bin number a summarize groups on.
@@ -48,7 +51,8 @@ export const MACROS = [
      || lpad(CAST((abs(t) // 600000000) % 60 AS VARCHAR), 2, '0') || ':'
      || lpad(CAST((abs(t) // 10000000) % 60 AS VARCHAR), 2, '0')
      || (CASE WHEN abs(t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(t) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END`,
-  "CREATE OR REPLACE MACRO kq_real_str(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) THEN 'NaN' WHEN isinf(x) THEN (CASE WHEN x > 0 THEN 'Infinity' ELSE '-Infinity' END) WHEN x = trunc(x) AND abs(x) < 1e15 THEN CAST(CAST(x AS BIGINT) AS VARCHAR) ELSE CAST(x AS VARCHAR) END",
+  // tostring(real) as .NET writes a double: the shortest text that reads back, with a capital E (1E+20, 1E-05).
+  "CREATE OR REPLACE MACRO kq_real_str(x) AS CASE WHEN x IS NULL THEN NULL WHEN isnan(x) THEN 'NaN' WHEN isinf(x) THEN (CASE WHEN x > 0 THEN 'Infinity' ELSE '-Infinity' END) WHEN x = trunc(x) AND abs(x) < 1e15 THEN CAST(CAST(x AS BIGINT) AS VARCHAR) ELSE replace(CAST(x AS VARCHAR), 'e', 'E') END",
   "CREATE OR REPLACE MACRO kq_dec_str(d) AS CASE WHEN contains(CAST(d AS VARCHAR), '.') THEN rtrim(rtrim(CAST(d AS VARCHAR), '0'), '.') ELSE CAST(d AS VARCHAR) END",
   // ISO 8601 first (the 100 ns path), then the US month/day/year forms the service also reads ("02/17/2016 08:40:01").
   "CREATE OR REPLACE MACRO kq_parse_dt(s) AS coalesce(TRY_CAST(trim(s) AS TIMESTAMP_NS), CAST(try_strptime(trim(s), ['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y']) AS TIMESTAMP_NS))",

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { bracket } from '../../core/kustoNames';
 import { bridgeItems, loadKustoRuntime } from '../../core/kustoRuntime';
+import { DOTNET_TYPE, ktype } from './types';
 
 export type KNode = any;
 
@@ -75,6 +76,29 @@ export function globalStateFor(databases: DatabaseDef[], current: string): KNode
   // after every query. Settling both here lets every analysis against this schema reuse them.
   g = g.WithParseOptions(g.ParseOptions.WithAlwaysProduceEndTokens(true));
   return g.WithCache();
+}
+
+/**
+ * A stored function's parameters as `.show database schema as json` lists them (InputParameters): a scalar one with
+ * its .NET and Kusto type and its default's text, a tabular one with the columns it requires (none: any table).
+ */
+export function functionParameters(f: FunctionDef): Record<string, unknown>[] {
+  const { Sym, Sys } = kusto();
+  const sym = new Sym.FunctionSymbol.$ctor16(f.name, f.parameters, f.body, null);
+  const sig = items(sym.Signatures)[0];
+  return items(sig?.Parameters).map((p: KNode) => {
+    const type = items(p.DeclaredTypes)[0];
+    const name = String(p.Name);
+    if (type && String(Sys.Enum.getName(Sym.SymbolKind, type.Kind)) === 'Table') {
+      return { Name: name, Columns: items(type.Columns).map((c: KNode) => columnJson(String(c.Name), String(c.Type.Name))) };
+    }
+    return { ...columnJson(name, type ? String(type.Name) : 'dynamic'), CslDefaultValue: p.DefaultValue ? String(p.DefaultValue.ToString()).trim() : null };
+  });
+}
+
+function columnJson(name: string, cslType: string): { Name: string; Type: string; CslType: string } {
+  const t = ktype(cslType);
+  return { Name: name, Type: DOTNET_TYPE[t], CslType: t };
 }
 
 export interface Diagnostic { code: string; message: string; start: number; length: number; severity: string; category: string }

@@ -33,7 +33,15 @@ export class Readers {
   private readonly inFlight = new Map<string, number>();
   private inFlightAll = 0;
 
+  /** SQL whose last prepared run met a write beginning: run unprepared until a run of it sees none (see run). */
+  private readonly contended = new Set<string>();
+
   constructor(private readonly instance: DuckDBInstance) {}
+
+  private markContended(sql: string): void {
+    this.contended.add(sql);
+    if (this.contended.size > 256) this.contended.delete(this.contended.values().next().value!);
+  }
 
   /** A write to these tables (undefined: to any) begins. */
   beginWrite(tables: readonly string[] | undefined): void {
@@ -107,20 +115,25 @@ export class Readers {
       if (opts.signal?.aborted) throw new Error('INTERRUPT: client disconnected before the query started');
       const reads = opts.reads ?? [];
       let rows: unknown[][] | undefined;
-      if (opts.prepare && !opts.noCache && opts.reads && !this.writing(reads)) {
-        const before = this.writeSeq;
+      const before = this.writeSeq;
+      if (opts.prepare && !opts.noCache && opts.reads && !this.writing(reads) && !this.contended.has(sql)) {
         const statement = await this.prepared(reader, sql, reads, before);
         rows = readAll(await statement.run());
         if (this.lastWriteOf(reads) > before) {
-          // A write began while this ran: the plan may predate rows the answer should hold. Plan it again next time.
+          // A write began while this ran: the plan may predate rows the answer should hold. Run it unprepared, and
+          // keep doing so while writes keep overlapping it, so it is not run twice each time.
           dropStatement(reader, sql);
+          this.markContended(sql);
           rows = undefined;
         }
       }
       // run() materialises the result in one trip to the thread pool; its chunks are then read here, synchronously.
       // runAndReadAll() fetched each chunk, and then the empty end, as trips of their own (three for a one-row wire
       // result): `print 1` took 0.20 ms through queryWire that way, 0.15 ms this way.
-      rows ??= readAll(await reader.conn.run(sql));
+      if (!rows) {
+        rows = readAll(await reader.conn.run(sql));
+        if (this.lastWriteOf(reads) <= before) this.contended.delete(sql);
+      }
       ok = true;
       return rows;
     } catch (e) {

@@ -13,7 +13,7 @@ const DEFAULT_HUBS: HubConfig[] = [{ name: 'telemetry', partitionCount: 4, consu
  * The local Event Hubs: AMQP 1.0 on --amqp-port (plain, SAS) and --amqps-port (TLS, SAS or jwt), hubs and their
  * partition logs under `<data>/eventhubs/`, and the hub/consumer-group routes of the control API.
  */
-export async function startEventHubs(ctx: ServiceContext): Promise<StartedService<LocalReady['eventHubs']>> {
+export async function startEventHubs(ctx: ServiceContext): Promise<StartedService<LocalReady['eventHubs']> & { namespace: Namespace }> {
   const { amqpPort, amqpsPort, keyName, key } = ctx.options;
   const root = path.join(ctx.dataDir, 'eventhubs');
   const configured = ctx.configPath ? loadLocalConfig(ctx.configPath).eventHubs : undefined;
@@ -41,6 +41,8 @@ export async function startEventHubs(ctx: ServiceContext): Promise<StartedServic
         amqpsPort: ports.amqpsPort,
         caCertificate: tls.caCertificate,
       },
+      // The hub connector reads the partition logs in this process (src/local/connector).
+      namespace: ns,
       async stop() {
         if (retentionTimer) clearTimeout(retentionTimer);
         await server.close();

@@ -13,8 +13,8 @@ import type { MapPairs } from './amqp';
  * the partition's stream (as in Azure) and survive restarts without a separate index file.
  *
  * Durability: each append is one positioned write to the OS before the send is acknowledged (no fsync per
- * append; the log is fsynced on close and on segment roll). On open every record is checked (length, checksum,
- * sequence) and a torn tail from a crash is truncated, so the log is always readable.
+ * append; the log is fsynced on close, and in the background when a segment rolls). On open every record is
+ * checked (length, checksum, sequence) and a torn tail from a crash is truncated, so the log is always readable.
  */
 
 export interface EventBytes {
@@ -50,12 +50,17 @@ interface Segment {
 }
 
 /**
- * One append's bytes, kept for reads near the tail. The cache holds these and not per-event objects: thousands
- * of long-lived small objects made every young-generation GC copy and then promote them. Events are parsed from
- * a chunk when read, and those objects die young.
+ * Recent records, kept for reads near the tail: appends are copied one after another into blocks of BLOCK_BYTES
+ * (an append of a quarter block or more gets a block of its own, sized to fit), and events are parsed from a block
+ * when read, so those objects die young. The cache holds a few dozen blocks and not an object per event or per
+ * append: at 1,000 single-event sends a second, an object (and an 8 KiB pool slice) per append kept ~7,500
+ * long-lived objects per partition, which every young-generation GC copied and promoted and which grew the old
+ * generation into major GCs that stalled the hub for tens of milliseconds.
  */
-interface Chunk {
+interface Block {
   buf: Buffer;
+  /** Bytes of buf holding records. */
+  used: number;
   firstSeq: number;
   /** Stream offset of buf[0]. */
   base: number;
@@ -63,7 +68,8 @@ interface Chunk {
   pos: number[];
 }
 
-const EVICTED: Chunk = { buf: Buffer.alloc(0), firstSeq: -1, base: 0, pos: [] };
+const EVICTED: Block = { buf: Buffer.alloc(0), used: 0, firstSeq: -1, base: 0, pos: [] };
+const BLOCK_BYTES = 256 * 1024;
 
 const RECORD_HEAD = 8;
 const BODY_FIXED = 28;
@@ -93,7 +99,7 @@ function parseRecord(buf: Buffer, p: number, seq: number, offset: number): Store
 
 export class PartitionLog {
   private segments: Segment[] = [];
-  private cache: Chunk[] = [];
+  private cache: Block[] = [];
   private cacheHead = 0;
   private cacheBytes = 0;
   private readonly listeners = new Set<() => void>();
@@ -162,7 +168,9 @@ export class PartitionLog {
 
   private roll(): Segment {
     const old = this.active;
-    fs.fsyncSync(old.fd);
+    // Flushed off the event loop: a full 64 MiB segment took 88 ms to fsync here, a stall for every link of the
+    // hub. Nothing waits on it (a send is acknowledged once written to the OS); close() fsyncs every segment again.
+    fs.fsync(old.fd, () => { /* a segment dropped by retention meanwhile has its fd closed: nothing to flush */ });
     return this.newSegment(this.nextSeq, old.base + old.size);
   }
 
@@ -194,10 +202,11 @@ export class PartitionLog {
     const time = Math.max(now, this.lastTime);
     let total = 0;
     for (const e of events) total += RECORD_HEAD + BODY_FIXED + e.header.length + e.ann.bytes.length + e.rest.length;
-    const buf = Buffer.allocUnsafe(total);
-    const base = seg.base + seg.size;
+    const block = this.blockFor(total, seg.base + seg.size);
+    const buf = block.buf;
+    const start = block.used;
     const pos: number[] = [];
-    let p = 0;
+    let p = start;
     let seq = this.nextSeq;
     for (const e of events) {
       const bodyLen = BODY_FIXED + e.header.length + e.ann.bytes.length + e.rest.length;
@@ -214,21 +223,38 @@ export class PartitionLog {
       e.rest.copy(buf, q);
       buf.writeUInt32LE(crc32(buf.subarray(b, b + bodyLen)), p + 4);
       pos.push(p);
-      seg.pos.push(seg.size + p);
-      seg.times.push(time);
       p += RECORD_HEAD + bodyLen;
       seq++;
     }
     let written = 0;
-    while (written < total) written += fs.writeSync(seg.fd, buf, written, total - written, seg.size + written);
-    this.cache.push({ buf, firstSeq: this.nextSeq, base, pos });
-    this.cacheBytes += total;
+    while (written < total) written += fs.writeSync(seg.fd, buf, start + written, total - written, seg.size + written);
+    // Indexed only once written: a failed write leaves the log and the block as they were.
+    for (const q of pos) {
+      block.pos.push(q);
+      seg.pos.push(seg.size + q - start);
+      seg.times.push(time);
+    }
+    block.used = p;
     seg.size += total;
     this.nextSeq = seq;
     this.lastTime = time;
-    this.lastOffset = base + pos[pos.length - 1];
+    this.lastOffset = block.base + block.pos[block.pos.length - 1];
     this.trimCache();
     for (const fn of this.listeners) fn();
+  }
+
+  /**
+   * The cache block the next `total` bytes go into, at stream offset `base`: the newest block when they fit and
+   * follow on from it, else a new one (counted in the cache at its full size, the memory it holds).
+   */
+  private blockFor(total: number, base: number): Block {
+    const last = this.cache.length > this.cacheHead ? this.cache[this.cache.length - 1] : undefined;
+    if (last && last.base + last.used === base && last.used + total <= last.buf.length) return last;
+    const own = total >= BLOCK_BYTES / 4;
+    const block: Block = { buf: own ? Buffer.allocUnsafeSlow(total) : Buffer.allocUnsafeSlow(BLOCK_BYTES), used: 0, firstSeq: this.nextSeq, base, pos: [] };
+    this.cache.push(block);
+    this.cacheBytes += block.buf.length;
+    return block;
   }
 
   private trimCache(): void {
@@ -248,10 +274,10 @@ export class PartitionLog {
     }
   }
 
-  /** Events from the cached chunks, or undefined when `seq` is older than the cache. */
+  /** Events from the cached blocks, or undefined when `seq` is older than the cache. */
   private readCached(seq: number, max: number): StoredEvent[] | undefined {
     if (this.cacheHead >= this.cache.length || seq < this.cache[this.cacheHead].firstSeq) return undefined;
-    // Readers are nearly always at the tail: search from the newest chunk back.
+    // Readers are nearly always at the tail: search from the newest block back.
     let k = this.cache.length - 1;
     while (k > this.cacheHead && this.cache[k].firstSeq > seq) k--;
     const out: StoredEvent[] = [];

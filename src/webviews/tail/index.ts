@@ -3,7 +3,8 @@
 // The host filters (it holds the bodies); this side compiles the filter only to highlight matches and to show
 // syntax errors as the user types.
 import { compileFilter, type CompiledFilter } from '../../core/tail/filter';
-import type { HostToView, TailDetails, TailRow, ViewToHost } from '../../protocol/tailProtocol';
+import type { HostToView, PartitionLine, TailDetails, TailRow, ViewToHost } from '../../protocol/tailProtocol';
+import { statusLine } from './statusLine';
 
 declare function acquireVsCodeApi(): { postMessage(message: ViewToHost): void; setState(state: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -27,7 +28,9 @@ let total = 0;
 let dropped = 0;
 let capacity = 10000;
 let header = '';
-let stateLine = 'Connecting…';
+let state = 'Connecting…';
+let stateDetail: string | undefined;
+let partitions: PartitionLine[] = [];
 let follow = true;
 
 let filterTimer: ReturnType<typeof setTimeout> | undefined;
@@ -83,8 +86,8 @@ function render(): void {
     nodes.push(div);
   }
   spacer.replaceChildren(...nodes);
-  const filtered = filter.ok && filter.kind !== 'all' ? ` · ${shown.length} match` : '';
-  status.textContent = `${header} · ${stateLine}${paused ? ' · paused' : ''} · ${total} received${dropped ? ` · ${dropped} older dropped from view (buffer ${capacity})` : ''}${filtered}`;
+  const matches = filter.ok && filter.kind !== 'all' ? shown.length : undefined;
+  status.textContent = statusLine({ header, state, detail: stateDetail, partitions, paused, total, dropped, capacity, matches });
 }
 
 function showDetails(d: TailDetails | undefined, key?: string): void {
@@ -144,7 +147,9 @@ window.addEventListener('message', (ev: MessageEvent<HostToView>) => {
       if (shown.length > capacity) shown = shown.slice(shown.length - capacity);
       total = m.total;
       dropped = m.dropped;
-      stateLine = `${m.state}${m.detail ? ` (${m.detail})` : ''} · ${m.partitions.map((p) => `p${p.partitionId}: ${p.received} (${p.rate.toFixed(0)}/s, lag ${p.lag})`).join(' ')}`;
+      state = m.state;
+      stateDetail = m.detail;
+      partitions = m.partitions;
       break;
     }
     case 'filtered':

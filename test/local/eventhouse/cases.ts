@@ -492,4 +492,35 @@ export const CASES: Case[] = [
   { q: 'Events | summarize c = count() by Sensor | top 1 by c | project Sensor', rows: [['s1']], doc: D + 'top-operator' },
   { q: 'Events | extend hour = hourofday(Timestamp) | summarize count() by hour', rows: [[0, 5], [12, 1]], doc: D + 'hourofday-function' },
   { q: 'Events | where Timestamp < datetime(2024-01-02) | summarize avg(Value) by bin(Timestamp, 1m), Sensor | where Sensor == "s1"', rows: [[d1, 's1', 1.5], [ts('2024-01-01T00:01:00'), 's1', 3]], doc: D + 'summarize-operator' },
+  // ---- where DuckDB's defaults differed from Kusto's (issue #18 §2)
+  // %: "the modulo of two numbers always returns a small non-negative number", 0 <= N % D < abs(D) (the page's example).
+  { q: 'print plusPlus = 14 % 12, minusPlus = -14 % 12, plusMinus = 14 % -12, minusMinus = -14 % -12', rows: [[2, 10, 2, 10]], doc: D + 'numerical-operators' },
+  { q: 'print a = -7.5 % 2.0, b = 7.5 % -2.0, c = -6 % 3, d = 1d % 7h', cols: 'a:real, b:real, c:long, d:timespan', rows: [[0.5, 1.5, 0, '03:00:00']], doc: D + 'numerical-operators' },
+  // arg_max/arg_min return one row, every column from it, nulls included (DuckDB's arg_max skips nulls column by column).
+  { q: 'datatable(k:long, a:long, b:real)[1, 10, 1.5, 3, long(null), real(null), 2, 20, 2.5] | summarize arg_max(k, a, b)', cols: 'k:long, a:long, b:real', rows: [[3, null, null]], doc: D + 'arg-max-aggregation-function' },
+  { q: 'datatable(g:string, k:long, a:long, b:real)["x", 1, long(null), 1.5, "x", 2, 20, real(null), "y", 5, 50, 5.5] | summarize arg_min(k, *) by g', rows: [['x', 1, null, 1.5], ['y', 5, 50, 5.5]], doc: D + 'arg-min-aggregation-function' },
+  // A row whose ExprToMaximize is null is passed over; when every row's is, one row is still returned.
+  { q: 'datatable(k:long, a:long)[long(null), 1, long(null), 1] | summarize arg_max(k, a)', rows: [[null, 1]], doc: D + 'arg-max-aggregation-function' },
+  // The summarize page's default values: with no group-by key an empty input gives one row; count, dcount, countif,
+  // sum, sumif, variance, stdev give 0, make_* an empty array, the others null. Null values are ignored.
+  { q: 'Events | where Count > 100 | summarize sum(Count), count(), dcount(Sensor), countif(Count > 1), sumif(Count, Count > 1), variance(Value), stdev(Value), avg(Value), max(Count), make_list(Sensor)', cols: 'sum_Count:long, count_:long, dcount_Sensor:long, countif_:long, sumif_Count:long, variance_Value:real, stdev_Value:real, avg_Value:real, max_Count:long, list_Sensor:dynamic', rows: [[0, 0, 0, 0, 0, 0, 0, null, null, []]], doc: D + 'summarize-operator' },
+  { q: 'Events | where Count > 100 | summarize sum(Count) by Sensor', rows: [], doc: D + 'summarize-operator' },
+  { q: 'datatable(g:string, x:long)["a", long(null), "b", 2] | summarize sum(x), variance(x) by g', rows: [['a', 0, 0], ['b', 2, 0]], doc: D + 'summarize-operator' },
+  // union withsource= names each row's table; isfuzzy=true leaves out the names that do not resolve.
+  { q: 'union withsource=SourceTable Events, Sensors | summarize n = count() by SourceTable', cols: 'SourceTable:string, n:long', rows: [['Events', 6], ['Sensors', 3]], doc: D + 'union-operator' },
+  { q: 'union withsource=T Sen* | summarize count() by T', rows: [['Sensors', 3]], doc: D + 'union-operator' },
+  { q: 'union isfuzzy=true Sensors, NoSuchTable | count', rows: [[3]], doc: D + 'union-operator' },
+  // ---- the systematic audit (docs/local-eventhouse.md, "Semantic audit")
+  // The sort page's table of special floating-point values: NaN goes with the nulls.
+  { q: 'datatable(x:real)[5.0, real(null), real(nan), real(-inf), -5.0, 0.0, real(+inf)] | order by x asc nulls first', rows: [[null], ['NaN'], ['-Infinity'], [-5], [0], [5], ['Infinity']], doc: D + 'sort-operator' },
+  { q: 'datatable(x:real)[5.0, real(null), real(nan), real(-inf), -5.0, 0.0, real(+inf)] | order by x desc nulls first', rows: [[null], ['NaN'], ['Infinity'], [5], [0], [-5], ['-Infinity']], doc: D + 'sort-operator' },
+  { q: 'datatable(x:real)[5.0, real(null), real(nan), real(-inf), -5.0, 0.0, real(+inf)] | order by x asc nulls last', rows: [['-Infinity'], [-5], [0], [5], ['Infinity'], ['NaN'], [null]], doc: D + 'sort-operator' },
+  { q: 'datatable(x:real)[5.0, real(null), real(nan), real(-inf), -5.0, 0.0, real(+inf)] | sort by x', rows: [['Infinity'], [5], [0], [-5], ['-Infinity'], ['NaN'], [null]], doc: D + 'sort-operator' },
+  { q: 'datatable(x:real)[5.0, real(nan), real(null)] | top 2 by x', rows: [[5], ['NaN']], doc: D + 'top-operator' },
+  // tostring of a real is .NET's text: shortest round-trip, capital E.
+  { q: 'print a = tostring(1e20), b = tostring(1e-5), c = tostring(123456789012345678.0), d = tostring(0.1 + 0.2), e = tostring(1.5e300), f = tostring(2.5)', rows: [['1E+20', '1E-05', '1.2345678901234568E+17', '0.30000000000000004', '1.5E+300', '2.5']], doc: D + 'tostring-function' },
+  // `in` is never null (as ==, per the null-values page): a null in the list or on the left gives false, !in true.
+  { q: 'print a = 2 in (1, long(null)), b = long(null) in (1, 2), c = long(null) !in (1, 2), d = 1 in (long(null), 1)', rows: [[false, false, true, true]], doc: D + 'scalar-data-types/null-values' },
+  { q: 'print a = round(2.98765, 3), b = round(2.15, 1), c = round(2.15), d = round(-50.55, -2), e = round(21.5, -1)', rows: [[2.988, 2.2, 2, -100, 20]], doc: D + 'round-function' },
+  { q: 'print a = 1.0 / 0, b = -1.0 / 0, c = 0.0 / 0', rows: [['Infinity', '-Infinity', 'NaN']], doc: D + 'scalar-data-types/real' },
 ];

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { ClientRequestProperties } from 'azure-kusto-data';
 import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
-import { startKql, type Kql } from './helpers';
+import { startKql, useKql, type Kql } from './helpers';
 import { tempDataDir } from '../pipeline';
 
 function ingestProps(table: string, format: DataFormat, mapping?: string): IngestionProperties {
@@ -16,14 +16,7 @@ describe('local Eventhouse over Kusto REST', function () {
   this.timeout(120_000);
   let kql: Kql;
   let ingest: InstanceType<typeof StreamingIngestClient>;
-  before(async () => {
-    kql = await startKql();
-    ingest = new StreamingIngestClient(kql.uri);
-  });
-  after(async () => {
-    ingest?.close();
-    await kql?.stop();
-  });
+  useKql((k, i) => { kql = k; ingest = i; });
 
   it('answers cloud metadata with 404 and accepts no auth or any Bearer token', async () => {
     const meta = await fetch(`${kql.uri}/v1/rest/auth/metadata`);

@@ -5,20 +5,13 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { ClientRequestProperties } from 'azure-kusto-data';
 import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
-import { startKql, type Kql } from './helpers';
+import { startKql, useKql, type Kql } from './helpers';
 
 describe('local Eventhouse: repeated queries see every write', function () {
   this.timeout(120_000);
   let kql: Kql;
   let ingest: InstanceType<typeof StreamingIngestClient>;
-  before(async () => {
-    kql = await startKql();
-    ingest = new StreamingIngestClient(kql.uri);
-  });
-  after(async () => {
-    ingest?.close();
-    await kql?.stop();
-  });
+  useKql((k, i) => { kql = k; ingest = i; });
 
   it('answers the same text again with the rows streaming ingestion added (the steps of issue #24)', async () => {
     await kql.run('.create table T (Seq:long)');
@@ -29,6 +22,32 @@ describe('local Eventhouse: repeated queries see every write', function () {
     await ingest.ingestFromStream(Readable.from([Buffer.from(body)]), new IngestionProperties({ database: 'NetDefaultDB', table: 'T', format: DataFormat.MULTIJSON }));
     assert.deepEqual((await kql.run(q)).rows, [[501]], 'the same query text after streaming ingestion');
     assert.deepEqual((await kql.run('T | count')).rows, [[601]]);
+  });
+
+  it('answers the same text, sent again and again while streaming ingestion runs, with whole batches and never less', async () => {
+    await kql.run('.create table Live (Seq:long)');
+    await ingest.ingestFromStream(Readable.from([Buffer.from(Array.from({ length: 100 }, (_, i) => JSON.stringify({ Seq: i })).join('\n'))]), new IngestionProperties({ database: 'NetDefaultDB', table: 'Live', format: DataFormat.MULTIJSON }));
+    const q = 'Live | where Seq between (1000 .. 2000) | summarize n = count(), d = dcount(Seq / 50)';
+    assert.deepEqual((await kql.run(q)).rows, [[0, 0]]);
+    const batches = 10;
+    let done = false;
+    const writer = (async () => {
+      for (let b = 0; b < batches; b++) {
+        const body = Array.from({ length: 50 }, (_, i) => JSON.stringify({ Seq: 1000 + b * 50 + i })).join('\n');
+        await ingest.ingestFromStream(Readable.from([Buffer.from(body)]), new IngestionProperties({ database: 'NetDefaultDB', table: 'Live', format: DataFormat.MULTIJSON }));
+      }
+      done = true;
+    })();
+    let last = 0;
+    // Queries overlap the writes: each answer holds whole batches (one transaction each) and never fewer than before.
+    while (!done) {
+      const [n, d] = (await kql.run(q)).rows[0] as number[];
+      assert.equal(n, d * 50, `a query saw part of a batch: ${n} rows in ${d} batches`);
+      assert.ok(n >= last, `the answer went back from ${last} to ${n}`);
+      last = n;
+    }
+    await writer;
+    assert.deepEqual((await kql.run(q)).rows, [[batches * 50, batches]]);
   });
 });
 

@@ -1,5 +1,6 @@
 // Shared helpers for the local Eventhouse tests: the unchanged azure-kusto-data Client against a started pipeline.
 import { Client, type KustoResponseDataSet } from 'azure-kusto-data';
+import { StreamingIngestClient } from 'azure-kusto-ingest';
 import { startLocalPipeline, type LocalPipeline } from '../pipeline';
 
 export interface Kql {
@@ -40,4 +41,22 @@ export async function startKql(opts: { dataDir?: string } = {}): Promise<Kql> {
     pipeline, client, uri, run, error,
     async stop() { client.close(); await pipeline.stop(); },
   };
+}
+
+/**
+ * One pipeline for the enclosing describe block, with a StreamingIngestClient on it: started in before(), stopped
+ * in after(); `use` receives both once started.
+ */
+export function useKql(use: (kql: Kql, ingest: InstanceType<typeof StreamingIngestClient>) => void): void {
+  let kql: Kql | undefined;
+  let ingest: InstanceType<typeof StreamingIngestClient> | undefined;
+  before(async () => {
+    kql = await startKql();
+    ingest = new StreamingIngestClient(kql.uri);
+    use(kql, ingest);
+  });
+  after(async () => {
+    ingest?.close();
+    await kql?.stop();
+  });
 }

@@ -205,7 +205,9 @@ describe('local Event Hubs with the @azure/event-hubs SDK', function () {
     await assert.rejects(bad.sendBatch([{ body: 1 }]), (e: Error & { code?: string }) => e.code === 'UnauthorizedError');
   });
 
-  it('checks the security_token of every $management request, so a changed key fails the next call on an authorized link', async () => {
+  it('checks the security_token of every $management request, so a changed key fails the next call on an authorized link', async function () {
+    // A node process of its own that loads the SDK and speaks TLS: slow on a loaded machine.
+    this.timeout(90_000);
     const { amqpsPort, caCertificate } = p.ready.eventHubs;
     // A NamedKeyCredential signs each request's security_token with its key as it is at that moment; the
     // $management link itself was authorized once through $cbs with the first key. The credential form of the
@@ -213,7 +215,7 @@ describe('local Event Hubs with the @azure/event-hubs SDK', function () {
     const script = `
       const { EventHubProducerClient } = require('@azure/event-hubs');
       const credential = { name: process.env.EH_KEY_NAME, key: process.env.EH_KEY };
-      const prod = new EventHubProducerClient('127.0.0.1:' + process.env.EH_PORT, 'orders', credential, { retryOptions: { maxRetries: 0, timeoutInMs: 5000 } });
+      const prod = new EventHubProducerClient('127.0.0.1:' + process.env.EH_PORT, 'orders', credential, { retryOptions: { maxRetries: 0, timeoutInMs: 30000 } });
       const outcome = async (call) => { try { await call(); return 'ok'; } catch (e) { return e.code + ': ' + e.message; } };
       (async () => {
         const r = {};
@@ -231,7 +233,7 @@ describe('local Event Hubs with the @azure/event-hubs SDK', function () {
       EH_PORT: String(amqpsPort),
       EH_KEY_NAME: /SharedAccessKeyName=([^;]+)/.exec(cs)![1],
       EH_KEY: /SharedAccessKey=([^;]+)/.exec(cs)![1],
-    });
+    }, 80_000);
     assert.equal(r.first, 'ok');
     assert.match(r.hub, /^UnauthorizedError: .*invalid signature/);
     assert.match(r.partition, /^UnauthorizedError: .*invalid signature/);

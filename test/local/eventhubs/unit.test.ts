@@ -45,16 +45,17 @@ describe('local Event Hubs internals', () => {
     again.close();
   });
 
-  it('reads the same events from its in-memory chunks as from the files, across chunk and cache edges', () => {
+  it('reads the same events from its in-memory blocks as from the files, across block and cache edges', () => {
     fc.assert(fc.property(
-      fc.array(fc.array(fc.integer({ min: 0, max: 300_000 }), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 12 }),
+      // Small appends share a cache block; large ones get their own.
+      fc.array(fc.array(fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 300_000 })), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 40 }),
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 40 })), { minLength: 1, maxLength: 10 }),
       (batches, reads) => {
         const dir = path.join(tempDataDir('eh-log-'), 'p0');
         const log = new PartitionLog(dir, big);
         log.open();
         let n = 0;
-        // Sizes up to 300 KB push older chunks out of the 8 MiB cache, so reads hit both memory and disk.
+        // Sizes up to 300 KB push older blocks out of the 8 MiB cache, so reads hit both memory and disk.
         for (const sizes of batches) log.append(sizes.map((size) => ev(`${n++}:${'x'.repeat(size)}`)), 1000 + n);
         const seen = (events: ReturnType<PartitionLog['read']>) => events.map((e) => [e.seq, e.offset, e.time, e.rest.toString()]);
         const live = reads.map(([at, max]) => seen(log.read(at % (n + 1), max)));
@@ -76,6 +77,19 @@ describe('local Event Hubs internals', () => {
         fs.rmSync(path.dirname(dir), { recursive: true, force: true });
       },
     ), { numRuns: 60 });
+  });
+
+  it('keeps single-event appends in a few shared cache blocks, not an object per append', () => {
+    const dir = path.join(tempDataDir('eh-log-'), 'p0');
+    const log = new PartitionLog(dir, big);
+    log.open();
+    for (let i = 0; i < 3000; i++) log.append([ev(`${i}:${'x'.repeat(1000)}`)], 1000 + i);
+    // About 3 MB of records: 12 blocks of 256 KiB, where an append each would have been 3,000 cache entries.
+    const cache = (log as unknown as { cache: unknown[]; cacheHead: number });
+    assert.ok(cache.cache.length - cache.cacheHead <= 13, `${cache.cache.length - cache.cacheHead} cache blocks`);
+    assert.deepEqual(log.read(1234, 2).map((e) => e.rest.toString().slice(0, 5)), ['1234:', '1235:']);
+    log.close();
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 
   it('drops a record with a bad checksum and everything after it', () => {

@@ -76,7 +76,8 @@ describe('pipeline model, local profile (real local pipeline)', function () {
   it('creates a consumer group and keeps keys out of connection info unless asked', async () => {
     const [hub] = await model.eventHubs.allHubs();
     await model.eventHubs.createConsumerGroup(hub, 'dashboards');
-    assert.deepEqual((await model.eventHubs.consumerGroups(hub)).map((g) => g.name), ['$Default', 'eventline-tail', 'dashboards']);
+    // connection-1 is the manifest's connection's own group, which the local connector made when it started.
+    assert.deepEqual((await model.eventHubs.consumerGroups(hub)).map((g) => g.name), ['$Default', 'eventline-tail', 'connection-1', 'dashboards']);
     await assert.rejects(model.eventHubs.createConsumerGroup(hub, '-bad name'), /not a valid consumer group name/);
     assert.doesNotMatch(await model.eventHubs.connectionInfo(hub, false), /SharedAccessKey/);
     assert.match(await model.eventHubs.connectionInfo(hub, true), /SharedAccessKey=.+;EntityPath=telemetry$/);
@@ -107,7 +108,10 @@ describe('pipeline model, local profile (real local pipeline)', function () {
 
   it('lists the manifest\'s sources, connections, alerts and secret names', () => {
     assert.deepEqual(model.sources(), [{ kind: 'source', name: 'api' }]);
-    assert.deepEqual(model.connections(), [{ kind: 'connection', name: 'connection-1', hub: 'telemetry', table: 'T' }]);
+    assert.deepEqual(model.connections(), [{ kind: 'connection', name: 'connection-1', hub: 'telemetry', table: 'T', consumerGroup: '$Default' }]);
+    assert.deepEqual(model.connectionsOfHub({ kind: 'hub', name: 'telemetry', location: { kind: 'local' } }).map((c) => c.name), ['connection-1']);
+    assert.deepEqual(model.connectionsOfHub({ kind: 'hub', name: 'orders', location: { kind: 'local' } }), []);
+    assert.deepEqual(model.connectionsOfTable({ kind: 'table', name: 'T', database: { kind: 'database', cluster: 'local', database: 'NetDefaultDB' } }).map((c) => c.name), ['connection-1']);
     assert.deepEqual(model.alerts(), [{ kind: 'alert', name: 'hot' }]);
     assert.deepEqual(model.secrets.references(), [{ name: 'api-key', referencedBy: ['source "api"'], legacy: true }]);
   });

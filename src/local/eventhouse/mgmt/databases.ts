@@ -1,4 +1,5 @@
 // Databases, the version and query cancellation: the commands that need no current database.
+import { KustoUserError } from '../types';
 import type { Command } from './command';
 import { readString, table, unname, uuidFor } from './syntax';
 
@@ -19,6 +20,8 @@ export const DATABASES_COMMANDS: Command[] = [
   {
     pattern: /^\.create\s+database\s+(\S+)(?:\s+(persist|volatile)\b[\s\S]*)?$/i,
     run: async (m, ctx) => {
+      // Every database lives in the one DuckDB file; one that claims to vanish on restart would not.
+      if (m[2]?.toLowerCase() === 'volatile') throw new KustoUserError('Unsupported', `The local Eventhouse keeps every database in its file, so it does not create volatile (in-memory) databases; use '.create database ${m[1]} persist' and drop it when done.`);
       const d = await ctx.engine.write(() => ctx.engine.createDatabase(unname(m[1]), true));
       return table([['DatabaseName', 'string'], ['PersistentStorage', 'string'], ['Version', 'string'], ['IsCurrent', 'bool'], ['DatabaseAccessMode', 'string'], ['PrettyName', 'string'], ['DatabaseId', 'guid']],
         [[d.name, 'eventhouse.duckdb', 'v1.0', false, 'ReadWrite', '', uuidFor(d.name)]]);

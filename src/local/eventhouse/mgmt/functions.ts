@@ -22,7 +22,8 @@ export const FUNCTIONS_COMMANDS: Command[] = [
     },
   },
   {
-    pattern: new RegExp(`^\\.(create-or-alter|create|alter)\\s+function\\s*(?:with\\s*\\(([^)]*)\\))?\\s*(${NAME})\\s*(\\([^)]*\\))\\s*(\\{[\\s\\S]*\\})\\s*$`, 'i'),
+    // The parameter list may hold one level of parentheses: a tabular parameter's columns, dynamic(null).
+    pattern: new RegExp(`^\\.(create-or-alter|create|alter)\\s+function\\s*(?:with\\s*\\(([^)]*)\\))?\\s*(${NAME})\\s*(\\((?:[^()]|\\([^()]*\\))*\\))\\s*(\\{[\\s\\S]*\\})\\s*$`, 'i'),
     run: async (m, ctx) => {
       const db = ctx.db();
       const verb = m[1].toLowerCase();

@@ -3,15 +3,17 @@
 import type { Engine } from '../engine';
 import type { ResultTable } from '../meta';
 import { KustoUserError } from '../types';
+import { CLUSTER_COMMANDS } from './cluster';
 import type { Command, CommandContext } from './command';
 import { DATABASES_COMMANDS } from './databases';
+import { FAILURES_COMMANDS } from './failures';
 import { FUNCTIONS_COMMANDS } from './functions';
 import { INGESTION_COMMANDS } from './ingestion';
 import { POLICIES_COMMANDS } from './policies';
 import { asDatatable, topLevelPipe } from './syntax';
 import { TABLES_COMMANDS } from './tables';
 
-const COMMANDS: Command[] = [...DATABASES_COMMANDS, ...TABLES_COMMANDS, ...FUNCTIONS_COMMANDS, ...INGESTION_COMMANDS, ...POLICIES_COMMANDS];
+const COMMANDS: Command[] = [...DATABASES_COMMANDS, ...CLUSTER_COMMANDS, ...TABLES_COMMANDS, ...FUNCTIONS_COMMANDS, ...INGESTION_COMMANDS, ...POLICIES_COMMANDS, ...FAILURES_COMMANDS];
 
 export async function runCommand(engine: Engine, dbName: string, text: string): Promise<ResultTable> {
   const csl = text.trim();

@@ -27,7 +27,8 @@ export const INGESTION_COMMANDS: Command[] = [
         const p = x.path ?? x.Path ?? props.Path ?? props.path;
         const o = x.ordinal ?? x.Ordinal ?? props.Ordinal ?? props.ordinal;
         const tr = x.transform ?? x.Transform ?? props.Transform;
-        return { column, path: p === undefined ? undefined : asText(p), ordinal: o === undefined ? undefined : Number(o), datatype: x.datatype === undefined ? undefined : asText(x.datatype), transform: tr ? asText(tr) : undefined };
+        const cv = x.ConstValue ?? x.constValue ?? props.ConstValue ?? props.constValue;
+        return { column, path: p === undefined ? undefined : asText(p), ordinal: o === undefined ? undefined : Number(o), datatype: x.datatype === undefined ? undefined : asText(x.datatype), transform: tr ? asText(tr) : undefined, ...(cv === undefined ? {} : { constValue: asText(cv) }) };
       });
       const mapping: Mapping = { name: nameLit.value, kind, entries, lastUpdatedOn: new Date().toISOString().replace('Z', '0000Z') };
       await ctx.engine.write(async () => {
@@ -61,30 +62,36 @@ export const INGESTION_COMMANDS: Command[] = [
     },
   },
   {
-    pattern: new RegExp(`^\\.(set-or-append|set-or-replace|set|append)\\s+(?:async\\s+)?(${NAME})\\s*(?:with\\s*\\(([^)]*)\\))?\\s*<\\|([\\s\\S]*)$`, 'i'),
+    pattern: new RegExp(`^\\.(set-or-append|set-or-replace|set|append)\\s+(async\\s+)?(${NAME})\\s*(?:with\\s*\\(([^)]*)\\))?\\s*<\\|([\\s\\S]*)$`, 'i'),
     run: async (m, ctx) => {
       const db = ctx.db();
       const verb = m[1].toLowerCase();
-      const name = unname(m[2]);
-      const query = m[4];
-      const tr = await ctx.engine.translateRun(db.name, query);
+      const name = unname(m[3]);
+      const props = withProps(m[4]);
+      const startedOn = new Date();
+      const tr = await ctx.engine.translateRun(db.name, m[5]);
+      const touches = () => ctx.engine.ingestTargets(db, ctx.engine.table(db, name));
       const n = await ctx.engine.write(async () => {
         let t = db.tables.find((x) => x.name === name);
         if (t && verb === 'set') throw new KustoUserError('BadRequest', `Table '${name}' already exists; '.set' only creates new tables. Use '.set-or-append' or '.set-or-replace'.`);
         if (!t && verb === 'append') ctx.engine.table(db, name);
-        if (!t) t = await ctx.engine.createTable(db, name, tr.columns, { merge: false, folder: withProps(m[3]).get('folder'), docString: withProps(m[3]).get('docstring') });
+        if (!t) t = await ctx.engine.createTable(db, name, tr.columns, { merge: false, folder: props.get('folder'), docString: props.get('docstring') });
         else if (verb === 'set-or-replace') {
           await ctx.engine.dropTable(db, name, true);
           t = await ctx.engine.createTable(db, name, tr.columns, { merge: false, folder: t.folder, docString: t.docString });
         }
         const target = t;
-        const byName = new Map(tr.columns.map((c) => [c.name, c]));
-        const select = target.columns.map((c) => (byName.has(c.name) ? `CAST(${ident(c.name)} AS ${duckType(c.type)}) AS ${ident(c.name)}` : `NULL AS ${ident(c.name)}`));
         for (const c of tr.columns) if (!target.columns.some((x) => x.name === c.name)) throw new KustoUserError('BadRequest', `The query returns column '${c.name}', which table '${name}' does not have; use '.alter-merge table' first or project it away.`);
-        await ctx.engine.exec(`INSERT INTO ${ctx.engine.tableSql(db, name)} (${target.columns.map((c) => ident(c.name)).join(', ')}) SELECT ${select.join(', ')} FROM (${tr.sql}) AS _q`);
-        const r = await ctx.engine.runSql(`SELECT count(*) FROM (${tr.sql}) AS _q`, {});
-        return Number(r[0][0]);
-      });
+        const byName = new Map(tr.columns.map((c) => [c.name, c]));
+        const select = target.columns.map((c) => (byName.has(c.name) ? `CAST(${ident(c.name)} AS ${duckType(c.type)}) AS ${ident(c.name)}` : `CAST(NULL AS ${duckType(c.type)}) AS ${ident(c.name)}`));
+        // One ingestion, as the service treats these commands: the target's update policies run over the new rows.
+        return ctx.engine.ingestQuery(db, target, `${tr.withs}SELECT ${select.join(', ')} FROM (${tr.from}) AS _q`);
+      }, touches);
+      if (m[2]) {
+        // async: the service answers with the operation's id at once; here the work is already done.
+        const op = ctx.engine.activity.operation({ operation: `Table${verb.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`, startedOn, state: 'Completed', status: `${n} rows`, database: db.name });
+        return table([['OperationId', 'guid']], [[op.id]]);
+      }
       return table([['ExtentId', 'guid'], ['OriginalSize', 'real'], ['ExtentSize', 'real'], ['ColumnSize', 'real'], ['IndexSize', 'real'], ['RowCount', 'long']], [[randomUUID(), 0, 0, 0, 0, n]]);
     },
   },

@@ -1,9 +1,33 @@
-// Policies.
-import type { UpdatePolicy } from '../meta';
+// Policies: update policies (run on ingestion, see Engine.ingest) and the others, kept per table or database and
+// shown back; which of those the local Eventhouse enforces is said at each kind.
+import type { DbMeta, ResultTable, TableMeta, UpdatePolicy } from '../meta';
 import { KustoUserError, text as asText } from '../types';
-import type { Command } from './command';
-import { cslSchema, policyTable } from './rows';
+import type { Command, CommandContext } from './command';
+import { cslSchema } from './rows';
+import { KIND_NAMES, KINDS } from './policyKinds';
 import { NAME, readString, table, unname } from './syntax';
+
+/** The table or database a policy command names, and the database it is in. */
+function policyEntity(ctx: CommandContext, what: string, name: string): { db: DbMeta; entity: DbMeta | TableMeta } {
+  if (what.toLowerCase() === 'database') {
+    const db = ctx.engine.db(unname(name));
+    return { db, entity: db };
+  }
+  const db = ctx.db();
+  return { db, entity: ctx.engine.table(db, unname(name)) };
+}
+
+/** A policy as the service shows it: one row, the policy as JSON text ('null' when there is none). */
+function policyRows(db: DbMeta, entity: DbMeta | TableMeta, name: string, policy: unknown): ResultTable {
+  const isDb = entity === db;
+  return table([['PolicyName', 'string'], ['EntityName', 'string'], ['Policy', 'string'], ['ChildEntities', 'string'], ['EntityType', 'string']],
+    [[name, isDb ? `[${db.name}]` : `[${db.name}].[${entity.name}]`, JSON.stringify(policy ?? null), isDb ? JSON.stringify(db.tables.map((t) => t.name)) : '[]', isDb ? 'Database' : 'Table']]);
+}
+
+/** The kept policy of a kind, as the service shows it. */
+function keptPolicy(db: DbMeta, entity: DbMeta | TableMeta, kind: string): ResultTable {
+  return policyRows(db, entity, KINDS[kind].name, entity.policies?.[kind]);
+}
 
 export const POLICIES_COMMANDS: Command[] = [
   {
@@ -25,7 +49,7 @@ export const POLICIES_COMMANDS: Command[] = [
         if (tr.columns.length !== t.columns.length) throw new KustoUserError('BadRequest', `The update policy query returns ${tr.columns.length} columns (${tr.columns.map((c) => `${c.name}:${c.type}`).join(', ')}) but table '${t.name}' has ${t.columns.length} (${cslSchema(t)}).`);
       }
       await ctx.engine.write(async () => { t.updatePolicies = policies; await ctx.engine.saveCatalog(db); });
-      return policyTable(db, t, 'UpdatePolicy', JSON.stringify(policies));
+      return policyRows(db, t, 'UpdatePolicy', policies);
     },
   },
   {
@@ -33,25 +57,41 @@ export const POLICIES_COMMANDS: Command[] = [
     run: async (m, ctx) => {
       const db = ctx.db();
       const t = ctx.engine.table(db, unname(m[1]));
-      return policyTable(db, t, 'UpdatePolicy', JSON.stringify(t.updatePolicies));
+      return policyRows(db, t, 'UpdatePolicy', t.updatePolicies);
     },
   },
   {
-    pattern: new RegExp(`^\\.alter\\s+table\\s+(${NAME})\\s+policy\\s+streamingingestion\\s+([\\s\\S]+)$`, 'i'),
+    pattern: new RegExp(`^\\.(alter|alter-merge)\\s+(table|database)\\s+(${NAME})\\s+policy\\s+(${KIND_NAMES})\\s+([\\s\\S]+)$`, 'i'),
     run: async (m, ctx) => {
-      const db = ctx.db();
-      const t = ctx.engine.table(db, unname(m[1]));
-      const arg = m[2].trim();
-      const enable = !/^disable$/i.test(arg);
-      await ctx.engine.write(async () => { t.streamingIngestion = enable; await ctx.engine.saveCatalog(db); });
-      return policyTable(db, t, 'StreamingIngestionPolicy', JSON.stringify({ IsEnabled: enable, HintAllocatedRate: null }));
+      const { db, entity } = policyEntity(ctx, m[2], m[3]);
+      const kind = m[4].toLowerCase();
+      const parse = KINDS[kind].parse;
+      if (!parse) throw new KustoUserError('Unsupported', `The local Eventhouse does not set the ${kind} policy: it has nothing that policy would govern. It shows it (as null); see docs/local-eventhouse.md for the policies it keeps.`);
+      const policy = parse(m[5].trim(), m[1].toLowerCase() === 'alter-merge' ? entity.policies?.[kind] : undefined);
+      await ctx.engine.write(async () => {
+        entity.policies = { ...entity.policies, [kind]: policy };
+        await ctx.engine.saveCatalog(db);
+      });
+      return keptPolicy(db, entity, kind);
     },
   },
   {
-    pattern: /^\.alter\s+database\s+\S+\s+policy\s+streamingingestion\s+/i,
-    run: async (_m, ctx) => {
-      const db = ctx.db();
-      return table([['PolicyName', 'string'], ['EntityName', 'string'], ['Policy', 'string'], ['ChildEntities', 'string'], ['EntityType', 'string']], [['StreamingIngestionPolicy', `[${db.name}]`, JSON.stringify({ IsEnabled: true, HintAllocatedRate: null }), '[]', 'Database']]);
+    pattern: new RegExp(`^\\.delete\\s+(table|database)\\s+(${NAME})\\s+policy\\s+(${KIND_NAMES})\\s*$`, 'i'),
+    run: async (m, ctx) => {
+      const { db, entity } = policyEntity(ctx, m[1], m[2]);
+      const kind = m[3].toLowerCase();
+      await ctx.engine.write(async () => {
+        if (entity.policies) delete entity.policies[kind];
+        await ctx.engine.saveCatalog(db);
+      });
+      return keptPolicy(db, entity, kind);
+    },
+  },
+  {
+    pattern: new RegExp(`^\\.show\\s+(table|database)\\s+(${NAME})\\s+policy\\s+(${KIND_NAMES})\\s*$`, 'i'),
+    run: async (m, ctx) => {
+      const { db, entity } = policyEntity(ctx, m[1], m[2]);
+      return keptPolicy(db, entity, m[3].toLowerCase());
     },
   },
 ];

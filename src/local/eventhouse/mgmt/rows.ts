@@ -1,7 +1,6 @@
 // Result rows shaped as the service's: table schemas, ingestion mappings, functions and policies.
-import type { DbMeta, Mapping, MappingEntry, ResultTable, TableMeta } from '../meta';
+import type { DbMeta, Mapping, MappingEntry, TableMeta } from '../meta';
 import { DOTNET_TYPE, type KType } from '../types';
-import { table } from './syntax';
 
 export function cslSchema(t: TableMeta): string {
   return t.columns.map((c) => `${c.name}:${c.type}`).join(',');
@@ -28,13 +27,10 @@ function normalMapping(e: MappingEntry): Record<string, unknown> {
   if (e.path !== undefined) props.Path = e.path;
   if (e.ordinal !== undefined) props.Ordinal = String(e.ordinal);
   if (e.transform) props.Transform = e.transform;
+  if (e.constValue !== undefined) props.ConstValue = e.constValue;
   return { column: e.column, path: e.path, datatype: e.datatype ?? '', transform: e.transform, Properties: props };
 }
 
 export function functionRow(f: { name: string; parameters: string; body: string; folder: string; docString: string }): unknown[] {
   return [f.name, f.parameters, f.body, f.folder, f.docString];
-}
-
-export function policyTable(db: DbMeta, t: TableMeta, name: string, policy: string): ResultTable {
-  return table([['PolicyName', 'string'], ['EntityName', 'string'], ['Policy', 'string'], ['ChildEntities', 'string'], ['EntityType', 'string']], [[name, `[${db.name}].[${t.name}]`, policy, '[]', 'Table']]);
 }

@@ -1,4 +1,5 @@
 // Tables: listing, schemas, creating, altering, dropping and clearing.
+import { functionParameters } from '../parser';
 import { KustoUserError } from '../types';
 import type { Command } from './command';
 import { cslSchema, jsonSchema, SCHEMA_COLS, schemaRow } from './rows';
@@ -19,9 +20,9 @@ export const TABLES_COMMANDS: Command[] = [
       const rows: unknown[][] = [];
       for (const t of db.tables) {
         const s = await ctx.engine.write(() => ctx.engine.tableStats(db, t), () => []);
-        const policy = JSON.stringify({ IsEnabled: t.streamingIngestion, HintAllocatedRate: null });
+        const policy = (kind: string) => JSON.stringify(t.policies?.[kind] ?? null);
         rows.push([t.name, db.name, t.folder, t.docString, s.rows > 0 ? 1 : 0, s.size, t.originalSize, s.rows, s.rows > 0 ? 1 : 0, s.size, t.originalSize, s.rows,
-          '[]', 'null', 'null', 'null', 'null', t.streamingIngestion ? policy : 'null', t.minCreated ?? null, t.maxCreated ?? null, 'null']);
+          '[]', policy('retention'), policy('caching'), policy('sharding'), policy('merge'), policy('streamingingestion'), t.minCreated ?? null, t.maxCreated ?? null, policy('roworder')]);
       }
       return table([['TableName', 'string'], ['DatabaseName', 'string'], ['Folder', 'string'], ['DocString', 'string'], ['TotalExtents', 'long'], ['TotalExtentSize', 'real'], ['TotalOriginalSize', 'real'], ['TotalRowCount', 'long'],
         ['HotExtents', 'long'], ['HotExtentSize', 'real'], ['HotOriginalSize', 'real'], ['HotRowCount', 'long'], ['AuthorizedPrincipals', 'string'], ['RetentionPolicy', 'string'], ['CachingPolicy', 'string'],
@@ -52,7 +53,7 @@ export const TABLES_COMMANDS: Command[] = [
       const tables: Record<string, unknown> = {};
       for (const t of d.tables) tables[t.name] = { Name: t.name, DefaultColumn: null, OrderedColumns: jsonSchema(t).OrderedColumns, Folder: t.folder, DocString: t.docString };
       const functions: Record<string, unknown> = {};
-      for (const f of d.functions) functions[f.name] = { Name: f.name, InputParameters: [], Body: f.body, Folder: f.folder, DocString: f.docString, FunctionKind: 'Unknown', OutputColumns: [] };
+      for (const f of d.functions) functions[f.name] = { Name: f.name, InputParameters: functionParameters(f), Body: f.body, Folder: f.folder, DocString: f.docString, FunctionKind: 'Unknown', OutputColumns: [] };
       const doc = { Databases: { [d.name]: { Name: d.name, Tables: tables, ExternalTables: {}, MaterializedViews: {}, Functions: functions, PrettyName: null, MajorVersion: 1, MinorVersion: 1, DatabaseAccessMode: 'ReadWrite' } } };
       return table([['DatabaseSchema', 'string']], [[JSON.stringify(doc)]]);
     },
@@ -75,6 +76,17 @@ export const TABLES_COMMANDS: Command[] = [
     run: async (m, ctx) => {
       const db = ctx.db();
       await ctx.engine.write(() => ctx.engine.dropTable(db, unname(m[1]), Boolean(m[2])));
+      return table([['TableName', 'string'], ['DatabaseName', 'string']], db.tables.map((t) => [t.name, db.name]));
+    },
+  },
+  {
+    // .drop tables (T1, T2, …) [ifexists]: all or nothing; without ifexists a missing name fails the command.
+    pattern: new RegExp(`^\\.drop\\s+tables\\s*\\(\\s*(${NAME}(?:\\s*,\\s*${NAME})*)\\s*\\)(\\s+ifexists)?\\s*$`, 'i'),
+    run: async (m, ctx) => {
+      const db = ctx.db();
+      const names = m[1].split(',').map(unname);
+      if (!m[2]) for (const n of names) ctx.engine.table(db, n);
+      await ctx.engine.write(async () => { for (const n of names) await ctx.engine.dropTable(db, n, true); });
       return table([['TableName', 'string'], ['DatabaseName', 'string']], db.tables.map((t) => [t.name, db.name]));
     },
   },

@@ -1,20 +1,43 @@
 // Operators over two or more inputs: union, join and lookup.
-import { elems, kindName, type KNode } from '../parser';
-import { duckType, ident } from '../types';
+import { elems, items, kindName, lineColumn, symbolKindName, type KNode } from '../parser';
+import { duckType, ident, ktype, KustoUserError, sqlString } from '../types';
 import type { Rel, Translator } from './context';
 
+/**
+ * union: the legs' rows one after another, each filling the output columns it has. withsource= names each row's leg
+ * (a table's name, each table of a wildcard such as E*, union_arg<i> for any other leg, counting the piped input
+ * as leg 0); isfuzzy=true leaves out the table names that do not resolve, and fails only if none does.
+ */
 export function union(cx: Translator, op: KNode, input: Rel | undefined): Rel {
-  const p = cx.noParams(op, ['kind']);
+  const p = cx.noParams(op, ['kind', 'withsource', 'isfuzzy']);
   const kind = p.get('kind') ? cx.src(p.get('kind')) : 'outer';
-  const rels = [...(input ? [input] : []), ...elems(op.Expressions).map((e: KNode) => cx.tabular(e))];
+  const fuzzy = p.has('isfuzzy') && cx.src(p.get('isfuzzy')).toLowerCase() === 'true';
+  const legs: { rel: Rel; source: string }[] = [];
+  if (input) legs.push({ rel: input, source: pipedTableName(op) ?? 'union_arg0' });
+  for (const e of elems(op.Expressions)) {
+    const index = legs.length;
+    const sym = kindName(e) === 'NameReference' ? e.ReferencedSymbol : undefined;
+    const symKind = sym ? symbolKindName(sym) : '';
+    if (kindName(e) === 'NameReference' && !sym && fuzzy) continue;
+    if (symKind === 'Group') {
+      for (const t of items(sym.Members).filter((m: KNode) => symbolKindName(m) === 'Table')) {
+        legs.push({ rel: cx.tableRel(String(t.Name), items(t.Columns).map((c: KNode) => ({ name: String(c.Name), type: ktype(String(c.Type.Name)) }))), source: String(t.Name) });
+      }
+      continue;
+    }
+    legs.push({ rel: cx.tabular(e), source: symKind === 'Table' ? String(sym.Name) : `union_arg${index}` });
+  }
+  if (!legs.length) throw new KustoUserError('Semantic', `None of the tables of this union (line ${lineColumn(cx.text, op.TextStart).line}) could be resolved${fuzzy ? ' (isfuzzy=true leaves out only some of them)' : ''}.`);
+  const sourceCol = p.has('withsource') ? cx.src(p.get('withsource')).replace(/^\['|'\]$/g, '') : undefined;
   // kind=inner keeps the columns every leg has (the analyzer gives the outer set for both kinds).
-  const out = cx.colsOf(op).filter((c) => kind.toLowerCase() !== 'inner' || rels.every((r) => r.cols.some((x) => x.name === c.name && x.type === c.type)));
-  const parts = rels.map((r) => {
+  const out = cx.colsOf(op).filter((c) => c.name === sourceCol || kind.toLowerCase() !== 'inner' || legs.every((l) => l.rel.cols.some((x) => x.name === c.name && x.type === c.type)));
+  const parts = legs.map(({ rel: r, source }) => {
     const have = new Map(r.cols.map((c) => [c.name, c.type]));
     // A column that has different types in different legs comes out once per type, named a_long, a_string, …:
     // each leg fills the one of its own type.
     const typed = new Map(r.cols.map((c) => [`${c.name}_${c.type}`, c]));
     return `SELECT ${out.map((c) => {
+      if (c.name === sourceCol) return `${sqlString(source)} AS ${ident(c.name)}`;
       if (have.get(c.name) === c.type) return ident(c.name);
       if (have.has(c.name)) return `TRY_CAST(${ident(c.name)} AS ${duckType(c.type)}) AS ${ident(c.name)}`;
       const src = typed.get(c.name);
@@ -23,6 +46,14 @@ export function union(cx: Translator, op: KNode, input: Rel | undefined): Rel {
     }).join(', ')} FROM (${r.sql}) AS _t`;
   });
   return { sql: parts.join(' UNION ALL '), cols: out, unordered: true };
+}
+
+/** The table a union's piped input is, when it is one directly (T | union …). */
+function pipedTableName(op: KNode): string | undefined {
+  const parent = op.Parent;
+  if (!parent || kindName(parent) !== 'PipeExpression' || kindName(parent.Expression) !== 'NameReference') return undefined;
+  const sym = parent.Expression.ReferencedSymbol;
+  return sym && symbolKindName(sym) === 'Table' ? String(sym.Name) : undefined;
 }
 
 function joinKeys(cx: Translator, clause: KNode, op: KNode): { l: string; r: string }[] {

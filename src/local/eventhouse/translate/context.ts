@@ -3,7 +3,7 @@
 // expressions and functions are plain functions over a Translator (tabular.ts, scalar.ts, functions.ts, …); the
 // Translator reaches them only through the Language it is given, so no part imports another in a circle.
 import { elems, items, kindName, kusto, lineColumn, symbolKindName, type KNode } from '../parser';
-import { duckType, ident, ktype, KustoUserError, type Col, type KType } from '../types';
+import { duckType, ident, INGESTION_TIME, ktype, KustoUserError, type Col, type KType } from '../types';
 
 /** What the engine needs to find a schema-less bag_unpack's columns and write them into the query. */
 export interface BagUnpackSite {
@@ -206,6 +206,13 @@ export class Translator {
     else throw this.unsupported(st, `the query option 'set ${name}'`);
   }
 
+
+  /** A stored table's rows: its columns by name (it also holds the hidden ingestion time, which only ingestion_time() reads). */
+  tableRel(name: string, cols: Col[]): Rel {
+    const list = cols.map((c) => ident(c.name));
+    if (this.readsIngestionTime) list.push(`${INGESTION_TIME} AS __ingestion_time`);
+    return { sql: `SELECT ${list.join(', ')} FROM ${this.opts.tableSql(name)}`, cols, ingestionTime: this.readsIngestionTime };
+  }
 
   /** The rows of a tabular expression (see tabular.ts). */
   tabular(n: KNode): Rel {

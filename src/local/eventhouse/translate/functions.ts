@@ -22,8 +22,10 @@ const FUNCTIONS: Record<string, Emitter> = {
   dcountif: (c) => c.agg(`count(DISTINCT ${c.a(0)}) FILTER (WHERE ${c.a(1)})`),
   count_distinct: (c) => c.agg(`count(DISTINCT ${c.a(0)})`),
   count_distinctif: (c) => c.agg(`count(DISTINCT ${c.a(0)}) FILTER (WHERE ${c.a(1)})`),
-  sum: (c) => c.agg(`sum(${c.num(0)})`),
-  sumif: (c) => c.agg(`sum(${c.num(0)}) FILTER (WHERE ${c.a(1)})`),
+  // The summarize page's defaults: sum, sumif, variance and stdev (and their -if forms) give 0 where they have no
+  // value to aggregate (an empty input, nulls only); count and dcount already do.
+  sum: (c) => c.agg(`coalesce(sum(${c.num(0)}), 0)`),
+  sumif: (c) => c.agg(`coalesce(sum(${c.num(0)}) FILTER (WHERE ${c.a(1)}), 0)`),
   avg: (c) => c.agg(`avg(${c.num(0)})`),
   avgif: (c) => c.agg(`avg(${c.num(0)}) FILTER (WHERE ${c.a(1)})`),
   min: (c) => c.agg(`min(${c.a(0)})`),
@@ -31,11 +33,11 @@ const FUNCTIONS: Record<string, Emitter> = {
   minif: (c) => c.agg(`min(${c.a(0)}) FILTER (WHERE ${c.a(1)})`),
   maxif: (c) => c.agg(`max(${c.a(0)}) FILTER (WHERE ${c.a(1)})`),
   percentile: (c) => c.agg(`quantile_disc(${c.num(0)}, ${c.a(1)} / 100.0)`),
-  stdev: (c) => c.agg(`stddev_samp(${c.num(0)})`),
-  stdevif: (c) => c.agg(`stddev_samp(${c.num(0)}) FILTER (WHERE ${c.a(1)})`),
+  stdev: (c) => c.agg(`coalesce(stddev_samp(${c.num(0)}), 0)`),
+  stdevif: (c) => c.agg(`coalesce(stddev_samp(${c.num(0)}) FILTER (WHERE ${c.a(1)}), 0)`),
   stdevp: (c) => c.agg(`stddev_pop(${c.num(0)})`),
-  variance: (c) => c.agg(`var_samp(${c.num(0)})`),
-  varianceif: (c) => c.agg(`var_samp(${c.num(0)}) FILTER (WHERE ${c.a(1)})`),
+  variance: (c) => c.agg(`coalesce(var_samp(${c.num(0)}), 0)`),
+  varianceif: (c) => c.agg(`coalesce(var_samp(${c.num(0)}) FILTER (WHERE ${c.a(1)}), 0)`),
   variancep: (c) => c.agg(`var_pop(${c.num(0)})`),
   take_any: (c) => {
     if (c.args.length !== 1 || kindName(c.args[0]) === 'StarExpression') throw c.cx.unsupported(c.n, `${c.lname} with several arguments or *`);

@@ -75,7 +75,7 @@ export function expression(cx: Translator, n: KNode, k: string, scope: RowScope 
     case 'EqualTildeExpression': return `(lower(${asString(cx, n.Left, scope)}) = lower(${asString(cx, n.Right, scope)}))`;
     case 'BangTildeExpression': return `(lower(${asString(cx, n.Left, scope)}) <> lower(${asString(cx, n.Right, scope)}))`;
     case 'InExpression': case 'NotInExpression': case 'InCsExpression': case 'NotInCsExpression':
-      return inExpr(cx, n, scope);
+      return inExpr(cx, n, scope, pred);
     case 'BetweenExpression': case 'NotBetweenExpression': {
       const lt = cx.typeOf(n.Left);
       const left = e(n.Left);
@@ -183,8 +183,7 @@ function arith(cx: Translator, n: KNode, k: string, scope: RowScope | undefined)
     if (isInt(lt) && isInt(rt)) return `(${l} // ${r})`;
     return `(CAST(${l} AS DOUBLE) / ${r})`;
   }
-  if (isInt(lt) && isInt(rt)) return `(${l} % ${r})`;
-  return `fmod(${l}, ${r})`;
+  return lt === 'real' || rt === 'real' ? `kq_fmod(${l}, ${r})` : `kq_mod(${l}, ${r})`;
 }
 
 export function compare(cx: Translator, n: KNode, k: string, scope: RowScope | undefined, pred: boolean): string {
@@ -219,7 +218,7 @@ export function compare(cx: Translator, n: KNode, k: string, scope: RowScope | u
   return `(${l} ${ops[k]} ${r})`;
 }
 
-function inExpr(cx: Translator, n: KNode, scope: RowScope | undefined): string {
+function inExpr(cx: Translator, n: KNode, scope: RowScope | undefined, pred: boolean): string {
   const op = String(n.Operator.Text);
   const ci = op.includes('~');
   const neg = op.startsWith('!');
@@ -255,7 +254,10 @@ function inExpr(cx: Translator, n: KNode, scope: RowScope | undefined): string {
     }
   }
   const body = parts.length ? parts.join(' OR ') : 'false';
-  return neg ? `(NOT coalesce(${body}, false))` : `(${body})`;
+  // As == and !=: a null never makes `in` null (SQL's IN does, for a null left side or a null in the list). In a
+  // where condition null and false both drop the row, so the plain form keeps DuckDB's filter pushdown.
+  if (neg) return `(NOT coalesce(${body}, false))`;
+  return pred ? `(${body})` : `coalesce(${body}, false)`;
 }
 
 /** Path access on dynamic values: d.a.b, d['k'], d[0] → one json_extract with a JSONPath. */

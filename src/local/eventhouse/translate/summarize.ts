@@ -68,21 +68,22 @@ export function summarize(cx: Translator, input: Rel, op: KNode): Rel {
   const aggs = elems(op.Aggregates);
   const widths = aggs.map((a: KNode) => aggWidth(a));
   const fixed = widths.reduce((s: number, w: number) => s + (w < 0 ? 0 : w), 0);
+  // What the outer projection reads for each result column: a bin's timestamp, an arg_max's field, or the column.
+  const outer: (string | undefined)[] = binWidths.map((w, j) => (w === undefined ? undefined : `CAST(make_timestamp_ns(${ident(out[j].name)} * ${w}) AS TIMESTAMP_NS)`));
   for (let a = 0; a < aggs.length; a++) {
     const width = widths[a] < 0 ? out.length - by.length - fixed : widths[a];
     const cols = out.slice(i, i + width);
     i += width;
-    list.push(...aggregateItems(cx, aggs[a], cols, scope, input));
+    const agg = aggregateItems(cx, aggs[a], cols, scope, input);
+    list.push(...agg.items);
+    outer.push(...agg.outer);
   }
   if (i !== out.length) throw cx.unsupported(op, 'this summarize (its result columns could not be matched)');
   const group = by.length ? ` GROUP BY ${by.map((_: KNode, j: number) => String(j + 1)).join(', ')}` : '';
   const sql = `SELECT ${list.join(', ')} FROM (${input.sql}) AS _t${group}`;
-  if (!binWidths.some((w) => w !== undefined)) return { sql, cols: out, unordered: true };
+  if (outer.every((x) => x === undefined)) return { sql, cols: out, unordered: true };
   // Bin indexes become timestamps once per group, not once per row.
-  const cols = out.map((c, j) => {
-    const w = binWidths[j];
-    return w === undefined ? ident(c.name) : `CAST(make_timestamp_ns(${ident(c.name)} * ${w}) AS TIMESTAMP_NS) AS ${ident(c.name)}`;
-  });
+  const cols = out.map((c, j) => (outer[j] === undefined ? ident(c.name) : `${outer[j]} AS ${ident(c.name)}`));
   return { sql: `SELECT ${cols.join(', ')} FROM (${sql}) AS _t`, cols: out, unordered: true };
 }
 
@@ -113,22 +114,26 @@ function aggWidth(a: KNode): number {
   return 1;
 }
 
-function aggregateItems(cx: Translator, a: KNode, cols: Col[], scope: RowScope, input: Rel): string[] {
+/**
+ * An aggregate's select items, and for each of its result columns what the summarize's outer projection reads
+ * (undefined: the column as it is).
+ */
+function aggregateItems(cx: Translator, a: KNode, cols: Col[], scope: RowScope, input: Rel): { items: string[]; outer: (string | undefined)[] } {
   const e = kindName(a) === 'SimpleNamedExpression' || kindName(a) === 'CompoundNamedExpression' ? a.Expression : a;
+  const plain = (items: string[]) => ({ items, outer: cols.map(() => undefined) });
   if (kindName(e) === 'FunctionCallExpression') {
     const name = String(e.Name.SimpleName).toLowerCase();
     const args = elems(e.ArgumentList.Expressions);
     if (name === 'percentiles') {
       const x = cx.scalar(args[0], scope);
-      return cols.map((c, j) => `CAST(quantile_disc(${x}, ${cx.scalar(args[j + 1], undefined)} / 100.0) AS ${duckType(c.type)}) AS ${ident(c.name)}`);
+      return plain(cols.map((c, j) => `CAST(quantile_disc(${x}, ${cx.scalar(args[j + 1], undefined)} / 100.0) AS ${duckType(c.type)}) AS ${ident(c.name)}`));
     }
     if (name === 'arg_max' || name === 'arg_min') {
       const by = cx.scalar(args[0], scope);
-      const fn = name === 'arg_max' ? 'arg_max' : 'arg_min';
       const star = args.some((x: KNode) => kindName(x) === 'StarExpression');
       const inputNames = new Set(input.cols.map((c) => c.name));
-      return cols.map((c, j) => {
-        if (j === 0) return `${name === 'arg_max' ? 'max' : 'min'}(${by}) AS ${ident(c.name)}`;
+      const fields = cols.map((c, j) => {
+        if (j === 0) return `'f0': ${by}`;
         let src: string;
         if (star) {
           const base = inputNames.has(c.name) ? c.name : c.name.replace(/\d+$/, '');
@@ -138,12 +143,18 @@ function aggregateItems(cx: Translator, a: KNode, cols: Col[], scope: RowScope, 
           const arg = args[j];
           src = cx.scalar(kindName(arg) === 'SimpleNamedExpression' ? arg.Expression : arg, scope);
         }
-        return `${fn}(${src}, ${by}) AS ${ident(c.name)}`;
+        return `'f${j}': ${src}`;
       });
+      // Every column from the same row, nulls included: one struct per row, so DuckDB's arg_max, which skips a
+      // null value column by column, can't mix rows. Rows whose ExprToMaximize is null are passed over; if every
+      // row's is, the page says one row is picked (first()).
+      const row = `{${fields.join(', ')}}`;
+      const at = `__arg${cx.cteCount++}`;
+      return { items: [`coalesce(${name}(${row}, ${by}), first(${row})) AS ${at}`], outer: cols.map((_, j) => `struct_extract(${at}, 'f${j}')`) };
     }
   }
   if (cols.length !== 1) throw cx.unsupported(a, 'this aggregate (several result columns)');
-  return [`${cx.typed(e, scope, cols[0].type)} AS ${ident(cols[0].name)}`];
+  return plain([`${cx.typed(e, scope, cols[0].type)} AS ${ident(cols[0].name)}`]);
 }
 
 export function makeSeries(cx: Translator, input: Rel, op: KNode): Rel {

@@ -1,7 +1,7 @@
 // Tabular expressions: sources (tables, functions, datatable, print, range) and the pipe's operators, each a
 // nested SELECT over its input; the larger operators live in summarize.ts, combine.ts and expand.ts.
 import { elems, items, kindName, symbolKindName, type KNode } from '../parser';
-import { duckType, ident, INGESTION_TIME, KustoUserError, sqlString, type KType } from '../types';
+import { duckType, ident, KustoUserError, sqlString, type KType } from '../types';
 import type { Rel, RowScope, Translator } from './context';
 import { toDynamic } from './conversions';
 import { join, lookupOp, union } from './combine';
@@ -35,13 +35,7 @@ function nameTable(cx: Translator, n: KNode): Rel {
   const sk = sym ? symbolKindName(sym) : '';
   const b = cx.lookup(name);
   if (b && b.kind === 'table') return b.rel;
-  if (sk === 'Table') {
-    // The columns by name: the table also holds the hidden ingestion time, which only ingestion_time() reads.
-    const cols = cx.colsOf(n);
-    const list = cols.map((c) => ident(c.name));
-    if (cx.readsIngestionTime) list.push(`${INGESTION_TIME} AS __ingestion_time`);
-    return { sql: `SELECT ${list.join(', ')} FROM ${cx.opts.tableSql(String(sym.Name))}`, cols, ingestionTime: cx.readsIngestionTime };
-  }
+  if (sk === 'Table') return cx.tableRel(String(sym.Name), cx.colsOf(n));
   if (sk === 'Function') return tableCall(cx, n);
   throw cx.unsupported(n, `'${name}' as a table`);
 }
@@ -188,7 +182,7 @@ export function take(cx: Translator, input: Rel, n: KNode): Rel {
 }
 
 function orderItems(cx: Translator, exprs: KNode[], scope: RowScope): string[] {
-  return exprs.map((e) => {
+  return exprs.map((e): string[] => {
     let expr = e;
     let desc = true;
     let nullsFirst: boolean | undefined;
@@ -200,8 +194,12 @@ function orderItems(cx: Translator, exprs: KNode[], scope: RowScope): string[] {
     }
     // Kusto: descending puts nulls last, ascending puts them first, unless told otherwise.
     const nf = nullsFirst ?? !desc;
-    return `${cx.scalar(expr, scope)} ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`;
-  });
+    const x = cx.scalar(expr, scope);
+    if (cx.typeOf(expr) !== 'real') return [`${x} ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`];
+    // The sort page: NaN goes with the nulls (DuckDB puts it above +inf), nulls before NaN when they come first and
+    // after it when they come last.
+    return [`(CASE WHEN isnan(${x}) THEN NULL ELSE ${x} END) ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`, `(${x} IS NULL) ${nf ? 'DESC' : 'ASC'}`];
+  }).flat();
 }
 
 export function sort(cx: Translator, input: Rel, op: KNode): Rel {
