@@ -5,7 +5,7 @@ import { Emitter } from '../core/emitter';
 import { ServiceError } from '../core/errors';
 import type { FunctionDef, Source } from '../core/manifest';
 import { describeNcrontab, parseNcrontab } from '../core/ncrontab';
-import type { FunctionInfo, FunctionList, FunctionLogPage, FunctionProblem, FunctionRunResult, SourceFetch } from '../protocol/controlApi';
+import type { FunctionInfo, FunctionList, FunctionLogPage, FunctionProblem, FunctionRunResult, SourceFetch, SourceList } from '../protocol/controlApi';
 import { requireSnapshot, type ModelHost } from './host';
 import { LocalControlClient } from './localControl';
 import type { FunctionRef, SourceRef } from './refs';
@@ -18,6 +18,8 @@ export interface FunctionRow {
   where: 'local' | 'azure';
   /** Local profile: what the runner says about it; absent when the runner does not have this entry. */
   info?: FunctionInfo;
+  /** Local profile: why the runner could not be asked (the rows still show what eventline.json says). */
+  unavailable?: string;
 }
 
 export interface FunctionsOverview {
@@ -38,7 +40,8 @@ export class FunctionBusyError extends Error {
   readonly isFunctionBusy = true;
 }
 
-export function schedulePreview(schedule: string): string {
+export function schedulePreview(schedule: string | undefined): string {
+  if (typeof schedule !== 'string') return 'no schedule';
   const r = parseNcrontab(schedule);
   return r.ok ? describeNcrontab(r.schedule) : `invalid schedule: ${r.error.message}`;
 }
@@ -55,8 +58,10 @@ export class FunctionsModel {
     this.changed.fire();
   }
 
+  /** The manifest's functions entries that carry a name (the schema reports the rest). */
   defs(): FunctionDef[] {
-    return this.host.snapshot()?.manifest.functions ?? [];
+    const list: unknown = this.host.snapshot()?.manifest.functions;
+    return Array.isArray(list) ? list.filter((f): f is FunctionDef => typeof f === 'object' && f !== null && typeof (f as FunctionDef).name === 'string') : [];
   }
 
   private isLocal(): boolean {
@@ -80,7 +85,15 @@ export class FunctionsModel {
     const local = this.isLocal();
     const base = (def: FunctionDef): FunctionRow => ({ ref: { kind: 'function', name: def.name }, def, schedulePreview: schedulePreview(def.schedule), where: local ? 'local' : 'azure' });
     if (!local || defs.length === 0) return { rows: defs.map(base) };
-    const live = await (await this.control()).listFunctions(signal);
+    let live: FunctionList;
+    try {
+      live = await (await this.control()).listFunctions(signal);
+    } catch (e) {
+      // The entries still show (with what stopped the live state), so Run Now and Deploy stay one click away.
+      if (signal?.aborted || (e as { name?: string }).name === 'AbortError') throw e;
+      const unavailable = e instanceof Error ? e.message : String(e);
+      return { rows: defs.map((def) => ({ ...base(def), unavailable })) };
+    }
     return {
       rows: defs.map((def) => ({ ...base(def), info: live.functions.find((f) => f.name === def.name) })),
       problem: live.problem,
@@ -103,7 +116,14 @@ export class FunctionsModel {
     const sources = requireSnapshot(this.host, 'the sources').manifest.sources ?? [];
     const rows = sources.map<SourceRow>((source) => ({ ref: { kind: 'source', name: source.name }, source }));
     if (!this.isLocal() || rows.length === 0) return rows;
-    const live = await (await this.control()).listSources(signal);
+    let live: SourceList;
+    try {
+      live = await (await this.control()).listSources(signal);
+    } catch (e) {
+      // The last fetch is extra: without the local pipeline the sources are still what the manifest says.
+      if ((e as { name?: string }).name === 'AbortError') throw e;
+      return rows;
+    }
     for (const row of rows) row.lastFetch = live.sources.find((s) => s.name === row.source.name)?.lastFetch;
     return rows;
   }
