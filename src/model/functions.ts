@@ -40,6 +40,8 @@ export class FunctionBusyError extends Error {
   readonly isFunctionBusy = true;
 }
 
+const NOT_RUNNING = 'The local pipeline is not running: Run Now or "Eventline: Start Local Pipeline" starts it.';
+
 export function schedulePreview(schedule: string | undefined): string {
   if (typeof schedule !== 'string') return 'no schedule';
   const r = parseNcrontab(schedule);
@@ -79,15 +81,18 @@ export class FunctionsModel {
     return ready ? new LocalControlClient(ready.control, this.host.timeoutMs()) : undefined;
   }
 
-  /** One row per functions entry, in manifest order; in the local profile with the runner's live state. */
+  /** One row per functions entry, in manifest order; in the local profile with the running runner's live state. */
   async list(signal?: AbortSignal): Promise<FunctionsOverview> {
     const defs = this.defs();
     const local = this.isLocal();
     const base = (def: FunctionDef): FunctionRow => ({ ref: { kind: 'function', name: def.name }, def, schedulePreview: schedulePreview(def.schedule), where: local ? 'local' : 'azure' });
     if (!local || defs.length === 0) return { rows: defs.map(base) };
+    // Looking never starts the local pipeline (Run Now does): without it the entries show what eventline.json says.
+    const control = this.running();
+    if (!control) return { rows: defs.map((def) => ({ ...base(def), unavailable: NOT_RUNNING })) };
     let live: FunctionList;
     try {
-      live = await (await this.control()).listFunctions(signal);
+      live = await control.listFunctions(signal);
     } catch (e) {
       // The entries still show (with what stopped the live state), so Run Now and Deploy stay one click away.
       if (signal?.aborted || (e as { name?: string }).name === 'AbortError') throw e;
@@ -111,14 +116,16 @@ export class FunctionsModel {
     return this.running()?.functionLogs(name, after, signal);
   }
 
-  /** Sources of the manifest; in the local profile with their last fetch. */
+  /** Sources of the manifest; in the local profile with their last fetch when the local pipeline runs. */
   async sources(signal?: AbortSignal): Promise<SourceRow[]> {
     const sources = requireSnapshot(this.host, 'the sources').manifest.sources ?? [];
     const rows = sources.map<SourceRow>((source) => ({ ref: { kind: 'source', name: source.name }, source }));
     if (!this.isLocal() || rows.length === 0) return rows;
+    const control = this.running();
+    if (!control) return rows;
     let live: SourceList;
     try {
-      live = await (await this.control()).listSources(signal);
+      live = await control.listSources(signal);
     } catch (e) {
       // The last fetch is extra: without the local pipeline the sources are still what the manifest says.
       if ((e as { name?: string }).name === 'AbortError') throw e;

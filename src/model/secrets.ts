@@ -12,8 +12,11 @@ import { azureVaultUri, manifestSecretReferences, referenceVaultUri, type Secret
 import { requireSnapshot, type ModelHost, type PipelineSnapshot } from './host';
 import type { SecretRef } from './refs';
 
-/** set: the vault has it. missing: the manifest refers to it, the vault does not have it. deleted: soft-deleted, recoverable. */
-export type SecretState = 'set' | 'disabled' | 'missing' | 'deleted';
+/**
+ * set: the vault has it. missing: the manifest refers to it, the vault does not have it. deleted: soft-deleted,
+ * recoverable. unknown: the local pipeline (and so its vault) is not running.
+ */
+export type SecretState = 'set' | 'disabled' | 'missing' | 'deleted' | 'unknown';
 
 export interface SecretRow {
   ref: SecretRef;
@@ -31,6 +34,8 @@ export interface VaultOverview {
   /** The vault's URI. */
   vault: string;
   where: 'local' | 'azure';
+  /** false: the local pipeline is not running, so the states are unknown. */
+  running?: false;
   rows: SecretRow[];
 }
 
@@ -94,8 +99,14 @@ export class SecretsModel {
     return c;
   }
 
-  /** The vault's secret names (never values) with their state, plus the references the vault lacks. */
+  /**
+   * The vault's secret names (never values) with their state, plus the references the vault lacks. Looking never
+   * starts the local pipeline: without it the references are listed with state `unknown`.
+   */
   async list(signal?: AbortSignal): Promise<VaultOverview> {
+    if (this.snapshot().profile.kind === 'local' && !this.host.localReady()) {
+      return { vault: 'the local Key Vault', where: 'local', running: false, rows: this.references().map((use) => ({ ref: { kind: 'secret', name: use.name }, state: 'unknown', referencedBy: use.referencedBy, legacy: use.legacy })) };
+    }
     const vault = await this.vault();
     const rows = new Map<string, SecretRow>();
     const row = (name: string, state: SecretState): SecretRow => {

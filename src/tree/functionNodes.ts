@@ -89,7 +89,7 @@ export class IngestFunctionNode extends RefNode<FunctionRef> {
   private localItem(): vscode.TreeItem {
     const { info, def, schedulePreview, unavailable } = this.row;
     const last = info?.lastRun;
-    const parts = [info ? info.state : unavailable ? 'local pipeline not reachable' : 'not loaded'];
+    const parts = [info ? info.state : unavailable ? 'no live state' : 'not loaded'];
     if (last) parts.push(`last run ${last.status}, ${plural(last.eventsSent, 'event')} sent`);
     else parts.push(schedulePreview);
     const tooltip = [
@@ -129,7 +129,7 @@ export class IngestFunctionNode extends RefNode<FunctionRef> {
     const rows: TreeNode[] = [new DetailNode(this, 'schedule', 'Schedule', { icon: 'calendar', description: `${schedulePreview} (${def.schedule})` })];
     if (!info) {
       rows.push(unavailable
-        ? new DetailNode(this, 'notLoaded', 'Local pipeline not reachable', { icon: 'warning', description: unavailable, tooltip: unavailable, error: true })
+        ? new DetailNode(this, 'notLoaded', 'No live state', { icon: 'info', description: unavailable, tooltip: unavailable })
         : new DetailNode(this, 'notLoaded', 'Not loaded by the local pipeline', { icon: 'warning', description: 'it was started with another eventline.json: restart it', error: true }));
       return rows;
     }

@@ -34,6 +34,10 @@ export class SecretNode extends RefNode<SecretRef> {
         contextValue = 'secret.missing';
         command = { command: 'eventline.setSecret', title: 'Set Secret', arguments: [r.ref] };
         break;
+      case 'unknown':
+        state = 'state unknown: the local pipeline is not running';
+        icon = 'key';
+        break;
       case 'deleted':
         state = `deleted, recoverable${r.scheduledPurgeDate ? ` until ${day(r.scheduledPurgeDate)}` : ''}: Recover or Purge`;
         icon = 'trash';

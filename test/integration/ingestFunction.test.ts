@@ -61,11 +61,16 @@ describe('Ingest function from VS Code: scaffold, set the secret, run now (the r
   before(async () => {
     a = await api();
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    // A pipeline an earlier suite left running has another manifest's hubs: start ours.
+    await a.local.stop();
     ready = await startLocalProfile(a, { name: 'ingest-it', eventHubs: [{ name: HUB, partitions: 2 }] });
     assert.ok(ready.sampleApi && ready.keyVault, 'the local pipeline has its sample API and Key Vault');
     // A small backlog (a reading per site every 5 s for 5 min) keeps the run short.
     const res = await fetch(`${ready.control}/api/sample-api/dataset`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ intervalMs: 5000, historySeconds: 300 }) });
     assert.equal(res.status, 200, await res.text());
+    // eventline.json open in an editor while the test rewrites it on disk: the scaffold's edit must not trip over
+    // (or undo) a change VS Code has not re-read yet.
+    await vscode.window.showTextDocument(manifestUri());
     await writeManifest(a, { version: 1, profiles: { local: { kind: 'local' } }, activeProfile: 'local', ...manifest(ready.sampleApi.url) });
   });
 
@@ -185,5 +190,21 @@ describe('Ingest function from VS Code: scaffold, set the secret, run now (the r
     assert.equal(settings.Values.INGEST_PARTITION_KEY_FIELD, undefined);
     a.pipelineTree.refresh();
     assert.equal(label(a, await path(a, 'Ingest function', 'ingest')), 'ingest');
+  });
+
+  it('deletes a secret (recoverable); Set Secret on it then offers Recover and stores the new value', async () => {
+    const kv = ready.keyVault!;
+    const vault = new SecretClient(kv.uri, new LocalVaultCredential(kv.tokenKeyFile), { disableChallengeResourceVerification: true, tlsOptions: { ca: fs.readFileSync(kv.caCertificate, 'utf8') } });
+    const deleted = await answered(a, ['Delete'], async () => vscode.commands.executeCommand<string>('eventline.deleteSecret', await path(a, 'Secrets', SECRET)));
+    assert.equal(deleted, SECRET);
+    const row = await until(async () => {
+      const r = await path(a, 'Secrets', SECRET);
+      return a.pipelineTree.getTreeItem(r).contextValue === 'secret.deleted' ? r : undefined;
+    }, 'the Secrets row to say deleted');
+    assert.match(description(a, row), /^deleted, recoverable until \d{4}-\d\d-\d\d: Recover or Purge · used by source "sensors"/);
+    const result = await answered(a, ['second-value', 'Recover'], () => vscode.commands.executeCommand<SetSecretResult>('eventline.setSecret', row));
+    assert.equal(result?.name, SECRET);
+    assert.equal((await vault.getSecret(SECRET)).value, 'second-value');
+    await until(async () => (a.pipelineTree.getTreeItem(await path(a, 'Secrets', SECRET)).contextValue === 'secret' ? true : undefined), 'the row to say set again');
   });
 });

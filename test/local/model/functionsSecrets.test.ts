@@ -154,4 +154,32 @@ describe('pipeline model: ingest functions and secrets (real local pipeline)', f
       manifest = saved;
     }
   });
+
+  it('looking at the functions, sources and secrets never starts the local pipeline', async () => {
+    let starts = 0;
+    const idle = new PipelineModel({
+      snapshot: () => ({ manifest, profile: resolveProfile(manifest), manifestPath: ws.manifestFile }),
+      cloud: AZURE_PUBLIC_CLOUD,
+      credential: () => { throw new Error('no credential'); },
+      token: () => Promise.reject(new Error('no token')),
+      localReady: () => undefined,
+      ensureLocal: async () => { starts++; throw new Error('must not start'); },
+      timeoutMs: () => 20_000,
+    });
+    try {
+      const { rows } = await idle.functions.list();
+      assert.equal(rows[0].info, undefined);
+      assert.match(rows[0].unavailable ?? '', /The local pipeline is not running: Run Now or "Eventline: Start Local Pipeline" starts it/);
+      assert.equal((await idle.functions.sources())[0].lastFetch, undefined);
+      const secrets = await idle.secrets.list();
+      assert.equal(secrets.running, false);
+      assert.deepEqual(secrets.rows.map((r) => [r.ref.name, r.state]), [['sample-api-key', 'unknown'], ['extra-token', 'unknown']]);
+      assert.equal(starts, 0);
+      // A command does start it (here: the host refuses, and the error says so).
+      await assert.rejects(idle.functions.run({ kind: 'function', name: 'ingest' }), /must not start/);
+      assert.equal(starts, 1);
+    } finally {
+      idle.dispose();
+    }
+  });
 });
