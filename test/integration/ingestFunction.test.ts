@@ -61,7 +61,9 @@ describe('Ingest function from VS Code: scaffold, set the secret, run now (the r
   before(async () => {
     a = await api();
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    // A pipeline an earlier suite left running has another manifest's hubs: start ours.
+    // A pipeline an earlier suite left running has another manifest's hubs: start ours. With auto-start off, the
+    // tree (Event Hubs group) cannot start one of its own, without --config, while ours is starting.
+    await vscode.workspace.getConfiguration('eventline.local').update('autoStart', false, vscode.ConfigurationTarget.Global);
     await a.local.stop();
     ready = await startLocalProfile(a, { name: 'ingest-it', eventHubs: [{ name: HUB, partitions: 2 }] });
     assert.ok(ready.sampleApi && ready.keyVault, 'the local pipeline has its sample API and Key Vault');
@@ -75,6 +77,7 @@ describe('Ingest function from VS Code: scaffold, set the secret, run now (the r
   });
 
   after(async () => {
+    await vscode.workspace.getConfiguration('eventline.local').update('autoStart', undefined, vscode.ConfigurationTarget.Global);
     await a?.local.stop();
     await removeManifest();
     if (root) fs.rmSync(nodePath.join(root, FOLDER), { recursive: true, force: true });
@@ -114,15 +117,18 @@ describe('Ingest function from VS Code: scaffold, set the secret, run now (the r
     assert.match(settings.Values.INGEST_SOURCE_API_KEY, new RegExp(`^@Microsoft\\.KeyVault\\(SecretUri=https://127\\.0\\.0\\.1:\\d+/secrets/${SECRET}\\)$`));
     assert.deepEqual(readManifest().functions, [{ name: 'ingest', path: FOLDER, source: 'sensors', hub: HUB, schedule: '0 0 0 1 1 *', partitionKey: 'siteId' }]);
 
+    let seen = '';
     const row = await until(async () => {
       a.pipelineTree.refresh();
       const r = await path(a, 'Ingest function', 'ingest');
+      seen = `${description(a, r)} / ${(await labels(a, r)).join(', ')} / ${JSON.stringify((await a.model.functions.list()).rows[0] ?? null)} / runner: ${await (await fetch(`${ready.control}/api/functions`)).text()} / current: ${a.local.current?.control} ours: ${ready.control}`;
       return /^idle · /.test(description(a, r)) ? r : undefined;
-    }, 'the runner to load the scaffolded project', 60_000);
+    }, 'the runner to load the scaffolded project', 90_000).catch((e: Error) => { throw new Error(`${e.message}; last seen: ${seen}`); });
     assert.equal(a.pipelineTree.getTreeItem(row).contextValue, 'ingestFunction');
     assert.deepEqual(await labels(a, row), ['Schedule', 'Last run', 'Next run']);
     assert.equal(description(a, await path(a, 'Ingest function', 'ingest', 'Schedule')), 'at 00:00 UTC on January 1 (0 0 0 1 1 *)');
-    assert.equal(description(a, await path(a, 'Ingest function', 'ingest', 'Last run')), 'not run yet');
+    // No "not run yet" check: the runner keeps a function's last run by name across restarts of the pipeline, and
+    // an earlier suite's "ingest" may have run in this data folder.
   });
 
   it('Run Now without the secret fails, names the secret and says how to set it', async () => {
