@@ -19,6 +19,7 @@ import { registerSchema } from './schema';
 import { registerConnections } from './connections';
 import { progress, type ProgressRunner } from './common/progress';
 import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy';
+import { IngestFunctionCommands } from './functions';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -37,6 +38,8 @@ export interface EventlineApi {
   readonly progress: ProgressRunner;
   /** The function deploys (tests read their last plan and result). */
   readonly deploys: FunctionDeploy;
+  /** Run Now, Scaffold and the secrets commands (tests read the Ingest Function channel's lines). */
+  readonly ingestFunction: IngestFunctionCommands;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -69,11 +72,12 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const tails = new TailManager(context.extensionUri, model, log);
   const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
   const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
+  const view = vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true });
+  const ingestFunction = new IngestFunctionCommands({ model, manifests, local, view, extensionPath: context.extensionPath, log });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys,
+    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction,
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
-    vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true }),
     registerCommand('eventline.createManifest', log, () => createManifest(manifests, log)),
     registerCommand('eventline.openManifest', log, async () => {
       const uri = manifests.manifestUri();
@@ -88,7 +92,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction };
 }
 
 export function deactivate(): void {

@@ -3,6 +3,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { EventHubConsumerClient, EventHubConsumerClientOptions, EventHubProducerClient } from '@azure/event-hubs';
 import type { EventHubManagementClient } from '@azure/arm-eventhub';
 import type { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+import type { SecretClient } from '@azure/keyvault-secrets';
 import type { Client as KustoClient } from 'azure-kusto-data';
 import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import type { AuthorizationManagementClient } from '@azure/arm-authorization';
@@ -105,4 +106,17 @@ export function closeKustoQueryClient(client: KustoClient): void {
 
 export function fabricClient(token: (audience: string, signal: AbortSignal) => Promise<string>, cloud: CloudSettings, timeoutMs: number): FabricClient {
   return new FabricClient(cloud.fabricEndpoint, (signal) => token(cloud.fabricAudience, signal), timeoutMs);
+}
+
+/**
+ * A Key Vault secrets client. For the local Key Vault pass its CA (the extension host cannot use
+ * NODE_EXTRA_CA_CERTS, which Node reads only at start) and `local`: its 127.0.0.1 address is not under
+ * vault.azure.net, so the challenge's resource is not checked against the host.
+ */
+export async function secretClient(vaultUri: string, credential: TokenCredential, opts: { ca?: string; local?: boolean } = {}): Promise<SecretClient> {
+  const { SecretClient } = await import('@azure/keyvault-secrets');
+  return new SecretClient(vaultUri, credential, {
+    ...(opts.local ? { disableChallengeResourceVerification: true } : {}),
+    ...(opts.ca ? { tlsOptions: { ca: opts.ca } } : {}),
+  });
 }

@@ -17,7 +17,12 @@ export type TestAnswer = string | RegExp | (string | RegExp)[] | typeof CANCEL;
 export const CANCEL = Symbol.for('eventline.prompt.cancel');
 
 export interface PickOptions { title: string; placeHolder?: string; matchOnDescription?: boolean }
-export interface InputOptions { title: string; prompt?: string; value?: string; placeHolder?: string; password?: boolean; validate?: (value: string) => string | undefined }
+export interface InputOptions {
+  title: string; prompt?: string; value?: string; placeHolder?: string; password?: boolean;
+  validate?: (value: string) => string | undefined;
+  /** A live note under the box while the value is valid (e.g. a schedule read back as "every 30 seconds"). */
+  preview?: (value: string) => string | undefined;
+}
 
 const strip = (label: string) => label.replace(/\$\([\w-]+(~spin)?\)\s*/g, '');
 
@@ -79,7 +84,13 @@ export class Prompter {
     }
     const text = await vscode.window.showInputBox({
       title: options.title, prompt: options.prompt, value: options.value, placeHolder: options.placeHolder, password: options.password,
-      ignoreFocusOut: true, validateInput: options.validate,
+      ignoreFocusOut: true,
+      validateInput: (value) => {
+        const problem = options.validate?.(value);
+        if (problem) return problem;
+        const note = options.preview?.(value);
+        return note ? { message: note, severity: vscode.InputBoxValidationSeverity.Info } : undefined;
+      },
     });
     if (text === undefined) throw new UserCancelledError();
     return text;

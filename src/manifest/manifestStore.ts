@@ -71,8 +71,9 @@ export class ManifestStore extends Disposable {
     this.diagnostics.clear();
     if (state.kind !== 'loaded' || state.ok) return;
     // Syntax and schema errors are already reported by VS Code's JSON language service through the
-    // contributed schema; only add what it cannot know.
-    const own = state.problems.filter((p) => p.kind === 'reference' || p.kind === 'alert');
+    // contributed schema; only add what it cannot know (names that point nowhere, NCRONTAB that does not parse,
+    // alert rules whose parts do not fit together).
+    const own = state.problems.filter((p) => p.kind === 'reference' || p.kind === 'schedule' || p.kind === 'alert');
     this.diagnostics.set(state.uri, own.map((p) => {
       const pos = new vscode.Position(p.line - 1, p.column - 1);
       const d = new vscode.Diagnostic(new vscode.Range(pos, pos.translate(0, 1)), p.message, vscode.DiagnosticSeverity.Error);

@@ -7,14 +7,20 @@ import { EventhouseModel } from './eventhouse';
 import { EventHubsModel } from './eventHubs';
 import { FabricModel } from './fabric';
 import { FunctionAppsModel } from './functionApps';
+import { FunctionsModel } from './functions';
 import type { ModelHost, PipelineSnapshot } from './host';
-import type { AlertRef, ConnectionRef, HubRef, SecretRef, SourceRef, TableRef } from './refs';
+import type { AlertRef, ConnectionRef, HubRef, SourceRef, TableRef } from './refs';
+import { SecretsModel } from './secrets';
 
 export class PipelineModel {
   readonly eventHubs: EventHubsModel;
   readonly eventhouse: EventhouseModel;
   readonly fabric: FabricModel;
   readonly functionApps: FunctionAppsModel;
+  /** The ingest functions and their sources' live state (#19). */
+  readonly functions: FunctionsModel;
+  /** The active profile's Key Vault and the secrets eventline.json refers to (#19). */
+  readonly secrets: SecretsModel;
   private readonly refreshed = new Emitter<void>();
   /** Fires when the user asks for fresh data (Refresh): caches of live state should be dropped. */
   readonly onDidRefresh = this.refreshed.event;
@@ -24,6 +30,8 @@ export class PipelineModel {
     this.eventhouse = new EventhouseModel(host);
     this.fabric = new FabricModel(host);
     this.functionApps = new FunctionAppsModel(host);
+    this.functions = new FunctionsModel(host);
+    this.secrets = new SecretsModel(host);
   }
 
   snapshot(): PipelineSnapshot | undefined {
@@ -58,17 +66,6 @@ export class PipelineModel {
     return (this.snapshot()?.manifest.alerts ?? []).map((a) => ({ kind: 'alert', name: a.name }));
   }
 
-  /** The secrets the manifest refers to, by the name they are stored under. */
-  secrets(): SecretRef[] {
-    const names = new Set<string>();
-    for (const s of this.snapshot()?.manifest.sources ?? []) {
-      const ref = s.auth?.secret;
-      const name = ref?.keyVaultSecret ?? ref?.secretStorage;
-      if (name) names.add(name);
-    }
-    return [...names].map((name) => ({ kind: 'secret', name }));
-  }
-
   /** The connections as the local pipeline's connector runs them (local profile): state, lag, latency, failures. */
   get localConnections(): LocalConnectionsModel {
     this.local ??= new LocalConnectionsModel(this.host, () => this.connections());
@@ -83,6 +80,8 @@ export class PipelineModel {
   }
 
   dispose(): void {
+    this.functions.dispose();
+    this.secrets.dispose();
     this.refreshed.dispose();
   }
 }

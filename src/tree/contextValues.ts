@@ -12,8 +12,10 @@ export const CONTEXT_VALUES = [
   'fabricWorkspace', 'eventhouse', 'kqlDatabase', 'folder', 'kqlTable', 'kqlColumn', 'kqlFunction', 'ingestionMapping',
   // hub → table connections and the Fabric items that carry them
   'connection', 'eventstreamItem',
-  // Ingest function
-  'ingestFunction', 'functionApp', 'functionInfo',
+  // Ingest function: the entry, its Azure app and facts (deploy), its local run details and problems (#19)
+  'ingestFunction', 'functionApp', 'functionInfo', 'functionDetail', 'functionProblem',
+  // secrets that need something done (#19)
+  'secret.missing', 'secret.deleted', 'secret.disabled',
   // states
   'empty', 'error', 'error.signIn', 'signIn',
 ] as const;

@@ -4,12 +4,13 @@ import { withTimeout } from '../azure/http';
 import { emptyRow, manifestRows, outlineFromProblems, ROOT_GROUPS, type OutlineNode, type RootGroup } from '../core/pipelineOutline';
 import { Disposable } from '../common/disposable';
 import type { ManifestStore } from '../manifest/manifestStore';
+import type { PipelineSnapshot } from '../model/host';
 import type { PipelineModel } from '../model/pipelineModel';
 import type { ContextValue } from './contextValues';
 import { eventHubsChildren } from './eventHubsNodes';
 import { eventhouseChildren } from './eventhouseNodes';
-import { ingestFunctionChildren } from './functionNodes';
-import { functionEntries } from '../core/deploy/settings';
+import { functionChildren, sourceChildren } from './functionNodes';
+import { secretChildren } from './secretNodes';
 import { ErrorNode, item, SignInNode, TreeNode } from './treeNode';
 
 /** A row that comes from eventline.json alone (a source, an alert, a secret reference, a manifest problem). */
@@ -62,10 +63,22 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
   readonly onDidChangeTreeData = this.changed.event;
   private readonly cache = new Map<string, Promise<TreeNode[]>>();
   private readonly inflight = new Set<AbortController>();
+  /** The root groups as last shown, so a change in one part of the model redraws only its group. */
+  private readonly groups = new Map<RootGroup, GroupNode>();
 
   constructor(private readonly model: PipelineModel, private readonly manifests: ManifestStore, private readonly log: vscode.LogOutputChannel) {
     super();
     this.register({ dispose: () => { for (const c of this.inflight) c.abort(); } });
+    this.register(model.functions.onDidChange(() => this.refreshGroups('Ingest function', 'Sources')));
+    this.register(model.secrets.onDidChange(() => this.refreshGroups('Secrets')));
+  }
+
+  /** Redraws root groups (after a run, a secret change): their rows reload from the model. */
+  refreshGroups(...groups: RootGroup[]): void {
+    for (const g of groups) {
+      const node = this.groups.get(g);
+      if (node) this.refresh(node);
+    }
   }
 
   /** Forget cached children (of one node, or all) and redraw. */
@@ -122,24 +135,32 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     const snapshot = this.model.snapshot();
     if (!snapshot) return [];
     const where = snapshot.profile.kind === 'local' ? 'local pipeline' : snapshot.profile.name;
+    this.groups.clear();
     return ROOT_GROUPS.map((group) => {
-      switch (group) {
-        case 'Event Hubs':
-          return new GroupNode(group, where, (self, signal) => eventHubsChildren(self, this.model.eventHubs, signal, this.model), 'the Event Hubs');
-        case 'Eventhouse':
-          return new GroupNode(group, where, (self, signal) => eventhouseChildren(self, this.model.eventhouse, signal, this.model), 'the Eventhouse databases');
-        case 'Ingest function': {
-          const entries = functionEntries(snapshot.manifest);
-          if (!entries.length) break;
-          return new GroupNode(group, undefined, async (self) => ingestFunctionChildren(self, this.model.functionApps, entries, snapshot.profile.kind !== 'local'), 'the ingest functions');
-        }
-        default:
-          break;
-      }
-      return new GroupNode(group, undefined, async (self) => {
-        const rows = manifestRows(snapshot.manifest, group);
-        return (rows.length ? rows : [emptyRow(group)]).map((r) => new ManifestRowNode(r, self, uri));
-      }, `the ${group.toLowerCase()}`);
+      const node = this.group(group, where, snapshot, uri);
+      this.groups.set(group, node);
+      return node;
     });
+  }
+
+  private group(group: RootGroup, where: string, snapshot: PipelineSnapshot, uri: vscode.Uri): GroupNode {
+    switch (group) {
+      case 'Event Hubs':
+        return new GroupNode(group, where, (self, signal) => eventHubsChildren(self, this.model.eventHubs, signal, this.model), 'the Event Hubs');
+      case 'Eventhouse':
+        return new GroupNode(group, where, (self, signal) => eventhouseChildren(self, this.model.eventhouse, signal, this.model), 'the Eventhouse databases');
+      // #19: live rows from the model (the local runner's state, the profile's Key Vault).
+      case 'Sources':
+        return new GroupNode(group, undefined, (self, signal) => sourceChildren(self, this.model.functions, signal), 'the sources');
+      case 'Ingest function':
+        return new GroupNode(group, undefined, (self, signal) => functionChildren(self, this.model.functions, this.model.functionApps, signal), 'the ingest functions');
+      case 'Secrets':
+        return new GroupNode(group, snapshot.profile.kind === 'local' ? 'local Key Vault' : snapshot.profile.name, (self, signal) => secretChildren(self, this.model.secrets, signal), 'the secrets');
+      default:
+        return new GroupNode(group, undefined, async (self) => {
+          const rows = manifestRows(snapshot.manifest, group);
+          return (rows.length ? rows : [emptyRow(group)]).map((r) => new ManifestRowNode(r, self, uri));
+        }, `the ${group.toLowerCase()}`);
+    }
   }
 }

@@ -9,3 +9,4 @@ import './notebook.test';
 import './schema.test';
 import './eventstream.test';
 import './deploy.test';
+import './ingestFunction.test';

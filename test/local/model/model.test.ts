@@ -113,6 +113,6 @@ describe('pipeline model, local profile (real local pipeline)', function () {
     assert.deepEqual(model.connectionsOfHub({ kind: 'hub', name: 'orders', location: { kind: 'local' } }), []);
     assert.deepEqual(model.connectionsOfTable({ kind: 'table', name: 'T', database: { kind: 'database', cluster: 'local', database: 'NetDefaultDB' } }).map((c) => c.name), ['connection-1']);
     assert.deepEqual(model.alerts(), [{ kind: 'alert', name: 'hot' }]);
-    assert.deepEqual(model.secrets(), [{ kind: 'secret', name: 'api-key' }]);
+    assert.deepEqual(model.secrets.references(), [{ name: 'api-key', referencedBy: ['source "api"'], legacy: true }]);
   });
 });
