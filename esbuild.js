@@ -65,6 +65,22 @@ function shipNativeDeps() {
   };
 }
 
+// smtp-server carries a pregenerated private key and certificate as its TLS defaults. The local SMTP server never
+// offers TLS (loopback only, STARTTLS disabled), so the bundle takes the module without them: a private key must
+// not ship in the .vsix (vsce refuses it, and rightly). TLS options passed in are used as given.
+function smtpServerWithoutDefaultKey() {
+  return {
+    name: 'smtp-server-without-default-key',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]smtp-server[\\/]dist[\\/](cjs|esm)[\\/]tls-options\.js$/ }, (args) => {
+        const body = 'function getTLSOptions(opts) { return Object.assign({ honorCipherOrder: true, requestOCSP: false }, opts || {}); }';
+        const esm = /[\\/]esm[\\/]/.test(args.path);
+        return { loader: 'js', contents: esm ? `export default ${body}\n` : `'use strict';\nmodule.exports = ${body};\nmodule.exports.default = module.exports;\n` };
+      });
+    },
+  };
+}
+
 const common = {
   bundle: true,
   sourcemap: !production,
@@ -133,7 +149,7 @@ const configs = [
   })),
   {
     ...node, entryPoints: ['src/local/cli.ts'], outfile: 'dist/local.js', external: localExternals,
-    plugins: [...common.plugins, shipNativeDeps()],
+    plugins: [...common.plugins, shipNativeDeps(), smtpServerWithoutDefaultKey()],
     banner: { js: '#!/usr/bin/env node' },
   },
   // The function host: the child process the local function runner invokes users' functions in.
