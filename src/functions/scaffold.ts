@@ -33,6 +33,8 @@ export interface ScaffoldResult {
   /** Edited files left as the user had them. */
   kept: string[];
   manifestChanged: boolean;
+  /** Files of the starting Eventhouse schema written to kql/ (only when the workspace had no kql/ folder). */
+  schema: string[];
 }
 
 /** What a diff editor shows on the right: the content the scaffold would write. */
@@ -112,6 +114,7 @@ export class Scaffolder {
       fs.writeFileSync(target, f.content);
     }
     fs.writeFileSync(path.join(projectDir, SCAFFOLD_RECORD_FILE), formatScaffoldRecord(nextScaffoldRecord(record, plan, kept)));
+    const schema = this.startingSchema(root);
     const manifestChanged = await editManifest(this.deps.manifests, (text) => upsertFunctionEntry(text, entry).text);
     try {
       await this.deps.model.functions.reload();
@@ -120,13 +123,14 @@ export class Scaffolder {
       this.deps.log.warn(`Scaffold: the local pipeline did not reload its functions: ${e instanceof Error ? e.message : String(e)}`);
     }
     const result: ScaffoldResult = {
-      folder, entry, manifestChanged, replaced, kept: [...kept],
+      folder, entry, manifestChanged, replaced, kept: [...kept], schema,
       created: plan.filter((f) => f.action === 'create').map((f) => f.path),
       updated: plan.filter((f) => f.action === 'update').map((f) => f.path),
     };
     this.deps.log.info(`Scaffold ${folder}: ${result.created.length} created, ${result.updated.length} updated, ${replaced.length} replaced, ${kept.size} kept (edited)${manifestChanged ? ', eventline.json updated' : ''}`);
     const keptNote = kept.size ? ` Kept your edits in ${[...kept].join(', ')}.` : '';
-    void vscode.window.showInformationMessage(`Ingest function "${entry.name}" is in ${folder}/ (${source.name} → ${hub}, ${schedulePreview(schedule) ?? schedule}).${keptNote}`, 'Open Function').then(async (choice) => {
+    const schemaNote = schema.length ? ' kql/ holds a starting Eventhouse schema (the sample readings: raw table, mapping, update policy): adjust it to your records, then Deploy Eventhouse Schema.' : '';
+    void vscode.window.showInformationMessage(`Ingest function "${entry.name}" is in ${folder}/ (${source.name} → ${hub}, ${schedulePreview(schedule) ?? schedule}).${keptNote}${schemaNote}`, 'Open Function').then(async (choice) => {
       if (choice) await vscode.window.showTextDocument(vscode.Uri.file(path.join(projectDir, 'src/functions/ingest.ts')));
     });
     return result;
@@ -161,6 +165,27 @@ export class Scaffolder {
       path: p,
       content: p === 'local.settings.json' ? `${JSON.stringify(localSettingsJson(withEntry, entry, { vaultUri }), null, 2)}\n` : fs.readFileSync(path.join(dir, p), 'utf8'),
     }));
+  }
+
+  /**
+   * The events need tables to land in: a workspace without kql/ gets the sample source's schema (raw table with its
+   * JSON mapping, an update policy into a typed table, its function) to start from. An existing kql/ is never touched.
+   */
+  private startingSchema(root: string): string[] {
+    const target = path.join(root, 'kql');
+    const from = path.join(this.deps.templateDir, '..', 'kql', 'schema');
+    if (fs.existsSync(target) || !fs.existsSync(from)) return [];
+    fs.cpSync(from, target, { recursive: true });
+    const written: string[] = [];
+    const walk = (rel: string) => {
+      for (const e of fs.readdirSync(path.join(target, rel), { withFileTypes: true })) {
+        const p = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(p);
+        else written.push(`kql/${p}`);
+      }
+    };
+    walk('');
+    return written.sort();
   }
 
   /** Shows the user's file against what the scaffold would write, and asks. */

@@ -57,6 +57,7 @@ describe('Ingest function from VS Code: scaffold, set the secret, run now (the r
   let a: EventlineApi;
   let ready: LocalReady;
   let root: string;
+  let schemaWritten: string[] = [];
 
   before(async () => {
     a = await api();
@@ -81,6 +82,7 @@ describe('Ingest function from VS Code: scaffold, set the secret, run now (the r
     await a?.local.stop();
     await removeManifest();
     if (root) fs.rmSync(nodePath.join(root, FOLDER), { recursive: true, force: true });
+    if (root && schemaWritten.length) fs.rmSync(nodePath.join(root, 'kql'), { recursive: true, force: true });
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -102,14 +104,25 @@ describe('Ingest function from VS Code: scaffold, set the secret, run now (the r
   });
 
   it('scaffolds the template into the workspace and adds the functions entry (no secret in any file)', async () => {
+    const kqlBefore = fs.existsSync(nodePath.join(root, 'kql'));
+    const rawBefore = kqlBefore && fs.existsSync(nodePath.join(root, 'kql', 'tables', 'RawReadings.kql')) ? fs.readFileSync(nodePath.join(root, 'kql', 'tables', 'RawReadings.kql'), 'utf8') : undefined;
     const result = await answered(a, ['sensors', HUB, '0 0 0 1 1 *', 'siteId', `${FOLDER}/`], () => vscode.commands.executeCommand<ScaffoldResult>('eventline.scaffoldFunction'));
     assert.ok(result, 'the scaffold finished');
+    schemaWritten = result.schema;
     const dir = nodePath.join(root, FOLDER);
     for (const f of ['host.json', 'package.json', 'tsconfig.json', 'src/functions/ingest.ts', 'local.settings.json', '.eventline-scaffold.json']) {
       assert.ok(fs.existsSync(nodePath.join(dir, f)), `${f} was written`);
     }
     assert.ok(!fs.existsSync(nodePath.join(dir, 'node_modules')), 'no node_modules copied');
     assert.ok(result.created.includes('src/functions/ingest.ts'));
+    // A starting schema for the events, only where the workspace had none (an earlier suite may have left one).
+    if (kqlBefore) {
+      assert.deepEqual(result.schema, [], 'an existing kql/ is left alone');
+      if (rawBefore !== undefined) assert.equal(fs.readFileSync(nodePath.join(root, 'kql', 'tables', 'RawReadings.kql'), 'utf8'), rawBefore);
+    } else {
+      assert.deepEqual(result.schema, ['kql/functions/ReadingsFromRaw.kql', 'kql/tables/RawReadings.kql', 'kql/tables/Readings.kql']);
+      assert.match(fs.readFileSync(nodePath.join(root, 'kql', 'tables', 'RawReadings.kql'), 'utf8'), /ingestion json mapping "RawReadingsMapping"/);
+    }
     const settings = JSON.parse(fs.readFileSync(nodePath.join(dir, 'local.settings.json'), 'utf8')) as { Values: Record<string, string> };
     assert.equal(settings.Values.INGEST_EVENTHUB_NAME, HUB);
     assert.equal(settings.Values.INGEST_SCHEDULE, '0 0 0 1 1 *');
