@@ -49,8 +49,8 @@ class EventstreamItemNode extends TreeNode {
 /** A "Connections" folder under a hub or a table, when any connection names it. */
 export function connectionsFolder(parent: TreeNode, model: PipelineModel, refs: ConnectionRef[], side: 'hub' | 'table'): TreeNode[] {
   if (!refs.length) return [];
-  return [new FolderNode(`${parent.id}/connections`, parent, 'Connections', 'arrow-swap', async (self) => {
-    const local = model.snapshot()?.profile.kind === 'local' ? await localStates(model) : undefined;
+  return [new FolderNode(`${parent.id}/connections`, parent, 'Connections', 'arrow-swap', async (self, signal) => {
+    const local = model.snapshot()?.profile.kind === 'local' ? await localStates(model, signal) : undefined;
     return refs.map((r) => new ConnectionNode(self, model, r, side, local?.get(r.name.toLowerCase())));
   }, 'the connections')];
 }
@@ -60,16 +60,17 @@ export function connectionsFolder(parent: TreeNode, model: PipelineModel, refs: 
  * started is not running yet: the manifest is the source of truth, so the connector is brought in line with it
  * (PUT, no restart) before the rows show. A status that cannot be read becomes the rows' text, not a failed folder.
  */
-async function localStates(model: PipelineModel): Promise<Map<string, LocalConnectionState>> {
+async function localStates(model: PipelineModel, signal: AbortSignal): Promise<Map<string, LocalConnectionState>> {
   const byName = (states: LocalConnectionState[]) => new Map(states.map((s) => [s.ref.name.toLowerCase(), s]));
   try {
-    let states = await model.connectionStatus();
+    let states = await model.connectionStatus(signal);
     if (states.some((s) => !s.status)) {
-      await model.localConnections.sync();
-      states = await model.connectionStatus();
+      await model.localConnections.sync(signal);
+      states = await model.connectionStatus(signal);
     }
     return byName(states);
   } catch (e) {
+    if (signal.aborted) throw e;
     const summary = `status unavailable: ${e instanceof Error ? e.message : String(e)}`;
     return byName(model.connections().map((ref) => ({ ref, summary })));
   }
