@@ -40,6 +40,11 @@ export interface EventlineApi {
   readonly deploys: FunctionDeploy;
   /** Run Now, Scaffold and the secrets commands (tests read the Ingest Function channel's lines). */
   readonly ingestFunction: IngestFunctionCommands;
+  /**
+   * Only when VS Code runs the extension's tests (ExtensionMode.Test): its SecretStorage, where tests put the
+   * secrets an older manifest names. Never present in normal use, so no other extension can reach the secrets.
+   */
+  readonly testSecretStorage?: vscode.SecretStorage;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -73,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
   const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   const view = vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true });
-  const ingestFunction = new IngestFunctionCommands({ model, manifests, local, view, extensionPath: context.extensionPath, log });
+  const ingestFunction = new IngestFunctionCommands({ model, manifests, local, view, extensionPath: context.extensionPath, log, secrets: context.secrets });
   context.subscriptions.push(
     log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction,
     registerKqlLanguage(context, log, notebooks.schemaSource),
@@ -92,7 +97,8 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction };
+  const testSecretStorage = context.extensionMode === vscode.ExtensionMode.Test ? context.secrets : undefined;
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction, testSecretStorage };
 }
 
 export function deactivate(): void {

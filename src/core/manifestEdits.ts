@@ -3,6 +3,7 @@
 // it as a replacement of the whole document (one undo step) or writes it.
 import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions, type Node } from 'jsonc-parser';
 import type { FunctionDef } from './manifest';
+import { legacySecretReferences } from './secretReferences';
 
 /** The indentation and line ending the file already uses (two spaces and \n for a file that shows none). */
 export function formattingOf(text: string): FormattingOptions {
@@ -123,4 +124,14 @@ export function rewriteSecretReference(text: string, sourceIndex: number, secret
   const node = findNodeAtLocation(root(text), ['sources', sourceIndex, 'auth', 'secret']);
   if (!node) throw new Error(`eventline.json has no sources[${sourceIndex}].auth.secret any more; it may have changed meanwhile.`);
   return applyEdits(text, modify(text, ['sources', sourceIndex, 'auth', 'secret'], { keyVaultSecret: secretName }, { formattingOptions: formattingOf(text) }));
+}
+
+/**
+ * Points every source whose key is the SecretStorage name `from` at the Key Vault secret `to` (the text as it is
+ * now, so a file edited since the diagnostic was shown is still rewritten at the right places).
+ */
+export function rewriteSecretStorageReferences(text: string, from: string, to: string): string {
+  let out = text;
+  for (const r of legacySecretReferences(text).filter((ref) => ref.name === from)) out = rewriteSecretReference(out, r.sourceIndex, to);
+  return out;
 }

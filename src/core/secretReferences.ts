@@ -86,6 +86,23 @@ export interface LegacySecretReference {
   /** The `"secretStorage": "…"` property, as offsets into the text. */
   offset: number;
   length: number;
+  /** The same span as zero-based lines and characters (what an editor's diagnostic needs). */
+  start: TextPosition;
+  end: TextPosition;
+}
+
+export interface TextPosition { line: number; character: number }
+
+/** Zero-based line and character of an offset (\r\n, \n and \r all end a line, as in editors). */
+export function positionAt(text: string, offset: number): TextPosition {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 && text.charCodeAt(i + 1) === 10) continue;
+    if (c === 10 || c === 13) { line++; lineStart = i + 1; }
+  }
+  return { line, character: Math.min(offset, text.length) - lineStart };
 }
 
 /** The sources of eventline.json's text whose key is a SecretStorage name (none when the text does not parse). */
@@ -99,7 +116,35 @@ export function legacySecretReferences(text: string): LegacySecretReference[] {
     const value = findNodeAtLocation(src, ['auth', 'secret', 'secretStorage']);
     if (value?.type !== 'string' || !value.parent) return;
     const nameNode = findNodeAtLocation(src, ['name']);
-    out.push({ sourceIndex: i, sourceName: typeof nameNode?.value === 'string' ? nameNode.value : `sources[${i}]`, name: value.value as string, offset: value.parent.offset, length: value.parent.length });
+    const { offset, length } = value.parent;
+    out.push({ sourceIndex: i, sourceName: typeof nameNode?.value === 'string' ? nameNode.value : `sources[${i}]`, name: value.value as string, offset, length, start: positionAt(text, offset), end: positionAt(text, offset + length) });
   });
   return out;
+}
+
+/** One SecretStorage name to move into the Key Vault, and every source that names it. */
+export interface SecretMigration {
+  /** The name in VS Code's SecretStorage. */
+  from: string;
+  /** The name in the Key Vault (the same name when it is a valid Key Vault name). */
+  to: string;
+  sources: string[];
+}
+
+/** The moves the manifest's text needs, one per SecretStorage name, in the order the names first appear. */
+export function secretMigrations(text: string): SecretMigration[] {
+  const byName = new Map<string, SecretMigration>();
+  for (const r of legacySecretReferences(text)) {
+    const m = byName.get(r.name) ?? { from: r.name, to: keyVaultSecretName(r.name), sources: [] };
+    m.sources.push(r.sourceName);
+    byName.set(r.name, m);
+  }
+  return [...byName.values()];
+}
+
+/** The diagnostic's text for a reference that still names VS Code's SecretStorage. */
+export function legacyReferenceMessage(ref: Pick<LegacySecretReference, 'name' | 'sourceName'>): string {
+  const to = keyVaultSecretName(ref.name);
+  return `Source "${ref.sourceName}" keeps its API key in VS Code's SecretStorage ("${ref.name}"), which only this machine's VS Code can read. ` +
+    `Move it to the local Key Vault as "${to}" (quick fix, or "Eventline: Move Secrets to the Local Key Vault"): one reference then serves the local and the cloud profile.`;
 }

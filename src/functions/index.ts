@@ -11,9 +11,11 @@ import { FunctionActivity } from './functionActivity';
 import { runFunctionNow } from './runNow';
 import { PROPOSED_SCHEME, ProposedContent, Scaffolder, type ScaffoldResult } from './scaffold';
 import { copySecretReference, deleteSecret, setSecret, type SetSecretResult } from './secretCommands';
+import { LegacySecretCodeActions, LegacySecretDiagnostics, migrateSecretReferences, type SecretMoveResult } from './secretMigration';
 
 export type { ScaffoldResult } from './scaffold';
 export type { SetSecretResult } from './secretCommands';
+export type { SecretMoveResult } from './secretMigration';
 
 export interface IngestFunctionDeps {
   model: PipelineModel;
@@ -22,6 +24,8 @@ export interface IngestFunctionDeps {
   view: vscode.TreeView<unknown>;
   extensionPath: string;
   log: vscode.LogOutputChannel;
+  /** VS Code's SecretStorage: where older manifests' `secretStorage` references point (moved out by a quick fix). */
+  secrets: vscode.SecretStorage;
 }
 
 /** What the extension's API exposes (tests read the "Eventline: Ingest Function" lines through it). */
@@ -45,6 +49,9 @@ export class IngestFunctionCommands extends Disposable {
     this.register(registerCommand('eventline.setSecret', log, (arg?: unknown): Promise<SetSecretResult> => setSecret(model, arg)));
     this.register(registerCommand('eventline.copySecretReference', log, (arg?: unknown) => copySecretReference(model, arg)));
     this.register(registerCommand('eventline.deleteSecret', log, (arg?: unknown) => deleteSecret(model, arg)));
+    this.register(new LegacySecretDiagnostics(deps.manifests));
+    this.register(vscode.languages.registerCodeActionsProvider({ pattern: '**/eventline.json' }, new LegacySecretCodeActions(), { providedCodeActionKinds: LegacySecretCodeActions.kinds }));
+    this.register(registerCommand('eventline.migrateSecretReferences', log, (arg?: unknown): Promise<SecretMoveResult> => migrateSecretReferences({ model, manifests: deps.manifests, secrets: deps.secrets }, arg)));
   }
 
   /** The lines the "Eventline: Ingest Function" channel got (the runner's log lines and Run Now results). */

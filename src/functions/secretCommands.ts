@@ -6,7 +6,7 @@ import { prompts, type Choice } from '../common/prompt';
 import { secretNameProblem } from '../core/secretReferences';
 import type { PipelineModel } from '../model/pipelineModel';
 import { refOf } from '../model/refs';
-import { isSecretDeleted } from '../model/secrets';
+import { isSecretDeleted, type VaultChoice } from '../model/secrets';
 
 const ANOTHER = Symbol('another');
 
@@ -38,21 +38,28 @@ export async function setSecret(model: PipelineModel, arg: unknown): Promise<Set
   const title = 'Eventline: Set Secret';
   const name = await secretName(model, arg, title, true);
   const value = await prompts.input({ title: `${title}: ${name}`, prompt: `The value goes to ${where(model)} only (never to a file or setting)`, password: true, validate: (v) => (v ? undefined : 'Type or paste the value.') });
-  const store = (signal: AbortSignal) => model.secrets.set(name, value, signal);
-  let result: { vault: string; version?: string };
+  const result = await storeSecret(model, name, value, where(model), 'active');
+  void vscode.window.showInformationMessage(`Secret "${name}" set in ${where(model)} (${result.vault}).`);
+  return { name, vault: result.vault, version: result.version };
+}
+
+/**
+ * Stores a value with progress; a deleted-but-recoverable name asks Recover or Purge first. What Set Secret does,
+ * and what moving a secret out of VS Code's SecretStorage does with the local Key Vault.
+ */
+export async function storeSecret(model: PipelineModel, name: string, value: string, vaultLabel: string, which: VaultChoice): Promise<{ vault: string; version?: string }> {
+  const store = (signal: AbortSignal) => model.secrets.set(name, value, signal, which);
   try {
-    result = await withVaultProgress(`Setting "${name}" in ${where(model)}…`, store);
+    return await withVaultProgress(`Setting "${name}" in ${vaultLabel}…`, store);
   } catch (e) {
     if (!isSecretDeleted(e)) throw e;
     const choice = await prompts.confirm(e.message, { buttons: ['Recover', 'Purge'] as const, detail: 'Recover brings the old value back and then stores the new one as its next version; Purge removes the old one for good.' });
-    result = await withVaultProgress(`${choice === 'Recover' ? 'Recovering' : 'Purging'} "${name}", then setting it…`, async (signal) => {
-      if (choice === 'Recover') await model.secrets.recover(name, signal);
-      else await model.secrets.purge(name, signal);
+    return withVaultProgress(`${choice === 'Recover' ? 'Recovering' : 'Purging'} "${name}", then setting it…`, async (signal) => {
+      if (choice === 'Recover') await model.secrets.recover(name, signal, which);
+      else await model.secrets.purge(name, signal, which);
       return store(signal);
     });
   }
-  void vscode.window.showInformationMessage(`Secret "${name}" set in ${where(model)} (${result.vault}).`);
-  return { name, vault: result.vault, version: result.version };
 }
 
 /** Copy Reference: the `@Microsoft.KeyVault(SecretUri=…)` text an app setting uses for this secret. */
@@ -73,7 +80,7 @@ export async function deleteSecret(model: PipelineModel, arg: unknown): Promise<
   return name;
 }
 
-function withVaultProgress<T>(title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function withVaultProgress<T>(title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_p, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());

@@ -56,6 +56,9 @@ const rest = (e: unknown): RestErrorLike => (typeof e === 'object' && e !== null
 
 interface Vault { uri: string; where: 'local' | 'azure'; client: SecretClient }
 
+/** Which vault an operation uses: the active profile's, or the local Key Vault whatever the profile. */
+export type VaultChoice = 'active' | 'local';
+
 export class SecretsModel {
   private readonly changed = new Emitter<void>();
   /** Fires after a secret was set, deleted, recovered or purged. */
@@ -74,10 +77,13 @@ export class SecretsModel {
     return requireSnapshot(this.host, 'the secrets');
   }
 
-  /** The active profile's vault and a client for it (the local one is started when allowed). */
-  async vault(): Promise<Vault> {
+  /**
+   * The active profile's vault and a client for it (the local one is started when allowed). `local`: the local Key
+   * Vault whatever the profile (where secrets from VS Code's SecretStorage move to).
+   */
+  async vault(which: VaultChoice = 'active'): Promise<Vault> {
     const { manifest, profile } = this.snapshot();
-    if (profile.kind === 'local') {
+    if (profile.kind === 'local' || which === 'local') {
       const ready = await this.host.ensureLocal();
       const kv = ready.keyVault;
       if (!kv) throw new Error('This local pipeline has no Key Vault (it is older than Eventline): restart it with "Eventline: Stop Local Pipeline" and "Start Local Pipeline".');
@@ -138,8 +144,8 @@ export class SecretsModel {
   }
 
   /** Where a name stands in the vault. */
-  async state(name: string, signal?: AbortSignal): Promise<SecretState> {
-    const { client } = await this.vault();
+  async state(name: string, signal?: AbortSignal, which: VaultChoice = 'active'): Promise<SecretState> {
+    const { client } = await this.vault(which);
     try {
       const p = (await client.getSecret(name, { abortSignal: signal })).properties;
       return p.enabled === false ? 'disabled' : 'set';
@@ -156,8 +162,8 @@ export class SecretsModel {
   }
 
   /** Sets a secret (a new version when it exists). A deleted-but-recoverable name throws SecretDeletedError. */
-  async set(name: string, value: string, signal?: AbortSignal): Promise<{ vault: string; version?: string }> {
-    const vault = await this.vault();
+  async set(name: string, value: string, signal?: AbortSignal, which: VaultChoice = 'active'): Promise<{ vault: string; version?: string }> {
+    const vault = await this.vault(which);
     try {
       const s = await vault.client.setSecret(name, value, { abortSignal: signal });
       return { vault: vault.uri, version: s.properties.version };
@@ -183,8 +189,8 @@ export class SecretsModel {
   }
 
   /** Brings back a deleted secret with its last value. */
-  async recover(name: string, signal?: AbortSignal): Promise<void> {
-    const { client } = await this.vault();
+  async recover(name: string, signal?: AbortSignal, which: VaultChoice = 'active'): Promise<void> {
+    const { client } = await this.vault(which);
     try {
       const poller = await client.beginRecoverDeletedSecret(name, { abortSignal: signal, intervalInMs: 250 });
       await poller.pollUntilDone({ abortSignal: signal });
@@ -194,8 +200,8 @@ export class SecretsModel {
   }
 
   /** Removes a deleted secret for good. */
-  async purge(name: string, signal?: AbortSignal): Promise<void> {
-    const { client } = await this.vault();
+  async purge(name: string, signal?: AbortSignal, which: VaultChoice = 'active'): Promise<void> {
+    const { client } = await this.vault(which);
     try {
       await client.purgeDeletedSecret(name, { abortSignal: signal });
     } finally {
