@@ -2,7 +2,7 @@
 // file keeps the user's formatting, order and spacing. Each function returns the edited text; the caller applies
 // it as a replacement of the whole document (one undo step) or writes it.
 import { applyEdits, findNodeAtLocation, modify, parseTree, type FormattingOptions, type Node } from 'jsonc-parser';
-import type { FunctionDef } from './manifest';
+import type { Alert, FunctionDef } from './manifest';
 import { legacySecretReferences } from './secretReferences';
 
 /** The indentation and line ending the file already uses (two spaces and \n for a file that shows none). */
@@ -134,4 +134,41 @@ export function rewriteSecretStorageReferences(text: string, from: string, to: s
   let out = text;
   for (const r of legacySecretReferences(text).filter((ref) => ref.name === from)) out = rewriteSecretReference(out, r.sourceIndex, to);
   return out;
+}
+
+export interface AlertEntriesEdit { text: string; added: string[]; replaced: string[] }
+
+/**
+ * Writes alerts into `alerts[]`: an alert with the name of an existing one replaces it (in its place), the others
+ * are appended (a missing `alerts` array is created at the end). Everything else keeps its bytes.
+ */
+export function upsertAlertEntries(text: string, alerts: Alert[]): AlertEntriesEdit {
+  const f = formattingOf(text);
+  let out = text;
+  const added: string[] = [];
+  const replaced: string[] = [];
+  for (const alert of alerts) {
+    const tree = root(out);
+    const list = findNodeAtLocation(tree, ['alerts']);
+    if (!list || list.type !== 'array') {
+      const props = tree.children ?? [];
+      out = props.length && !list
+        ? insertPropertyAfter(out, props[props.length - 1], 'alerts', [alert], f)
+        : applyEdits(out, modify(out, ['alerts'], [alert], { formattingOptions: f }));
+      added.push(alert.name);
+      continue;
+    }
+    const items = list.children ?? [];
+    const index = items.findIndex((n) => findNodeAtLocation(n, ['name'])?.value === alert.name);
+    if (index >= 0) {
+      out = applyEdits(out, modify(out, ['alerts', index], alert, { formattingOptions: f }));
+      replaced.push(alert.name);
+    } else {
+      out = items.length
+        ? appendElement(out, items[items.length - 1], alert, f)
+        : applyEdits(out, modify(out, ['alerts', 0], alert, { formattingOptions: f, isArrayInsertion: true }));
+      added.push(alert.name);
+    }
+  }
+  return { text: out, added, replaced };
 }

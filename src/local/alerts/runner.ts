@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import { AlertEvalError, evaluateRule, seriesFromRows, type Firing } from '../../core/alerts/evaluate';
-import { displayValue, fillPlaceholders, formatDuration, type AlertRule } from '../../core/alerts/rule';
+import { composeEmail } from '../../core/alerts/email';
+import { formatDuration, type AlertRule } from '../../core/alerts/rule';
 import type { Engine } from '../eventhouse/engine';
 import { runCommand } from '../eventhouse/mgmt';
 import type { AlertInfo, AlertOutboxStatus } from '../../protocol/controlApi';
@@ -234,18 +235,5 @@ function queryMessage(e: unknown): string {
   return `The source query failed: ${message.replace(/line:position=(\d+):(\d+)/g, (_m, l: string, c: string) => `line:position=${Math.max(1, Number(l) - 1)}:${c}`)}`;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-
-/** The email of one firing: subject, headline and message with their placeholders filled, the fields listed. */
-export function composeEmail(rule: AlertRule, f: Firing): OutgoingEmail {
-  const e = rule.email!;
-  const values: Record<string, unknown> = { ...f.row, rule: rule.name, object: f.object, value: f.value, previous: f.previous, time: new Date(f.time).toISOString() };
-  const subject = fillPlaceholders(e.subject, values);
-  const headline = fillPlaceholders(e.headline, values);
-  const message = fillPlaceholders(e.message, values);
-  const facts: [string, string][] = [['Rule', rule.name], ['Object', f.object], ['Condition', f.reason], ['Value', displayValue(f.value)], ['Event time', new Date(f.time).toISOString()],
-    ...e.fields.map((name): [string, string] => [name, displayValue(f.row[name])])];
-  const text = [headline, '', ...(message ? [message, ''] : []), ...facts.map(([k, v]) => `${k}: ${v}`)].join('\n');
-  const html = `<h2>${escapeHtml(headline)}</h2>${message ? `<p>${escapeHtml(message)}</p>` : ''}<table>${facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
-  return { to: e.to, cc: e.cc, subject, text, html };
-}
+// composeEmail moved to core/alerts/email.ts (the dry run shows the same emails); re-exported for existing imports.
+export { composeEmail };
