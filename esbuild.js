@@ -177,6 +177,11 @@ const configs = [
     entryPoints: { tail: 'src/webviews/tail/index.ts' }, outdir: 'dist/webviews',
     loader: { '.css': 'text' },
   },
+  // The alert editor and the mailbox (#22): @vscode-elements/elements is bundled into the page's one script.
+  {
+    ...common, platform: 'browser', target: 'es2022', format: 'iife',
+    entryPoints: { alertEditor: 'src/webviews/alertEditor/index.ts', mailbox: 'src/webviews/mailbox/index.ts' }, outdir: 'dist/webviews',
+  },
 ];
 
 // Integration tests: a runner with mocha bundled, and the suites in a separate bundle that the runner requires

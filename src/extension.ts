@@ -20,6 +20,7 @@ import { registerConnections } from './connections';
 import { progress, type ProgressRunner } from './common/progress';
 import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy';
 import { IngestFunctionCommands } from './functions';
+import { registerAlerts } from './alerts';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -94,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerConnections({ model, manifests, log, onDeployed: () => pipelineTree.refresh() }),
     registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
+  context.subscriptions.push(registerAlerts({ extensionUri: context.extensionUri, model, manifests, local, connections: notebooks.connections, log, refresh: () => pipelineTree.refreshGroups('Alerts') }));
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);

@@ -12,6 +12,8 @@ import { KqlFileRunner } from './kqlFiles';
 import { SerializerRegistration } from './serializer';
 
 export type KqlNotebookDeps = KqlConnectionDeps;
+/** One query through the notebooks' connections and Kusto client (the alert editor checks its query with it). */
+export { runKql } from './runner';
 
 export interface KqlNotebooks extends vscode.Disposable {
   /** What the language client asks for a document's connection and schema. */

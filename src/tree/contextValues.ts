@@ -18,6 +18,8 @@ export const CONTEXT_VALUES = [
   'secret.missing', 'secret.deleted', 'secret.disabled',
   // states
   'empty', 'error', 'error.signIn', 'signIn',
+  // alert rules that are muted or disabled (#22); other alert rows are 'alert'
+  'alert.muted',
 ] as const;
 
 export type ContextValue = (typeof CONTEXT_VALUES)[number];

@@ -11,6 +11,8 @@ import { eventHubsChildren } from './eventHubsNodes';
 import { eventhouseChildren } from './eventhouseNodes';
 import { functionChildren, sourceChildren } from './functionNodes';
 import { secretChildren } from './secretNodes';
+import { alertChildren } from './alertNodes';
+import { AlertsModel } from '../model/alerts';
 import { ErrorNode, item, SignInNode, TreeNode } from './treeNode';
 
 /** A row that comes from eventline.json alone (a source, an alert, a secret reference, a manifest problem). */
@@ -156,11 +158,14 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
         return new GroupNode(group, undefined, (self, signal) => functionChildren(self, this.model.functions, this.model.functionApps, signal), 'the ingest functions');
       case 'Secrets':
         return new GroupNode(group, snapshot.profile.kind === 'local' ? 'local Key Vault' : snapshot.profile.name, (self, signal) => secretChildren(self, this.model.secrets, signal), 'the secrets');
+      // #22: each rule with its state from the local alert runner.
+      case 'Alerts':
+        return new GroupNode(group, snapshot.profile.kind === 'local' ? where : undefined, (self, signal) => alertChildren(self, new AlertsModel(this.model.host), signal), 'the alerts');
       default:
         return new GroupNode(group, undefined, async (self) => {
           const rows = manifestRows(snapshot.manifest, group);
           return (rows.length ? rows : [emptyRow(group)]).map((r) => new ManifestRowNode(r, self, uri));
-        }, `the ${group.toLowerCase()}`);
+        }, `the ${String(group).toLowerCase()}`);
     }
   }
 }

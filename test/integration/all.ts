@@ -11,3 +11,4 @@ import './eventstream.test';
 import './deploy.test';
 import './ingestFunction.test';
 import './secretMigration.test';
+import './alerts.test';
