@@ -177,6 +177,11 @@ const configs = [
     entryPoints: { tail: 'src/webviews/tail/index.ts' }, outdir: 'dist/webviews',
     loader: { '.css': 'text' },
   },
+  {
+    ...common, platform: 'browser', target: 'es2022', format: 'iife',
+    entryPoints: { dashboard: 'src/webviews/dashboard/index.ts' }, outdir: 'dist/webviews',
+    loader: { '.css': 'text' },
+  },
 ];
 
 // Integration tests: a runner with mocha bundled, and the suites in a separate bundle that the runner requires

@@ -20,6 +20,7 @@ import { registerConnections } from './connections';
 import { progress, type ProgressRunner } from './common/progress';
 import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy';
 import { IngestFunctionCommands } from './functions';
+import { registerDashboards, type Dashboards } from './dashboards';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -40,6 +41,8 @@ export interface EventlineApi {
   readonly deploys: FunctionDeploy;
   /** Run Now, Scaffold and the secrets commands (tests read the Ingest Function channel's lines). */
   readonly ingestFunction: IngestFunctionCommands;
+  /** The dashboard editors (tests read their tiles' state). */
+  readonly dashboards: Dashboards;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -74,8 +77,9 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   const view = vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true });
   const ingestFunction = new IngestFunctionCommands({ model, manifests, local, view, extensionPath: context.extensionPath, log });
+  const dashboards = registerDashboards({ context, log, model, local, connections: notebooks.connections });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction,
+    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction, dashboards,
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     registerCommand('eventline.createManifest', log, () => createManifest(manifests, log)),
@@ -92,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction, dashboards };
 }
 
 export function deactivate(): void {
