@@ -182,6 +182,11 @@ const configs = [
     ...common, platform: 'browser', target: 'es2022', format: 'iife',
     entryPoints: { alertEditor: 'src/webviews/alertEditor/index.ts', mailbox: 'src/webviews/mailbox/index.ts' }, outdir: 'dist/webviews',
   },
+  {
+    ...common, platform: 'browser', target: 'es2022', format: 'iife',
+    entryPoints: { dashboard: 'src/webviews/dashboard/index.ts' }, outdir: 'dist/webviews',
+    loader: { '.css': 'text' },
+  },
 ];
 
 // Integration tests: a runner with mocha bundled, and the suites in a separate bundle that the runner requires

@@ -21,6 +21,7 @@ import { progress, type ProgressRunner } from './common/progress';
 import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy';
 import { IngestFunctionCommands } from './functions';
 import { registerAlerts } from './alerts';
+import { registerDashboards, type Dashboards } from './dashboards';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -46,6 +47,8 @@ export interface EventlineApi {
    * secrets an older manifest names. Never present in normal use, so no other extension can reach the secrets.
    */
   readonly testSecretStorage?: vscode.SecretStorage;
+  /** The dashboard editors (tests read their tiles' state). */
+  readonly dashboards: Dashboards;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -80,8 +83,9 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   const view = vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true });
   const ingestFunction = new IngestFunctionCommands({ model, manifests, local, view, extensionPath: context.extensionPath, log, secrets: context.secrets });
+  const dashboards = registerDashboards({ context, log, model, local, connections: notebooks.connections });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction,
+    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction, dashboards,
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     registerCommand('eventline.createManifest', log, () => createManifest(manifests, log)),
@@ -100,7 +104,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
   const testSecretStorage = context.extensionMode === vscode.ExtensionMode.Test ? context.secrets : undefined;
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction, testSecretStorage };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction, dashboards, testSecretStorage };
 }
 
 export function deactivate(): void {

@@ -12,7 +12,8 @@ import {
 import { compactSchema } from './schema';
 
 const LANGUAGE_ID = 'kql';
-const SCHEMES = ['file', 'untitled', 'vscode-notebook-cell'];
+// eventline-tile: a dashboard tile's query opened for editing (src/dashboards/tileQueries.ts).
+const SCHEMES = ['file', 'untitled', 'vscode-notebook-cell', 'eventline-tile'];
 /** The notebook service may fire onDidChange on many cell edits in a row; schemas are re-sent once they settle. */
 const CHANGE_DEBOUNCE_MS = 250;
 /** After typing in a .kql file: long enough that a database name half typed in a #connect is not fetched. */

@@ -12,3 +12,4 @@ import './deploy.test';
 import './ingestFunction.test';
 import './secretMigration.test';
 import './alerts.test';
+import './dashboards.test';

@@ -8,7 +8,7 @@ import { h, svg, themeColor } from './dom';
 
 export interface DrawnChart { dispose(): void }
 
-const HEIGHT = 320;
+const DEFAULT_HEIGHT = 320;
 
 /** Series colours: VS Code's chart palette first (it follows the theme), then evenly spaced hues. */
 function palette(from: Element, n: number): string[] {
@@ -41,7 +41,11 @@ function formatX(spec: XYChartSpec, v: number): string {
   return spec.xTime ? new Date(v).toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '') : formatNumber(v);
 }
 
-export function drawChart(container: HTMLElement, spec: ChartSpec): DrawnChart {
+/** `height`: the plot's height in pixels (dashboard tiles fit their box; the notebook output uses 320). */
+export interface ChartOptions { height?: number }
+
+export function drawChart(container: HTMLElement, spec: ChartSpec, options: ChartOptions = {}): DrawnChart {
+  const height = Math.max(80, options.height ?? DEFAULT_HEIGHT);
   container.replaceChildren();
   if (spec.type === 'error') {
     container.append(h('div', { class: 'el-error', text: spec.message }));
@@ -50,9 +54,9 @@ export function drawChart(container: HTMLElement, spec: ChartSpec): DrawnChart {
   if (spec.title) container.append(h('div', { class: 'el-chart-title', text: spec.title }));
   let drawn: DrawnChart;
   switch (spec.type) {
-    case 'xy': drawn = drawXY(container, spec); break;
-    case 'category': drawn = drawCategory(container, spec); break;
-    case 'pie': drawn = drawPie(container, spec); break;
+    case 'xy': drawn = drawXY(container, spec, height); break;
+    case 'category': drawn = drawCategory(container, spec, height); break;
+    case 'pie': drawn = drawPie(container, spec, height); break;
     case 'card': drawn = drawCard(container, spec); break;
   }
   for (const n of spec.notes) container.append(h('div', { class: 'el-note', text: n }));
@@ -88,7 +92,7 @@ function tooltipPlugin(spec: XYChartSpec, names: string[]): uPlot.Plugin {
   };
 }
 
-function drawXY(container: HTMLElement, spec: XYChartSpec): DrawnChart {
+function drawXY(container: HTMLElement, spec: XYChartSpec, height: number): DrawnChart {
   const fg = themeColor(container, '--vscode-editor-foreground', '#ccc');
   const gridColor = themeColor(container, '--vscode-charts-lines', 'rgba(128,128,128,0.25)');
   const colors = palette(container, spec.series.length);
@@ -137,7 +141,7 @@ function drawXY(container: HTMLElement, spec: XYChartSpec): DrawnChart {
   container.append(host);
   const width = () => Math.max(200, container.clientWidth || 800);
   const plot = new uPlot({
-    width: width(), height: HEIGHT, ms: 1, series, axes, bands,
+    width: width(), height, ms: 1, series, axes, bands,
     scales: { x: { time: spec.xTime } },
     legend: { show: spec.legend },
     // Drag on the plot zooms x (double-click resets): the zoom on time axes.
@@ -145,7 +149,7 @@ function drawXY(container: HTMLElement, spec: XYChartSpec): DrawnChart {
     plugins: [tooltipPlugin(spec, names)],
   }, data as uPlot.AlignedData, host);
 
-  const ro = new ResizeObserver(() => { const w = width(); if (w !== plot.width) plot.setSize({ width: w, height: HEIGHT }); });
+  const ro = new ResizeObserver(() => { const w = width(); if (w !== plot.width) plot.setSize({ width: w, height }); });
   ro.observe(container);
   return { dispose() { ro.disconnect(); plot.destroy(); } };
 }
@@ -166,14 +170,14 @@ function legend(names: string[], colors: string[]): HTMLElement {
 
 function clip(s: string, n: number): string { return s.length > n ? `${s.slice(0, n - 1)}…` : s; }
 
-function drawCategory(container: HTMLElement, spec: CategoryChartSpec): DrawnChart {
+function drawCategory(container: HTMLElement, spec: CategoryChartSpec, height: number): DrawnChart {
   const horizontal = spec.kind === 'barchart';
   const colors = palette(container, spec.series.length);
   const stacked = spec.stack !== 'none';
   const tops = stackSeries(spec.series, spec.stack);
   const nCat = spec.categories.length;
   const W = Math.max(300, container.clientWidth || 800);
-  const H = horizontal ? Math.min(4000, Math.max(HEIGHT, nCat * (stacked ? 18 : 8 + 10 * spec.series.length) + 60)) : HEIGHT;
+  const H = horizontal ? Math.min(4000, Math.max(height, nCat * (stacked ? 18 : 8 + 10 * spec.series.length) + 60)) : height;
   const m = { left: horizontal ? 130 : 56, right: 16, top: 10, bottom: horizontal ? 30 : 56 };
   const plotW = W - m.left - m.right;
   const plotH = H - m.top - m.bottom;
@@ -236,10 +240,10 @@ function drawCategory(container: HTMLElement, spec: CategoryChartSpec): DrawnCha
   return { dispose() { /* plain SVG, removed with the container */ } };
 }
 
-function drawPie(container: HTMLElement, spec: PieChartSpec): DrawnChart {
+function drawPie(container: HTMLElement, spec: PieChartSpec, height: number): DrawnChart {
   const colors = palette(container, spec.slices.length);
   const total = spec.slices.reduce((a, s) => a + s.value, 0);
-  const size = HEIGHT;
+  const size = height;
   const r = size / 2 - 10;
   const c = size / 2;
   const root = svg('svg', { class: 'el-svg', width: size, height: size, viewBox: `0 0 ${size} ${size}`, role: 'img' });
