@@ -10,6 +10,7 @@ import { ProfileState } from './manifest/profileState';
 import { ProfileStatusBar } from './manifest/statusBar';
 import { PipelineModel } from './model/pipelineModel';
 import { PipelineTreeProvider } from './tree/pipelineTree';
+import { PipelineHealthStatus } from './tree/pipelineHealthStatus';
 import { registerTreeCommands } from './tree/treeCommands';
 import { TailManager } from './tail/tailManager';
 import { registerSendCommands } from './tail/sendCommands';
@@ -82,10 +83,13 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
   const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   const view = vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true });
+  const health = new PipelineHealthStatus(model, view);
+  health.onDidChange((h) => pipelineTree.setHealth(h));
+  for (const source of [local.onDidChange, profiles.onDidChange, model.onDidRefresh]) context.subscriptions.push(source(() => health.nudge()));
   const ingestFunction = new IngestFunctionCommands({ model, manifests, local, view, extensionPath: context.extensionPath, log, secrets: context.secrets });
   const dashboards = registerDashboards({ context, log, model, local, connections: notebooks.connections });
   context.subscriptions.push(
-    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction, dashboards,
+    log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction, dashboards, health,
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     registerCommand('eventline.createManifest', log, () => createManifest(manifests, log)),

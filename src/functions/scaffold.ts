@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { prompts, type Choice } from '../common/prompt';
-import { localSettingsJson, isTemplateFile } from '../core/ingestSettings';
 import type { FunctionDef, Manifest } from '../core/manifest';
 import { upsertFunctionEntry } from '../core/manifestEdits';
 import { describeNcrontab, parseNcrontab } from '../core/ncrontab';
 import { formatScaffoldRecord, nextScaffoldRecord, normalizeFolder, parseScaffoldRecord, planScaffold, scaffoldFolderProblem, SCAFFOLD_RECORD_FILE, type PlannedFile, type ScaffoldFile } from '../core/scaffoldPlan';
+import { scaffoldFiles } from '../core/scaffoldTemplate';
 import { referenceVaultUri } from '../core/secretReferences';
 import { editManifest } from '../manifest/manifestWriter';
 import type { ManifestStore } from '../manifest/manifestStore';
@@ -52,14 +52,6 @@ function scheduleProblem(value: string): string | undefined {
 function schedulePreview(value: string): string | undefined {
   const r = parseNcrontab(value.trim());
   return r.ok ? `Runs ${describeNcrontab(r.schedule)} (UTC)` : undefined;
-}
-
-function templateFiles(dir: string, rel = ''): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => {
-    const p = rel ? `${rel}/${e.name}` : e.name;
-    if (!isTemplateFile(p)) return [];
-    return e.isDirectory() ? templateFiles(dir, p) : e.isFile() ? [p] : [];
-  });
 }
 
 function readIfThere(file: string): string | undefined {
@@ -157,14 +149,8 @@ export class Scaffolder {
 
   /** The template's files, with local.settings.json written for this entry. */
   private files(manifest: Manifest, entry: FunctionDef): ScaffoldFile[] {
-    const dir = this.deps.templateDir;
-    if (!fs.existsSync(path.join(dir, 'host.json'))) throw new Error(`The function template is missing from this Eventline install (${dir}): reinstall the extension.`);
-    const withEntry: Manifest = { ...manifest, functions: [...(manifest.functions ?? []).filter((f) => f.name !== entry.name), entry] };
     const vaultUri = referenceVaultUri(manifest, this.deps.model.host.cloud.keyVaultAudience, this.deps.model.host.localReady()?.keyVault?.uri);
-    return templateFiles(dir).map((p) => ({
-      path: p,
-      content: p === 'local.settings.json' ? `${JSON.stringify(localSettingsJson(withEntry, entry, { vaultUri }), null, 2)}\n` : fs.readFileSync(path.join(dir, p), 'utf8'),
-    }));
+    return scaffoldFiles(this.deps.templateDir, manifest, entry, vaultUri);
   }
 
   /**

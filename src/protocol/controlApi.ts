@@ -126,7 +126,11 @@ export type SampleApiFaultKind = 'http500' | 'http429' | 'slow' | 'malformed' | 
 export interface SampleApiFault { kind: SampleApiFaultKind; count?: number; retryAfterSeconds?: number; delayMs?: number }
 
 /** PUT /api/sample-api/dataset: starts the readings over (a new epoch `historySeconds` back from now). */
-export interface SampleApiDatasetInput { intervalMs?: number; historySeconds?: number; recordBytes?: number }
+export interface SampleApiDatasetInput {
+  intervalMs?: number; historySeconds?: number; recordBytes?: number;
+  /** A periodic heat burst at one site every this many seconds (0 or absent: none); the demo's alert fires on it. */
+  burstEverySeconds?: number;
+}
 
 /** GET /api/sample-api */
 export interface SampleApiInfo {
@@ -137,6 +141,8 @@ export interface SampleApiInfo {
   epoch: string;
   intervalMs: number;
   recordBytes: number;
+  /** The periodic burst's period (absent: none). */
+  burstEverySeconds?: number;
   /** Readings up to now (what a full fetch would return). */
   available: number;
   requests: number;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { describeError, isNotSignedIn } from '../core/errors';
 import { withTimeout } from '../azure/http';
 import { emptyRow, manifestRows, outlineFromProblems, ROOT_GROUPS, type OutlineNode, type RootGroup } from '../core/pipelineOutline';
+import { HEALTH_COLORS, HEALTH_ICONS, type Hop, type PipelineHealth } from '../core/pipelineHealth';
 import { Disposable } from '../common/disposable';
 import type { ManifestStore } from '../manifest/manifestStore';
 import type { PipelineSnapshot } from '../model/host';
@@ -49,9 +50,15 @@ class GroupNode extends TreeNode {
     super(`group/${group}`, undefined);
   }
   override get what(): string { return this.whatText; }
+  /** Set by the provider from the latest health poll (local profile): the row's icon and description show it. */
+  health: PipelineHealth | undefined;
   treeItem(): vscode.TreeItem {
     const contextValue = `group.${this.group.replace(/\s+/g, '').toLowerCase()}` as ContextValue;
-    return item(this.group, { id: this.id, icon: GROUP_ICONS[this.group], contextValue, description: this.description, collapsible: true, expanded: true });
+    const hop = this.health?.hops[this.group as Hop];
+    const description = hop ? [this.description, hop.description].filter(Boolean).join(' · ') : this.description;
+    const t = item(this.group, { id: this.id, icon: hop ? HEALTH_ICONS[hop.level] : GROUP_ICONS[this.group], color: hop ? HEALTH_COLORS[hop.level] : undefined, contextValue, description, collapsible: true, expanded: true });
+    if (hop) t.tooltip = `${this.group} — ${hop.level}: ${hop.description}`;
+    return t;
   }
   override loadChildren(signal: AbortSignal): Promise<TreeNode[]> { return this.load(this, signal); }
 }
@@ -73,6 +80,17 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     this.register({ dispose: () => { for (const c of this.inflight) c.abort(); } });
     this.register(model.functions.onDidChange(() => this.refreshGroups('Ingest function', 'Sources')));
     this.register(model.secrets.onDidChange(() => this.refreshGroups('Secrets')));
+  }
+
+  private health: PipelineHealth | undefined;
+
+  /** Shows new per-hop health on the group rows; their children stay cached (only the rows redraw). */
+  setHealth(health: PipelineHealth | undefined): void {
+    this.health = health;
+    for (const node of this.groups.values()) {
+      node.health = health;
+      this.changed.fire(node);
+    }
   }
 
   /** Redraws root groups (after a run, a secret change): their rows reload from the model. */
@@ -140,6 +158,7 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     this.groups.clear();
     return ROOT_GROUPS.map((group) => {
       const node = this.group(group, where, snapshot, uri);
+      node.health = this.health;
       this.groups.set(group, node);
       return node;
     });

@@ -66,6 +66,7 @@ export class SampleApi {
       // Slots fall on whole intervals, so timestamps look like a real sensor's.
       epochMs: Math.floor((Date.now() - history * 1000) / intervalMs) * intervalMs,
       recordBytes: input.recordBytes ?? DEFAULT_DATASET.recordBytes,
+      ...(input.burstEverySeconds ? { burstEveryMs: input.burstEverySeconds * 1000 } : {}),
     };
     fs.writeFileSync(path.join(this.dir, 'dataset.json'), JSON.stringify(ds));
     return ds;
@@ -99,6 +100,7 @@ export class SampleApi {
     return {
       url: this.url, secretName: SAMPLE_API_SECRET, keyHeader: SAMPLE_API_KEY_HEADER, sites: SITES.map((s) => s.id),
       epoch: new Date(this.dataset.epochMs).toISOString(), intervalMs: this.dataset.intervalMs, recordBytes: this.dataset.recordBytes,
+      ...(this.dataset.burstEveryMs ? { burstEverySeconds: this.dataset.burstEveryMs / 1000 } : {}),
       available, requests: this.requests, fault: this.fault,
     };
   }
@@ -117,9 +119,10 @@ export class SampleApi {
 
   setDataset(body: unknown): SampleApiInfo {
     const b = (body ?? {}) as SampleApiDatasetInput;
-    for (const k of ['intervalMs', 'historySeconds', 'recordBytes'] as const) {
+    for (const k of ['intervalMs', 'historySeconds', 'recordBytes', 'burstEverySeconds'] as const) {
       if (b[k] !== undefined && (typeof b[k] !== 'number' || b[k] < 0)) throw new ControlError(400, `"${k}" must be a number ≥ 0.`);
     }
+    if (b.burstEverySeconds !== undefined && b.burstEverySeconds > 0 && b.burstEverySeconds < 2) throw new ControlError(400, '"burstEverySeconds" must be at least 2 (or 0 for no burst).');
     if (b.intervalMs !== undefined && b.intervalMs < 10) throw new ControlError(400, '"intervalMs" must be at least 10.');
     this.dataset = this.newDataset(b);
     return this.info();

@@ -22,6 +22,22 @@ export interface Dataset {
   intervalMs: number;
   /** Pads each record's JSON to about this many bytes (0: no padding). */
   recordBytes: number;
+  /**
+   * A heat burst at one site (city-lab, +15 °C) for the first half of every period, at most 30 s: a demo's alert
+   * then fires on a known rhythm instead of waiting for the rare random anomaly. Absent or 0: none.
+   */
+  burstEveryMs?: number;
+}
+
+/** The site the periodic burst heats. */
+export const BURST_SITE = 2;
+
+/** Whether time t falls in a periodic burst of the dataset (any reading slot at or after the burst's start). */
+export function inPeriodicBurst(ds: Dataset, t: number): boolean {
+  const every = ds.burstEveryMs ?? 0;
+  if (every <= 0) return false;
+  const into = ((t % every) + every) % every;
+  return into < Math.min(30_000, every / 2);
 }
 
 interface Site { id: string; baseTemp: number; amplitude: number; baseHumidity: number; hourOffset: number; quietProne: boolean }
@@ -61,8 +77,10 @@ export function reading(ds: Dataset, siteIndex: number, slot: number): Reading {
   const day = (((t / 1000 + site.hourOffset * 3600) % 86400) + 86400) % 86400 / 86400;
   let temperature = site.baseTemp + site.amplitude * Math.sin(2 * Math.PI * (day - 0.375)) + noise(siteIndex, slot, 1) * 0.4;
   const burstWindow = Math.floor(t / 600_000);
-  const anomaly = unit(siteIndex, burstWindow, 3) < 0.05 && t - burstWindow * 600_000 < 90_000;
-  if (anomaly) temperature += 12 + noise(siteIndex, slot, 4) * 3;
+  const periodic = siteIndex === BURST_SITE && inPeriodicBurst(ds, t);
+  const anomaly = periodic || (unit(siteIndex, burstWindow, 3) < 0.05 && t - burstWindow * 600_000 < 90_000);
+  if (periodic) temperature += 15 + noise(siteIndex, slot, 4);
+  else if (anomaly) temperature += 12 + noise(siteIndex, slot, 4) * 3;
   const humidity = Math.min(100, Math.max(5, site.baseHumidity - 1.5 * (temperature - site.baseTemp) + noise(siteIndex, slot, 2) * 2));
   const pressure = 1013 + 6 * Math.sin((2 * Math.PI * t) / (3 * 86_400_000)) + noise(siteIndex, slot, 5) * 0.3;
   const battery = 100 - ((((t - ds.epochMs) / 3_600_000) * 0.5 + siteIndex * 13) % 60);
