@@ -87,7 +87,8 @@ export function registerTreeCommands({ tree, model, manifests, profiles, local, 
     }),
     registerCommand('eventline.startLocalPipeline', log, async () => {
       const ready = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Eventline: starting the local pipeline…' }, () => local.start());
-      void vscode.window.showInformationMessage(`Local pipeline running: Eventhouse ${ready.eventhouse.uri}.`);
+      // The sample API's URL too: a source must name it, and it is not on its documented port when that was taken.
+      void vscode.window.showInformationMessage(`Local pipeline running: Eventhouse ${ready.eventhouse.uri}${ready.sampleApi ? `; sample API ${ready.sampleApi.url}` : ''}.`);
     }),
     registerCommand('eventline.stopLocalPipeline', log, () => local.stop()),
   );

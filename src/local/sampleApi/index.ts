@@ -9,7 +9,7 @@ import { ControlError } from '../control';
 import { listenLocal } from '../listen';
 import { DEFAULT_OPTIONS, type ServiceContext, type StartedService } from '../service';
 import type { SecretStore } from '../vault';
-import { firstSlot, lastSlot, readRange, SITES, type Dataset, type Position } from './readings';
+import { countReadings, firstSlot, lastSlot, readRangeJson, SITES, type Dataset, type Position } from './readings';
 
 export const SAMPLE_API_SECRET = 'sample-api-key';
 export const SAMPLE_API_KEY_HEADER = 'x-api-key';
@@ -92,11 +92,7 @@ export class SampleApi {
 
   info(): SampleApiInfo {
     const last = lastSlot(this.dataset, Date.now());
-    let available = 0;
-    for (let r = readRange(this.dataset, { slot: 0, site: 0 }, last, 10_000); ; r = readRange(this.dataset, r.next, last, 10_000)) {
-      available += r.items.length;
-      if (!r.next) break;
-    }
+    const available = countReadings(this.dataset, last);
     return {
       url: this.url, secretName: SAMPLE_API_SECRET, keyHeader: SAMPLE_API_KEY_HEADER, sites: SITES.map((s) => s.id),
       epoch: new Date(this.dataset.epochMs).toISOString(), intervalMs: this.dataset.intervalMs, recordBytes: this.dataset.recordBytes,
@@ -161,23 +157,24 @@ export class SampleApi {
     if (typeof given !== 'string' || !safeEqual(given, this.apiKey)) {
       return json(401, { error: `Missing or wrong API key: send the key in the ${SAMPLE_API_KEY_HEADER} header.` });
     }
-    let page: { items: unknown[]; next: string | null };
+    let page: { items: string[]; next: string | null };
     try {
       page = this.page(url);
     } catch (e) {
       return json(400, { error: e instanceof Error ? e.message : String(e) });
     }
+    if (fault?.kind === 'emptyPage') page = { items: [], next: url.toString() };
+    const body = pageBody(page);
     if (fault?.kind === 'malformed') {
-      const text = JSON.stringify(page).slice(0, 40);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(text);
+      res.end(body.subarray(0, 40));
       return;
     }
-    if (fault?.kind === 'emptyPage') page = { items: [], next: url.toString() };
-    json(200, { ...page, count: page.items.length }, page.next ? { link: `<${page.next}>; rel="next"` } : {});
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...(page.next ? { link: `<${page.next}>; rel="next"` } : {}) });
+    res.end(body);
   }
 
-  private page(url: URL): { items: unknown[]; next: string | null } {
+  private page(url: URL): { items: string[]; next: string | null } {
     const q = url.searchParams;
     const size = intParam(q.get('pageSize') ?? q.get('limit'), 100, 'pageSize');
     if (size < 1 || size > MAX_PAGE) throw new Error(`pageSize must be 1-${MAX_PAGE}.`);
@@ -206,16 +203,37 @@ export class SampleApi {
     if (pageNo !== null || offsetText !== null) {
       // Page and offset styles: the position comes from the numbers, `until` from the request time.
       const skip = offsetText !== null ? intParam(offsetText, 0, 'offset') : (intParam(pageNo, 1, 'page') - 1) * size;
-      const r = readRange(ds, { slot: cursor.slot, site: 0 }, cursor.until, size, skip);
+      const r = readRangeJson(ds, { slot: cursor.slot, site: 0 }, cursor.until, size, skip);
       return { items: r.items, next: null };
     }
-    const r = readRange(ds, { slot: cursor.slot, site: cursor.site }, cursor.until, size);
+    const r = readRangeJson(ds, { slot: cursor.slot, site: cursor.site }, cursor.until, size);
     if (!r.next) return { items: r.items, next: null };
     const next = new URL('/readings', this.base);
     next.searchParams.set('cursor', Buffer.from(JSON.stringify({ ...(r.next satisfies Position), until: cursor.until } satisfies Cursor)).toString('base64url'));
     next.searchParams.set('pageSize', String(size));
     return { items: r.items, next: next.toString() };
   }
+}
+
+/**
+ * The page's JSON, {"items": […], "next": …, "count": n}, copied piece by piece into one buffer. Everything in it is
+ * ASCII (the readings' fields and a URL), so latin1 writes are byte-exact copies; building one 1 MiB string first
+ * and encoding it cost more than making the readings.
+ */
+export function pageBody(page: { items: string[]; next: string | null }): Buffer {
+  const head = '{"items":[';
+  const tail = `],"next":${JSON.stringify(page.next)},"count":${page.items.length}}`;
+  let size = head.length + tail.length + Math.max(0, page.items.length - 1);
+  for (const item of page.items) size += item.length;
+  const buf = Buffer.allocUnsafe(size);
+  let at = buf.write(head, 0, 'latin1');
+  page.items.forEach((item, i) => {
+    if (i > 0) buf[at++] = 0x2c;
+    at += buf.write(item, at, 'latin1');
+  });
+  at += buf.write(tail, at, 'latin1');
+  if (at !== size) throw new Error(`sample API page: wrote ${at} of ${size} bytes`);
+  return buf;
 }
 
 function intParam(text: string | null, fallback: number, name: string): number {

@@ -71,7 +71,42 @@ export function isQuiet(siteIndex: number, t: number): boolean {
   return unit(siteIndex, window, 7) < 0.3 && into >= 300_000 && into < 900_000;
 }
 
+/** Flat padding strings by length: a fresh 'x'.repeat(n) per record is a rope that every serializer flattens. */
+const pads = new Map<number, string>();
+function pad(n: number): string {
+  let p = pads.get(n);
+  if (p === undefined) {
+    p = Buffer.alloc(n, 'x').toString('latin1');
+    if (pads.size < 4096) pads.set(n, p);
+  }
+  return p;
+}
+
+const NOTE_OVERHEAD = ',"note":""'.length;
+
 export function reading(ds: Dataset, siteIndex: number, slot: number): Reading {
+  const r = unpadded(ds, siteIndex, slot);
+  if (ds.recordBytes > 0) {
+    // Every field is ASCII, so characters are bytes.
+    const size = JSON.stringify(r).length + NOTE_OVERHEAD;
+    if (size < ds.recordBytes) r.note = pad(ds.recordBytes - size);
+  }
+  return r;
+}
+
+/**
+ * The same reading as JSON text, exactly what JSON.stringify(reading(…)) gives. The API writes pages from these
+ * strings, so a 1 MiB page is serialized once, record by record, instead of stringifying each record (for its
+ * size) and then the whole page again.
+ */
+export function readingJson(ds: Dataset, siteIndex: number, slot: number): string {
+  const text = JSON.stringify(unpadded(ds, siteIndex, slot));
+  const size = text.length + NOTE_OVERHEAD;
+  if (ds.recordBytes <= 0 || size >= ds.recordBytes) return text;
+  return `${text.slice(0, -1)},"note":"${pad(ds.recordBytes - size)}"}`;
+}
+
+function unpadded(ds: Dataset, siteIndex: number, slot: number): Reading {
   const site = SITES[siteIndex];
   const t = ds.epochMs + slot * ds.intervalMs;
   const day = (((t / 1000 + site.hourOffset * 3600) % 86400) + 86400) % 86400 / 86400;
@@ -94,10 +129,6 @@ export function reading(ds: Dataset, siteIndex: number, slot: number): Reading {
     battery: round(battery, 1),
     status: anomaly ? 'anomaly' : 'ok',
   };
-  if (ds.recordBytes > 0) {
-    const size = Buffer.byteLength(JSON.stringify(r)) + ',"note":""'.length;
-    if (size < ds.recordBytes) r.note = 'x'.repeat(ds.recordBytes - size);
-  }
   return r;
 }
 
@@ -120,12 +151,30 @@ export function lastSlot(ds: Dataset, nowMs: number): number {
  * position after the last one, or undefined when the stream up to `until` is exhausted.
  */
 export function readRange(ds: Dataset, from: Position, until: number, count: number, skip = 0): { items: Reading[]; next: Position | undefined } {
-  const items: Reading[] = [];
+  return range(ds, from, until, count, skip, reading);
+}
+
+/** readRange with each reading as its JSON text (readingJson). */
+export function readRangeJson(ds: Dataset, from: Position, until: number, count: number, skip = 0): { items: string[]; next: Position | undefined } {
+  return range(ds, from, until, count, skip, readingJson);
+}
+
+/** How many readings there are from the start up to slot `until`, without making them. */
+export function countReadings(ds: Dataset, until: number): number {
+  let n = 0;
+  for (let slot = 0; slot <= until; slot++) {
+    for (let site = 0; site < SITES.length; site++) if (!isQuiet(site, ds.epochMs + slot * ds.intervalMs)) n++;
+  }
+  return n;
+}
+
+function range<T>(ds: Dataset, from: Position, until: number, count: number, skip: number, make: (ds: Dataset, site: number, slot: number) => T): { items: T[]; next: Position | undefined } {
+  const items: T[] = [];
   let { slot, site } = from;
   while (slot <= until) {
     if (!isQuiet(site, ds.epochMs + slot * ds.intervalMs)) {
       if (skip > 0) skip--;
-      else if (items.length < count) items.push(reading(ds, site, slot));
+      else if (items.length < count) items.push(make(ds, site, slot));
       else return { items, next: { slot, site } };
     }
     site++;
