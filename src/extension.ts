@@ -20,6 +20,7 @@ import { registerConnections } from './connections';
 import { progress, type ProgressRunner } from './common/progress';
 import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy';
 import { IngestFunctionCommands } from './functions';
+import { registerAlertsFabric } from './alertsFabric';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -87,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
     registerSendCommands(model, log),
     registerConnections({ model, manifests, log, onDeployed: () => pipelineTree.refresh() }),
+    registerAlertsFabric({ model, manifests, log, extensionUri: context.extensionUri }),
     registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   void manifests.load();

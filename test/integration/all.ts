@@ -10,3 +10,4 @@ import './schema.test';
 import './eventstream.test';
 import './deploy.test';
 import './ingestFunction.test';
+import './alertsFabric.test';
