@@ -54,6 +54,7 @@ export class ActivatorItems {
         : 'eventline.json has no alerts: add one under "alerts" (or with "Eventline: New Alert") to deploy it to Fabric.');
     }
     const built = buildReflexEntities(manifest.name || 'eventline', rules, target);
+    if (!built.ruleIds.size) throw new Error(`None of the alerts has an Activator form: ${built.skipped.map((s) => `"${s.rule}": ${s.reason}`).join(' ')}`);
     return {
       name: activatorName(manifest), target, entities: built.entities,
       rules: [...built.ruleIds.keys()], skipped: built.skipped, problems: problems.map((p) => p.message),

@@ -15,6 +15,7 @@ import type { AlertsFabricDeps } from './commands';
 const HOUR = 3_600_000;
 /** The emails listed in the view; the rest are counted. */
 const MAX_EMAILS = 200;
+const TRUNCATION_ROWS = 500_000;
 
 export interface DryRunOutcome {
   result: DryRunResult;
@@ -82,6 +83,8 @@ export async function dryRunAlert(deps: AlertsFabricDeps, arg: unknown, panels: 
     return { result: evaluateDryRun(rule, query, columns, rows, from, to), queryMs: ms };
   }).catch((e: unknown) => { throw new Error(`Dry run of "${rule.name}": ${e instanceof Error ? e.message : String(e)}`); });
   const warnings = historyLimitWarnings(result.emails.map((m) => ({ rule: rule.name, time: m.time, to: m.email.to, cc: m.email.cc }))).map((w) => w.message);
+  // Kusto cuts a result at 500,000 rows by default; a raw (not aggregated) rule over a long span can reach it.
+  if (result.rows >= TRUNCATION_ROWS) warnings.unshift(`The query returned ${result.rows.toLocaleString('en-US')} rows, which is where results are cut: later rows may be missing. Choose a shorter span, or give the rule an aggregation over a window.`);
   const view: DryRunView = {
     rule: rule.name, condition: describeCondition(rule), database: `${db.database} (${db.cluster})`, from, to, windowMs: result.windowMs,
     rows: result.rows, firings: result.firings, suppressed: result.suppressed, queryMs, series: result.series, thresholds: result.thresholds,
