@@ -187,6 +187,12 @@ const configs = [
     entryPoints: { dashboard: 'src/webviews/dashboard/index.ts' }, outdir: 'dist/webviews',
     loader: { '.css': 'text' },
   },
+  // The alert Dry Run view (uPlot, like the notebook renderer).
+  {
+    ...common, platform: 'browser', target: 'es2022', format: 'iife',
+    entryPoints: { dryRun: 'src/webviews/dryRun/index.ts' }, outdir: 'dist/webviews',
+    loader: { '.css': 'text' },
+  },
 ];
 
 // Integration tests: a runner with mocha bundled, and the suites in a separate bundle that the runner requires

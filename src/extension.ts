@@ -23,6 +23,7 @@ import { registerFunctionDeploy, type FunctionDeploy } from './functions/deploy'
 import { IngestFunctionCommands } from './functions';
 import { registerAlerts } from './alerts';
 import { registerDashboards, type Dashboards } from './dashboards';
+import { registerAlertsFabric } from './alertsFabric';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -101,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
     registerSendCommands(model, log),
     registerConnections({ model, manifests, log, onDeployed: () => pipelineTree.refresh() }),
+    registerAlertsFabric({ model, manifests, log, extensionUri: context.extensionUri }),
     registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   context.subscriptions.push(registerAlerts({ extensionUri: context.extensionUri, model, manifests, local, connections: notebooks.connections, log, refresh: () => pipelineTree.refreshGroups('Alerts') }));

@@ -13,3 +13,4 @@ import './ingestFunction.test';
 import './secretMigration.test';
 import './alerts.test';
 import './dashboards.test';
+import './alertsFabric.test';
