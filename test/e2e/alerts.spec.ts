@@ -1,0 +1,89 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from '@playwright/test';
+import { expand, expect, runCommand, test, treeRow, viewPane } from './vscode';
+
+// The extension runs its own local pipeline from the .vsix (started from the editor's offer), so the alert runner
+// reads the workspace's eventline.json: the rule authored here runs once the pipeline is restarted.
+test.use({ attachLocal: false });
+
+const webview = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready[src*="extensionId=eventline.eventline"]').frameLocator('#active-frame');
+
+test.describe('Alerts (packaged .vsix, local pipeline)', () => {
+  test('author an alert in the editor, evaluate it, and read its email in the mailbox', async ({ workbench }) => {
+    const { page, workspace } = workbench;
+    fs.writeFileSync(path.join(workspace, 'eventline.json'), JSON.stringify({ version: 1, name: 'alerts-e2e', alerts: [], profiles: { local: { kind: 'local' } }, activeProfile: 'local' }, null, 2));
+    await runCommand(page, 'Eventline: Focus on Pipeline View');
+    await runCommand(page, 'Eventline: Refresh');
+
+    await runCommand(page, 'Eventline: New Alert');
+    const editor = webview(page);
+    await expect(editor.locator('h1')).toHaveText('New alert');
+    const field = (id: string, inner = 'input') => editor.locator(`#${id}`).locator(inner);
+
+    // Typed values are checked as they are typed, with the rule model's messages at their fields.
+    await field('f-name').fill('e2e-hot');
+    await field('f-source-query', 'textarea').fill("print Site = 'A', Value = 42.5");
+    await field('f-source-every').fill('5x');
+    await expect(editor.locator('#f-source-every-message')).toContainText('"5x", which is not a duration');
+    await field('f-source-every').fill('1h');
+    await expect(editor.locator('#f-source-every-message')).toBeEmpty();
+    await field('f-object').fill('Site');
+    await field('f-property-column').fill('Value');
+    await field('f-condition-value').fill('30');
+    await field('f-action-email-to').fill('ops@contoso.com, not an address');
+    await expect(editor.locator('#f-action-email-to-message')).toContainText('which is not an email address');
+    await field('f-action-email-to').fill('ops@contoso.com');
+    await field('f-action-email-subject').fill('Hot: {object} at {value}');
+    await field('f-action-email-headline').fill('{object} is too hot');
+
+    // The query is checked against the live schema of the local pipeline (the tree's refresh has started it: autoStart).
+    await expect(editor.locator('#schema')).toContainText('its columns: Site: string, Value: real', { timeout: 90_000 });
+    await field('f-property-column').fill('Site');
+    await expect(editor.locator('#f-property-column-message')).toContainText('"Site" is of type string, not a number');
+    await field('f-property-column').fill('Value');
+    await expect(editor.locator('#f-property-column-message')).toBeEmpty();
+    await page.screenshot({ path: 'test-results/e2e-alert-editor.png' });
+
+    await editor.locator('#save').click();
+    await expect(editor.locator('#save-state')).toHaveText('Saved to eventline.json.');
+    const manifest = JSON.parse(fs.readFileSync(path.join(workspace, 'eventline.json'), 'utf8')) as { alerts: { name: string; condition: unknown }[] };
+    expect(manifest.alerts.map((a) => a.name)).toEqual(['e2e-hot']);
+    expect(manifest.alerts[0].condition).toEqual({ kind: 'is', op: 'greaterThan', value: 30 });
+    await runCommand(page, 'View: Close All Editors');
+
+    // The runner reads its rules when it starts: until a restart the row says so. Stopped, the pipeline is started
+    // again by the tree's refresh (eventline.local.autoStart) with the new rule.
+    const pane = viewPane(page, 'Pipeline');
+    await runCommand(page, 'Eventline: Refresh');
+    await expand(pane, 'Alerts');
+    const row = treeRow(pane, 'e2e-hot');
+    await expect(row).toContainText('not in the running local pipeline: restart it to run this rule');
+    await runCommand(page, 'Eventline: Stop Local Pipeline');
+    await runCommand(page, 'Eventline: Refresh');
+    await expand(pane, 'Alerts');
+    await expect(row).toContainText('OK · not evaluated yet', { timeout: 90_000 });
+    await row.hover();
+    await row.locator('.action-label[aria-label="Evaluate Alert Now"]').click();
+    const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Alert "e2e-hot" fired for 1 object' });
+    await expect(toast).toBeVisible({ timeout: 90_000 });
+    await runCommand(page, 'Eventline: Refresh');
+    await expand(pane, 'Alerts');
+    await expect(treeRow(pane, 'e2e-hot')).toContainText('firing for 1 object');
+    await page.screenshot({ path: 'test-results/e2e-alert-tree.png' });
+
+    await runCommand(page, 'Eventline: Show Alert Emails');
+    const mailbox = webview(page);
+    const mail = mailbox.locator('#list li', { hasText: 'Hot: A at 42.5' }).first();
+    await expect(mail).toBeVisible();
+    await expect(mail).toContainText('alerts@eventline.local → ops@contoso.com');
+    await mail.click();
+    await expect(mailbox.locator('#subject')).toHaveText('Hot: A at 42.5');
+    await expect(mailbox.locator('#text')).toContainText('A is too hot');
+    await expect(mailbox.locator('#html')).toHaveAttribute('sandbox', '');
+    await expect(mailbox.frameLocator('#html').locator('h2')).toHaveText('A is too hot');
+    await page.screenshot({ path: 'test-results/e2e-alert-mailbox.png' });
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'Eventline: Stop Local Pipeline');
+  });
+});
