@@ -254,7 +254,7 @@ describe('Export a dashboard to Fabric (stand-in)', function () {
       parameters: [{ kind: 'timeRange', name: 'Time range', default: '1h' }, { kind: 'select', name: 'Site', variable: '_site', type: 'string', multi: true, values: ['a', 'b'] }],
       pages: [
         { name: 'Overview', tiles: [{ id: 'rate', title: 'Rate', dataSource: 'TelemetryDB', visual: 'linechart', position: at(0, 0), query: 'RawReadings | where ingestion_time() between (_startTime .. _endTime) | summarize count() by bin(ingestion_time(), 1m)' }] },
-        { name: 'Sites', tiles: [{ id: 'sites', title: 'Sites', dataSource: 'local', visual: 'table', position: at(0, 0, 24, 6), query: 'RawReadings | where isempty(_site) or site in (_site) | take 10' }] },
+        { name: 'Sites', tiles: [{ id: 'sites', title: 'Sites', dataSource: 'local', visual: 'table', position: at(0, 0, 24, 6), query: 'RawReadings | where array_length(_site) == 0 or site in (_site) | take 10' }] },
       ],
     }));
   });
