@@ -163,6 +163,21 @@ describe('Dashboards against a local Eventhouse', function () {
     assert.equal(s2.problems[0].line, 1);
   });
 
+  it('edits a tile\'s query as a KQL document: saving writes it into the dashboard file, and the tile reruns', async () => {
+    const uri = vscode.Uri.from({ scheme: 'eventline-tile', path: '/broken.kql', query: main.toString() });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.equal(doc.languageId, 'kql');
+    assert.equal(doc.getText(), 'NoSuchTable | take 1');
+    const editor = await vscode.window.showTextDocument(doc);
+    assert.ok(await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), 'DashEvents | take 3')));
+    // save() answers false when code-server's auto-save came first: save until the document is clean.
+    await until(async () => ((await doc.save()) || !doc.isDirty ? true : undefined), 'the tile document saved', 30000);
+    const d = await readDashboardFile(main);
+    assert.equal(d.pages[0].tiles.find((t) => t.id === 'broken')?.query, 'DashEvents | take 3');
+    await until(() => { const st = session.status.get('broken'); return st?.state === 'done' && st.result.rowCount === 3 ? true : undefined; }, 'the edited tile to rerun', 30000);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('pins a notebook cell\'s query and chart as a new tile', async () => {
     const nbUri = vscode.Uri.joinPath(folder(), 'dash-pin.kqlnb');
     created.push(nbUri);
@@ -254,7 +269,7 @@ describe('Export a dashboard to Fabric (stand-in)', function () {
       parameters: [{ kind: 'timeRange', name: 'Time range', default: '1h' }, { kind: 'select', name: 'Site', variable: '_site', type: 'string', multi: true, values: ['a', 'b'] }],
       pages: [
         { name: 'Overview', tiles: [{ id: 'rate', title: 'Rate', dataSource: 'TelemetryDB', visual: 'linechart', position: at(0, 0), query: 'RawReadings | where ingestion_time() between (_startTime .. _endTime) | summarize count() by bin(ingestion_time(), 1m)' }] },
-        { name: 'Sites', tiles: [{ id: 'sites', title: 'Sites', dataSource: 'local', visual: 'table', position: at(0, 0, 24, 6), query: 'RawReadings | where isempty(_site) or site in (_site) | take 10' }] },
+        { name: 'Sites', tiles: [{ id: 'sites', title: 'Sites', dataSource: 'local', visual: 'table', position: at(0, 0, 24, 6), query: 'RawReadings | where array_length(_site) == 0 or site in (_site) | take 10' }] },
       ],
     }));
   });

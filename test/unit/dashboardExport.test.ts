@@ -26,7 +26,7 @@ describe('Real-Time Dashboard mapping', () => {
     assert.deepEqual({ ...json.dataSources[0], id: undefined }, { id: undefined, name: 'TelemetryDB', kind: 'kusto-trident', scopeId: 'kusto-trident', clusterUri: target.queryServiceUri, database: 'kqldb-1', workspace: 'ws-1' });
     assert.deepEqual(json.pages.map((p) => p.name), ['Overview']);
     assert.deepEqual(json.tiles.map((t) => [t.title, t.visualType, t.layout.x, t.layout.y, t.layout.width, t.layout.height]), [
-      ['Events per minute', 'timechart', 0, 0, 16, 8], ['Events', 'stat', 16, 0, 8, 4], ['By source', 'pie', 16, 4, 8, 4], ['Top keys', 'table', 0, 8, 24, 6],
+      ['Events per 10 minutes', 'timechart', 0, 0, 16, 8], ['Events', 'stat', 16, 0, 8, 4], ['By source', 'pie', 16, 4, 8, 4], ['Top keys', 'table', 0, 8, 24, 6],
     ]);
     for (const t of json.tiles) {
       assert.equal(t.pageId, json.pages[0].id);

@@ -18,7 +18,7 @@ const sample: Dashboard = {
     name: 'Overview',
     tiles: [
       { id: 'per-minute', title: 'Per minute', dataSource: 'local', visual: 'timechart', position: { x: 0, y: 0, width: 12, height: 8 }, query: 'Readings\n| where Timestamp between (_startTime .. _endTime)\n| summarize count() by bin(Timestamp, 1m)' },
-      { id: 'top', title: 'Top', dataSource: 'NetDefaultDB', visual: 'table', position: { x: 12, y: 0, width: 12, height: 8 }, query: 'Readings | where isempty(_device) or DeviceId in (_device) | take _limit' },
+      { id: 'top', title: 'Top', dataSource: 'NetDefaultDB', visual: 'table', position: { x: 12, y: 0, width: 12, height: 8 }, query: 'Readings | where array_length(_device) == 0 or DeviceId in (_device) | take _limit' },
     ],
   }],
 };
@@ -121,7 +121,7 @@ describe('dashboard parameters', () => {
 
   it('a query with no parameters is unchanged; an empty multi select is an empty array', () => {
     assert.equal(applyParameters('T | take 1', sample, defaultValues(sample), now), 'T | take 1');
-    assert.match(applyParameters('T | where isempty(_device)', sample, defaultValues(sample), now), /^let _device = dynamic\(\[\]\);/);
+    assert.match(applyParameters('T | where array_length(_device) == 0', sample, defaultValues(sample), now), /^let _device = dynamic\(\[\]\);/);
   });
 
   it('a value that is not of the parameter type is a clear error, never spliced into the query', () => {

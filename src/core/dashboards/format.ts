@@ -38,7 +38,7 @@ export interface TimeRangeParameter { kind: 'timeRange'; name: string; default: 
 /**
  * A single- or multi-select parameter. Its choices come from `query` (first column of the result, run against
  * `dataSource`) or from `values`. A single select's variable is a scalar; a multi select's is a `dynamic` array,
- * empty when nothing (meaning "all") is selected, so tiles write `isempty(_v) or Col in (_v)`.
+ * empty when nothing (meaning "all") is selected, so tiles write `array_length(_v) == 0 or Col in (_v)`.
  */
 export interface SelectParameter {
   kind: 'select';
