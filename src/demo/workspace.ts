@@ -118,6 +118,41 @@ export const DEMO_NOTEBOOK = {
   ],
 };
 
+/**
+ * The demo's dashboard, in the .kqldash format of #23 §1 (version 1: pages of tiles on a 24-column grid, a time
+ * range whose variables are _startTime/_endTime, select parameters tiles name by their variable).
+ */
+export const DEMO_DASHBOARD = {
+  version: 1,
+  title: 'Sensor readings',
+  autoRefresh: '10s',
+  parameters: [
+    { kind: 'timeRange', name: 'Time range', default: '30m' },
+    { kind: 'select', name: 'Site', variable: '_site', type: 'string', multi: true, dataSource: 'local', query: 'Readings | distinct Site | order by Site asc' },
+  ],
+  pages: [{
+    name: 'Overview',
+    tiles: [
+      {
+        id: 'temperature', title: 'Temperature per site', dataSource: 'local', visual: 'timechart', position: { x: 0, y: 0, width: 16, height: 8 },
+        query: 'Readings\n| where EventTime between (_startTime .. _endTime)\n| where isempty(_site) or Site in (_site)\n| summarize Temperature = avg(Temperature) by bin(EventTime, 1m), Site\n| render timechart',
+      },
+      {
+        id: 'rows', title: 'Readings', dataSource: 'local', visual: 'stat', position: { x: 16, y: 0, width: 8, height: 4 },
+        query: 'Readings\n| where EventTime between (_startTime .. _endTime)\n| summarize Readings = count()',
+      },
+      {
+        id: 'per-site', title: 'Readings per site', dataSource: 'local', visual: 'piechart', position: { x: 16, y: 4, width: 8, height: 4 },
+        query: 'Readings\n| where EventTime between (_startTime .. _endTime)\n| summarize Readings = count() by Site',
+      },
+      {
+        id: 'hot', title: 'Above 30 °C (the alert\'s readings)', dataSource: 'local', visual: 'table', position: { x: 0, y: 8, width: 24, height: 6 },
+        query: 'Readings\n| where EventTime between (_startTime .. _endTime)\n| where Temperature > 30\n| order by EventTime desc\n| take 50',
+      },
+    ],
+  }],
+};
+
 /** Writes the project with the scaffold's own plan and record, so a later Scaffold sees it as Eventline's work. */
 function scaffoldFunction(workspace: string, repoRoot: string, manifest: Manifest, vaultPort: number, written: string[]): void {
   const entry = demoFunction();
@@ -165,7 +200,9 @@ export function prepareDemoWorkspace(o: DemoWorkspaceOptions): DemoWorkspace {
   fs.mkdirSync(path.join(o.workspace, 'notebooks'), { recursive: true });
   fs.writeFileSync(path.join(o.workspace, 'notebooks', 'readings.kqlnb'), `${JSON.stringify(DEMO_NOTEBOOK, null, 2)}\n`);
   written.push('notebooks/readings.kqlnb');
-  // TODO(#23 §1): a dashboards/readings.kqldash once the dashboard file format is merged (the dash helper's branch).
+  fs.mkdirSync(path.join(o.workspace, 'dashboards'), { recursive: true });
+  fs.writeFileSync(path.join(o.workspace, 'dashboards', 'readings.kqldash'), `${JSON.stringify(DEMO_DASHBOARD, null, 2)}\n`);
+  written.push('dashboards/readings.kqldash');
   // The manifest last: its presence is what marks the workspace as complete.
   fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   written.push('eventline.json');

@@ -86,9 +86,9 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
 
   /** Shows new per-hop health on the group rows; their children stay cached (only the rows redraw). */
   setHealth(health: PipelineHealth | undefined): void {
-    this.health = health;
+    this.health = this.model.snapshot()?.profile.kind === 'local' ? health : undefined;
     for (const node of this.groups.values()) {
-      node.health = health;
+      node.health = this.health;
       this.changed.fire(node);
     }
   }
@@ -158,7 +158,8 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     this.groups.clear();
     return ROOT_GROUPS.map((group) => {
       const node = this.group(group, where, snapshot, uri);
-      node.health = this.health;
+      // Health is the local pipeline's: a cloud profile's rows never show a stale local poll.
+      node.health = snapshot.profile.kind === 'local' ? this.health : undefined;
       this.groups.set(group, node);
       return node;
     });

@@ -122,7 +122,7 @@ describe('npm start: the whole pipeline in one command', function () {
     const shownAt = Date.now();
     assert.match(first.output(), /created the demo workspace/);
     const workspace = path.join(data, 'workspace');
-    for (const f of ['eventline.json', 'ingest-function/host.json', 'ingest-function/src/functions/ingest.ts', 'ingest-function/local.settings.json', 'ingest-function/.eventline-scaffold.json', 'kql/tables/RawReadings.kql', 'notebooks/readings.kqlnb']) {
+    for (const f of ['eventline.json', 'ingest-function/host.json', 'ingest-function/src/functions/ingest.ts', 'ingest-function/local.settings.json', 'ingest-function/.eventline-scaffold.json', 'kql/tables/RawReadings.kql', 'notebooks/readings.kqlnb', 'dashboards/readings.kqldash']) {
       assert.ok(fs.existsSync(path.join(workspace, f)), `the demo workspace has ${f}`);
     }
     // No secret in the workspace: the function's settings name the key in the local Key Vault.

@@ -39,3 +39,24 @@ describe('package.json contributions', () => {
     assert.deepEqual(unknown, []);
   });
 });
+
+describe('the walkthrough (contributes.walkthroughs)', () => {
+  interface Step { id: string; title: string; description: string; media: { image?: string; altText?: string }; completionEvents?: string[] }
+  const walkthroughs = (pkg.contributes as { walkthroughs?: { id: string; steps: Step[] }[] }).walkthroughs ?? [];
+  const steps = walkthroughs.flatMap((w) => w.steps);
+
+  it('walks from a manifest to a deploy, each step with a command button, a done-when event and an image', () => {
+    assert.deepEqual(steps.map((s) => s.id), ['manifest', 'localPipeline', 'tail', 'query', 'pin', 'alert', 'deploy']);
+    for (const s of steps) {
+      const buttons = [...s.description.matchAll(/\]\(command:([\w.]+)\)/g)].map((m) => m[1]);
+      assert.ok(buttons.length > 0, `step ${s.id} has a command button`);
+      assert.deepEqual(buttons.filter((c) => !commands.has(c)), [], `step ${s.id}'s buttons name contributed commands`);
+      assert.ok(s.completionEvents?.length, `step ${s.id} has a done-when event`);
+      const onCommand = s.completionEvents.filter((e) => e.startsWith('onCommand:')).map((e) => e.slice('onCommand:'.length));
+      assert.deepEqual(onCommand.filter((c) => !commands.has(c)), [], `step ${s.id} completes on contributed commands`);
+      assert.ok(s.media.image && s.media.altText, `step ${s.id} has an image with alt text`);
+      assert.match(s.media.image, /^media\/walkthrough\/[\w-]+\.(svg|png)$/);
+      assert.ok(fs.existsSync(path.resolve(__dirname, '../..', s.media.image)), `${s.media.image} exists`);
+    }
+  });
+});

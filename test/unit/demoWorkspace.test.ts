@@ -18,7 +18,7 @@ describe('demo workspace (npm start)', () => {
   it('writes the manifest, the scaffolded function, kql/ and a notebook, and the scaffold sees the function as its own', () => {
     const ws = prepareDemoWorkspace({ workspace: dir, repoRoot: ROOT, apiPort: 5400, vaultPort: 5443 });
     assert.equal(ws.created, true);
-    for (const f of ['eventline.json', 'ingest-function/host.json', 'ingest-function/local.settings.json', 'kql/tables/RawReadings.kql', 'kql/functions/ReadingsFromRaw.kql', 'notebooks/readings.kqlnb']) {
+    for (const f of ['eventline.json', 'ingest-function/host.json', 'ingest-function/local.settings.json', 'kql/tables/RawReadings.kql', 'kql/functions/ReadingsFromRaw.kql', 'notebooks/readings.kqlnb', 'dashboards/readings.kqldash']) {
       assert.ok(fs.existsSync(path.join(dir, f)), f);
     }
     // Running Scaffold Ingest Function again over it finds nothing to change: it is exactly the scaffold's output.
