@@ -39,7 +39,12 @@ export class AlertsModel {
     const { problems } = normalizeAlerts(alerts);
     const problemOf = (i: number) => problems.find((p) => p.path[1] === i)?.message.replace(/^Alert "[^"]*": /, '');
     let list: AlertList | undefined;
-    if (this.isLocal() && this.host.localReady()) list = await this.control('the alerts\' state').json<AlertList>(ALERT_PATHS.alerts, {}, signal);
+    if (this.isLocal() && this.host.localReady()) {
+      const client = this.control('the alerts\' state');
+      list = await client.json<AlertList>(ALERT_PATHS.alerts, {}, signal);
+      // The runner re-reads eventline.json within a second of a save; a rule saved a moment ago is asked for now.
+      if (alerts.some((a) => !list!.alerts.some((x) => x.name === a.name))) list = await client.json<AlertList>(ALERT_PATHS.alertsReload, { method: 'POST' }, signal);
+    }
     return alerts.map((alert, i) => {
       let live: AlertLive;
       if (!this.isLocal()) live = { kind: 'cloud' };
@@ -55,11 +60,20 @@ export class AlertsModel {
   /** Evaluates the rule now in the local pipeline (the runner sends what fires at once). */
   async evaluate(name: string, signal?: AbortSignal): Promise<AlertEvaluation> {
     if (!this.isLocal()) throw new Error(`Evaluate Now runs "${name}" in the local pipeline. Pick the local profile (Eventline: Select Profile) first.`);
+    const client = this.control(`evaluating "${name}"`);
+    const evaluate = () => client.json<AlertEvaluation>(ALERT_PATHS.alertEvaluate(name), { method: 'POST' }, signal, 0);
     try {
-      return await this.control(`evaluating "${name}"`).json<AlertEvaluation>(ALERT_PATHS.alertEvaluate(name), { method: 'POST' }, signal, 0);
+      return await evaluate();
+    } catch (e) {
+      if (!(e instanceof ServiceError && e.status === 404)) throw e;
+    }
+    // Saved a moment ago: the runner has not re-read eventline.json yet.
+    await client.json<AlertList>(ALERT_PATHS.alertsReload, { method: 'POST' }, signal);
+    try {
+      return await evaluate();
     } catch (e) {
       if (e instanceof ServiceError && e.status === 404) {
-        throw new Error(`The running local pipeline does not have the alert "${name}": it was started before the rule was added or renamed. Stop and start the local pipeline to run it.`);
+        throw new Error(`The running local pipeline does not have the alert "${name}": it runs another eventline.json, or this one has unsaved changes. Save it, or stop and start the local pipeline on this workspace.`);
       }
       throw e;
     }

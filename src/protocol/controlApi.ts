@@ -321,6 +321,8 @@ export const ALERT_PATHS = {
   alerts: '/api/alerts',
   alert: (name: string) => `/api/alerts/${encodeURIComponent(name)}`,
   alertEvaluate: (name: string) => `/api/alerts/${encodeURIComponent(name)}/evaluate`,
+  /** POST: re-reads the config's alerts now (the runner also does when the file changes); answers an AlertList. */
+  alertsReload: '/api/alerts/reload',
   mail: '/api/mail',
   smtp: '/api/smtp',
 } as const;

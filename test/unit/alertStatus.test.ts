@@ -36,7 +36,7 @@ describe('alert tree rows', () => {
 
   it('says what is missing when the runner cannot tell: not running, a rule it does not have, a rule that cannot run', () => {
     assert.equal(alertRowView(rule, { kind: 'notRunning' }, now).description, 'every 1m · local pipeline not running');
-    assert.match(alertRowView(rule, { kind: 'unknown' }, now).description, /restart it to run this rule/);
+    assert.match(alertRowView(rule, { kind: 'unknown' }, now).description, /not in the running local pipeline: save eventline.json, or restart the pipeline/);
     assert.equal(alertRowView(rule, { kind: 'cloud' }, now).description, 'every 1m');
     const broken = alertRowView(rule, { kind: 'notRunning' }, now, 'source.every is "5x", which is not a duration');
     assert.equal(broken.icon, 'error');

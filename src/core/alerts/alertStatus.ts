@@ -41,11 +41,11 @@ export function alertRowView(alert: Alert, live: AlertLive, now = Date.now(), pr
   }
   if (live.kind !== 'local') {
     const why = live.kind === 'notRunning' ? 'local pipeline not running'
-      : live.kind === 'unknown' ? 'not in the running local pipeline: restart it to run this rule'
+      : live.kind === 'unknown' ? 'not in the running local pipeline: save eventline.json, or restart the pipeline on this workspace'
         : undefined;
     const description = [flag, `every ${every}`, why].filter(Boolean).join(' · ');
     if (live.kind === 'notRunning') lines.push('Start the local pipeline (Eventline: Start Local Pipeline) to see its state and run it.');
-    if (live.kind === 'unknown') lines.push('The local pipeline was started before this rule was added: stop and start it to run the rule.');
+    if (live.kind === 'unknown') lines.push('The local pipeline re-reads its eventline.json when it is saved; this rule is not in it: the file has unsaved changes, or the pipeline was started with another eventline.json (stop and start it on this workspace).');
     return { description, tooltip: [...lines, ...(flag ? [`This rule is ${flag} in eventline.json.`] : [])].join('\n'), icon: flag ? 'bell-slash' : 'bell', contextValue };
   }
   const info = live.info;

@@ -1,6 +1,7 @@
 // The alert runner as a part of the local pipeline: the config file's `alerts[]`, evaluated on their intervals
 // against the local Eventhouse, mailed through the local SMTP server, listed and evaluated on demand on the
 // control API.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AlertRuleError, normalizeAlert, type AlertRule } from '../../core/alerts/rule';
 import type { Alert } from '../../core/manifest';
@@ -67,8 +68,35 @@ export async function startAlertRunner(ctx: ServiceContext, deps: AlertDeps): Pr
   const store = new AlertStore(path.join(ctx.dataDir, 'alerts', 'state.json'), (m) => ctx.log(m));
   const runner = new AlertRunner(rules, broken, { ...deps, store, log: (m) => ctx.log(m) });
   registerRoutes(ctx.control, runner);
-  for (const b of broken) ctx.log(`alerts: ${b.message}`);
-  if (rules.length) ctx.log(`alerts: ${rules.map((r) => `${r.name} (${r.enabled ? `every ${r.source.everyMs / 1000}s` : 'disabled'}${r.muted ? ', muted' : ''})`).join(', ')}`);
+  const describe = (rs: readonly AlertRule[], bs: readonly BrokenRule[]) => {
+    for (const b of bs) ctx.log(`alerts: ${b.message}`);
+    if (rs.length) ctx.log(`alerts: ${rs.map((r) => `${r.name} (${r.enabled ? `every ${r.source.everyMs / 1000}s` : 'disabled'}${r.muted ? ', muted' : ''})`).join(', ')}`);
+  };
+  describe(rules, broken);
   runner.start();
-  return { ready: undefined, runner, stop: () => runner.stop() };
+  // A rule written in the alert editor, muted from the tree or edited as JSON runs without a restart. A file caught
+  // mid-save (not JSON yet) keeps the rules that run; the next save brings the new ones.
+  const reload = () => {
+    try {
+      const next = configured(ctx);
+      runner.reload(next.rules, next.broken);
+      describe(next.rules, next.broken);
+    } catch (e) {
+      ctx.log(`alerts: ${e instanceof Error ? e.message : String(e)} (the rules that were running keep running)`);
+      if (!(e instanceof ConfigError)) throw e;
+    }
+  };
+  ctx.control.route('POST', /^\/api\/alerts\/reload\/?$/, () => { reload(); return { status: 200, body: { alerts: runner.list(), outbox: runner.outbox() } satisfies AlertList }; });
+  const config = ctx.configPath;
+  // Polling, not fs.watch: editors replace the file on save, which ends an inotify watch on the old one.
+  const onChange = (cur: fs.Stats, prev: fs.Stats) => { if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) { try { reload(); } catch { /* logged */ } } };
+  if (config) fs.watchFile(config, { interval: 500 }, onChange);
+  return {
+    ready: undefined,
+    runner,
+    stop: () => {
+      if (config) fs.unwatchFile(config, onChange);
+      return runner.stop();
+    },
+  };
 }

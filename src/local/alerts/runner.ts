@@ -29,7 +29,7 @@ export interface RunnerDeps {
 /** A config entry that cannot run as written, listed with its problem. */
 export interface BrokenRule { name: string; message: string }
 
-interface Live { error?: { message: string; since: string }; suppressed: number; timer?: NodeJS.Timeout; chain: Promise<unknown> }
+interface Live { error?: { message: string; since: string }; suppressed: number; timer?: NodeJS.Timeout; chain: Promise<unknown>; generation: number }
 
 export class AlertRunner {
   private readonly live = new Map<string, Live>();
@@ -41,25 +41,63 @@ export class AlertRunner {
   private failedAttempts = 0;
   private delivered = 0;
 
-  constructor(readonly rules: AlertRule[], readonly broken: BrokenRule[], private readonly deps: RunnerDeps) {
-    for (const r of rules) this.live.set(r.name, { suppressed: 0, chain: Promise.resolve() });
+  constructor(private rulesNow: AlertRule[], private brokenNow: BrokenRule[], private readonly deps: RunnerDeps) {
+    for (const r of rulesNow) this.live.set(r.name, { suppressed: 0, chain: Promise.resolve(), generation: 0 });
   }
+
+  get rules(): readonly AlertRule[] { return this.rulesNow; }
+  get broken(): readonly BrokenRule[] { return this.brokenNow; }
 
   /** Schedules every enabled rule and retries what the outbox still holds from before a restart. */
   start(): void {
-    for (const r of this.rules) if (r.enabled) this.schedule(r, r.source.everyMs);
+    for (const r of this.rulesNow) if (r.enabled) this.schedule(r, r.source.everyMs);
     if (this.deps.store.data.outbox.length) this.kick();
   }
 
+  /**
+   * Takes the config's rules as they are now (eventline.json was saved). An unchanged rule keeps its schedule; a new
+   * or changed one is scheduled as at a start, one interval from now (Evaluate Now runs it at once). State stays
+   * keyed by name exactly as across a restart, so an edit neither loses a pending "stays for" nor mails twice (the
+   * evaluator starts afresh when what gives the state its meaning changed); an evaluation already running finishes.
+   */
+  reload(rules: AlertRule[], broken: BrokenRule[]): void {
+    if (this.stopped) return;
+    const before = new Map(this.rulesNow.map((r) => [r.name, JSON.stringify(r)]));
+    for (const [name, live] of [...this.live]) {
+      if (rules.some((r) => r.name === name)) continue;
+      live.generation++;
+      clearTimeout(live.timer);
+      this.live.delete(name);
+    }
+    this.rulesNow = rules;
+    this.brokenNow = broken;
+    for (const r of rules) {
+      let live = this.live.get(r.name);
+      if (live && before.get(r.name) === JSON.stringify(r)) continue;
+      if (live) {
+        live.generation++;
+        clearTimeout(live.timer);
+        live.error = undefined;
+        live.suppressed = 0;
+      } else {
+        live = { suppressed: 0, chain: Promise.resolve(), generation: 0 };
+        this.live.set(r.name, live);
+      }
+      if (r.enabled) this.schedule(r, r.source.everyMs);
+    }
+  }
+
   find(name: string): AlertRule | undefined {
-    return this.rules.find((r) => r.name.toLowerCase() === name.toLowerCase());
+    return this.rulesNow.find((r) => r.name.toLowerCase() === name.toLowerCase());
   }
 
   private schedule(rule: AlertRule, delay: number): void {
     const live = this.live.get(rule.name)!;
+    // A rule reloaded meanwhile has a schedule of its own: this one's evaluation ends it.
+    const generation = live.generation;
     live.timer = setTimeout(() => {
       this.evaluate(rule).catch((e: unknown) => this.deps.log(`alerts: ${rule.name}: ${e instanceof Error ? e.message : String(e)}`))
-        .finally(() => { if (!this.stopped) this.schedule(rule, rule.source.everyMs); });
+        .finally(() => { if (!this.stopped && generation === live.generation) this.schedule(rule, rule.source.everyMs); });
     }, delay);
   }
 
@@ -200,8 +238,8 @@ export class AlertRunner {
   list(): AlertInfo[] {
     const since = new Date().toISOString();
     return [
-      ...this.rules.map((r) => this.info(r)),
-      ...this.broken.map((b): AlertInfo => ({ name: b.name, state: 'error', enabled: false, muted: false, every: '', firingObjects: 0, pendingObjects: 0, error: { message: b.message, since }, firings24h: 0, suppressed: 0 })),
+      ...this.rulesNow.map((r) => this.info(r)),
+      ...this.brokenNow.map((b): AlertInfo => ({ name: b.name, state: 'error', enabled: false, muted: false, every: '', firingObjects: 0, pendingObjects: 0, error: { message: b.message, since }, firings24h: 0, suppressed: 0 })),
     ];
   }
 

@@ -62,7 +62,8 @@ export async function startFunctionRunner(ctx: ServiceContext, deps: { store: Se
   const reload = () => { reloading = reloading.then(load, load); return reloading; };
   const config = ctx.configPath;
   // Polling, not fs.watch: editors replace the file on save, which ends an inotify watch on the old one.
-  if (config) fs.watchFile(config, { interval: 500 }, (cur, prev) => { if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) void reload(); });
+  const onChange = (cur: fs.Stats, prev: fs.Stats) => { if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size) void reload(); };
+  if (config) fs.watchFile(config, { interval: 500 }, onChange);
 
   const name = (p: string[]) => {
     if (!runner.has(p[0])) throw new ControlError(404, `No function "${p[0]}" in the manifest's functions (${runner.list().functions.map((f) => f.name).join(', ') || 'none'}).`);
@@ -86,7 +87,7 @@ export async function startFunctionRunner(ctx: ServiceContext, deps: { store: Se
     ready: undefined,
     runner,
     async stop() {
-      if (config) fs.unwatchFile(config);
+      if (config) fs.unwatchFile(config, onChange);
       await reloading;
       await runner.stop();
     },

@@ -3,6 +3,7 @@
 // and is read back through GET /api/mail; each firing is also a row in EventlineAlerts. Plus the bad cases: a query
 // that fails, a rule that cannot run, SMTP down (outbox, retried), and a restart in the middle of a "stays for".
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createTransport } from 'nodemailer';
 import { ALERT_PATHS, type AlertEvaluation, type AlertInfo, type AlertList, type MailMessage, type SmtpStatus } from '../../../src/protocol/controlApi';
@@ -243,6 +244,48 @@ describe('alerts across a restart', function () {
       ({ env } = await start(config, dataDir));
       assert.equal((await evaluate(env, 'sustained')).firings, 0, 'not again after another restart');
       assert.equal((await mailFor(env, 'sustained')).length, 1, 'one email, kept by the SMTP server across restarts');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('alerts when eventline.json changes', function () {
+  this.timeout(120_000);
+
+  it('runs a rule added, muted or broken in the file without a restart, and keeps the state of the rules it had', async () => {
+    const hot = {
+      name: 'sustained', source: { query: windowed('Temp'), every: '1h', eventTimeColumn: 'Timestamp' }, object: 'Site', property: 'Value',
+      condition: { kind: 'is', op: 'greaterThan', value: 30 }, options: { staysFor: '1h' }, action: { email: { to: ['ops@contoso.com'] } },
+    };
+    const { env, dataDir } = await start({ alerts: [hot] });
+    const dir = path.dirname(dataDir);
+    try {
+      await env.mgmt('.create table Temp (Timestamp:datetime, Site:string, Value:real)');
+      await env.mgmt(`.ingest inline into table Temp <|\n${iso(500)},A,40`);
+      assert.equal((await evaluate(env, 'sustained')).alert.pendingObjects, 1);
+
+      // A new rule, written as the alert editor writes it: the runner picks it up and runs it on its interval.
+      const added = { name: 'added', source: { query: windowed('Temp'), every: '1s', eventTimeColumn: 'Timestamp', delay: '0s' }, object: 'Site', property: 'Value', condition: { kind: 'is', op: 'greaterThan', value: 30 }, action: { email: { to: ['new@contoso.com'], subject: 'added {object}' } } };
+      writeConfig(dir, { alerts: [hot, added] });
+      const info = await waitFor('the added rule to run by itself', async () => { const a = await alert(env, 'added'); return a?.lastEvaluated ? a : undefined; });
+      assert.equal(info.state, 'ok', 'its first window (the last second) holds no row');
+      assert.equal((await alert(env, 'sustained')).pendingObjects, 1, 'the rule that was there keeps its pending "stays for"');
+      assert.equal((await evaluate(env, 'sustained')).firings, 0, 'and its state: not fired by the reload');
+
+      // Half-written JSON (an editor mid-save) keeps the rules running; a rule made invalid is listed with its problem.
+      fs.writeFileSync(path.join(dir, 'eventline.json'), '{ "version": 1, "alerts": [');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual((await alerts(env)).alerts.map((a) => a.name).sort(), ['added', 'sustained']);
+      writeConfig(dir, { alerts: [{ ...hot, muted: true }, { ...added, source: { ...added.source, every: '5x' } }] });
+      const broken = await waitFor('the broken rule', async () => { const a = await alert(env, 'added'); return a?.state === 'error' ? a : undefined; });
+      assert.match(broken.error!.message, /5x/);
+      assert.equal((await alert(env, 'sustained')).state, 'muted');
+      assert.equal((await mail(env)).length, 0, 'nothing mailed by the reloads');
+
+      const r = await env.control('POST', ALERT_PATHS.alertsReload);
+      assert.equal(r.status, 200);
+      assert.deepEqual((r.body as AlertList).alerts.map((a) => a.name).sort(), ['added', 'sustained']);
     } finally {
       await env.close();
     }
