@@ -103,3 +103,15 @@ describe('Power Query (M) and the query deep link', () => {
     assert.equal(gunzipSync(Buffer.from(u.searchParams.get('query')!, 'base64')).toString('utf8'), 'StormEvents | take 10');
   });
 });
+
+describe('dashboard webview page', () => {
+  it('has a strict CSP (nonce-only scripts and styles, nothing remote) and escapes the title', async () => {
+    const { dashboardHtml } = await import('../../src/dashboards/html');
+    const html = dashboardHtml({ nonce: 'abc123', cspSource: 'https://webview', scriptUri: 'https://webview/dist/webviews/dashboard.js', title: '<img src=x onerror=alert(1)>"' });
+    const csp = /content="([^"]+)"/.exec(html)![1];
+    assert.equal(csp, "default-src 'none'; style-src 'nonce-abc123'; script-src 'nonce-abc123'; img-src https://webview data:; font-src https://webview");
+    assert.ok(!html.includes('<img'), 'the title is text');
+    assert.match(html, /<title>&lt;img src=x onerror=alert\(1\)&gt;&quot;<\/title>/);
+    assert.match(html, /<script nonce="abc123" src="https:\/\/webview\/dist\/webviews\/dashboard\.js"><\/script>/);
+  });
+});
