@@ -6,6 +6,7 @@ import { parseDashboard, type Dashboard } from '../../src/core/dashboards/format
 import { mText, powerQueryFile, powerQueryFormula, queryDeepLink, standaloneQuery } from '../../src/core/dashboards/powerQuery';
 import { dashboardDefinition, realTimeDashboard, RTD_PART, stableId } from '../../src/core/fabric/dashboard';
 import { decodeJsonPart } from '../../src/core/fabric/definition';
+import { dashboardHtml } from '../../src/dashboards/html';
 
 function sample(): Dashboard {
   const r = parseDashboard(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'dashboards', 'sample.kqldash'), 'utf8'));
@@ -105,8 +106,7 @@ describe('Power Query (M) and the query deep link', () => {
 });
 
 describe('dashboard webview page', () => {
-  it('has a strict CSP (nonce-only scripts and styles, nothing remote) and escapes the title', async () => {
-    const { dashboardHtml } = await import('../../src/dashboards/html');
+  it('has a strict CSP (nonce-only scripts and styles, nothing remote) and escapes the title', () => {
     const html = dashboardHtml({ nonce: 'abc123', cspSource: 'https://webview', scriptUri: 'https://webview/dist/webviews/dashboard.js', title: '<img src=x onerror=alert(1)>"' });
     const csp = /content="([^"]+)"/.exec(html)![1];
     assert.equal(csp, "default-src 'none'; style-src 'nonce-abc123'; script-src 'nonce-abc123'; img-src https://webview data:; font-src https://webview");
