@@ -6,7 +6,7 @@ import { DASHBOARD_EXTENSION, GRID_COLUMNS, LOCAL_DATA_SOURCE, type Dashboard, t
 import { POWER_BI_STEPS, powerQueryFile, queryDeepLink, standaloneQuery } from '../core/dashboards/powerQuery';
 import { serializeDashboard } from '../core/dashboards/write';
 import { LOCAL_CLUSTER } from '../core/kql/connect';
-import type { KqlConnections } from '../notebook/connections';
+import type { KqlConnections } from '../notebook';
 import type { PipelineModel } from '../model/pipelineModel';
 import type { LocalPipelineSupervisor } from '../localPipeline/supervisor';
 import { readDashboard, writeDashboard } from './documents';

@@ -50,6 +50,7 @@ export class DashboardEditorProvider extends Disposable implements vscode.Custom
         if (pending) clearTimeout(pending);
         pending = setTimeout(update, 300);
       }),
+      panel.onDidChangeViewState((e) => session.setVisible(e.webviewPanel.visible)),
       panel.webview.onDidReceiveMessage((m: DashboardViewToHost) => { void this.onMessage(session, m).catch((e: unknown) => this.fail(e)); }),
     ];
     panel.onDidDispose(() => {

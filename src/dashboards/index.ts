@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { registerCommand } from '../common/registerCommand';
 import type { LocalPipelineSupervisor } from '../localPipeline/supervisor';
 import type { PipelineModel } from '../model/pipelineModel';
-import type { KqlConnections } from '../notebook/connections';
+import type { KqlConnections } from '../notebook';
 import { copyQueryUri, exportPowerBi, pinToDashboard } from './commands';
 import { deployDashboard } from './deploy';
 import { DashboardEditorProvider } from './editor';

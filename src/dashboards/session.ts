@@ -30,6 +30,8 @@ export class DashboardSession implements vscode.Disposable {
   private requests = 0;
   private lastText: string | undefined;
   private disposed = false;
+  private visible = true;
+  private missed = false;
 
   constructor(
     readonly document: vscode.TextDocument,
@@ -160,6 +162,11 @@ export class DashboardSession implements vscode.Disposable {
     this.load();
   }
 
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.missed) { this.missed = false; this.refreshAll(); }
+  }
+
   dispose(): void {
     this.disposed = true;
     this.setTimer('off');
@@ -209,7 +216,8 @@ export class DashboardSession implements vscode.Disposable {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const ms = AUTO_REFRESH_MS[value];
-    if (ms > 0 && !this.disposed) this.timer = setInterval(() => this.refreshAll(), ms);
+    // A dashboard in a background tab is not refreshed; it catches up when it is shown again (see setVisible).
+    if (ms > 0 && !this.disposed) this.timer = setInterval(() => { if (this.visible) this.refreshAll(); else this.missed = true; }, ms);
   }
 
   /** Choices of the select parameters fed by a query (the first column of its result). */

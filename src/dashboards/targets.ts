@@ -4,8 +4,7 @@ import * as vscode from 'vscode';
 import { LOCAL_DATA_SOURCE, type Dashboard, type Tile, type TileVisual, TILE_VISUALS } from '../core/dashboards/format';
 import { splitCell, LOCAL_CLUSTER } from '../core/kql/connect';
 import { KQL_RESULT_MIME, type KqlResultOutput } from '../protocol/kqlResult';
-import type { KqlConnections } from '../notebook/connections';
-import { NOTEBOOK_TYPE } from '../notebook/connections';
+import { NOTEBOOK_TYPE, type KqlConnections } from '../notebook';
 import { readDashboard } from './documents';
 
 export interface TileArg { dashboard: vscode.Uri; tile: string }

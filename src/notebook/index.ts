@@ -61,3 +61,8 @@ async function newKqlNotebook(connections: KqlConnections, arg: unknown, query: 
   }
   return nb;
 }
+
+// What other features use: the connection service (dashboards resolve their data sources through it) and the
+// runner (dashboard tiles run exactly as cells do).
+export { KqlConnections, NOTEBOOK_TYPE } from './connections';
+export { runKql } from './runner';

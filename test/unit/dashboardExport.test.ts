@@ -6,6 +6,7 @@ import { parseDashboard, type Dashboard } from '../../src/core/dashboards/format
 import { mText, powerQueryFile, powerQueryFormula, queryDeepLink, standaloneQuery } from '../../src/core/dashboards/powerQuery';
 import { dashboardDefinition, realTimeDashboard, RTD_PART, stableId } from '../../src/core/fabric/dashboard';
 import { decodeJsonPart } from '../../src/core/fabric/definition';
+import { dashboardHtml } from '../../src/dashboards/html';
 
 function sample(): Dashboard {
   const r = parseDashboard(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'dashboards', 'sample.kqldash'), 'utf8'));
@@ -101,5 +102,16 @@ describe('Power Query (M) and the query deep link', () => {
     assert.equal(u.origin + u.pathname, 'https://help.kusto.windows.net/Samples');
     assert.equal(u.searchParams.get('web'), '1');
     assert.equal(gunzipSync(Buffer.from(u.searchParams.get('query')!, 'base64')).toString('utf8'), 'StormEvents | take 10');
+  });
+});
+
+describe('dashboard webview page', () => {
+  it('has a strict CSP (nonce-only scripts and styles, nothing remote) and escapes the title', () => {
+    const html = dashboardHtml({ nonce: 'abc123', cspSource: 'https://webview', scriptUri: 'https://webview/dist/webviews/dashboard.js', title: '<img src=x onerror=alert(1)>"' });
+    const csp = /content="([^"]+)"/.exec(html)![1];
+    assert.equal(csp, "default-src 'none'; style-src 'nonce-abc123'; script-src 'nonce-abc123'; img-src https://webview data:; font-src https://webview");
+    assert.ok(!html.includes('<img'), 'the title is text');
+    assert.match(html, /<title>&lt;img src=x onerror=alert\(1\)&gt;&quot;<\/title>/);
+    assert.match(html, /<script nonce="abc123" src="https:\/\/webview\/dist\/webviews\/dashboard\.js"><\/script>/);
   });
 });

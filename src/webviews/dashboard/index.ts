@@ -61,6 +61,8 @@ function showProblems(file: string, problems: { line: number; column: number; pa
 function renderToolbar(): void {
   if (!dashboard || !state) return;
   const d = dashboard;
+  // A multi select being picked from stays open across the redraw its own change causes.
+  const open = new Set([...toolbar.querySelectorAll<HTMLDetailsElement>('details[open]')].map((e) => e.dataset.parameter));
   const items: HTMLElement[] = [h('span', { class: 'el-dash-title', text: d.title })];
   if (d.pages.length > 1) {
     const tabs = h('span', { class: 'el-tabs', attrs: { role: 'tablist' } });
@@ -87,6 +89,7 @@ function renderToolbar(): void {
   refresh.addEventListener('click', () => post({ type: 'refresh' }));
   items.push(spacer, label('Auto-refresh', refreshSel), refresh);
   toolbar.replaceChildren(...items);
+  for (const e of toolbar.querySelectorAll<HTMLDetailsElement>('details')) if (open.has(e.dataset.parameter)) e.open = true;
 }
 
 function selectParameter(p: SelectParameter): HTMLElement {
