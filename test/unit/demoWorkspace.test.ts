@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { normalizeAlert } from '../../src/core/alerts/rule';
+import { parseDashboard } from '../../src/core/dashboards/format';
 import { parseScaffoldRecord, planScaffold, SCAFFOLD_RECORD_FILE } from '../../src/core/scaffoldPlan';
 import { scaffoldFiles } from '../../src/core/scaffoldTemplate';
 import { demoFunction, demoManifest, demoSchemaText, prepareDemoWorkspace } from '../../src/demo/workspace';
@@ -28,6 +29,10 @@ describe('demo workspace (npm start)', () => {
     const plan = planScaffold(files, (p) => (fs.existsSync(path.join(projectDir, p)) ? fs.readFileSync(path.join(projectDir, p), 'utf8') : undefined), parseScaffoldRecord(fs.readFileSync(path.join(projectDir, SCAFFOLD_RECORD_FILE), 'utf8')));
     assert.deepEqual([...new Set(plan.map((f) => f.action))], ['unchanged']);
     assert.match(fs.readFileSync(path.join(dir, 'kql/tables/RawReadings.kql'), 'utf8'), /"Path":"\$\.siteId"/);
+    // The dashboard opens in the dashboard editor: the format's own parser finds nothing wrong with it.
+    const dash = parseDashboard(fs.readFileSync(path.join(dir, 'dashboards/readings.kqldash'), 'utf8'), { dataSources: [] });
+    assert.deepEqual(dash.problems, []);
+    assert.ok(dash.ok && dash.dashboard.pages.some((p) => p.tiles.length > 0));
   });
 
   it('reuses an existing workspace and only points the source at the port in use', () => {
