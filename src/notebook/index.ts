@@ -63,6 +63,5 @@ async function newKqlNotebook(connections: KqlConnections, arg: unknown, query: 
 }
 
 // What other features use: the connection service (dashboards resolve their data sources through it) and the
-// runner (dashboard tiles run exactly as cells do).
+// runner, re-exported above (dashboard tiles and the alert editor's schema check run queries exactly as cells do).
 export { KqlConnections, NOTEBOOK_TYPE } from './connections';
-export { runKql } from './runner';
