@@ -7,6 +7,7 @@
 // Both sides of each ratio run in turns in the same run; os.loadavg() is printed with every result (other work on
 // this machine changes the absolute times).
 // Usage: npm run bench:alerts   (BENCH_DRY_OBJECTS=10 for a smaller (b): the rows are objects × 86,400; BENCH_RUNS)
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Readable } from 'node:stream';
 import { Client } from 'azure-kusto-data';
@@ -75,7 +76,8 @@ function rulesA(): AlertRule[] {
 }
 
 async function main(): Promise<void> {
-  const p = await startLocalPipeline({ dataDir: tempDataDir('eventline-bench-alerts-') });
+  const dataDir = tempDataDir('eventline-bench-alerts-');
+  const p = await startLocalPipeline({ dataDir });
   const client = new Client(p.ready.eventhouse.uri);
   const ingest = new StreamingIngestClient(p.ready.eventhouse.uri);
   try {
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
     ingest.close();
     client.close();
     await p.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
