@@ -87,23 +87,12 @@ export function demoManifest(apiPort: number): Manifest {
   };
 }
 
-/**
- * kql/schema maps the readings' fields as a Fabric Eventstream names them (site, eventTime); the sample API calls
- * them siteId and timestamp. The demo's mapping reads the sample API's names, so its rows reach Readings.
- */
-export function demoSchemaText(file: string, text: string): string {
-  if (path.basename(file) !== 'RawReadings.kql') return text;
-  const out = text.replace('"Path":"$.site"}', '"Path":"$.siteId"}').replace('"Path":"$.eventTime"}', '"Path":"$.timestamp"}');
-  if (!out.includes('$.siteId') || !out.includes('$.timestamp')) throw new Error(`${file}: the RawReadingsMapping paths changed; update demoSchemaText in src/demo/workspace.ts to map the sample API's siteId and timestamp.`);
-  return out;
-}
-
 function copySchema(from: string, to: string, rel: string, written: string[]): void {
   for (const e of fs.readdirSync(path.join(from, rel), { withFileTypes: true })) {
     const p = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) { copySchema(from, to, p, written); continue; }
     fs.mkdirSync(path.dirname(path.join(to, p)), { recursive: true });
-    fs.writeFileSync(path.join(to, p), demoSchemaText(p, fs.readFileSync(path.join(from, p), 'utf8')));
+    fs.copyFileSync(path.join(from, p), path.join(to, p));
     written.push(`kql/${p}`);
   }
 }

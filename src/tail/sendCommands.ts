@@ -58,7 +58,7 @@ export function registerSendCommands(model: PipelineModel, log: vscode.LogOutput
     registerCommand('eventline.sendTestEvent', log, async (node?: unknown) => {
       const ref = refOf(node);
       const hub = await hubArg(model, node, 'Send Test Event: to which hub?');
-      const text = await prompts.input({ title: `Send a test event to ${hub.name}`, prompt: 'The event body: JSON, or plain text', value: '{"temperature": 21.5, "site": "A"}' });
+      const text = await prompts.input({ title: `Send a test event to ${hub.name}`, prompt: 'The event body: JSON, or plain text', value: `{"siteId": "A", "temperature": 21.5, "timestamp": "${new Date().toISOString()}"}` });
       let body: unknown;
       try { body = JSON.parse(text); } catch { body = text; }
       let partitionKey: string | undefined;

@@ -60,7 +60,7 @@ test.describe('Eventhouse schema as code', () => {
     await expect(quick.locator('.quick-input-title')).toContainText('Send Test Event: to which hub?');
     await quick.locator('.monaco-list-row', { hasText: 'telemetry' }).first().click();
     await expect(quick.locator('.quick-input-title')).toContainText('Send a test event to telemetry');
-    await quick.locator('input').fill('{"site": "e2e-site", "sensor": "p1", "temperature": 21.5, "humidity": 40, "pressure": 1000, "battery": 3.7, "eventTime": "2026-12-05T10:00:00Z"}');
+    await quick.locator('input').fill('{"id": "e2e-1", "siteId": "e2e-site", "temperature": 21.5, "humidity": 40, "pressure": 1000, "battery": 3.7, "status": "ok", "timestamp": "2026-12-05T10:00:00Z"}');
     await page.keyboard.press('Enter');
     await quick.locator('.monaco-list-row', { hasText: 'To a partition' }).click();
     await quick.locator('.monaco-list-row', { hasText: 'Partition 0' }).click();
@@ -80,7 +80,7 @@ test.describe('Eventhouse schema as code', () => {
     }
     fs.writeFileSync(path.join(workspace, 'hop.kqlnb'), `${JSON.stringify({
       version: 1, connection: { cluster: 'local', database: db },
-      cells: [{ kind: 'kql', source: 'Readings\n| where Site == "e2e-site"\n| project Site, Sensor, Temperature, EventTime' }],
+      cells: [{ kind: 'kql', source: 'Readings\n| where Site == "e2e-site"\n| project Site, ReadingId, Temperature, EventTime' }],
     }, null, 2)}\n`);
     await quickOpen(page, 'hop.kqlnb');
     await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });

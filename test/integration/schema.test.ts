@@ -90,9 +90,9 @@ describe('Eventhouse schema as code against the local Eventhouse (started by the
     assert.equal(mapping.Name, 'RawReadingsMapping');
     const [policy] = await rows(kusto, '.show table Readings policy update');
     assert.equal((JSON.parse(String(policy.Policy)) as { Source: string }[])[0].Source, 'RawReadings');
-    await kusto.execute(DB, '.ingest inline into table RawReadings with (format="json", ingestionMappingReference="RawReadingsMapping") <|\n{"site":"north","sensor":"s1","temperature":21.5,"humidity":0.41,"pressure":1013.2,"battery":0.93,"eventTime":"2026-01-01T00:00:00Z"}\n{"site":"south","sensor":"s2","temperature":"n/a","humidity":0.5,"pressure":1000,"battery":0.5,"eventTime":"not a time"}');
+    await kusto.execute(DB, '.ingest inline into table RawReadings with (format="json", ingestionMappingReference="RawReadingsMapping") <|\n{"id":"north-1","siteId":"north","temperature":21.5,"humidity":0.41,"pressure":1013.2,"battery":0.93,"status":"ok","timestamp":"2026-01-01T00:00:00Z"}\n{"id":"south-1","siteId":"south","temperature":"n/a","humidity":0.5,"pressure":1000,"battery":0.5,"status":"ok","timestamp":"not a time"}');
     const typed = await rows(kusto, 'Readings');
-    assert.equal(typed.length, 1, 'the row without a readable eventTime stays in RawReadings only');
+    assert.equal(typed.length, 1, 'the row without a readable timestamp stays in RawReadings only');
     assert.equal(typed[0].Site, 'north');
     assert.equal(typed[0].Temperature, 21.5);
     assert.equal((await rows(kusto, 'RawReadings | count'))[0].Count, 2);
@@ -174,8 +174,8 @@ describe('Eventhouse schema as code against the local Eventhouse (started by the
     const pulled = await answered(a, [DB], () => vscode.commands.executeCommand<PullOutcome>('eventline.pullSchema'));
     assert.deepEqual([...pulled.written].sort(), ['kql/functions/ReadingsFromRaw.kql', 'kql/tables/RawReadings.kql', 'kql/tables/Readings.kql', 'kql/tables/Sites.kql']);
     const raw = fs.readFileSync(kqlPath('tables', 'RawReadings.kql'), 'utf8');
-    assert.match(raw, /^\.create-merge table RawReadings \(site: string, sensor: string, temperature: dynamic/);
-    assert.match(raw, /\n\n\.create-or-alter table RawReadings ingestion json mapping "RawReadingsMapping" '\[\{"column":"site","Properties":\{"Path":"\$\.site"\}\}/);
+    assert.match(raw, /^\.create-merge table RawReadings \(id: string, siteId: string, temperature: dynamic/);
+    assert.match(raw, /\n\n\.create-or-alter table RawReadings ingestion json mapping "RawReadingsMapping" '\[\{"column":"id","Properties":\{"Path":"\$\.id"\}\},\{"column":"siteId","Properties":\{"Path":"\$\.siteId"\}\}/);
     const out = await deploy(a, [DB]);
     assert.equal(out.kind, 'upToDate');
   });

@@ -63,13 +63,13 @@ describe('schema as code: parsing kql/ files', () => {
     const s = parseOk(sampleFiles());
     assert.deepEqual(s.tables.map((t) => t.name), ['RawReadings', 'Readings']);
     const raw = s.tables.find((t) => t.name === 'RawReadings')!;
-    assert.deepEqual(raw.columns.map((c) => `${c.name}:${c.type}`), ['site:string', 'sensor:string', 'temperature:dynamic', 'humidity:dynamic', 'pressure:dynamic', 'battery:dynamic', 'eventTime:string']);
+    assert.deepEqual(raw.columns.map((c) => `${c.name}:${c.type}`), ['id:string', 'siteId:string', 'temperature:dynamic', 'humidity:dynamic', 'pressure:dynamic', 'battery:dynamic', 'status:string', 'timestamp:string']);
     assert.equal(raw.folder, 'raw');
-    assert.deepEqual(raw.at, { file: 'kql/tables/RawReadings.kql', line: 4 });
+    assert.deepEqual(raw.at, { file: 'kql/tables/RawReadings.kql', line: 5 });
     const [mapping] = s.mappings;
     assert.equal(mapping.name, 'RawReadingsMapping');
     assert.equal(mapping.kind, 'json');
-    assert.deepEqual(mapping.entries[0], { column: 'site', path: "$['site']" });
+    assert.deepEqual(mapping.entries[1], { column: 'siteId', path: "$['siteId']" });
     assert.equal(s.streamingIngestion.get('RawReadings')?.enabled, true);
     assert.deepEqual(s.updatePolicies.get('Readings')?.entries, [{ IsEnabled: true, Source: 'RawReadings', Query: 'ReadingsFromRaw()', IsTransactional: false, PropagateIngestionProperties: false }]);
     assert.equal(s.functions[0].name, 'ReadingsFromRaw');
@@ -164,8 +164,8 @@ describe('schema as code: the plan', () => {
       'table table RawReadings', 'table table Readings', 'streaming-policy table RawReadings', 'mapping json mapping RawReadingsMapping of RawReadings',
       'function function ReadingsFromRaw', 'update-policy update policy of Readings',
     ]);
-    assert.equal(plan.steps[0].command, '.create-merge table RawReadings (site: string, sensor: string, temperature: dynamic, humidity: dynamic, pressure: dynamic, battery: dynamic, eventTime: string) with (folder = "raw", docstring = "Sensor readings as they arrive from the telemetry hub")');
-    assert.match(plan.steps[3].command, /^\.create-or-alter table RawReadings ingestion json mapping "RawReadingsMapping" '\[\{"column":"site","Properties":\{"Path":"\$\.site"\}\}/);
+    assert.equal(plan.steps[0].command, '.create-merge table RawReadings (id: string, siteId: string, temperature: dynamic, humidity: dynamic, pressure: dynamic, battery: dynamic, status: string, timestamp: string) with (folder = "raw", docstring = "Sensor readings as they arrive from the telemetry hub")');
+    assert.match(plan.steps[3].command, /^\.create-or-alter table RawReadings ingestion json mapping "RawReadingsMapping" '\[\{"column":"id","Properties":\{"Path":"\$\.id"\}\},\{"column":"siteId","Properties":\{"Path":"\$\.siteId"\}\}/);
     assert.equal(plan.steps[5].command, `.alter table Readings policy update @'[{"IsEnabled":true,"Source":"RawReadings","Query":"ReadingsFromRaw()","IsTransactional":false,"PropagateIngestionProperties":false}]'`);
     assert.deepEqual(plan.removals, []);
     assert.deepEqual(plan.errors, []);

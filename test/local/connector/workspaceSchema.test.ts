@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { reading } from '../../../src/local/sampleApi/readings';
 import { startLocalPipeline, tempDataDir } from '../pipeline';
 import { count, envFor, sendAll, waitFor, writeConfig, type Env } from './helpers';
 
@@ -30,10 +31,12 @@ describe('local pipeline: the workspace\'s kql/ schema at start', function () {
     assert.match(env.pipeline.logs(), /eventhouse: applied \d+ changes from kql\/ to NetDefaultDB/);
     const tables = (await env.rows('.show tables')).map((r) => r.TableName).sort();
     assert.deepEqual(tables, ['RawReadings', 'Readings']);
-    await sendAll(env.producer(), [{ body: { site: 'north', sensor: 't1', temperature: 21.5, humidity: 40, pressure: 1012, battery: 3.9, eventTime: '2026-12-05T10:00:00Z' } }], '0');
+    // A record of the sample API as the ingest function sends it: the body is the record as is.
+    const record = reading({ epochMs: Date.UTC(2026, 11, 5, 10), intervalMs: 1000, recordBytes: 0 }, 0, 0);
+    await sendAll(env.producer(), [{ body: record }], '0');
     await waitFor('the typed row in Readings', async () => ((await count(env, 'Readings | count')) === 1 ? true : undefined), 30_000, async () => JSON.stringify(await env.connections()));
-    const [row] = await env.rows('Readings | project Site, Sensor, Temperature, EventTime');
-    assert.deepEqual(row, { Site: 'north', Sensor: 't1', Temperature: 21.5, EventTime: '2026-12-05T10:00:00.0000000Z' });
+    const [row] = await env.rows('Readings | project Site, ReadingId, Temperature, Status, EventTime');
+    assert.deepEqual(row, { Site: record.siteId, ReadingId: record.id, Temperature: record.temperature, Status: record.status, EventTime: '2026-12-05T10:00:00.0000000Z' });
     assert.equal((await env.connection('telemetry-to-raw')).state, 'running');
   });
 
@@ -46,7 +49,7 @@ describe('local pipeline: the workspace\'s kql/ schema at start', function () {
     assert.match(env.pipeline.logs(), /the kql\/ schema was not applied: kql\/Bad\.kql:2:\d+: Unknown column type "lnog"/);
     assert.deepEqual(await env.rows('.show tables'), []);
     // The connection then waits for its table, holding the event, and says so.
-    await sendAll(env.producer(), [{ body: { site: 'north' } }], '0');
+    await sendAll(env.producer(), [{ body: { siteId: 'north' } }], '0');
     const c = await waitFor('the connection in error', async () => { const s = await env.connection('telemetry-to-raw'); return s.state === 'error' ? s : undefined; });
     assert.match(c.error?.message ?? '', /RawReadings/);
     assert.equal(c.lag, 1);
