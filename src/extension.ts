@@ -85,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   const view = vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true });
   const health = new PipelineHealthStatus(model, view);
-  health.onDidChange((h) => pipelineTree.setHealth(h));
+  context.subscriptions.push(health.onDidChange((h) => pipelineTree.setHealth(h)));
   for (const source of [local.onDidChange, profiles.onDidChange, model.onDidRefresh]) context.subscriptions.push(source(() => health.nudge()));
   const ingestFunction = new IngestFunctionCommands({ model, manifests, local, view, extensionPath: context.extensionPath, log, secrets: context.secrets });
   const dashboards = registerDashboards({ context, log, model, local, connections: notebooks.connections });
@@ -102,10 +102,10 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerTreeCommands({ tree: pipelineTree, model, manifests, profiles, local, log }),
     registerSendCommands(model, log),
     registerConnections({ model, manifests, log, onDeployed: () => pipelineTree.refresh() }),
+    registerAlerts({ extensionUri: context.extensionUri, model, manifests, local, connections: notebooks.connections, log, refresh: () => pipelineTree.refreshGroups('Alerts') }),
     registerAlertsFabric({ model, manifests, log, extensionUri: context.extensionUri }),
     registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
-  context.subscriptions.push(registerAlerts({ extensionUri: context.extensionUri, model, manifests, local, connections: notebooks.connections, log, refresh: () => pipelineTree.refreshGroups('Alerts') }));
   void manifests.load();
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);

@@ -247,24 +247,31 @@ function position(starts: number[], offset: number): { line: number; column: num
 }
 
 /** The manifest `Eventline: Create Pipeline Manifest` writes: a working local pipeline with one of everything. */
+/**
+ * The local pipeline's sample API as a source: next-link paging, a `since` watermark, and its key in the local Key
+ * Vault under the name the API reports (the manifest only names it).
+ */
+export function sampleApiSource(apiPort: number): Source {
+  return {
+    name: 'sample-api',
+    url: `http://127.0.0.1:${apiPort}/readings`,
+    query: { pageSize: '500' },
+    paging: { style: 'nextLink', nextLinkPath: 'next' },
+    watermark: { param: 'since', field: 'timestamp' },
+    recordsPath: 'items',
+    idField: 'id',
+    timeField: 'timestamp',
+    auth: { header: 'x-api-key', secret: { keyVaultSecret: 'sample-api-key' } },
+  };
+}
+
 export function starterManifest(name: string): Manifest {
   const safeName = name.replace(/[^A-Za-z0-9 _.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'pipeline';
   return {
     version: 1,
     name: safeName,
     description: 'REST API → ingest function → Event Hubs → Eventhouse, with alerts.',
-    sources: [{
-      name: 'sample-api',
-      url: 'http://127.0.0.1:5400/readings',
-      method: 'GET',
-      query: { pageSize: '500' },
-      paging: { style: 'nextLink', nextLinkPath: 'next' },
-      watermark: { param: 'since', field: 'timestamp' },
-      recordsPath: 'items',
-      idField: 'id',
-      timeField: 'timestamp',
-      auth: { header: 'x-api-key', secret: { keyVaultSecret: 'sample-api-key' } },
-    }],
+    sources: [{ ...sampleApiSource(5400), method: 'GET' }],
     eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }],
     // The tables and mapping of the sample schema (kql/schema/ in Eventline's repository).
     eventhouse: { database: 'NetDefaultDB', tables: [{ name: 'RawReadings' }, { name: 'Readings' }] },

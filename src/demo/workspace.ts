@@ -5,7 +5,7 @@
 // No vscode here: scripts/start.js runs it before anything else is up.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FunctionDef, Manifest } from '../core/manifest';
+import { sampleApiSource, type FunctionDef, type Manifest } from '../core/manifest';
 import { formatScaffoldRecord, nextScaffoldRecord, parseScaffoldRecord, planScaffold, SCAFFOLD_RECORD_FILE } from '../core/scaffoldPlan';
 import { scaffoldFiles } from '../core/scaffoldTemplate';
 
@@ -51,18 +51,7 @@ export function demoManifest(apiPort: number): Manifest {
     version: 1,
     name: 'eventline-demo',
     description: 'The sample sensor API → ingest function → Event Hubs → Eventhouse → alert, on the local pipeline (npm start).',
-    sources: [{
-      name: DEMO_SOURCE,
-      url: sourceUrl(apiPort),
-      query: { pageSize: '500' },
-      paging: { style: 'nextLink', nextLinkPath: 'next' },
-      watermark: { param: 'since', field: 'timestamp' },
-      recordsPath: 'items',
-      idField: 'id',
-      timeField: 'timestamp',
-      // The sample API put its key in the local Key Vault under this name; the manifest only names it.
-      auth: { header: 'x-api-key', secret: { keyVaultSecret: 'sample-api-key' } },
-    }],
+    sources: [{ ...sampleApiSource(apiPort), name: DEMO_SOURCE, url: sourceUrl(apiPort) }],
     functions: [demoFunction()],
     eventHubs: [{ name: DEMO_HUB, partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }],
     eventhouse: {

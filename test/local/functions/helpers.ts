@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { earliestEventPosition, EventHubConsumerClient, type ReceivedEventData } from '@azure/event-hubs';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { LocalVaultCredential } from '../../../src/core/localVaultToken';
-import type { Manifest } from '../../../src/core/manifest';
+import { sampleApiSource, type Manifest } from '../../../src/core/manifest';
 import type { FunctionInfo, FunctionLogPage, FunctionRunResult, SampleApiFault, SampleApiInfo, SourceList } from '../../../src/protocol/controlApi';
 import { startLocalPipeline, type LocalPipeline } from '../pipeline';
 
@@ -33,18 +33,7 @@ export function manifestFor(apiPort: number, over: { schedule?: string; function
   return {
     version: 1,
     name: 'fn-test',
-    sources: [{
-      name: 'sample-api',
-      url: `http://127.0.0.1:${apiPort}/readings`,
-      query: { pageSize: '200' },
-      paging: { style: 'nextLink', nextLinkPath: 'next' },
-      watermark: { param: 'since', field: 'timestamp' },
-      recordsPath: 'items',
-      idField: 'id',
-      timeField: 'timestamp',
-      auth: { header: 'x-api-key', secret: { keyVaultSecret: 'sample-api-key' } },
-      ...over.sourceOver,
-    }],
+    sources: [{ ...sampleApiSource(apiPort), query: { pageSize: '200' }, ...over.sourceOver }],
     eventHubs: [{ name: 'telemetry', partitions: 4 }, { name: 'other', partitions: 2 }],
     functions: [{
       name: 'ingest', path: over.functionPath ?? 'ingest-function', source: 'sample-api', hub: over.hub ?? 'telemetry',
