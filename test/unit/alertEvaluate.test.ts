@@ -143,6 +143,13 @@ describe('alert evaluator', () => {
       const b = evaluateRule(r, a.state, new Map(), 6 * MIN);
       assert.deepEqual(b.firings.map((f) => [f.time / MIN, f.value]), [[6, 50]]);
     });
+    it('leaves the state it was given as it was (the runner keeps it until the new one is saved), open window included', () => {
+      const r = rule({ property: { column: 'Value', aggregation: 'average', window: '2m' }, condition: { kind: 'is', op: 'greaterThan', value: 30 } });
+      const a = evaluateRule(r, undefined, series([10, 40, 30, 50]), 5 * MIN);
+      const before = JSON.stringify(a.state);
+      evaluateRule(r, a.state, new Map([['S1', [{ time: 5.5 * MIN, value: 70, row: { Value: 70 } }]]]), 7 * MIN);
+      assert.equal(JSON.stringify(a.state), before);
+    });
     it('count, min, max and sum', () => {
       for (const [op, expected] of [['count', 2], ['min', 30], ['max', 40], ['sum', 70]] as const) {
         const r = rule({ property: { column: 'Value', aggregation: op, window: '2m' }, condition: { kind: 'is', op: 'greaterThan', value: -1 } });

@@ -225,13 +225,24 @@ function aggregate(op: NonNullable<AlertRule['property']>['aggregation'] & objec
 }
 
 /**
+ * A copy the evaluation may change without touching `state`. Only the open window is changed in place; every other
+ * field is replaced whole, and rows are never changed, so they are shared: structuredClone of 1,000 objects' rows
+ * was a third of a rule's evaluation.
+ */
+function copyState(state: RuleState): RuleState {
+  const objects: Record<string, ObjectState> = {};
+  for (const [k, o] of Object.entries(state.objects)) objects[k] = o.win ? { ...o, win: { ...o.win } } : { ...o };
+  return { ...state, objects };
+}
+
+/**
  * Evaluates one window of the rule. `series` holds the window's points per object; `watermark` is the window's
  * end: time-driven parts (stays for, no data for, closing an aggregation window) are decided up to it. Returns a
  * new state; `state` is not changed.
  */
 export function evaluateRule(rule: AlertRule, state: RuleState | undefined, series: Map<string, Point[]>, watermark: number): EvaluationResult {
   const fp = ruleFingerprint(rule);
-  const next: RuleState = state && state.fingerprint === fp ? structuredClone(state) : { version: 1, fingerprint: fp, objects: {} };
+  const next: RuleState = state && state.fingerprint === fp ? copyState(state) : { version: 1, fingerprint: fp, objects: {} };
   next.firstEvaluated ??= watermark;
   const firings: Firing[] = [];
   let suppressed = 0;
