@@ -5,7 +5,7 @@ import { expand, expect, runCommand, test, treeRow, viewPane } from './vscode';
 
 // The extension runs its own local pipeline from the .vsix (started by the tree's refresh), so the alert runner
 // reads the workspace's eventline.json, and re-reads it when the editor saves the rule authored here.
-test.use({ attachLocal: false });
+test.use({ attachLocal: false, isolate: 'alerts' });
 
 const webview = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready[src*="extensionId=eventline.eventline"]').frameLocator('#active-frame');
 

@@ -7,6 +7,9 @@ async function kusto(uri: string, csl: string): Promise<void> {
   if (res.status !== 200) throw new Error(`${csl.split('\n')[0]}: ${res.status} ${await res.text()}`);
 }
 
+// It leaves its manifest and dashboard in the workspace: the spec files after it get a workbench of their own.
+test.use({ isolate: 'dashboard' });
+
 // Dashboard DOM hooks (src/webviews/dashboard): tiles .el-tile[data-tile-id][data-state], header .el-tile-header,
 // charts drawn by the notebook renderer (.el-uplot canvas, .el-svg, .el-card-value, .el-grid .el-row).
 test.describe('Dashboard editor (packaged .vsix, local Eventhouse)', () => {

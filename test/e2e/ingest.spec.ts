@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { expand, expect, runCommand, test, treeRow, viewPane } from './vscode';
 
 // The extension starts its own pipeline with this workspace's eventline.json as its --config, as for a user.
-test.use({ attachLocal: false });
+test.use({ attachLocal: false, isolate: 'ingest' });
 
 const HUB = 'readings';
 const SECRET = 'sensor-key';

@@ -34,10 +34,17 @@ async function startLocalPipeline(dataDir: string): Promise<{ ready: Workbench['
   return { ready: JSON.parse(line) as Workbench['local'], stop: async () => { child.kill('SIGTERM'); await exited; } };
 }
 
-export const test = base.extend<object, { workbench: Workbench; attachLocal: boolean }>({
+export const test = base.extend<object, { workbench: Workbench; attachLocal: boolean; isolate: string }>({
   /** false: no local pipeline is started for the extension to attach to; it starts its own from the .vsix. */
   attachLocal: [true, { scope: 'worker', option: true }],
-  workbench: [async ({ attachLocal }, use) => {
+  /**
+   * The workbench (code-server, its workspace, the extension's state and any pipeline it started) lives as long as
+   * its worker, and Playwright gives the next spec file the same worker when its options match. A spec that leaves a
+   * manifest, a function or a running pipeline behind names itself here, so the files after it start fresh.
+   */
+  isolate: ['', { scope: 'worker', option: true }],
+  workbench: [async ({ attachLocal, isolate }, use) => {
+    void isolate;
     if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run "npm run package" first`);
     const toolchain = ensureToolchain();
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-ws-'));
