@@ -18,6 +18,7 @@ import { normalizeAlert, type AlertRule } from '../../src/core/alerts/rule';
 import type { Alert } from '../../src/core/manifest';
 import { windowed } from '../../src/local/alerts/runner';
 import { startLocalPipeline, tempDataDir } from '../local/pipeline';
+import { timePair } from './timing';
 
 const DB = 'NetDefaultDB';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -28,22 +29,6 @@ const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
 const iso = (ms: number) => new Date(ms).toISOString();
 const load = () => `load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min, ${os.cpus().length} cores)`;
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-
-async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, runs: number, warm = 1): Promise<[number, number]> {
-  for (let i = 0; i < warm; i++) { await a(); await b(); }
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    let t = performance.now();
-    await a();
-    ta.push(performance.now() - t);
-    t = performance.now();
-    await b();
-    tb.push(performance.now() - t);
-  }
-  return [median(ta), median(tb)];
-}
 
 async function ingestRows(ingest: StreamingIngestClient, table: string, total: number, row: (k: number) => string, batch = 250_000): Promise<number> {
   const props = new IngestionProperties({ database: DB, table, format: DataFormat.JSON });
@@ -113,7 +98,7 @@ async function main(): Promise<void> {
     const queriesOnly = async () => {
       for (const r of rules) await client.execute(DB, windowed(r.source.query, start, end));
     };
-    const [cycleMs, queryMs] = await timePair(cycle, queriesOnly, RUNS);
+    const [cycleMs, queryMs] = await timePair(cycle, queriesOnly, RUNS, 1);
     console.log(`(a) ${RULES_A} rules × ${OBJECTS_A} objects, one cycle: ${cycleMs.toFixed(0)} ms vs the ${RULES_A} queries alone ${queryMs.toFixed(0)} ms → ${(cycleMs / queryMs).toFixed(2)}× (goal ≤ 1.3×); ${rowsSeen} rows evaluated, ${firings} firings; ${load()}`);
 
     // ─── (b) dry run over 24 h × 1/s × objects ─────────────────────────────────────────────────────────────
@@ -145,7 +130,7 @@ async function main(): Promise<void> {
       dry = evaluateDryRun(rule, q, t.columns.map((c) => c.name ?? ''), (t as unknown as { _rows: unknown[][] })._rows, from, to);
     };
     const plain = () => client.execute(DB, 'Telemetry | summarize avg(Value) by bin(Timestamp, 1m), Sensor');
-    const [dryMs, plainMs] = await timePair(dryRun, plain, RUNS);
+    const [dryMs, plainMs] = await timePair(dryRun, plain, RUNS, 1);
     console.log(`(b) dry run over 24 h of ${bRows.toLocaleString('en-US')} rows: ${dryMs.toFixed(0)} ms vs plain summarize ${plainMs.toFixed(0)} ms → ${(dryMs / plainMs).toFixed(2)}× (goal ≤ 3×); ${dry!.rows.toLocaleString('en-US')} window values, ${dry!.firings} firings; ${load()}`);
   } finally {
     ingest.close();

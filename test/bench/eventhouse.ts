@@ -15,6 +15,7 @@ import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-ku
 import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../local/pipeline';
 import { globalStateFor } from '../../src/local/eventhouse/parser';
 import { translateQuery } from '../../src/local/eventhouse/translate';
+import { median, timePair } from './timing';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const BATCH = 250_000;
@@ -42,25 +43,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 // idle is slow to wake, and DuckDB hands each query between threads.
 const WARM = Number(process.env.BENCH_WARM ?? 5);
 
-/**
- * Medians of warm runs of a and b, taken in turns (a, b, a, b, …) so both sides see the same moments of a shared,
- * busy machine rather than one side its quiet half-minute and the other its loaded one.
- */
-async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, runs = RUNS): Promise<[number, number]> {
-  for (let i = 0; i < WARM; i++) { await a(); await b(); }
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    let t = performance.now();
-    await a();
-    ta.push(performance.now() - t);
-    t = performance.now();
-    await b();
-    tb.push(performance.now() - t);
-  }
-  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-  return [median(ta), median(tb)];
-}
 
 /** Median of warm runs of a alone. */
 async function medianTime(a: () => Promise<unknown>, runs = RUNS): Promise<number> {
@@ -71,7 +53,7 @@ async function medianTime(a: () => Promise<unknown>, runs = RUNS): Promise<numbe
     await a();
     t.push(performance.now() - start);
   }
-  return t.sort((x, y) => x - y)[Math.floor(t.length / 2)];
+  return median(t);
 }
 
 /**
@@ -196,6 +178,7 @@ async function main(): Promise<void> {
           const r = await conn.runAndReadAll(q.sql);
           sqlShape = `${r.getRows().length}x${r.columnCount}`;
         },
+        RUNS, WARM,
       );
       // A fair baseline does the same work: the same rows and columns.
       if (sqlShape !== `${rows}x${cols}`) throw new Error(`${q.name}: REST returned ${rows}x${cols}, the hand-written SQL ${sqlShape}`);
@@ -207,7 +190,6 @@ async function main(): Promise<void> {
         const n = (await cannedClient.execute(db, q.kql)).primaryResults[0]._rows.length;
         if (n !== rows) throw new Error(`${q.name}: the canned reply has ${n} rows, not ${rows}`);
       });
-      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
       results.push({ name: q.name, rest, sql, clientOnly, server: median(serverMs.slice(-RUNS)), rows });
     }
     cannedClient.close();
