@@ -32,7 +32,8 @@ export function json(res: http.ServerResponse, status: number, body: unknown, he
   res.end(text);
 }
 
-export interface SentEvent { body: unknown; properties?: Record<string, unknown>; partitionKey?: string }
+/** An event as the hub got it: its body parsed back (as a consumer sees it) and the bytes that were sent. */
+export interface SentEvent { body: unknown; bytes?: Buffer; properties?: Record<string, unknown>; partitionKey?: string }
 
 /** Batches of at most `maxBytes`; `failOn(n)` makes the n-th send (1-based) fail as a hub that went away. */
 export class MemoryProducer implements Producer {
@@ -47,10 +48,13 @@ export class MemoryProducer implements Producer {
     return {
       get count() { return events.length; },
       tryAdd(event: { body: unknown; properties?: Record<string, unknown> }) {
-        const n = Buffer.byteLength(JSON.stringify(event.body)) + 100;
+        // A Buffer body is sent as is; anything else as its JSON (what @azure/event-hubs does).
+        const bytes = Buffer.isBuffer(event.body) ? event.body : Buffer.from(JSON.stringify(event.body));
+        const n = bytes.length + 100;
         if (size + n > max) return false;
         size += n;
-        events.push({ ...event, partitionKey: options?.partitionKey });
+        // What a consumer gets back: the client parses a JSON data section into a value.
+        events.push({ ...event, body: JSON.parse(bytes.toString('utf8')) as unknown, bytes, partitionKey: options?.partitionKey });
         return true;
       },
       events,

@@ -59,9 +59,21 @@ export interface FetchContext {
   onRetry: (message: string) => void;
 }
 
-export interface FetchedPage { url: string; status: number; headers: Headers; text: string; retries: number }
+export interface FetchedPage {
+  url: string;
+  status: number;
+  headers: Headers;
+  /** The body as it arrived, in chunks: a 1 MB page is never copied into one block (see split.ts). */
+  chunks: Buffer[];
+  retries: number;
+}
 
-/** GET (or POST) one URL with the retry policy; the result's text is the whole body. */
+/** The whole body as text (UTF-8, a byte order mark dropped), as fetch's text() reads it. */
+export function pageText(page: Pick<FetchedPage, 'chunks'>): string {
+  return new TextDecoder().decode(Buffer.concat(page.chunks));
+}
+
+/** GET (or POST) one URL with the retry policy; the result holds the whole body. */
 export async function fetchWithRetry(url: string, init: { method: string; headers: Record<string, string> }, ctx: FetchContext): Promise<FetchedPage> {
   const shown = displayUrl(url, ctx.secretParams);
   const where = `source "${ctx.source}" (${init.method} ${shown})`;
@@ -75,13 +87,18 @@ export async function fetchWithRetry(url: string, init: { method: string; header
       const timeout = Math.min(ctx.timeoutMs, remaining);
       const res = await ctx.fetch(url, { method: init.method, headers: init.headers, signal: AbortSignal.timeout(timeout), redirect: 'follow' });
       if (res.ok) {
-        let text: string;
+        const chunks: Buffer[] = [];
         try {
-          text = await res.text();
+          const reader = res.body?.getReader();
+          for (;;) {
+            const next = await reader?.read();
+            if (!next || next.done) break;
+            chunks.push(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+          }
         } catch (e) {
           throw new Retryable(`the response body broke off (${describe(e)})`);
         }
-        return { url, status: res.status, headers: res.headers, text, retries };
+        return { url, status: res.status, headers: res.headers, chunks, retries };
       }
       const body = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ');
       if (res.status === 401 || res.status === 403) {

@@ -3,7 +3,7 @@
 import { DEFAULT_RETRY, displayUrl, fetchWithRetry, type FetchContext, type RetryPolicy } from './http';
 import { firstRequest, nextRequest, recordsOf, valueAt, type PageRequest } from './paging';
 import { IngestError, type IngestConfig } from './settings';
-import { compareWatermarks, type Watermark, type WatermarkStore } from './watermark';
+import { compareKeys, watermarkKey, type Watermark, type WatermarkKey, type WatermarkStore } from './watermark';
 
 /** The Event Hubs producer as the run uses it (EventHubProducerClient fits). */
 export interface Producer {
@@ -84,6 +84,8 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
   let saved: Watermark | undefined = loaded;
   const sinceValue = loaded !== undefined ? String(loaded.value) : source.watermark?.initial;
   let current: Watermark | undefined = loaded ? { ...loaded, ids: [...loaded.ids] } : undefined;
+  const loadedKey = loaded ? watermarkKey(loaded.value) : undefined;
+  let currentKey = loadedKey;
   const boundary = new Set(loaded?.ids ?? []);
   const seen = new Set<string>();
   // Moving the watermark after each page is only right while pages come in watermark order.
@@ -91,8 +93,8 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
 
   const fetchPage = async (req: PageRequest) => {
     const page = await fetchWithRetry(req.url, { method: source.method ?? 'GET', headers }, fetchCtx);
-    const { body, records } = recordsOf(source, req.url, page.text);
-    return { req, page, body, records };
+    const { body, records, raw } = recordsOf(source, req.url, page.chunks);
+    return { req, page, body, records, raw };
   };
   let request: PageRequest | undefined = firstRequest(source, source.watermark ? sinceValue : undefined, config.apiKey);
   log.info(`ingest ${source.name}: fetching ${displayUrl(request.url, secretParams)}${sinceValue !== undefined ? ` (watermark ${sinceValue})` : ''}`);
@@ -102,7 +104,7 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
   let saving: Promise<void> = Promise.resolve();
   try {
     while (inflight) {
-      const { req, page, body, records } = await inflight;
+      const { req, page, body, records, raw } = await inflight;
       inflight = undefined;
       summary.pages++;
       summary.recordsFetched += records.length;
@@ -122,17 +124,18 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
       }
 
       const groups = new Map<string | undefined, { body: unknown; properties: Record<string, unknown> }[]>();
-      const pageIds: { id: string; value: string | number | undefined }[] = [];
-      const before = current?.value;
-      for (const record of records) {
+      const pageIds: { id: string; key: WatermarkKey | undefined }[] = [];
+      const before = currentKey;
+      for (let n = 0; n < records.length; n++) {
+        const record = records[n];
         const id = stringOf(valueAt(record, idField));
         const wm = wmField ? valueAt(record, wmField) : undefined;
-        const wmValue = typeof wm === 'string' || typeof wm === 'number' ? wm : undefined;
+        const wmKey = typeof wm === 'string' || typeof wm === 'number' ? watermarkKey(wm) : undefined;
         if (id !== undefined) {
           if (seen.has(id)) continue;
-          if (loaded && wmValue !== undefined && compareWatermarks(wmValue, loaded.value) === 0 && boundary.has(id)) continue;
+          if (loadedKey && wmKey && compareKeys(wmKey, loadedKey) === 0 && boundary.has(id)) continue;
         }
-        if (ordered && before !== undefined && wmValue !== undefined && compareWatermarks(wmValue, before) < 0) {
+        if (ordered && before && wmKey && compareKeys(wmKey, before) < 0) {
           ordered = false;
           log.warn(`ingest ${source.name}: record ${id ?? '(no id)'} is older than records of earlier pages; the watermark moves only at the end of this run`);
         }
@@ -142,8 +145,10 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
         if (eventTime !== undefined && eventTime !== null) properties.eventTime = typeof eventTime === 'string' ? eventTime : JSON.stringify(eventTime);
         let list = groups.get(key);
         if (!list) groups.set(key, (list = []));
-        list.push({ body: record, properties });
-        pageIds.push({ id: id ?? '', value: wmValue });
+        // The record's bytes as the source sent them when the page could be split: the same JSON data section the
+        // client would write for the parsed record, without stringifying it again.
+        list.push({ body: raw ? raw[n] : record, properties });
+        pageIds.push({ id: id ?? '', key: wmKey });
         if (id !== undefined) seen.add(id);
       }
 
@@ -151,15 +156,20 @@ export async function runIngest(deps: IngestDeps): Promise<IngestRunSummary> {
       // watermark still moves on, so it is not fetched again and again.
       const sent = await sendGroups(deps.producer, groups, deadline, now, (body) => {
         summary.recordsSkipped++;
-        const id = stringOf(valueAt(body, idField)) ?? '(no id)';
-        log.warn(`ingest ${source.name}: record ${id} is ${Buffer.byteLength(JSON.stringify(body))} bytes, over the 1 MiB event limit of the hub; skipped`);
+        const record = Buffer.isBuffer(body) ? JSON.parse(body.toString('utf8')) as unknown : body;
+        const id = stringOf(valueAt(record, idField)) ?? '(no id)';
+        const bytes = Buffer.isBuffer(body) ? body.length : Buffer.byteLength(JSON.stringify(body));
+        log.warn(`ingest ${source.name}: record ${id} is ${bytes} bytes, over the 1 MiB event limit of the hub; skipped`);
       });
       summary.eventsSent += sent;
 
-      for (const { id, value } of pageIds) {
-        if (value === undefined) continue;
-        if (!current || compareWatermarks(value, current.value) > 0) current = { value, ids: id ? [id] : [], updated: '' };
-        else if (compareWatermarks(value, current.value) === 0 && id && !current.ids.includes(id)) current.ids.push(id);
+      for (const { id, key } of pageIds) {
+        if (!key) continue;
+        const order = current && currentKey ? compareKeys(key, currentKey) : 1;
+        if (!current || order > 0) {
+          current = { value: key.value, ids: id ? [id] : [], updated: '' };
+          currentKey = key;
+        } else if (order === 0 && id && !current.ids.includes(id)) current.ids.push(id);
       }
       if (ordered && current && (!saved || current.ids.length !== saved.ids.length || current.value !== saved.value)) {
         // The hub accepted this page: its watermark is saved while the next page is sent (saves stay in order).

@@ -1,6 +1,7 @@
 // Pages of a REST source: the first request (query, watermark), the records in a response, and the next request
 // for each paging style — a next link in the body, a Link header, page numbers or offsets.
-import { displayUrl } from './http';
+import { displayUrl, pageText } from './http';
+import { splitRecords } from './split';
 import { IngestError, type SourceSettings } from './settings';
 
 const paths = new Map<string, string[]>();
@@ -49,8 +50,19 @@ export function firstRequest(source: SourceSettings, watermark: string | undefin
   return { url: u.toString(), index: 0 };
 }
 
-/** The records of one response; a malformed response fails the run with what is wrong and where. */
-export function recordsOf(source: SourceSettings, url: string, text: string): { body: unknown; records: unknown[] } {
+/**
+ * The records of one response, with each record's own bytes when the body could be split (see split.ts); a
+ * malformed response fails the run with what is wrong and where.
+ */
+export function recordsOf(source: SourceSettings, url: string, chunks: Buffer[]): { body: unknown; records: unknown[]; raw?: Buffer[] } {
+  const path = source.recordsPath ?? '$';
+  const split = splitRecords(chunks, compiled(path));
+  // JSON.parse keeps the last of duplicate keys: the split is only trusted when the rest of the body agrees.
+  if (split) {
+    const left = valueAt(split.body, path);
+    if (Array.isArray(left) && left.length === 0) return split;
+  }
+  const text = pageText({ chunks });
   const where = `Source "${source.name}" (${displayUrl(url, source.auth?.query ? [source.auth.query] : [])})`;
   let body: unknown;
   try {
@@ -59,7 +71,6 @@ export function recordsOf(source: SourceSettings, url: string, text: string): { 
     const start = text.slice(0, 80).replace(/\s+/g, ' ');
     throw new IngestError(`${where} returned a response that is not JSON (${e instanceof Error ? e.message : String(e)}; it starts with ${JSON.stringify(start)}). Nothing from this page was sent.`);
   }
-  const path = source.recordsPath ?? '$';
   const records = valueAt(body, path);
   if (records === undefined) {
     const keys = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).slice(0, 10).join(', ') : undefined;

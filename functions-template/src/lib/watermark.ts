@@ -91,13 +91,25 @@ export class BlobWatermarkStore implements WatermarkStore {
   }
 }
 
+/** A watermark value with its time parsed once: a run compares every record with the current watermark. */
+export interface WatermarkKey {
+  value: string | number;
+  time: number;
+}
+
+export function watermarkKey(value: string | number): WatermarkKey {
+  return { value, time: typeof value === 'string' ? Date.parse(value) : NaN };
+}
+
 /** Orders watermark values: numbers numerically, ISO-looking times by time, anything else as text. */
-export function compareWatermarks(a: string | number, b: string | number): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const ta = typeof a === 'string' ? Date.parse(a) : NaN;
-  const tb = typeof b === 'string' ? Date.parse(b) : NaN;
-  if (!Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
-  const sa = String(a);
-  const sb = String(b);
+export function compareKeys(a: WatermarkKey, b: WatermarkKey): number {
+  if (typeof a.value === 'number' && typeof b.value === 'number') return a.value - b.value;
+  if (!Number.isNaN(a.time) && !Number.isNaN(b.time)) return a.time - b.time;
+  const sa = String(a.value);
+  const sb = String(b.value);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+export function compareWatermarks(a: string | number, b: string | number): number {
+  return compareKeys(watermarkKey(a), watermarkKey(b));
 }
