@@ -53,8 +53,11 @@ export function splitRecords(chunks: readonly Uint8Array[], keys: readonly strin
   // Inside the records array: depth below the array (0 = between records), and where the current record began.
   let inRecords = false;
   let depth = 0;
-  let recStart: Pos | undefined;
-  let recEnd: Pos | undefined;
+  // Numbers, not objects: these move on every byte of every record. startC < 0: no record begun.
+  let startC = -1;
+  let startI = 0;
+  let endC = 0;
+  let endI = 0;
   // Envelope bytes are taken as whole runs of a chunk: from envStart up to the records array and after it.
   let envStart: Pos | undefined = { c: 0, i: 0 };
   // String state that survives a chunk boundary.
@@ -72,9 +75,9 @@ export function splitRecords(chunks: readonly Uint8Array[], keys: readonly strin
     return Buffer.concat(parts);
   };
   const endRecord = (): boolean => {
-    if (!recStart || !recEnd) return false;
-    raw.push(slice(recStart, recEnd));
-    recStart = recEnd = undefined;
+    if (startC < 0) return false;
+    raw.push(slice({ c: startC, i: startI }, { c: endC, i: endI }));
+    startC = -1;
     return true;
   };
 
@@ -120,19 +123,19 @@ export function splitRecords(chunks: readonly Uint8Array[], keys: readonly strin
           keyParts = undefined;
         }
         i = q + 1;
-        if (inRecords) recEnd = { c, i };
+        if (inRecords) { endC = c; endI = i; }
         continue;
       }
       const b = buf[i];
       if (inRecords) {
         if (b === QUOTE) {
-          if (depth === 0 && !recStart) recStart = { c, i };
+          if (depth === 0 && startC < 0) { startC = c; startI = i; }
           inString = true;
           i++;
           continue;
         }
         if (b === 0x7b || b === 0x5b) {
-          if (depth === 0 && !recStart) recStart = { c, i };
+          if (depth === 0 && startC < 0) { startC = c; startI = i; }
           depth++;
         } else if (b === 0x7d || b === 0x5d) {
           if (depth === 0) {
@@ -150,10 +153,11 @@ export function splitRecords(chunks: readonly Uint8Array[], keys: readonly strin
           if (!endRecord()) return undefined;
           i++;
           continue;
-        } else if (!isSpace(b)) {
-          if (depth === 0 && !recStart) recStart = { c, i };
+        } else if (!isSpace(b) && depth === 0 && startC < 0) {
+          startC = c;
+          startI = i;
         }
-        if (!isSpace(b)) recEnd = { c, i: i + 1 };
+        if (!isSpace(b)) { endC = c; endI = i + 1; }
         i++;
         continue;
       }
