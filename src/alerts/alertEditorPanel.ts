@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { CONDITION_KINDS, probeQuery, queryPosition, schemaIssues, validateDraft } from '../core/alerts/alertDraft';
+import { CONDITION_KINDS, probeQuery, ruleQueryErrorMessage, schemaIssues, validateDraft } from '../core/alerts/alertDraft';
 import { upsertAlert } from '../core/alerts/alertEdits';
 import { KqlQueryError } from '../core/kql/queryError';
 import { Disposable } from '../common/disposable';
@@ -155,8 +155,7 @@ export class AlertEditorPanel extends Disposable {
       if (controller.signal.aborted) return this.lastSchema!;
       this.columns = undefined;
       if (e instanceof KqlQueryError) {
-        const pos = queryPosition(e.info);
-        const message = `The query does not run against ${target}${pos ? ` (line ${pos.line}, column ${pos.column})` : ''}: ${e.info.message.replace(/line:position=(\d+):(\d+)/g, (_m, l: string, c: string) => `line:position=${Math.max(1, Number(l) - 1)}:${c}`)}`;
+        const message = ruleQueryErrorMessage(e.info, `The query does not run against ${target}`);
         check = { state: 'problems', target, issues: [{ field: 'source.query', message, severity: 'error' }] };
       } else {
         check = { state: 'unavailable', target, issues: [], message: `Could not check the query against ${target}: ${e instanceof Error ? e.message : String(e)}` };

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { progress } from '../common/progress';
 import { prompts } from '../common/prompt';
+import { ruleQueryErrorMessage } from '../core/alerts/alertDraft';
 import { dryRunQuery, evaluateDryRun, type DryRunResult } from '../core/alerts/dryRun';
+import { kqlErrorOf } from '../core/kql/queryError';
 import { historyLimitWarnings } from '../core/alerts/limits';
 import { formatDuration, normalizeAlerts, parseDuration, type AlertRule } from '../core/alerts/rule';
 import { refOf } from '../model/refs';
@@ -81,7 +83,15 @@ export async function dryRunAlert(deps: AlertsFabricDeps, arg: unknown, panels: 
     const columns = table.columns.map((c) => c.name ?? '');
     const rows = (table as unknown as { _rows: unknown[][] })._rows;
     return { result: evaluateDryRun(rule, query, columns, rows, from, to), queryMs: ms };
-  }).catch((e: unknown) => { throw new Error(`Dry run of "${rule.name}": ${e instanceof Error ? e.message : String(e)}`); });
+  }).catch((e: unknown) => {
+    // The service's own words, at the line and column of the rule's query (the dry run puts one line before it).
+    const info = kqlErrorOf(e);
+    if (info) {
+      const lines = rule.source.query.replace(/[\s;]+$/, '').split('\n').length;
+      throw new Error(`${ruleQueryErrorMessage(info, `Dry run of "${rule.name}": its query does not run against ${db.database}`, lines)}. Fix the alert's source.query (Edit Alert, or eventline.json).`);
+    }
+    throw new Error(`Dry run of "${rule.name}": ${e instanceof Error ? e.message : String(e)}`);
+  });
   const warnings = historyLimitWarnings(result.emails.map((m) => ({ rule: rule.name, time: m.time, to: m.email.to, cc: m.email.cc }))).map((w) => w.message);
   // Kusto cuts a result at 500,000 rows by default; a raw (not aggregated) rule over a long span can reach it.
   if (result.rows >= TRUNCATION_ROWS) warnings.unshift(`The query returned ${result.rows.toLocaleString('en-US')} rows, which is where results are cut: later rows may be missing. Choose a shorter span, or give the rule an aggregation over a window.`);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parse } from 'jsonc-parser';
-import { alertToDraft, draftToAlert, emptyDraft, probeQuery, queryPosition, schemaIssues, validateDraft } from '../../src/core/alerts/alertDraft';
+import { alertToDraft, draftToAlert, emptyDraft, probeQuery, queryPosition, ruleQueryErrorMessage, schemaIssues, validateDraft } from '../../src/core/alerts/alertDraft';
 import { alertIndex, setAlertMuted, upsertAlert } from '../../src/core/alerts/alertEdits';
 import type { Alert } from '../../src/core/manifest';
 import type { AlertDraft } from '../../src/protocol/alertsUi';
@@ -85,6 +85,10 @@ describe('alert editor draft', () => {
     assert.equal(q, 'let startTime = datetime(2025-12-31T23:00:00.000Z); let endTime = datetime(2026-01-01T00:00:00.000Z);\nT\n| where X > 1\n| take 0');
     assert.deepEqual(queryPosition({ line: 3, column: 9 }), { line: 2, column: 9 });
     assert.equal(queryPosition({}), undefined);
+    const info = { message: "Syntax error: KS006: Missing expression [line:position=3:15]", line: 3, column: 15 };
+    assert.equal(ruleQueryErrorMessage(info, 'The query does not run'), 'The query does not run (line 2, column 15): Syntax error: KS006: Missing expression [line:position=2:15]');
+    assert.match(ruleQueryErrorMessage(info, 'Dry run', 1), /^Dry run \(in the filter and aggregation added after the query.*\[line:position=3:15\]$/);
+    assert.equal(ruleQueryErrorMessage({ message: 'no position' }, 'X'), 'X: no position');
   });
 });
 

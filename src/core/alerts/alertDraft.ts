@@ -1,6 +1,7 @@
 // The alert editor's draft (its fields as typed) to the manifest's alert object and back, and the checks the editor
 // shows as the user types: the rule model's own validation (normalizeAlert, the same the manifest and the runner
 // use) placed at the field its path names, plus the check of the named columns against the query's live schema.
+import type { KqlErrorInfo } from '../kql/queryError';
 import type { Alert } from '../manifest';
 import type { AlertDraft, DraftField, DraftIssue } from '../../protocol/alertsUi';
 import { AlertRuleError, isNumericCondition, normalizeAlert, type AlertRule } from './rule';
@@ -225,6 +226,19 @@ export function probeQuery(query: string, now = Date.now()): string {
 export function queryPosition(pos: { line?: number; column?: number }): { line: number; column: number } | undefined {
   if (!pos.line || !pos.column) return undefined;
   return { line: Math.max(1, pos.line - 1), column: pos.column };
+}
+
+/**
+ * A query error from a text that put one line before the user's query (the probe, a dry run), told in the user's
+ * own lines. `queryLines`: how many lines the user's query has; a position past them is in what the caller appended.
+ */
+export function ruleQueryErrorMessage(info: KqlErrorInfo, what: string, queryLines = Infinity): string {
+  const pos = queryPosition(info);
+  if (pos && pos.line > queryLines) {
+    return `${what} (in the filter and aggregation added after the query: check the event-time, object and property columns the rule names): ${info.message}`;
+  }
+  const message = info.message.replace(/line:position=(\d+):(\d+)/g, (_m, l: string, c: string) => `line:position=${Math.max(1, Number(l) - 1)}:${c}`);
+  return `${what}${pos ? ` (line ${pos.line}, column ${pos.column})` : ''}: ${message}`;
 }
 
 /** The columns the rule names that the query does not return, or that have a type the rule cannot use. */

@@ -36,6 +36,13 @@ export function kqlErrorFromBody(body: unknown): KqlErrorInfo | undefined {
   return info;
 }
 
+/** What the service said about a query, from any error a query raised (ours, or azure-kusto-data's with the reply). */
+export function kqlErrorOf(e: unknown): KqlErrorInfo | undefined {
+  if (e instanceof KqlQueryError) return e.info;
+  const response = (e as { response?: { data?: unknown } } | undefined)?.response;
+  return response ? kqlErrorFromBody(response.data) : undefined;
+}
+
 /** `… [line:position=2:8]` in a message → {line: 2, column: 8}. */
 export function positionInMessage(message: string): { line?: number; column?: number } {
   const m = POSITION.exec(message);

@@ -6,6 +6,11 @@ import { Readable } from 'node:stream';
 import { ClientRequestProperties } from 'azure-kusto-data';
 import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
 import { startKql, useKql, type Kql } from './helpers';
+import { ruleQueryErrorMessage } from '../../../src/core/alerts/alertDraft';
+import { dryRunQuery } from '../../../src/core/alerts/dryRun';
+import { normalizeAlert } from '../../../src/core/alerts/rule';
+import { kqlErrorOf } from '../../../src/core/kql/queryError';
+import type { Alert } from '../../../src/core/manifest';
 import { tempDataDir } from '../pipeline';
 
 function ingestProps(table: string, format: DataFormat, mapping?: string): IngestionProperties {
@@ -56,6 +61,22 @@ describe('local Eventhouse over Kusto REST', function () {
     assert.equal(e.error['@type'], 'Kusto.Data.Exceptions.SyntaxException');
     assert.match(String(e.error['@message']), /line:position=2:8/);
     assert.equal(e.error['@line'], 2);
+  });
+
+  it('a dry run\'s query error, through azure-kusto-data, points at the line and column of the rule\'s own query', async () => {
+    const alert = (query: string): Alert => ({ name: 'broken', source: { query, eventTimeColumn: 'Timestamp' }, object: 'Site', property: 'Value', condition: { kind: 'is', op: 'greaterThan', value: 1 } });
+    const rule = normalizeAlert(alert('print Site = "a", Value = 1.5, Timestamp = now()\n| summarize by'), 0);
+    const query = dryRunQuery(rule, Date.now() - 3_600_000, Date.now());
+    const err: unknown = await kql.client.execute('NetDefaultDB', query.text).then(() => undefined, (e: unknown) => e);
+    const info = kqlErrorOf(err);
+    assert.ok(info, 'the client\'s error carries the service\'s reply');
+    assert.equal(info.line, 3, 'line 3 of what was sent: the window line, then the query');
+    const message = ruleQueryErrorMessage(info, 'Dry run of "broken": its query does not run', 2);
+    assert.match(message, /\(line 2, column 15\): .*Missing expression \[line:position=2:15\]/);
+    // A problem in what the dry run appends (an event-time column the query does not return) says so.
+    const noTime = normalizeAlert(alert('print Site = "a", Value = 1.5'), 0);
+    const e2: unknown = await kql.client.execute('NetDefaultDB', dryRunQuery(noTime, Date.now() - 3_600_000, Date.now()).text).then(() => undefined, (e: unknown) => e);
+    assert.match(ruleQueryErrorMessage(kqlErrorOf(e2)!, 'Dry run', 1), /added after the query: check the event-time, object and property columns.*Timestamp/);
   });
 
   it('reports an unknown column as a semantic error naming it', async () => {
