@@ -98,6 +98,7 @@ export async function dryRunAlert(deps: AlertsFabricDeps, arg: unknown, panels: 
   const view: DryRunView = {
     rule: rule.name, condition: describeCondition(rule), database: `${db.database} (${db.cluster})`, from, to, windowMs: result.windowMs,
     rows: result.rows, firings: result.firings, suppressed: result.suppressed, queryMs, series: result.series, thresholds: result.thresholds,
+    teams: rule.teams?.to,
     emails: result.emails.slice(0, MAX_EMAILS).map((m) => ({ object: m.object, time: m.time, reason: m.reason, to: m.email.to, cc: m.email.cc, subject: m.email.subject, text: m.email.text })),
     moreEmails: Math.max(0, result.emails.length - MAX_EMAILS), warnings,
   };

@@ -71,7 +71,11 @@ export interface Alert {
   property?: string | { column: string; aggregation?: 'average' | 'min' | 'max' | 'sum' | 'count'; window?: string };
   condition?: { kind: string; [field: string]: unknown };
   options?: { everyTime?: boolean; staysFor?: string; times?: number; within?: string };
-  action?: { email?: { to: string[]; cc?: string[]; subject?: string; headline?: string; message?: string; fields?: string[] } };
+  action?: {
+    email?: { to: string[]; cc?: string[]; subject?: string; headline?: string; message?: string; fields?: string[] };
+    /** A Teams message: posted by Fabric Activator once deployed; locally the firing is recorded, nothing is posted. */
+    teams?: { to: string[]; headline?: string; message?: string; fields?: string[] };
+  };
 }
 export interface Profile {
   kind?: 'local' | 'azure'; tenantId?: string; subscriptionId?: string; resourceGroup?: string; eventHubsNamespace?: string; eventhouseQueryUri?: string; fabricWorkspaceId?: string; functionApp?: string; keyVault?: string;

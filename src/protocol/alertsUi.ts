@@ -41,6 +41,11 @@ export interface AlertDraft {
   'action.email.message': string;
   /** Column names separated by commas. */
   'action.email.fields': string;
+  /** A Teams message (posted by Fabric Activator once deployed): addresses, text, columns, as for email. */
+  'action.teams.to': string;
+  'action.teams.headline': string;
+  'action.teams.message': string;
+  'action.teams.fields': string;
   enabled: boolean;
   muted: boolean;
   cooldown: string;

@@ -25,6 +25,8 @@ export interface DryRunView {
   series: DryRunViewSeries[];
   thresholds: number[];
   emails: DryRunViewEmail[];
+  /** Recipients of the rule's Teams message: posted only by Fabric Activator, so the dry run names them, no more. */
+  teams?: string[];
   /** Emails beyond those listed (the view lists the first ones). */
   moreEmails: number;
   warnings: string[];

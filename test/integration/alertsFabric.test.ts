@@ -28,7 +28,10 @@ const hot: Alert = {
 };
 const silent: Alert = {
   name: 'silent', source: { query: 'Readings', eventTimeColumn: 'Timestamp' }, object: 'Site',
-  condition: { kind: 'noDataFor', duration: '10m' }, action: { email: { to: ['ops@contoso.com'], subject: 'No data from {Site}', headline: 'Silent' } },
+  condition: { kind: 'noDataFor', duration: '10m' }, action: {
+    email: { to: ['ops@contoso.com'], subject: 'No data from {Site}', headline: 'Silent' },
+    teams: { to: ['oncall@contoso.com'], headline: 'No data from {Site}', fields: ['Site'] },
+  },
 };
 
 describe('Alerts: dry run, deploy to Fabric, import (alertsFabric)', function () {
@@ -193,7 +196,7 @@ describe('Alerts: dry run, deploy to Fabric, import (alertsFabric)', function ()
     const entities = decodeReflexEntities(body.definition);
     assert.equal(checkReflexDefinition(body.definition, [KQL_DB]), undefined);
     const rules = entities.filter((e) => (e.payload?.definition as { type?: string } | undefined)?.type === 'Rule').map((e) => e.payload!.name);
-    assert.deepEqual(rules, ['hot', 'silent']);
+    assert.deepEqual(rules, ['hot', 'silent', 'silent-teams'], 'an alert with an email and a Teams message is two Activator rules');
   });
 
   let firstIds: string[] = [];
@@ -201,10 +204,10 @@ describe('Alerts: dry run, deploy to Fabric, import (alertsFabric)', function ()
     const stored = definitions.get('reflex-1')!;
     const entities = decodeReflexEntities(stored);
     firstIds = entities.map((e) => String(e.uniqueIdentifier));
-    // A rule the user made in the portal, in a container of their own, sending to Teams.
+    // A rule the user made in the portal, in a container of their own, running a Fabric item.
     const portal = [
       { uniqueIdentifier: 'portal-c', type: 'container-v1', payload: { name: 'Mine', type: 'kqlQueries' } },
-      { uniqueIdentifier: 'portal-r', type: 'timeSeriesView-v1', payload: { name: 'teams rule', parentContainer: { targetUniqueIdentifier: 'portal-c' }, definition: { type: 'Rule', instance: JSON.stringify({ templateId: 'EventTrigger', templateVersion: '1.1', steps: [{ name: 'ActStep', id: 'p1', rows: [{ name: 'TeamsBinding', kind: 'TeamsMessage', arguments: [] }] }] }) } } },
+      { uniqueIdentifier: 'portal-r', type: 'timeSeriesView-v1', payload: { name: 'pipeline rule', parentContainer: { targetUniqueIdentifier: 'portal-c' }, definition: { type: 'Rule', instance: JSON.stringify({ templateId: 'EventTrigger', templateVersion: '1.1', steps: [{ name: 'ActStep', id: 'p1', rows: [{ name: 'FabricItemBinding', kind: 'FabricItemInvocation', arguments: [] }] }] }) } } },
     ];
     definitions.set('reflex-1', { parts: [{ path: 'ReflexEntities.json', payload: Buffer.from(JSON.stringify([...entities, ...portal])).toString('base64'), payloadType: 'InlineBase64' }] });
     const first = fabric.requests.length;
@@ -219,17 +222,19 @@ describe('Alerts: dry run, deploy to Fabric, import (alertsFabric)', function ()
 
   it('imports the rules back into eventline.json (round trip); the portal rule is listed read-only', async () => {
     await writeManifest(a, manifest([], 'prod'));
-    const out = await answered(a, [['hot', 'silent']], () => vscode.commands.executeCommand<ImportOutcome>('eventline.importAlerts'));
-    assert.deepEqual(out.added, ['hot', 'silent']);
-    assert.deepEqual(out.others.map((o) => [o.name, o.reason]), [['teams rule', 'its action is TeamsMessage; Eventline\'s alerts send email.']]);
+    const out = await answered(a, [['hot', 'silent', 'silent-teams']], () => vscode.commands.executeCommand<ImportOutcome>('eventline.importAlerts'));
+    assert.deepEqual(out.added, ['hot', 'silent', 'silent-teams']);
+    assert.deepEqual(out.others.map((o) => [o.name, o.reason]), [['pipeline rule', 'its action is FabricItemInvocation; Eventline\'s alerts send email or a Teams message.']]);
     assert.equal(out.url, `https://app.fabric.microsoft.com/groups/${WS}/reflexes/reflex-1?experience=fabric-developer`);
     const written = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(manifestUri()))) as { alerts: Alert[] };
     const norm = (x: Alert, i: number) => {
       const r = normalizeAlert(x, i);
       return { ...r, email: r.email && { ...r.email, headline: r.email.headline.replace('{rule}', r.name) } };
     };
-    assert.deepEqual(written.alerts.map(norm), [hot, silent].map(norm));
-    assert.equal(a.model.snapshot()?.manifest.alerts?.length, 2, 'the manifest store reloaded it');
+    // Each Activator rule comes back as one alert with its one action.
+    const silentTeams = { ...silent, name: 'silent-teams', action: { teams: silent.action!.teams } };
+    assert.deepEqual(written.alerts.map(norm), [hot, { ...silent, action: { email: silent.action!.email } }, silentTeams].map(norm));
+    assert.equal(a.model.snapshot()?.manifest.alerts?.length, 3, 'the manifest store reloaded it');
   });
 
   it('opens the item in Fabric', async () => {

@@ -124,7 +124,7 @@ describe('Activator definition (ReflexEntities.json)', () => {
     assert.deepEqual(byName(built.entities, 'muted').payload.definition!.settings, { shouldRun: false, shouldApplyRuleOnUpdate: false });
     assert.deepEqual(built.skipped.map((s) => s.rule), ['eq', 'nomail']);
     assert.match(built.skipped[0].reason, /NumberBecomes has greater\/less than only/);
-    assert.match(built.skipped[1].reason, /no email action/);
+    assert.match(built.skipped[1].reason, /no email or Teams action/);
     assert.deepEqual(validateReflexEntities(built.entities), []);
   });
 
@@ -205,19 +205,63 @@ describe('Import from Activator', () => {
     assert.equal(back[2].source?.query, 'Errors | take 5');
   });
 
+  it('a Teams message is a TeamsMessage row (§6.4); with an email too, the alert deploys as two rules, each with one action', () => {
+    const TEAMS = { to: ['oncall@contoso.com'], headline: '{rule}: {value} at {object}', message: 'See {object}.', fields: ['Region', 'Zone'] };
+    const both: Alert = { ...hot, action: { email: EMAIL, teams: TEAMS } };
+    const onlyTeams: Alert = { ...heartbeat, name: 'quiet', action: { teams: { to: ['oncall@contoso.com'], headline: 'No data from {Site}' } } };
+    const { entities, skipped } = buildReflexEntities('p', rules(both, onlyTeams), TARGET);
+    assert.deepEqual(skipped, []);
+    assert.deepEqual(validateReflexEntities(entities), []);
+    const container = containerName('p');
+    const email = byName(entities, 'hot');
+    const teams = byName(entities, 'hot-teams');
+    assert.equal(email.uniqueIdentifier, stableId(container, 'hot', 'rule'), 'the email rule keeps its id');
+    assert.equal(teams.uniqueIdentifier, stableId(container, 'hot', 'rule', 'teams'));
+    assert.deepEqual(teams.payload.parentObject, email.payload.parentObject, 'both rules watch the same object');
+    const row = tmpl(teams).steps[2].rows;
+    assert.equal(row.length, 1);
+    assert.equal(row[0].kind, 'TeamsMessage');
+    assert.deepEqual(row[0].arguments.map((a) => a.name), ['messageLocale', 'recipients', 'headline', 'optionalMessage', 'additionalInformation']);
+    assert.deepEqual(row[0].arguments[1].values, [{ type: 'string', value: 'oncall@contoso.com' }]);
+    const value = entities.find((e) => e.payload.definition?.type === 'Attribute' && e.payload.name === 'Temperature')!.uniqueIdentifier;
+    assert.deepEqual(row[0].arguments[2].values?.[1], { kind: 'AttributeReference', type: 'complex', arguments: [{ name: 'entityId', type: 'string', value }] });
+    assert.ok(entities.some((e) => e.payload.definition?.type === 'Attribute' && e.payload.name === 'Zone'), 'a field only the Teams message lists is an attribute too');
+    const quiet = byName(entities, 'quiet');
+    assert.equal(quiet.uniqueIdentifier, stableId(container, 'quiet', 'rule', 'teams'));
+    assert.deepEqual(tmpl(quiet).steps[2].rows[0].arguments[2].values, [{ type: 'string', value: 'No data from ' }, { kind: 'EventFieldReference', type: 'complex', arguments: [{ name: 'fieldName', type: 'string', value: 'Site' }] }]);
+
+    // Imported back: each Activator rule is one alert with its one action.
+    const { alerts: back, others } = importReflexRules(entities);
+    assert.deepEqual(others, []);
+    assert.deepEqual(back.map((a) => [a.name, Object.keys(a.action ?? {})]), [['hot', ['email']], ['hot-teams', ['teams']], ['quiet', ['teams']]]);
+    assert.deepEqual(back[1].action?.teams, { to: ['oncall@contoso.com'], headline: 'hot: {value} at {object}', message: 'See {object}.', fields: ['Region', 'Zone'] });
+    assert.deepEqual(back[2].action?.teams, { to: ['oncall@contoso.com'], headline: 'No data from {Site}' });
+    assert.deepEqual(back[2].condition, { kind: 'noDataFor', duration: '10m' });
+
+    // A rule named in the portal with characters an alert name cannot have reads as a valid name.
+    const renamed = structuredClone(byName(entities, 'hot'));
+    renamed.payload.name = '  Too hot! (site)';
+    assert.equal(importReflexRules([...entities.filter((e) => e.payload.name !== 'hot'), renamed]).alerts.find((x) => x.action?.email)?.name, 'Too-hot-site');
+  });
+
+  it('a Teams message needs recipients', () => {
+    assert.throws(() => normalizeAlert({ ...hot, action: { teams: { to: [] } } }, 0), /action\.teams\.to needs at least one recipient/);
+    assert.throws(() => normalizeAlert({ ...hot, action: { teams: { to: ['not an address'] } } }, 0), /action\.teams\.to\[0\] is "not an address", which is not an email address/);
+  });
+
   it('rules this model cannot express are listed with the reason', () => {
     const built = buildReflexEntities('p', rules(hot), TARGET).entities;
     const teams = structuredClone(byName(built, 'hot'));
     teams.uniqueIdentifier = 'teams-rule';
     teams.payload.name = 'to teams';
     const t = tmpl(teams);
-    t.steps[2].rows = [{ name: 'TeamsBinding', kind: 'TeamsMessage', arguments: [] }];
+    t.steps[2].rows = [{ name: 'FabricItemBinding', kind: 'FabricItemInvocation', arguments: [] }];
     teams.payload.definition!.instance = JSON.stringify(t);
     const pbi: ReflexEntity = { uniqueIdentifier: 'pbi', type: 'timeSeriesView-v1', payload: { name: 'from pbi', definition: { type: 'Rule', instance: JSON.stringify({ templateId: 'AttributeTrigger', templateVersion: '1.1', steps: [{ name: 'ScalarSelectStep', id: 'x', rows: [{ name: 'AttributeSelector', kind: 'Attribute', arguments: [{ kind: 'AttributeReference', type: 'complex', name: 'attribute', arguments: [{ name: 'entityId', type: 'string', value: 'missing' }] }] }] }, { name: 'ActStep', id: 'y', rows: [{ name: 'EmailBinding', kind: 'EmailMessage', arguments: [] }] }] }) } } };
     const { alerts, others } = importReflexRules([...built, teams, pbi]);
     assert.deepEqual(alerts.map((a) => a.name), ['hot']);
     assert.deepEqual(others, [
-      { name: 'to teams', id: 'teams-rule', reason: 'its action is TeamsMessage; Eventline\'s alerts send email.' },
+      { name: 'to teams', id: 'teams-rule', reason: 'its action is FabricItemInvocation; Eventline\'s alerts send email or a Teams message.' },
       { name: 'from pbi', id: 'pbi', reason: 'its attribute missing is not in the item.' },
     ]);
   });

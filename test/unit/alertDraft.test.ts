@@ -30,6 +30,8 @@ describe('alert editor draft', () => {
       { name: 'p', source: { query: 'T' }, property: 'V', condition: { kind: 'increasesBy', by: 10, percent: true } },
       { name: 't', source: { query: 'T' }, property: 'S', condition: { kind: 'textContains', value: '42', ignoreCase: true } },
       { name: 'n', source: { query: 'T' }, condition: { kind: 'noDataFor', duration: '5m' } },
+      { name: 'teams', source: { query: 'T' }, object: 'S', condition: { kind: 'noDataFor', duration: '5m' }, action: { teams: { to: ['oncall@contoso.com'], headline: 'Quiet {S}', message: 'm', fields: ['S'] } } },
+      { name: 'both', source: { query: 'T' }, property: 'V', condition: { kind: 'is', op: 'greaterThan', value: 1 }, action: { email: { to: ['ops@contoso.com'] }, teams: { to: ['oncall@contoso.com'] } } },
     ];
     for (const a of cases) assert.deepEqual(draftToAlert(alertToDraft(a)), a, a.name);
   });
@@ -64,6 +66,11 @@ describe('alert editor draft', () => {
     const silent = { ...hot, 'action.email.to': '', 'action.email.subject': '', 'action.email.fields': '' };
     assert.deepEqual(validateDraft(silent).issues.map((i) => [i.field, i.severity]), [['action.email.to', 'warning']]);
     assert.ok(validateDraft(silent).rule, 'a warning does not stop the rule');
+    assert.deepEqual(at({ 'action.teams.to': 'oncall@contoso.com, nope' }).map(([f]) => f), ['action.teams.to']);
+    assert.deepEqual(at({ 'action.teams.headline': 'x' }).map(([f, m]) => [f, m]), [['action.teams.to', 'action.teams.to needs at least one recipient (their Microsoft Entra email address).']]);
+    const teamsOnly = validateDraft({ ...silent, 'action.teams.to': 'oncall@contoso.com' });
+    assert.deepEqual(teamsOnly.issues.map((i) => [i.field, i.severity]), [['action.email.to', 'warning']]);
+    assert.match(teamsOnly.issues[0].message, /Teams message is posted only once it is deployed to Fabric/);
   });
 
   it('checks the named columns against the query\'s schema: missing, and of the wrong type', () => {

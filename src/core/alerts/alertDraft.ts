@@ -36,6 +36,7 @@ export function emptyDraft(): AlertDraft {
     'condition.percent': false, 'condition.ignoreCase': false, 'condition.duration': '',
     'options.kind': 'everyTime', 'options.staysFor': '', 'options.times': '', 'options.within': '',
     'action.email.to': '', 'action.email.cc': '', 'action.email.subject': '', 'action.email.headline': '', 'action.email.message': '', 'action.email.fields': '',
+    'action.teams.to': '', 'action.teams.headline': '', 'action.teams.message': '', 'action.teams.fields': '',
     enabled: true, muted: false, cooldown: '',
   };
 }
@@ -110,6 +111,13 @@ export function draftToAlert(d: AlertDraft): Alert {
   if (d['action.email.message']) email.message = d['action.email.message'];
   if (fields.length) email.fields = fields;
   if (email.to.length || Object.keys(email).length > 1) a.action = { email };
+  type Teams = NonNullable<NonNullable<Alert['action']>['teams']>;
+  const teams: Teams = { to: list(d['action.teams.to']) };
+  const teamsFields = list(d['action.teams.fields']);
+  if (d['action.teams.headline']) teams.headline = d['action.teams.headline'];
+  if (d['action.teams.message']) teams.message = d['action.teams.message'];
+  if (teamsFields.length) teams.fields = teamsFields;
+  if (teams.to.length || Object.keys(teams).length > 1) a.action = { ...a.action, teams };
   if (d.cooldown.trim()) a.cooldown = d.cooldown.trim();
   return a;
 }
@@ -160,6 +168,13 @@ export function alertToDraft(a: Alert): AlertDraft {
     d['action.email.message'] = e.message ?? '';
     d['action.email.fields'] = (e.fields ?? []).join(', ');
   }
+  const t = a.action?.teams;
+  if (t) {
+    d['action.teams.to'] = (t.to ?? []).join(', ');
+    d['action.teams.headline'] = t.headline ?? '';
+    d['action.teams.message'] = t.message ?? '';
+    d['action.teams.fields'] = (t.fields ?? []).join(', ');
+  }
   return d;
 }
 
@@ -203,7 +218,8 @@ export function validateDraft(d: AlertDraft, otherNames: string[] = []): { issue
     if (!(e instanceof AlertRuleError)) throw e;
     issues.push({ field: fieldOfPath(e.path), message: bare(e.message), severity: 'error' });
   }
-  if (rule && !rule.email) issues.push({ field: 'action.email.to', message: 'No email action: the rule fires (the tree and EventlineAlerts show it) but sends no email.', severity: 'warning' });
+  if (rule && !rule.email && !rule.teams) issues.push({ field: 'action.email.to', message: 'No email action: the rule fires (the tree and EventlineAlerts show it) but sends no email.', severity: 'warning' });
+  else if (rule && !rule.email) issues.push({ field: 'action.email.to', message: 'No email action: locally the rule fires (the tree and EventlineAlerts show it) but sends nothing; its Teams message is posted only once it is deployed to Fabric.', severity: 'warning' });
   return { issues, rule: issues.some((i) => i.severity === 'error') ? undefined : rule, alert };
 }
 
@@ -268,5 +284,6 @@ export function schemaIssues(d: AlertDraft, columns: { name: string; type: strin
     }
   }
   for (const f of list(d['action.email.fields'])) if (!byName.has(f)) missing('action.email.fields', f, 'an email field');
+  for (const f of list(d['action.teams.fields'])) if (!byName.has(f)) missing('action.teams.fields', f, 'a Teams message field');
   return issues;
 }

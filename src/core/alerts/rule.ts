@@ -28,6 +28,8 @@ export type Occurrence = { kind: 'everyTime' } | { kind: 'staysFor'; periodMs: n
 export type Aggregation = 'average' | 'min' | 'max' | 'sum' | 'count';
 
 export interface EmailAction { to: string[]; cc: string[]; subject: string; headline: string; message: string; fields: string[] }
+/** Posted only by Fabric Activator (a deployed rule); the local runner records the firing and posts nothing. */
+export interface TeamsAction { to: string[]; headline: string; message: string; fields: string[] }
 
 export interface AlertRule {
   name: string;
@@ -43,6 +45,7 @@ export interface AlertRule {
   condition: Condition;
   occurrence: Occurrence;
   email?: EmailAction;
+  teams?: TeamsAction;
   cooldownMs: number;
 }
 
@@ -219,7 +222,14 @@ export function normalizeAlert(a: Alert, index: number): AlertRule {
       fields: e.fields ?? [],
     };
   }
-  return { name: a.name, enabled, muted, legacy: false, source, object: a.object, property, condition, occurrence, email, cooldownMs };
+  let teams: TeamsAction | undefined;
+  const t = a.action?.teams;
+  if (t) {
+    const to = addresses(t.to, at('action', 'teams', 'to'), 'action.teams.to');
+    if (!to.length) fail(at('action', 'teams', 'to'), 'action.teams.to needs at least one recipient (their Microsoft Entra email address).');
+    teams = { to, headline: t.headline ?? '{rule} fired for {object}', message: t.message ?? '', fields: t.fields ?? [] };
+  }
+  return { name: a.name, enabled, muted, legacy: false, source, object: a.object, property, condition, occurrence, email, teams, cooldownMs };
 }
 
 /** Every alert of the manifest: the rules that can run, and the problems of those that cannot. */

@@ -127,10 +127,11 @@ function contentParts(template: string, rule: AlertRule, ids: { value?: string; 
   return merged;
 }
 
-function emailRow(rule: AlertRule, ids: { value?: string; identity?: string; fields: Map<string, string> }, eventRule: boolean): Row {
-  const e = rule.email!;
-  const addresses = (list: string[]): Arg[] => list.map((a) => ({ type: 'string', value: a }));
-  const info: Arg[] = e.fields.map((field) => ({
+type Ids = { value?: string; identity?: string; fields: Map<string, string> };
+
+/** The additional information rows: each field by name, referenced from the event (event rules) or its attribute. */
+function infoParts(fields: string[], ids: Ids, eventRule: boolean): Arg[] {
+  return fields.map((field) => ({
     kind: 'NameReferencePair', type: 'complex', arguments: [
       str('name', field),
       eventRule
@@ -138,25 +139,57 @@ function emailRow(rule: AlertRule, ids: { value?: string; identity?: string; fie
         : { kind: 'AttributeReference', type: 'complexReference', name: 'reference', arguments: [str('entityId', ids.fields.get(field)!)] },
     ],
   }));
+}
+
+const addressList = (list: string[]): Arg[] => list.map((a) => ({ type: 'string', value: a }));
+
+function emailRow(rule: AlertRule, ids: Ids, eventRule: boolean): Row {
+  const e = rule.email!;
   return {
     name: 'EmailBinding', kind: 'EmailMessage', arguments: [
       str('messageLocale', MESSAGE_LOCALE),
-      { name: 'sentTo', type: 'array', values: addresses(e.to) },
-      { name: 'copyTo', type: 'array', values: addresses(e.cc) },
+      { name: 'sentTo', type: 'array', values: addressList(e.to) },
+      { name: 'copyTo', type: 'array', values: addressList(e.cc) },
       { name: 'bCCTo', type: 'array', values: [] },
       { name: 'subject', type: 'array', values: contentParts(e.subject, rule, ids, eventRule) },
       { name: 'headline', type: 'array', values: contentParts(e.headline, rule, ids, eventRule) },
       { name: 'optionalMessage', type: 'array', values: contentParts(e.message, rule, ids, eventRule) },
-      { name: 'additionalInformation', type: 'array', values: info },
+      { name: 'additionalInformation', type: 'array', values: infoParts(e.fields, ids, eventRule) },
     ],
   };
+}
+
+/** Learn's reflex-definition sample (§6.4 of the spec): messageLocale, recipients, headline, optionalMessage, additionalInformation. */
+function teamsRow(rule: AlertRule, ids: Ids, eventRule: boolean): Row {
+  const t = rule.teams!;
+  return {
+    name: 'TeamsBinding', kind: 'TeamsMessage', arguments: [
+      str('messageLocale', MESSAGE_LOCALE),
+      { name: 'recipients', type: 'array', values: addressList(t.to) },
+      { name: 'headline', type: 'array', values: contentParts(t.headline, rule, ids, eventRule) },
+      { name: 'optionalMessage', type: 'array', values: contentParts(t.message, rule, ids, eventRule) },
+      { name: 'additionalInformation', type: 'array', values: infoParts(t.fields, ids, eventRule) },
+    ],
+  };
+}
+
+/**
+ * An Activator rule has one action (the portal's rule pane picks one), so an alert with an email and a Teams message
+ * deploys as two rules over the same object and attributes. The email rule keeps the ids it always had.
+ */
+function ruleActions(rule: AlertRule): { idParts: string[]; name: string; row: (ids: Ids, eventRule: boolean) => Row }[] {
+  const out: { idParts: string[]; name: string; row: (ids: Ids, eventRule: boolean) => Row }[] = [];
+  if (rule.email) out.push({ idParts: [], name: rule.name, row: (ids, ev) => emailRow(rule, ids, ev) });
+  if (rule.teams) out.push({ idParts: ['teams'], name: rule.email ? `${rule.name}-teams` : rule.name, row: (ids, ev) => teamsRow(rule, ids, ev) });
+  return out;
 }
 
 const template = (templateId: string, steps: Step[]) => JSON.stringify({ templateId, templateVersion: TEMPLATE_VERSION, steps });
 
 /** The entities of one rule, or why it has no Activator form. */
 function ruleEntities(rule: AlertRule, container: string, target: ActivatorTarget): ReflexEntity[] | string {
-  if (!rule.email) return 'it has no email action (an Activator rule needs one).';
+  const acts = ruleActions(rule);
+  if (!acts.length) return 'it has no email or Teams action (an Activator rule needs one).';
   const id = (...parts: string[]) => stableId(container, rule.name, ...parts);
   const C = { targetUniqueIdentifier: stableId(container) };
   const eventRule = isEventRule(rule);
@@ -182,7 +215,6 @@ function ruleEntities(rule: AlertRule, container: string, target: ActivatorTarge
     { name: 'SourceEventStep', id: id('event', 'step'), rows: [{ name: 'SourceSelector', kind: 'SourceReference', arguments: [str('entityId', S)] }] },
   ]) } } });
   const settings = { shouldRun: rule.enabled && !rule.muted, shouldApplyRuleOnUpdate: false };
-  const R = id('rule');
 
   if (eventRule) {
     // Heartbeat, every-row and object-less rules: an EventTrigger on the event (§6.6); EachTime is not valid there.
@@ -208,11 +240,14 @@ function ruleEntities(rule: AlertRule, container: string, target: ActivatorTarge
       if (typeof row === 'string') return row;
       detect = [{ name: 'EventFieldSelector', kind: 'EventField', arguments: [str('fieldName', rule.property!.column)] }, row];
     }
-    out.push({ uniqueIdentifier: R, type: 'timeSeriesView-v1', payload: { name: rule.name, parentContainer: C, ...(event !== E ? { parentObject: { targetUniqueIdentifier: id('object') } } : {}), definition: { type: 'Rule', settings, instance: template('EventTrigger', [
-      { name: 'FieldsDefaultsStep', id: id('rule', 'fields'), rows: [{ name: 'EventSelector', kind: 'Event', arguments: [ref('EventReference', 'event', event)] }] },
-      { name: 'EventDetectStep', id: id('rule', 'detect'), rows: detect },
-      { name: 'ActStep', id: id('rule', 'act'), rows: [emailRow(rule, { fields: new Map() }, true)] },
-    ]) } } });
+    for (const act of acts) {
+      const R = (...parts: string[]) => id('rule', ...act.idParts, ...parts);
+      out.push({ uniqueIdentifier: R(), type: 'timeSeriesView-v1', payload: { name: act.name, parentContainer: C, ...(event !== E ? { parentObject: { targetUniqueIdentifier: id('object') } } : {}), definition: { type: 'Rule', settings, instance: template('EventTrigger', [
+        { name: 'FieldsDefaultsStep', id: R('fields'), rows: [{ name: 'EventSelector', kind: 'Event', arguments: [ref('EventReference', 'event', event)] }] },
+        { name: 'EventDetectStep', id: R('detect'), rows: detect },
+        { name: 'ActStep', id: R('act'), rows: [act.row({ fields: new Map() }, true)] },
+      ]) } } });
+    }
     return out;
   }
 
@@ -228,7 +263,7 @@ function ruleEntities(rule: AlertRule, container: string, target: ActivatorTarge
   const numeric = !rule.condition.kind.startsWith('text');
   out.push(attributeEntity(V, rule.property!.column, numeric ? 'Number' : 'Text', O, C, SE, id('property', 'select'), id('property', 'compute')));
   const fields = new Map<string, string>();
-  for (const field of rule.email.fields) {
+  for (const field of new Set([...(rule.email?.fields ?? []), ...(rule.teams?.fields ?? [])])) {
     const F = id('field', field);
     fields.set(field, F);
     out.push(attributeEntity(F, field, 'Text', O, C, SE, id('field', field, 'select'), id('field', field, 'compute')));
@@ -244,11 +279,14 @@ function ruleEntities(rule: AlertRule, container: string, target: ActivatorTarge
     : occ.kind === 'times'
       ? { name: 'OccurrenceOption', kind: 'ForNthTime', arguments: [num('n', occ.n), span('duration', occ.withinMs)] }
       : { name: 'OccurrenceOption', kind: 'EachTime', arguments: [] };
-  out.push({ uniqueIdentifier: R, type: 'timeSeriesView-v1', payload: { name: rule.name, parentObject: O, parentContainer: C, definition: { type: 'Rule', settings, instance: template('AttributeTrigger', [
-    { name: 'ScalarSelectStep', id: id('rule', 'select'), rows: select },
-    { name: 'ScalarDetectStep', id: id('rule', 'detect'), rows: [row, occurrence] },
-    { name: 'ActStep', id: id('rule', 'act'), rows: [emailRow(rule, { value: V, identity: ID, fields }, false)] },
-  ]) } } });
+  for (const act of acts) {
+    const R = (...parts: string[]) => id('rule', ...act.idParts, ...parts);
+    out.push({ uniqueIdentifier: R(), type: 'timeSeriesView-v1', payload: { name: act.name, parentObject: O, parentContainer: C, definition: { type: 'Rule', settings, instance: template('AttributeTrigger', [
+      { name: 'ScalarSelectStep', id: R('select'), rows: select },
+      { name: 'ScalarDetectStep', id: R('detect'), rows: [row, occurrence] },
+      { name: 'ActStep', id: R('act'), rows: [act.row({ value: V, identity: ID, fields }, false)] },
+    ]) } } });
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 // An Activator item's rules read back into manifest alerts: each rule is followed through its references (rule →
 // attribute → split event → source event → KQL source) to the query, object column, property, condition, option
-// and email it means. What Eventline's model cannot express (a Teams or Fabric item action, a Power BI source, a
+// and email or Teams message it means. What Eventline's model cannot express (a Fabric item action, a Power BI source, a
 // condition row it does not know) is listed with the reason, to be edited in the portal.
 import type { Alert } from '../manifest';
 import { formatDuration } from '../alerts/rule';
@@ -102,8 +102,8 @@ export function importReflexRules(entities: ReflexEntity[]): ImportedRules {
     try {
       const t = tmpl(r, 'the rule');
       const act = step(t, 'ActStep')?.rows ?? [];
-      if (act.length !== 1 || act[0].kind !== 'EmailMessage') fail(`its action is ${act.map((a) => a.kind).join(', ') || 'missing'}; Eventline's alerts send email.`);
-      const alert: Alert = { name };
+      if (act.length !== 1 || (act[0].kind !== 'EmailMessage' && act[0].kind !== 'TeamsMessage')) fail(`its action is ${act.map((a) => a.kind).join(', ') || 'missing'}; Eventline's alerts send email or a Teams message.`);
+      const alert: Alert = { name: alertName(name) };
       if (r.payload.definition.settings?.shouldRun === false) alert.enabled = false;
       const refs = new Map<string, string>();
       if (t.templateId === 'AttributeTrigger') {
@@ -156,7 +156,7 @@ export function importReflexRules(entities: ReflexEntity[]): ImportedRules {
           alert.condition = condition(cond);
         }
       } else fail(`it is a ${t.templateId} rule.`);
-      alert.action = { email: email(act[0], refs) };
+      alert.action = act[0].kind === 'TeamsMessage' ? { teams: teams(act[0], refs) } : { email: email(act[0], refs) };
       alerts.push(alert);
     } catch (e) {
       if (!(e instanceof NotExpressible)) throw e;
@@ -166,25 +166,47 @@ export function importReflexRules(entities: ReflexEntity[]): ImportedRules {
   return { alerts, others };
 }
 
+/** A rule's name as an alert's name can be (letters, digits, `_`, `.`, `-`): a portal rule "Too hot!" reads as "Too-hot". */
+function alertName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').replace(/-+$/, '').slice(0, 128) || 'imported-rule';
+}
+
 const plain = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
-function email(row: Row, refs: Map<string, string>): NonNullable<NonNullable<Alert['action']>['email']> {
-  const list = (name: string) => (row.arguments.find((a) => a.name === name)?.values ?? []).map((v) => String(v.value));
-  const text = (name: string) => (row.arguments.find((a) => a.name === name)?.values ?? []).map((v) => {
+/** The text of an action argument: string parts as written, references as the placeholders they stand for. */
+function actionText(row: Row, name: string, refs: Map<string, string>): string {
+  return (row.arguments.find((a) => a.name === name)?.values ?? []).map((v) => {
     if (v.kind === undefined) return plain(v.value);
     if (v.kind === 'EventFieldReference') return `{${String(v.arguments?.find((a) => a.name === 'fieldName')?.value)}}`;
     const id = v.arguments?.find((a) => a.name === 'entityId')?.value;
-    return refs.get(String(id)) ?? fail(`its email refers to attribute ${String(id)}, which Eventline cannot name.`);
+    return refs.get(String(id)) ?? fail(`its ${row.kind === 'TeamsMessage' ? 'Teams message' : 'email'} refers to attribute ${String(id)}, which Eventline cannot name.`);
   }).join('');
-  const fields = (row.arguments.find((a) => a.name === 'additionalInformation')?.values ?? []).map((v) => plain(v.arguments?.find((a) => a.name === 'name')?.value));
-  const out: NonNullable<NonNullable<Alert['action']>['email']> = { to: list('sentTo') };
-  const cc = list('copyTo');
+}
+
+const actionList = (row: Row, name: string) => (row.arguments.find((a) => a.name === name)?.values ?? []).map((v) => String(v.value));
+const actionFields = (row: Row) => (row.arguments.find((a) => a.name === 'additionalInformation')?.values ?? []).map((v) => plain(v.arguments?.find((a) => a.name === 'name')?.value));
+
+function email(row: Row, refs: Map<string, string>): NonNullable<NonNullable<Alert['action']>['email']> {
+  const out: NonNullable<NonNullable<Alert['action']>['email']> = { to: actionList(row, 'sentTo') };
+  const cc = actionList(row, 'copyTo');
   if (cc.length) out.cc = cc;
-  if (list('bCCTo').length) fail('its email has BCC recipients, which Eventline\'s alerts do not have.');
-  out.subject = text('subject');
-  out.headline = text('headline');
-  const message = text('optionalMessage');
+  if (actionList(row, 'bCCTo').length) fail('its email has BCC recipients, which Eventline\'s alerts do not have.');
+  out.subject = actionText(row, 'subject', refs);
+  out.headline = actionText(row, 'headline', refs);
+  const message = actionText(row, 'optionalMessage', refs);
   if (message) out.message = message;
+  const fields = actionFields(row);
+  if (fields.length) out.fields = fields;
+  return out;
+}
+
+function teams(row: Row, refs: Map<string, string>): NonNullable<NonNullable<Alert['action']>['teams']> {
+  const to = actionList(row, 'recipients');
+  if (!to.length) fail('its Teams message has no recipients.');
+  const out: NonNullable<NonNullable<Alert['action']>['teams']> = { to, headline: actionText(row, 'headline', refs) };
+  const message = actionText(row, 'optionalMessage', refs);
+  if (message) out.message = message;
+  const fields = actionFields(row);
   if (fields.length) out.fields = fields;
   return out;
 }

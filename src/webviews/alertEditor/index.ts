@@ -75,6 +75,12 @@ const SECTIONS: { title: string; fields: FieldSpec[] }[] = [
     { field: 'action.email.message', label: 'Message', kind: 'area', hint: 'Placeholders: {rule}, {object}, {value}, {previous}, {time} and any {Column} of the row.' },
     { field: 'action.email.fields', label: 'Additional fields (columns)', kind: 'text', placeholder: 'Site, Value' },
   ] },
+  { title: 'Action: Teams message (posted by Fabric Activator once deployed; not sent locally)', fields: [
+    { field: 'action.teams.to', label: 'Recipients', kind: 'text', placeholder: 'oncall@contoso.com', hint: 'People in your tenant, by their Microsoft Entra email address.' },
+    { field: 'action.teams.headline', label: 'Headline', kind: 'text', placeholder: '{rule} fired for {object}' },
+    { field: 'action.teams.message', label: 'Message', kind: 'area', hint: 'Placeholders: {rule}, {object}, {value} and any {Column} of the row.' },
+    { field: 'action.teams.fields', label: 'Additional fields (columns)', kind: 'text', placeholder: 'Site, Value' },
+  ] },
 ];
 
 const inputs = new Map<DraftField, Input>();

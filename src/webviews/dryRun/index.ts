@@ -84,6 +84,7 @@ function render(v: DryRunView): void {
   }
   root.append(el('h2', `Emails that would have been sent (${v.emails.length + v.moreEmails})`));
   if (!v.emails.length) root.append(el('div', v.firings ? 'The rule has no email action.' : 'None.', 'muted'));
+  if (v.teams?.length) root.append(el('div', `Each firing also posts a Teams message to ${v.teams.join(', ')} once the rule is deployed to Fabric (${v.firings} here); Activator posts it, the local runner does not.`, 'muted'));
   for (const m of v.emails) {
     const box = el('div', undefined, 'email');
     box.append(el('div', `${iso(m.time)} · ${m.object} · ${m.reason}`, 'muted'));

@@ -51,6 +51,13 @@ export function checkReflexDefinition(def: FabricDefinition, kqlDatabases: strin
     for (const s of t.steps ?? []) {
       if (!s.id) return { errorCode: 'InvalidTemplateInstance', message: `Entity ${id}: step ${s.name} has no id.` };
       if (s.name === 'ActStep' && s.rows?.length !== 1) return { errorCode: 'RowCountMismatch', message: `Entity ${id}: ActStep needs exactly one row.` };
+      if (s.name === 'ActStep') {
+        // The bindings' argument lists as Learn's reflex-definition sample gives them (functions-fabric-activator.md §6.4).
+        const row = s.rows![0] as { kind?: string; arguments?: { name?: string }[] };
+        const want = row.kind === 'TeamsMessage' ? ['messageLocale', 'recipients', 'headline', 'optionalMessage', 'additionalInformation']
+          : row.kind === 'EmailMessage' ? ['messageLocale', 'sentTo', 'copyTo', 'bCCTo', 'subject', 'headline', 'optionalMessage', 'additionalInformation'] : undefined;
+        if (want && JSON.stringify((row.arguments ?? []).map((x) => x.name)) !== JSON.stringify(want)) return { errorCode: 'InvalidTemplateInstance', message: `Entity ${id}: ${row.kind} takes the arguments ${want.join(', ')}.` };
+      }
       for (const ref of ids(s.rows)) if (!known.has(ref)) return { errorCode: 'FailedToResolveEntity', message: `Entity ${id}: ${ref} could not be resolved. DocumentType timeSeriesView not found.` };
     }
   }
