@@ -24,6 +24,7 @@ import { IngestFunctionCommands } from './functions';
 import { registerAlerts } from './alerts';
 import { registerDashboards, type Dashboards } from './dashboards';
 import { registerAlertsFabric } from './alertsFabric';
+import { openOnStart, OPEN_ON_START_ENV } from './common/openOnStart';
 import type { TreeNode } from './tree/treeNode';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
@@ -111,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   void manifests.load();
+  openOnStart(process.env[OPEN_ON_START_ENV], context.globalState).catch((e: unknown) => log.warn(`Could not open the Eventline view on start: ${e instanceof Error ? e.message : String(e)}`));
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
   const testSecretStorage = context.extensionMode === vscode.ExtensionMode.Test ? context.secrets : undefined;
