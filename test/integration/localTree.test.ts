@@ -70,6 +70,8 @@ describe('Eventline tree, local profile (a local pipeline started through the ex
       await until(() => (/^last #2 · /.test(description(a, p2)) ? true : undefined), 'the update once the view shows again', 30000);
     } finally {
       sub.dispose();
+      // The later tests stop the pipeline: a visible tree would reload and auto-start it again (see the report).
+      await vscode.commands.executeCommand('workbench.view.explorer');
     }
   });
 
