@@ -125,8 +125,10 @@ async function main() {
 
   let toolchain;
   if (o.codeServer) {
-    const { ensureToolchain, cacheRoot } = require('../test/harness/toolchain');
-    step(`code-server and Node 24 (cached in ${cacheRoot()}; the first start downloads them, about 4 minutes)…`);
+    const { ensureToolchain, toolchainCached, cacheRoot } = require('../test/harness/toolchain');
+    step(toolchainCached()
+      ? `code-server and Node 24: reusing the cache in ${cacheRoot()}`
+      : `code-server and Node 24: the first start downloads them into ${cacheRoot()} (about 4 minutes, once; each step below)…`);
     toolchain = ensureToolchain();
   }
   if (o.build) {
