@@ -93,7 +93,7 @@ const common = {
 const node = {
   ...common,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   mainFields: ['module', 'main'],
 };

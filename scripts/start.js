@@ -125,8 +125,10 @@ async function main() {
 
   let toolchain;
   if (o.codeServer) {
-    const { ensureToolchain, cacheRoot } = require('../test/harness/toolchain');
-    step(`code-server and Node 24 (cached in ${cacheRoot()}; the first start downloads them, about 4 minutes)…`);
+    const { ensureToolchain, toolchainCached, cacheRoot } = require('../test/harness/toolchain');
+    step(toolchainCached()
+      ? `code-server and Node 24: reusing the cache in ${cacheRoot()}`
+      : `code-server and Node 24: the first start downloads them into ${cacheRoot()} (about 4 minutes, once; each step below)…`);
     toolchain = ensureToolchain();
   }
   if (o.build) {
@@ -174,7 +176,11 @@ async function main() {
   let url;
   if (o.codeServer) {
     step('starting code-server with Eventline installed');
-    const server = await startCodeServer({ toolchain, workspace, vsix: path.join(ROOT, 'dist', 'eventline.vsix'), env: { EVENTLINE_LOCAL_READY: JSON.stringify(ready) } });
+    const server = await startCodeServer({ toolchain, workspace, vsix: path.join(ROOT, 'dist', 'eventline.vsix'), env: {
+      EVENTLINE_LOCAL_READY: JSON.stringify(ready),
+      // The workbench opens on the Eventline view, and on a first start on the walkthrough too (src/common/openOnStart.ts).
+      EVENTLINE_OPEN_ON_START: ws.created ? 'walkthrough' : 'view',
+    } });
     // Its run folder (user data, extensions: about 80 MB) goes with it, also on Ctrl-C.
     process.on('exit', () => { try { fs.rmSync(server.runDir, { recursive: true, force: true }); } catch { /* best effort */ } });
     url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
@@ -188,10 +194,10 @@ async function main() {
   if (url) {
     console.log('');
     console.log('  What to click first:');
-    console.log('    1. The Eventline icon in the activity bar: the Pipeline tree shows each hop and its health.');
+    console.log('    1. The Eventline view (open on the left): the Pipeline tree shows each hop and its health.');
     console.log('    2. Eventhouse → NetDefaultDB → Readings → Query Table: rows arrive every 10 s.');
     console.log('    3. notebooks/readings.kqlnb → Run All: the chart per site; city-lab\'s bursts fire the alert.');
-    console.log('    4. Help → Welcome → "Get started with Eventline": the walkthrough.');
+    console.log(`    4. The walkthrough "Get started with Eventline"${ws.created ? ' (open beside it on this first start)' : ''}: Help → Welcome.`);
   }
   console.log(`  Ready in ${((Date.now() - t0) / 1000).toFixed(0)} s. Press Ctrl-C to stop; the next start keeps the data.`);
 }

@@ -24,6 +24,8 @@ import { IngestFunctionCommands } from './functions';
 import { registerAlerts } from './alerts';
 import { registerDashboards, type Dashboards } from './dashboards';
 import { registerAlertsFabric } from './alertsFabric';
+import { openOnStart, OPEN_ON_START_ENV } from './common/openOnStart';
+import type { TreeNode } from './tree/treeNode';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface EventlineApi {
@@ -51,6 +53,8 @@ export interface EventlineApi {
   readonly testSecretStorage?: vscode.SecretStorage;
   /** The dashboard editors (tests read their tiles' state). */
   readonly dashboards: Dashboards;
+  /** The Pipeline view (tests check what it shows and whether it is visible). */
+  readonly view: vscode.TreeView<TreeNode>;
 }
 
 export function activate(context: vscode.ExtensionContext): EventlineApi {
@@ -84,13 +88,14 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
   const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
   const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   const view = vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true });
-  const health = new PipelineHealthStatus(model, view);
+  const health = new PipelineHealthStatus(model, view, (signal) => pipelineTree.refreshLive(signal));
   context.subscriptions.push(health.onDidChange((h) => pipelineTree.setHealth(h)));
   for (const source of [local.onDidChange, profiles.onDidChange, model.onDidRefresh]) context.subscriptions.push(source(() => health.nudge()));
   const ingestFunction = new IngestFunctionCommands({ model, manifests, local, view, extensionPath: context.extensionPath, log, secrets: context.secrets });
   const dashboards = registerDashboards({ context, log, model, local, connections: notebooks.connections });
   context.subscriptions.push(
     log, manifests, profiles, auth, local, model, pipelineTree, tails, notebooks, deploys, view, ingestFunction, dashboards, health,
+    pipelineTree.watch(view),
     registerKqlLanguage(context, log, notebooks.schemaSource),
     new ProfileStatusBar(profiles, auth),
     registerCommand('eventline.createManifest', log, () => createManifest(manifests, log)),
@@ -107,10 +112,11 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     registerSchema({ model, log, root: () => vscode.workspace.workspaceFolders?.[0]?.uri, onSchemaChanged: (ref) => { notebooks.connections.invalidate(ref); pipelineTree.refresh(); } }),
   );
   void manifests.load();
+  openOnStart(process.env[OPEN_ON_START_ENV], context.globalState).catch((e: unknown) => log.warn(`Could not open the Eventline view on start: ${e instanceof Error ? e.message : String(e)}`));
   const activationMs = performance.now() - started;
   log.info(`Eventline activated in ${activationMs.toFixed(1)} ms`);
   const testSecretStorage = context.extensionMode === vscode.ExtensionMode.Test ? context.secrets : undefined;
-  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction, dashboards, testSecretStorage };
+  return { activationMs, model, pipelineTree, manifests, profiles, auth, local, tails, notebooks, prompts, progress, deploys, ingestFunction, dashboards, testSecretStorage, view };
 }
 
 export function deactivate(): void {

@@ -137,7 +137,9 @@ async function main() {
     try {
       const r = await require('./harness/integration').runIntegration(toolchain);
       for (const f of r.results.filter((x) => x.state === 'failed')) console.log(`✘ ${f.title}\n${f.error}`);
-      record('integration', r.passed, r.failed + (r.exitCode !== 0 && r.failed === 0 ? 1 : 0), Date.now() - t);
+      // The workbench's unexpected errors (a disposed webview used, an error without a message) fail the suite too.
+      for (const e of r.workbenchErrors) console.log(`✘ the workbench reported an unexpected error: ${e}`);
+      record('integration', r.passed, r.failed + r.workbenchErrors.length + (r.exitCode !== 0 && r.failed === 0 ? 1 : 0), Date.now() - t, r.workbenchErrors.length ? `${r.workbenchErrors.length} workbench error(s)` : '');
     } catch (e) {
       console.error(e);
       record('integration', 0, 1, Date.now() - t, 'driver error');

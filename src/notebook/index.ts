@@ -5,10 +5,11 @@ import * as vscode from 'vscode';
 import { registerCommand } from '../common/registerCommand';
 import type { KqlSchemaSource } from '../core/kql/schemaSource';
 import { connectionFromArg, ConnectionStatusBar, selectKqlConnection } from './connectionUi';
-import { KqlConnections, NOTEBOOK_TYPE, type KqlConnectionDeps } from './connections';
+import { KqlConnections, type KqlConnectionDeps } from './connections';
 import { KqlController } from './controller';
 import { exportResults, RendererHost } from './rendererHost';
 import { KqlFileRunner } from './kqlFiles';
+import { ScratchNotebooks } from './scratch';
 import { SerializerRegistration } from './serializer';
 
 export type KqlNotebookDeps = KqlConnectionDeps;
@@ -22,13 +23,18 @@ export interface KqlNotebooks extends vscode.Disposable {
   readonly controller: KqlController;
 }
 
-export interface NewNotebookOptions { run?: boolean }
+export interface NewNotebookOptions {
+  run?: boolean;
+  /** Query Table: the notebook is that table's (one per table), not the database's scratch notebook. */
+  table?: string;
+}
 
 export function registerKqlNotebooks(deps: KqlNotebookDeps): KqlNotebooks {
   const { log } = deps;
   const connections = new KqlConnections(deps);
   const controller = new KqlController(connections, log);
   const files = new KqlFileRunner(deps.context, connections, controller);
+  const scratch = new ScratchNotebooks(deps.context);
   const disposables = vscode.Disposable.from(
     connections,
     controller,
@@ -37,7 +43,7 @@ export function registerKqlNotebooks(deps: KqlNotebookDeps): KqlNotebooks {
     new RendererHost(log),
     new ConnectionStatusBar(connections),
     registerCommand('eventline.selectKqlConnection', log, (arg?: unknown) => selectKqlConnection(connections, deps.model, arg)),
-    registerCommand('eventline.newKqlNotebook', log, (arg?: unknown, query?: string, options?: NewNotebookOptions) => newKqlNotebook(connections, arg, query, options)),
+    registerCommand('eventline.newKqlNotebook', log, (arg?: unknown, query?: string, options?: NewNotebookOptions) => newKqlNotebook(connections, scratch, arg, query, options)),
     registerCommand('eventline.runQuery', log, (uri?: unknown, line?: unknown) => files.run(uri instanceof vscode.Uri ? uri : undefined, typeof line === 'number' ? line : undefined)),
     registerCommand('eventline.exportResults', log, () => exportResults(controller)),
   );
@@ -45,21 +51,14 @@ export function registerKqlNotebooks(deps: KqlNotebookDeps): KqlNotebooks {
 }
 
 /**
- * "Eventline: New KQL Notebook": an untitled notebook bound to a tree database (when run from one), else the
- * active connection. The tree's "Query Table" passes a first query and `run`.
+ * "Eventline: New KQL Notebook": the scratch notebook of a tree database (when run from one), else of the active
+ * connection, with an empty cell to type in. The tree's "Query Table" passes a first query, `run` and its table:
+ * each table has its own notebook, reused (and the query's cell rerun) on the next Query Table.
  */
-async function newKqlNotebook(connections: KqlConnections, arg: unknown, query: string | undefined, options: NewNotebookOptions | undefined): Promise<vscode.NotebookDocument> {
+async function newKqlNotebook(connections: KqlConnections, scratch: ScratchNotebooks, arg: unknown, query: string | undefined, options: NewNotebookOptions | undefined): Promise<vscode.NotebookDocument> {
   const picked = connectionFromArg(arg);
   const ref = picked ? connections.canonical(picked) : connections.activeConnection();
-  const cells = [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, query ?? '', 'kql')];
-  const data = new vscode.NotebookData(cells);
-  data.metadata = ref ? { connection: ref } : {};
-  const nb = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
-  await vscode.window.showNotebookDocument(nb);
-  if (options?.run && query?.trim()) {
-    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: nb.uri });
-  }
-  return nb;
+  return scratch.open({ connection: ref, table: options?.table, query, run: options?.run });
 }
 
 // What other features use: the connection service (dashboards resolve their data sources through it) and the

@@ -121,8 +121,10 @@ export class TailManager implements vscode.Disposable {
       this.log.warn(`Could not list the hubs to restore a tail: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (!hub || !s?.consumerGroup) {
-      webview.dispose();
-      void vscode.window.showWarningMessage(`The tail of "${s?.hub ?? 'an Event Hub'}" could not be restored: the hub is not in the active profile. Open it again with "Eventline: Tail Event Hub".`);
+      // The panel says so and stays until the user closes it: disposing it here, while the workbench is still
+      // opening its editor, made the workbench throw "OverlayWebview has been disposed".
+      webview.title = `Tail: ${s?.hub ?? 'Event Hub'} (not restored)`;
+      webview.webview.html = notRestoredHtml(s?.hub);
       return;
     }
     await this.attach(webview, tailKey(hub, s.consumerGroup, s.partitions), hub, s.consumerGroup, { kind: 'latest' }, 'latest (restored)', s.partitions);
@@ -132,4 +134,17 @@ export class TailManager implements vscode.Disposable {
     this.disposable.dispose();
     for (const p of this.panels.values()) p.panel.dispose();
   }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A static page (no script) for a tail whose hub is not in the active profile any more. */
+function notRestoredHtml(hub: string | undefined): string {
+  const name = hub ? `"${escapeHtml(hub)}"` : 'an Event Hub';
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"></head>`
+    + `<body style="font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 1em">`
+    + `<p>The tail of ${name} could not be restored: the hub is not in the active profile.</p>`
+    + '<p>Close this tab and open the tail again with <strong>Eventline: Tail Event Hub</strong>.</p></body></html>';
 }

@@ -4,11 +4,17 @@ import * as vscode from 'vscode';
 import type { PipelineModel } from '../model/pipelineModel';
 import type { LocalConnectionState } from '../model/localConnections';
 import type { ConnectionRef } from '../model/refs';
-import { EmptyNode, FolderNode, item, RefNode, TreeNode } from './treeNode';
+import { EmptyNode, FolderNode, item, RefNode, TreeNode, updateRows, type LiveRow } from './treeNode';
 
-export class ConnectionNode extends RefNode<ConnectionRef> {
-  constructor(parent: TreeNode, private readonly model: PipelineModel, ref: ConnectionRef, private readonly side: 'hub' | 'table', private readonly local?: LocalConnectionState) {
+export class ConnectionNode extends RefNode<ConnectionRef> implements LiveRow<LocalConnectionState | undefined> {
+  constructor(parent: TreeNode, private readonly model: PipelineModel, ref: ConnectionRef, private readonly side: 'hub' | 'table', private local?: LocalConnectionState) {
     super(`${parent.id}/conn:${ref.name}`, parent, ref);
+  }
+  update(local: LocalConnectionState | undefined): boolean {
+    const before = this.treeItem();
+    this.local = local;
+    const after = this.treeItem();
+    return after.description !== before.description || (after.iconPath as vscode.ThemeIcon).id !== (before.iconPath as vscode.ThemeIcon).id;
   }
   override get what(): string { return `the Fabric Eventstream of connection "${this.ref.name}"`; }
   private get cloud(): boolean { return this.model.snapshot()?.profile.kind === 'azure'; }
@@ -52,7 +58,13 @@ export function connectionsFolder(parent: TreeNode, model: PipelineModel, refs: 
   return [new FolderNode(`${parent.id}/connections`, parent, 'Connections', 'arrow-swap', async (self, signal) => {
     const local = model.snapshot()?.profile.kind === 'local' ? await localStates(model, signal) : undefined;
     return refs.map((r) => new ConnectionNode(self, model, r, side, local?.get(r.name.toLowerCase())));
-  }, 'the connections')];
+  }, 'the connections', undefined, undefined, async (_self, children, signal) => {
+    if (model.snapshot()?.profile.kind !== 'local') return [];
+    const states = new Map((await model.connectionStatus(signal)).map((s) => [s.ref.name.toLowerCase(), s]));
+    const rows = children.filter((c): c is ConnectionNode => c instanceof ConnectionNode);
+    // Rows are one per ref and never come or go here (the manifest's changes reload the whole tree).
+    return updateRows(rows, rows.map((r) => states.get(r.ref.name.toLowerCase())), (_, i) => rows[i].id);
+  })];
 }
 
 /**

@@ -4,7 +4,7 @@ import type { EventHubsModel, PartitionState } from '../model/eventHubs';
 import type { PipelineModel } from '../model/pipelineModel';
 import { describeHubLocation, type ConsumerGroupRef, type HubRef, type NamespaceRef, type PartitionRef, type SubscriptionRef } from '../model/refs';
 import { connectionsFolder } from './connectionNodes';
-import { EmptyNode, FolderNode, item, RefNode, TreeNode } from './treeNode';
+import { EmptyNode, FolderNode, item, RefNode, TreeNode, updateRows, type LiveRow } from './treeNode';
 
 /** An Event Hub: its partitions with live sequence numbers, and its consumer groups. */
 export class HubNode extends RefNode<HubRef> {
@@ -26,7 +26,8 @@ export class HubNode extends RefNode<HubRef> {
       new FolderNode(`${this.id}/partitions`, this, 'Partitions', 'list-ordered', async (self, signal) => {
         const parts = await this.hubs.partitions(hub, signal);
         return parts.map((p) => new PartitionNode(self, p));
-      }, `the partitions of "${hub.name}"`, 'partitions'),
+      }, `the partitions of "${hub.name}"`, 'partitions', undefined,
+      async (self, children, signal) => updateRows(children, await this.hubs.partitions(hub, signal), (p) => PartitionNode.idOf(self, p))),
       new FolderNode(`${this.id}/groups`, this, 'Consumer groups', 'organization', async (self, signal) => {
         const groups = await this.hubs.consumerGroups(hub, signal);
         return groups.map((g) => new ConsumerGroupNode(self, g));
@@ -40,13 +41,23 @@ function utc(d: Date): string {
   return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-export class PartitionNode extends RefNode<PartitionRef> {
-  constructor(parent: TreeNode, private readonly state: PartitionState) {
-    super(`${parent.id}/p:${state.ref.partitionId}`, parent, state.ref);
+export class PartitionNode extends RefNode<PartitionRef> implements LiveRow<PartitionState> {
+  static idOf(parent: TreeNode, state: PartitionState): string { return `${parent.id}/p:${state.ref.partitionId}`; }
+  constructor(parent: TreeNode, private state: PartitionState) {
+    super(PartitionNode.idOf(parent, state), parent, state.ref);
+  }
+  private get description(): string {
+    const p = this.state;
+    return p.isEmpty || !p.lastEnqueuedOnUtc ? 'empty' : `last #${p.lastEnqueuedSequenceNumber} · ${utc(p.lastEnqueuedOnUtc)}`;
+  }
+  update(state: PartitionState): boolean {
+    const before = this.description;
+    this.state = state;
+    return this.description !== before;
   }
   treeItem(): vscode.TreeItem {
     const p = this.state;
-    const description = p.isEmpty || !p.lastEnqueuedOnUtc ? 'empty' : `last #${p.lastEnqueuedSequenceNumber} · ${utc(p.lastEnqueuedOnUtc)}`;
+    const description = this.description;
     const tooltip = [
       `Partition ${p.ref.partitionId}`,
       `first sequence number ${p.beginningSequenceNumber}`,

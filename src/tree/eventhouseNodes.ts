@@ -4,7 +4,7 @@ import type { PipelineModel } from '../model/pipelineModel';
 import type { DatabaseRef, FabricWorkspaceRef, TableRef } from '../model/refs';
 import type { KustoColumn } from '../core/kustoNames';
 import { connectionsFolder } from './connectionNodes';
-import { EmptyNode, FolderNode, formatBytes, item, RefNode, TreeNode } from './treeNode';
+import { EmptyNode, FolderNode, formatBytes, item, RefNode, TreeNode, updateRows, type LiveRow } from './treeNode';
 
 export class DatabaseNode extends RefNode<DatabaseRef> {
   constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, ref: DatabaseRef, private readonly description?: string, private readonly model?: PipelineModel) {
@@ -20,7 +20,8 @@ export class DatabaseNode extends RefNode<DatabaseRef> {
       new FolderNode(`${this.id}/tables`, this, 'Tables', 'table', async (self) => {
         const tables = await this.eventhouse.tables(db);
         return tables.length ? tables.map((t) => new TableNode(self, this.eventhouse, t, this.model)) : [new EmptyNode(self, 'No tables yet')];
-      }, `the tables of "${db.database}"`),
+      }, `the tables of "${db.database}"`, undefined, undefined,
+      async (self, children, _signal) => updateRows(children, await this.eventhouse.tables(db), (t) => TableNode.idOf(self, t))),
       new FolderNode(`${this.id}/functions`, this, 'Functions', 'symbol-function', async (self) => {
         const fns = await this.eventhouse.functions(db);
         return fns.length ? fns.map((f) => new StoredFunctionNode(self, f.name, f.parameters)) : [new EmptyNode(self, 'No stored functions')];
@@ -29,11 +30,20 @@ export class DatabaseNode extends RefNode<DatabaseRef> {
   }
 }
 
-export class TableNode extends RefNode<TableRef> {
-  private readonly description: string;
+export class TableNode extends RefNode<TableRef> implements LiveRow<TableRow> {
+  static idOf(parent: TreeNode, row: TableRow): string { return `${parent.id}/t:${row.ref.name}`; }
+  private description: string;
   constructor(parent: TreeNode, private readonly eventhouse: EventhouseModel, row: TableRow, private readonly model?: PipelineModel) {
-    super(`${parent.id}/t:${row.ref.name}`, parent, row.ref);
-    this.description = [row.rowCount !== undefined ? `${row.rowCount.toLocaleString('en-US')} rows` : '', formatBytes(row.sizeBytes)].filter(Boolean).join(' · ');
+    super(TableNode.idOf(parent, row), parent, row.ref);
+    this.description = TableNode.describe(row);
+  }
+  private static describe(row: TableRow): string {
+    return [row.rowCount !== undefined ? `${row.rowCount.toLocaleString('en-US')} rows` : '', formatBytes(row.sizeBytes)].filter(Boolean).join(' · ');
+  }
+  update(row: TableRow): boolean {
+    const before = this.description;
+    this.description = TableNode.describe(row);
+    return this.description !== before;
   }
   override get what(): string { return `the columns of "${this.ref.name}"`; }
   treeItem(): vscode.TreeItem {

@@ -2,6 +2,8 @@
 // pipeline's control API and row counts every few seconds while the Pipeline view is visible (every 30 s when only
 // the status bar shows it), never starts the pipeline, and shows the result in a status bar item whose tooltip
 // lists the hops and whose click reveals the tree. Cloud profiles have no such numbers: the item hides.
+// The same poll, while the view is visible, refreshes the tree's live rows (partitions, row counts, connectors):
+// one timer for everything the view shows, stopped with the pipeline.
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
 import { LOCAL_CLUSTER } from '../core/kql/connect';
@@ -23,7 +25,8 @@ export class PipelineHealthStatus extends Disposable {
   private timer: NodeJS.Timeout | undefined;
   private polling: AbortController | undefined;
 
-  constructor(private readonly model: PipelineModel, private readonly view: vscode.TreeView<unknown>) {
+  /** `live` refreshes the tree's live rows; it runs with the poll while the view is visible and the pipeline runs. */
+  constructor(private readonly model: PipelineModel, private readonly view: vscode.TreeView<unknown>, private readonly live?: (signal: AbortSignal) => Promise<void>) {
     super();
     this.item.name = 'Eventline pipeline health';
     this.item.command = { command: 'eventline.pipeline.focus', title: 'Show the Pipeline view' };
@@ -47,7 +50,8 @@ export class PipelineHealthStatus extends Disposable {
     const controller = new AbortController();
     this.polling = controller;
     try {
-      const input = await this.gather(controller.signal);
+      const rows = this.view.visible && this.live && this.running() ? this.live(controller.signal).catch(() => undefined) : undefined;
+      const [input] = await Promise.all([this.gather(controller.signal), rows]);
       if (controller.signal.aborted) return;
       this.show(input ? classifyPipeline(input, this.previous) : undefined);
     } finally {
@@ -56,6 +60,11 @@ export class PipelineHealthStatus extends Disposable {
         this.schedule(this.view.visible ? VISIBLE_MS : HIDDEN_MS);
       }
     }
+  }
+
+  /** A local profile whose pipeline is running: nothing here ever starts it. */
+  private running(): boolean {
+    return this.model.snapshot()?.profile.kind === 'local' && !!this.model.host.localReady();
   }
 
   /** What the running local pipeline reports; a part that does not answer is left out (its hop shows no health). */

@@ -14,7 +14,7 @@ import { functionChildren, sourceChildren } from './functionNodes';
 import { secretChildren } from './secretNodes';
 import { alertChildren } from './alertNodes';
 import { AlertsModel } from '../model/alerts';
-import { ErrorNode, item, SignInNode, TreeNode } from './treeNode';
+import { ErrorNode, item, SignInNode, TreeNode, type LiveUpdate } from './treeNode';
 
 /** A row that comes from eventline.json alone (a source, an alert, a secret reference, a manifest problem). */
 class ManifestRowNode extends TreeNode {
@@ -74,6 +74,10 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly inflight = new Set<AbortController>();
   /** The root groups as last shown, so a change in one part of the model redraws only its group. */
   private readonly groups = new Map<RootGroup, GroupNode>();
+  /** Loaded folders with live rows (partitions, tables, connections), refreshed by refreshLive(). */
+  private readonly liveFolders = new Map<string, TreeNode>();
+  /** Rows the user collapsed in the view: their live rows are not refreshed until expanded again. */
+  private readonly collapsed = new Set<string>();
 
   constructor(private readonly model: PipelineModel, private readonly manifests: ManifestStore, private readonly log: vscode.LogOutputChannel) {
     super();
@@ -84,13 +88,48 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
 
   private health: PipelineHealth | undefined;
 
-  /** Shows new per-hop health on the group rows; their children stay cached (only the rows redraw). */
+  /** Shows new per-hop health on the group rows; their children stay cached (only the rows whose hop changed redraw). */
   setHealth(health: PipelineHealth | undefined): void {
     this.health = this.model.snapshot()?.profile.kind === 'local' ? health : undefined;
-    for (const node of this.groups.values()) {
+    for (const [group, node] of this.groups) {
+      const before = JSON.stringify(node.health?.hops[group as Hop]);
       node.health = this.health;
-      this.changed.fire(node);
+      if (JSON.stringify(node.health?.hops[group as Hop]) !== before) this.changed.fire(node);
     }
+  }
+
+  /** Follows what the user collapses and expands in `view`, so hidden live rows are left alone. */
+  watch(view: vscode.TreeView<TreeNode>): vscode.Disposable {
+    return vscode.Disposable.from(
+      view.onDidCollapseElement((e) => this.collapsed.add(e.element.id)),
+      view.onDidExpandElement((e) => this.collapsed.delete(e.element.id)),
+    );
+  }
+
+  /**
+   * Reads the live rows of every loaded, expanded folder again and redraws only the rows whose text changed (a
+   * folder whose rows came or went reloads). Called by the health poll while the view is visible and the local
+   * pipeline runs; a folder that fails to read keeps its rows as they were (the next poll tries again).
+   */
+  async refreshLive(signal: AbortSignal): Promise<void> {
+    const shown = (node: TreeNode | undefined): boolean => !node || (!this.collapsed.has(node.id) && shown(node.parent));
+    await Promise.all([...this.liveFolders].map(async ([id, folder]) => {
+      const cached = this.cache.get(id);
+      if (!cached) { this.liveFolders.delete(id); return; }
+      if (!shown(folder)) return;
+      const children = await cached;
+      if (children.some((c) => c instanceof ErrorNode || c instanceof SignInNode)) return; // Retry is the user's
+      let update: LiveUpdate;
+      try {
+        update = await folder.refreshLive!(children, signal);
+      } catch {
+        return;
+      }
+      // A refresh meanwhile replaced these rows: they are not on screen any more.
+      if (signal.aborted || this.cache.get(id) !== cached) return;
+      if (update === 'reload') this.refresh(folder);
+      else for (const row of update) this.changed.fire(row);
+    }));
   }
 
   /** Redraws root groups (after a run, a secret change): their rows reload from the model. */
@@ -106,8 +145,10 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     if (!node) {
       // In-flight loads finish (VS Code may still be waiting on them); their results are just not cached.
       this.cache.clear();
+      this.liveFolders.clear();
     } else {
       for (const key of [...this.cache.keys()]) if (key === node.id || key.startsWith(`${node.id}/`)) this.cache.delete(key);
+      for (const key of [...this.liveFolders.keys()]) if (key === node.id || key.startsWith(`${node.id}/`)) this.liveFolders.delete(key);
     }
     this.changed.fire(node);
   }
@@ -127,6 +168,7 @@ export class PipelineTreeProvider extends Disposable implements vscode.TreeDataP
     if (!children) {
       children = this.load(node);
       this.cache.set(node.id, children);
+      if (node.refreshLive) this.liveFolders.set(node.id, node);
     }
     return children;
   }

@@ -78,8 +78,8 @@ export function registerTreeCommands({ tree, model, manifests, profiles, local, 
     }),
     registerCommand('eventline.queryTable', log, async (node?: unknown) => {
       const table = tableArg(node);
-      // A KQL notebook bound to the table's database, with the query already run.
-      await vscode.commands.executeCommand('eventline.newKqlNotebook', table.database, `${bracket(table.name)}\n| take 100`, { run: true });
+      // The table's own KQL notebook (reused on the next Query Table), bound to its database, with the query run.
+      await vscode.commands.executeCommand('eventline.newKqlNotebook', table.database, `${bracket(table.name)}\n| take 100`, { run: true, table: table.name });
     }),
     registerCommand('eventline.showTableSchema', log, async (node?: unknown) => {
       const table = tableArg(node);

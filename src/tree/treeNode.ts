@@ -13,6 +13,29 @@ export abstract class TreeNode {
   loadChildren?(signal: AbortSignal): Promise<TreeNode[]>;
   /** What a failure to load this node's children is about, for the error row ("the Event Hubs namespaces"). */
   get what(): string { return 'this item'; }
+  /**
+   * Only on folders whose rows show live numbers (partitions, row counts, connector state): reads them again and
+   * updates the loaded rows in place. The provider calls it from the health poll while the view is visible.
+   */
+  refreshLive?(children: readonly TreeNode[], signal: AbortSignal): Promise<LiveUpdate>;
+}
+
+/** A live refresh's outcome: the rows whose text changed (redrawn alone), or 'reload' when rows came or went. */
+export type LiveUpdate = readonly TreeNode[] | 'reload';
+
+/** A row whose text follows a live value: update() takes the new value and says whether the row's text changed. */
+export interface LiveRow<T> { update(value: T): boolean }
+
+function isLiveRow<T>(n: TreeNode): n is TreeNode & LiveRow<T> {
+  return typeof (n as Partial<LiveRow<T>>).update === 'function';
+}
+
+/** Matches freshly read values to the loaded rows by id and updates them; a different set of rows means 'reload'. */
+export function updateRows<T>(children: readonly TreeNode[], values: readonly T[], idOf: (v: T, i: number) => string): LiveUpdate {
+  const rows = new Map(children.filter((c) => isLiveRow<T>(c)).map((c) => [c.id, c]));
+  const ids = values.map(idOf);
+  if (rows.size !== values.length || ids.some((id) => !rows.has(id))) return 'reload';
+  return ids.map((id) => rows.get(id)!).filter((row, i) => row.update(values[i]));
 }
 
 /** A row that stands for a resource of the pipeline: commands run on its reference. */
@@ -71,10 +94,11 @@ export class SignInNode extends TreeNode {
   }
 }
 
-/** A fixed folder row (e.g. "Partitions") whose children come from a loader. */
+/** A fixed folder row (e.g. "Partitions") whose children come from a loader, and whose live rows `live` updates. */
 export class FolderNode extends TreeNode {
-  constructor(id: string, parent: TreeNode | undefined, private readonly label: string, private readonly icon: string, private readonly load: (self: FolderNode, signal: AbortSignal) => Promise<TreeNode[]>, private readonly whatText: string, private readonly contextValue: ContextValue = 'folder', private readonly description?: string) {
+  constructor(id: string, parent: TreeNode | undefined, private readonly label: string, private readonly icon: string, private readonly load: (self: FolderNode, signal: AbortSignal) => Promise<TreeNode[]>, private readonly whatText: string, private readonly contextValue: ContextValue = 'folder', private readonly description?: string, live?: (self: FolderNode, children: readonly TreeNode[], signal: AbortSignal) => Promise<LiveUpdate>) {
     super(id, parent);
+    if (live) this.refreshLive = (children, signal) => live(this, children, signal);
   }
   override get what(): string { return this.whatText; }
   treeItem(): vscode.TreeItem {

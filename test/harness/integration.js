@@ -11,11 +11,16 @@ const { startCodeServer, launchChromium } = require('./codeserver');
 const ROOT = path.resolve(__dirname, '../..');
 // Harmless noise of an offline workbench; shown with EVENTLINE_VERBOSE=1.
 const NOISE = /open-vsx|ENOTFOUND|vsda|Timed out waiting for authentication provider|marketplace|ERR_NAME_NOT_RESOLVED|Failed to load resource|\[perf\]|vscode-userdata|gallery|chat\./i;
+/**
+ * The workbench's own unexpected errors (a webview used after it was disposed, an error thrown without a message).
+ * The suite can pass while they happen, so each one fails the run: they are bugs to fix, never noise to filter.
+ */
+const WORKBENCH_ERRORS = /has been disposed|An unknown error occurred/;
 
 /**
  * @param {{nodeDir:string, codeServerBin:string, chromium:string}} toolchain
  * @param {{timeoutMs?:number, env?:Record<string,string>, grep?:string}} [opts]
- * @returns {Promise<{passed:number, failed:number, results:Array<{title:string,state:string,error?:string}>, exitCode:number}>}
+ * @returns {Promise<{passed:number, failed:number, results:Array<{title:string,state:string,error?:string}>, exitCode:number, workbenchErrors:string[]}>}
  */
 async function runIntegration(toolchain, opts = {}) {
   const verbose = !!process.env.EVENTLINE_VERBOSE;
@@ -41,6 +46,7 @@ async function runIntegration(toolchain, opts = {}) {
     onLog: verbose ? (l) => console.log(`[code-server] ${l}`) : undefined,
   });
   const browser = await launchChromium(toolchain.chromium);
+  const workbenchErrors = [];
   let exitCode;
   try {
     const page = await browser.newPage();
@@ -50,6 +56,7 @@ async function runIntegration(toolchain, opts = {}) {
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = util.format(...(Array.isArray(args) ? args : [args]));
       if (verbose || !NOISE.test(text)) console.log(text.replace(/%c/g, ''));
+      if (WORKBENCH_ERRORS.test(text)) workbenchErrors.push(text.split('\n')[0]);
     });
     const remote = (p) => `vscode-remote://${server.authority}${p}`;
     const payload = [
@@ -74,13 +81,13 @@ async function runIntegration(toolchain, opts = {}) {
     report = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
   } catch {
     // The runner never wrote results: it did not load, or crashed before mocha finished.
-    return { passed: 0, failed: 1, results: [{ title: 'integration runner', state: 'failed', error: `no results file (exit ${exitCode})` }], exitCode: exitCode || 2 };
+    return { passed: 0, failed: 1, results: [{ title: 'integration runner', state: 'failed', error: `no results file (exit ${exitCode})` }], exitCode: exitCode || 2, workbenchErrors };
   } finally {
     fs.rmSync(resultsFile, { force: true });
     fs.rmSync(workspace, { recursive: true, force: true });
     fs.rmSync(tlsDir, { recursive: true, force: true });
   }
-  return { ...report, exitCode };
+  return { ...report, exitCode, workbenchErrors };
 }
 
 module.exports = { runIntegration };
@@ -89,8 +96,9 @@ if (require.main === module) {
   const { ensureToolchain } = require('./toolchain');
   runIntegration(ensureToolchain(), { grep: process.env.EVENTLINE_TEST_GREP })
     .then((r) => {
-      console.log(`${r.passed} passed, ${r.failed} failed`);
-      process.exit(r.failed === 0 && r.passed > 0 && r.exitCode === 0 ? 0 : 1);
+      for (const e of r.workbenchErrors) console.log(`✘ the workbench reported an unexpected error: ${e}`);
+      console.log(`${r.passed} passed, ${r.failed + r.workbenchErrors.length} failed`);
+      process.exit(r.failed === 0 && r.workbenchErrors.length === 0 && r.passed > 0 && r.exitCode === 0 ? 0 : 1);
     })
     .catch((e) => { console.error(e); process.exit(2); });
 }

@@ -141,6 +141,12 @@ function trustEventlineForAuth(dir) {
   fs.writeFileSync(bundle, patched);
 }
 
+/** True when Node 24 and code-server are in the cache already: a start says it reuses them instead of downloading. */
+function toolchainCached() {
+  const node = process.env.EVENTLINE_NODE24_DIR || node24Dir();
+  return fs.existsSync(path.join(node, 'bin', 'node')) && fs.existsSync(path.join(codeServerDir(), '.eventline-ok')) && fs.existsSync(codeServerBin());
+}
+
 /** Makes sure every external piece exists; returns the paths the drivers need. */
 function ensureToolchain() {
   ensureDebian();
@@ -151,7 +157,7 @@ function ensureToolchain() {
   return { nodeDir, codeServerBin: codeServerBin(), chromium: chromiumPath() };
 }
 
-module.exports = { ensureToolchain, cacheRoot, chromiumPath, CODE_SERVER_VERSION };
+module.exports = { ensureToolchain, toolchainCached, cacheRoot, chromiumPath, CODE_SERVER_VERSION };
 
 if (require.main === module) {
   try {

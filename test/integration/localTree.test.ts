@@ -5,6 +5,7 @@ import type { EventlineApi } from '../../src/extension';
 import type { LocalReady } from '../../src/protocol/localReady';
 import { sendEvents, startLocalProfile } from './support/localHelpers';
 import type { HasRef } from '../../src/model/refs';
+import type { TreeNode } from '../../src/tree/treeNode';
 import { answered, api, description, label, labels, manifestUri, path, removeManifest, until, writeManifest } from './support/treeHelpers';
 
 describe('Eventline tree, local profile (a local pipeline started through the extension)', function () {
@@ -43,6 +44,35 @@ describe('Eventline tree, local profile (a local pipeline started through the ex
     const p1 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 1');
     assert.match(description(a, p1), /^last #2 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
     assert.equal(description(a, await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 0')), 'empty');
+  });
+
+  it('updates partition rows by themselves while the view is visible (no Refresh), and stops while it is hidden', async () => {
+    await vscode.commands.executeCommand('eventline.pipeline.focus');
+    const p2 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 2');
+    const p0 = await path(a, 'Event Hubs', 'telemetry', 'Partitions', 'Partition 0');
+    assert.equal(description(a, p2), 'empty');
+    const fired: (TreeNode | undefined)[] = [];
+    const sub = a.pipelineTree.onDidChangeTreeData((n) => { fired.push(n ?? undefined); });
+    try {
+      await sendEvents(ready, 'telemetry', '2', [{ live: 1 }, { live: 2 }]);
+      // The health poll runs every 5 s while the view is visible; the same row object shows the new numbers.
+      await until(() => (/^last #1 · /.test(description(a, p2)) ? true : undefined), 'partition 2\'s row to show its events', 30000);
+      assert.ok(fired.includes(p2), 'the partition row itself was redrawn');
+      assert.ok(!fired.includes(undefined), 'the tree was not refreshed as a whole');
+      assert.ok(!fired.includes(p0), 'a partition whose numbers did not change is not redrawn');
+
+      // Hidden: the rows are left alone (the poll only keeps the status bar's health, every 30 s).
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await sendEvents(ready, 'telemetry', '2', [{ live: 3 }]);
+      await new Promise((r) => setTimeout(r, 7000));
+      assert.match(description(a, p2), /^last #1 · /, 'no update while the view is hidden');
+      await vscode.commands.executeCommand('eventline.pipeline.focus');
+      await until(() => (/^last #2 · /.test(description(a, p2)) ? true : undefined), 'the update once the view shows again', 30000);
+    } finally {
+      sub.dispose();
+      // The later tests stop the pipeline: a visible tree would reload and auto-start it again (see the report).
+      await vscode.commands.executeCommand('workbench.view.explorer');
+    }
   });
 
   it('lists consumer groups and creates one through the control API', async () => {

@@ -346,26 +346,43 @@ describe('KQL notebooks against a local Eventhouse', function () {
     ]);
   });
 
-  it('Query Table opens a notebook bound to the table\'s database and runs T | take 100', async () => {
+  it('Query Table opens the table\'s own notebook (a saved file, never Untitled) and runs T | take 100; twice opens it once', async () => {
     a.pipelineTree.refresh();
+    const untitledBefore = vscode.workspace.notebookDocuments.filter((d) => d.isUntitled).length;
     const table = await path(a, 'Eventhouse', 'NetDefaultDB', 'Tables', 'NbEvents');
     await vscode.commands.executeCommand('eventline.queryTable', table);
     const opened = await until(() => {
       const d = vscode.window.activeNotebookEditor?.notebook;
-      return d && d.isUntitled && d.cellAt(0).document.getText().startsWith('NbEvents') ? d : undefined;
+      return d && d.uri.path.endsWith('/NbEvents.kqlnb') ? d : undefined;
     }, 'the Query Table notebook');
+    assert.equal(opened.isUntitled, false, 'a file in the extension\'s storage, not an Untitled-N.kqlnb');
     assert.deepEqual(opened.metadata.connection, { cluster: 'local', database: 'NetDefaultDB' });
+    assert.equal(opened.cellCount, 1);
     assert.equal(opened.cellAt(0).document.getText(), 'NbEvents\n| take 100');
     const cell = opened.cellAt(0);
     await until(() => cell.executionSummary?.success !== undefined || undefined, 'the take 100 cell');
     assert.equal(result(cell)!.tables[0].rows.length, 6);
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    assert.equal(opened.isDirty, false, 'running it leaves nothing unsaved (closing never asks)');
+
+    // The second Query Table on the same table shows the same notebook and reruns its cell: no second editor.
+    const firstRun = cell.executionSummary?.timing?.endTime ?? 0;
+    await vscode.commands.executeCommand('eventline.queryTable', await path(a, 'Eventhouse', 'NetDefaultDB', 'Tables', 'NbEvents'));
+    await until(() => (cell.executionSummary?.timing?.endTime ?? 0) > firstRun || undefined, 'the rerun of its cell');
+    assert.equal(vscode.window.activeNotebookEditor?.notebook, opened, 'the same notebook document');
+    assert.equal(opened.cellCount, 1, 'the query\'s cell is reused, not appended again');
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => tab.input instanceof vscode.TabInputNotebook && tab.input.uri.toString() === opened.uri.toString());
+    assert.equal(tabs.length, 1, 'one notebook editor for the table');
+    assert.equal(vscode.workspace.notebookDocuments.filter((d) => d.isUntitled).length, untitledBefore, 'no Untitled notebook was opened');
+    assert.equal(opened.isDirty, false);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('New KQL Notebook from a tree database binds to it; Select KQL Connection rebinds the notebook or .kql files', async () => {
     const db = await path(a, 'Eventhouse', 'NetDefaultDB');
     const created = await vscode.commands.executeCommand<vscode.NotebookDocument>('eventline.newKqlNotebook', db);
     assert.equal(created?.notebookType, 'eventline-kql');
+    assert.ok(!created.isUntitled && !created.isDirty, 'the database\'s scratch notebook, saved');
+    assert.equal(await vscode.commands.executeCommand<vscode.NotebookDocument>('eventline.newKqlNotebook', db), created, 'the same scratch notebook the next time');
     assert.deepEqual(created.metadata.connection, { cluster: 'local', database: 'NetDefaultDB' }, 'the local Eventhouse is stored as the "local" alias');
     assert.equal(vscode.window.activeNotebookEditor?.notebook, created);
     await vscode.commands.executeCommand('eventline.selectKqlConnection', { cluster: 'https://help.kusto.windows.net', database: 'Samples' });

@@ -101,6 +101,9 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     const gone = vscode.window.createWebviewPanel('eventline.tail', 'Tail: nowhere', vscode.ViewColumn.Active, {});
     await a.tails.restore(gone, { hub: 'no-such-hub', consumerGroup: '$Default' });
     assert.ok(![...a.tails.panels.values()].some((p) => p.panel === gone), 'an unknown hub is not restored');
+    // It stays open and says why (disposing it while the workbench opened it threw "OverlayWebview has been disposed").
+    assert.match(gone.webview.html, /The tail of "no-such-hub" could not be restored: the hub is not in the active profile/);
+    assert.equal(gone.title, 'Tail: no-such-hub (not restored)');
   });
 
   it('starts at earliest from a partition node and reads only that partition', async () => {
