@@ -30,6 +30,8 @@ export class LocalPipelineSupervisor extends Disposable {
     this.register({ dispose: () => { void this.stopChild(); } });
   }
 
+  private heldByUser = false;
+
   get current(): LocalReady | undefined { return this.ready; }
 
   get startedByEventline(): boolean { return this.child !== undefined; }
@@ -45,6 +47,8 @@ export class LocalPipelineSupervisor extends Disposable {
    */
   ensureRunning(): Promise<LocalReady> {
     if (this.ready) return Promise.resolve(this.ready);
+    // Stopped on purpose: a tree refresh or a query must not start it again behind the user's back.
+    if (this.heldByUser) return Promise.reject(new Error('The local pipeline is not running: it was stopped with "Eventline: Stop Local Pipeline". Run "Eventline: Start Local Pipeline" to start it again.'));
     if (vscode.workspace.getConfiguration('eventline.local').get<boolean>('autoStart') === false) {
       return Promise.reject(new Error('The local pipeline is not running. Run "Eventline: Start Local Pipeline".'));
     }
@@ -53,6 +57,7 @@ export class LocalPipelineSupervisor extends Disposable {
 
   /** Starts `eventline-local` with the workspace's manifest as its config, on free ports (or the last run's). */
   start(configPath: string | undefined = this.manifestPath()): Promise<LocalReady> {
+    this.heldByUser = false;
     if (this.ready) return Promise.resolve(this.ready);
     this.starting ??= (async () => {
       const ports = this.lastPorts;
@@ -68,8 +73,12 @@ export class LocalPipelineSupervisor extends Disposable {
     return this.starting;
   }
 
-  /** Stops the pipeline Eventline started and waits until it has exited, so its ports are free again. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the pipeline Eventline started and waits until it has exited, so its ports are free again. `byUser`
+   * (the Stop command): nothing starts it again by itself until an explicit start.
+   */
+  async stop(opts: { byUser?: boolean } = {}): Promise<void> {
+    if (opts.byUser) this.heldByUser = true;
     const exited = this.stopChild();
     this.ready = undefined;
     this.changed.fire();

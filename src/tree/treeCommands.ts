@@ -90,6 +90,6 @@ export function registerTreeCommands({ tree, model, manifests, profiles, local, 
       // The sample API's URL too: a source must name it, and it is not on its documented port when that was taken.
       void vscode.window.showInformationMessage(`Local pipeline running: Eventhouse ${ready.eventhouse.uri}${ready.sampleApi ? `; sample API ${ready.sampleApi.url}` : ''}.`);
     }),
-    registerCommand('eventline.stopLocalPipeline', log, () => local.stop()),
+    registerCommand('eventline.stopLocalPipeline', log, () => local.stop({ byUser: true })),
   );
 }

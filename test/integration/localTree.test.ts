@@ -148,4 +148,16 @@ describe('Eventline tree, local profile (a local pipeline started through the ex
     await vscode.commands.executeCommand('eventline.retry', await path(a, 'Event Hubs'));
     assert.ok((await labels(a, await path(a, 'Event Hubs'))).includes('telemetry'), 'the data survived the restart');
   });
+
+  it('Stop Local Pipeline keeps it stopped (a tree refresh does not start it again, even with autoStart); Start starts it', async () => {
+    await vscode.commands.executeCommand('eventline.stopLocalPipeline');
+    assert.equal(a.local.current, undefined);
+    await vscode.commands.executeCommand('eventline.refresh');
+    const [row] = await a.pipelineTree.getChildren(await path(a, 'Event Hubs'));
+    assert.match(label(a, row), /local pipeline is not running/);
+    assert.equal(a.local.current, undefined, 'the tree did not start it again');
+    await assert.rejects(a.local.ensureRunning(), /stopped with "Eventline: Stop Local Pipeline"/);
+    ready = await a.local.start(manifestUri().fsPath);
+    assert.ok((await labels(a, await path(a, 'Event Hubs'))).includes('telemetry'));
+  });
 });
