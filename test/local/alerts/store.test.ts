@@ -32,6 +32,62 @@ describe('alert state and mailbox files', () => {
     assert.equal(fs.readdirSync(dir).filter((f) => f.includes('unreadable')).length, 1);
   });
 
+  it('writes one file per rule, so an evaluation writes its own rule only, with its own outbox entries', () => {
+    const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
+    const a = new AlertStore(file, () => undefined);
+    a.rule('hot').lastEvaluated = 1;
+    a.rule('Hot').lastEvaluated = 2;
+    a.rule('../x').lastEvaluated = 3;
+    a.save();
+    const dir = path.join(path.dirname(file), 'rules');
+    assert.equal(fs.readdirSync(dir).length, 3);
+    const before = new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    a.rule('hot').lastEvaluated = 10;
+    a.data.outbox.push({ id: 'f1', rule: 'hot', object: 'A', eventTime: 1, firedAt: 2, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
+    a.data.outbox.push({ id: 'f2', rule: 'Hot', object: 'B', eventTime: 1, firedAt: 1, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
+    a.save('hot');
+    const changed = fs.readdirSync(dir).filter((f) => fs.readFileSync(path.join(dir, f), 'utf8') !== before.get(f));
+    assert.equal(changed.length, 1);
+    const b = new AlertStore(file, () => undefined);
+    assert.equal(b.rule('hot').lastEvaluated, 10);
+    assert.equal(b.rule('Hot').lastEvaluated, 2, 'a rule not saved since keeps what it had');
+    assert.equal(b.rule('../x').lastEvaluated, 3);
+    assert.deepEqual(b.data.outbox.map((e) => e.id), ['f1'], 'an outbox entry is saved with its own rule');
+  });
+
+  it('reads the single state file of earlier versions once and replaces it with a file per rule', () => {
+    const dir = path.join(tempDataDir('eventline-alert-store-'), 'alerts');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'state.json');
+    const outbox = [
+      { id: 'f2', rule: 'b', object: 'B', eventTime: 1, firedAt: 7, value: 3, reason: 'r', recorded: true, attempts: 1, nextAttempt: 0 },
+      { id: 'f1', rule: 'a', object: 'A', eventTime: 1, firedAt: 5, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 },
+    ];
+    fs.writeFileSync(file, JSON.stringify({ version: 1, rules: { a: { fired: [5], lastFiringObjects: 1, state: { version: 1, fingerprint: 'x', watermark: 9, objects: { A: { trueSince: 4 } } } }, b: { fired: [], lastFiringObjects: 0 } }, outbox }));
+    const s = new AlertStore(file, () => undefined);
+    assert.equal(s.rule('a').state?.objects.A.trueSince, 4);
+    assert.ok(!fs.existsSync(file));
+    const again = new AlertStore(file, () => undefined);
+    assert.equal(again.rule('a').state?.watermark, 9);
+    assert.deepEqual(again.data.outbox.map((e) => e.id), ['f1', 'f2'], 'delivered in the order they were made');
+  });
+
+  it('moves an unreadable rule file aside with a message and keeps the other rules', () => {
+    const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
+    const a = new AlertStore(file, () => undefined);
+    a.rule('a').lastEvaluated = 1;
+    a.rule('b').lastEvaluated = 2;
+    a.save();
+    const dir = path.join(path.dirname(file), 'rules');
+    const bad = fs.readdirSync(dir).find((f) => f.startsWith('a-'))!;
+    fs.writeFileSync(path.join(dir, bad), '{"version": 1, "na');
+    const logs: string[] = [];
+    const b = new AlertStore(file, (m) => logs.push(m));
+    assert.equal(b.rule('b').lastEvaluated, 2);
+    assert.equal(b.rule('a').lastEvaluated, undefined);
+    assert.match(logs.join('\n'), /could not be read .* moved to .*\.unreadable-\d+, starting with empty state for that rule/);
+  });
+
   it('keeps the mail it can read when a line was cut short by a crash', () => {
     const file = path.join(tempDataDir('eventline-mailbox-'), 'smtp', 'mail.jsonl');
     fs.mkdirSync(path.dirname(file), { recursive: true });
