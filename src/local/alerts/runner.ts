@@ -17,6 +17,8 @@ const FROM = 'Eventline alerts <alerts@eventline.local>';
 const DAY = 86_400_000;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+/** How often evaluations that fired nothing reach the disk (those that fired are flushed before their delivery). */
+const FLUSH_EVERY_MS = 5_000;
 
 export interface RunnerDeps {
   engine: Engine;
@@ -38,6 +40,7 @@ export class AlertRunner {
   private transport: Transporter | undefined;
   private draining: Promise<void> | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private tableReady = false;
   private stopped = false;
   private failedAttempts = 0;
@@ -53,6 +56,8 @@ export class AlertRunner {
   /** Schedules every enabled rule and retries what the outbox still holds from before a restart. */
   start(): void {
     for (const r of this.rulesNow) if (r.enabled) this.schedule(r, r.source.everyMs);
+    this.flushTimer = setInterval(() => this.flushState(), FLUSH_EVERY_MS);
+    this.flushTimer.unref();
     if (this.deps.store.data.outbox.length) this.kick();
   }
 
@@ -189,6 +194,9 @@ export class AlertRunner {
       if (this.stopped) return;
       if (!force && entry.nextAttempt > Date.now()) continue;
       try {
+        // The firing and the state it came from are on disk before anything about it leaves the process: a crash
+        // after this re-sends at most (with the same firing id), never fires twice from a re-evaluated window.
+        store.flush();
         if (!entry.recorded) {
           await this.record(entry);
           entry.recorded = true;
@@ -207,6 +215,7 @@ export class AlertRunner {
         if (entry.attempts === 1 || entry.attempts % 10 === 0) this.deps.log(`alerts: ${entry.rule}/${entry.object}: ${entry.recorded ? 'sending' : 'recording'} failed (attempt ${entry.attempts}, kept in the outbox): ${entry.lastError}`);
       }
     }
+    this.flushState();
     const waiting = store.data.outbox.map((e) => e.nextAttempt);
     if (waiting.length) this.kick(Math.max(0, Math.min(...waiting) - Date.now()));
   }
@@ -270,12 +279,23 @@ export class AlertRunner {
     };
   }
 
+  /** Writes what changed; a disk that fails is logged and tried again at the next flush (nothing is sent meanwhile). */
+  private flushState(): void {
+    try {
+      this.deps.store.flush();
+    } catch (e) {
+      this.deps.log(`alerts: could not write the alert state (${e instanceof Error ? e.message : String(e)}); trying again`);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.drainTimer);
+    clearInterval(this.flushTimer);
     for (const live of this.live.values()) clearTimeout(live.timer);
     await Promise.all([...this.live.values()].map((l) => l.chain));
     await this.draining;
+    this.flushState();
     this.transport?.close();
   }
 }

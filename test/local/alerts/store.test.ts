@@ -14,6 +14,10 @@ describe('alert state and mailbox files', () => {
     a.rule('hot').lastEvaluated = 5;
     a.data.outbox.push({ id: 'f1', rule: 'hot', object: 'A', eventTime: 1, firedAt: 2, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
     a.save();
+    assert.ok(a.pending);
+    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, undefined, 'a change reaches the disk at the flush, not before');
+    a.flush();
+    assert.ok(!a.pending);
     const b = new AlertStore(file, () => undefined);
     assert.equal(b.rule('hot').lastEvaluated, 5);
     assert.deepEqual(b.data.outbox.map((e) => e.id), ['f1']);
@@ -39,6 +43,7 @@ describe('alert state and mailbox files', () => {
     a.rule('Hot').lastEvaluated = 2;
     a.rule('../x').lastEvaluated = 3;
     a.save();
+    a.flush();
     const dir = path.join(path.dirname(file), 'rules');
     assert.equal(fs.readdirSync(dir).length, 3);
     const before = new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
@@ -46,6 +51,7 @@ describe('alert state and mailbox files', () => {
     a.data.outbox.push({ id: 'f1', rule: 'hot', object: 'A', eventTime: 1, firedAt: 2, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
     a.data.outbox.push({ id: 'f2', rule: 'Hot', object: 'B', eventTime: 1, firedAt: 1, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
     a.save('hot');
+    a.flush();
     const changed = fs.readdirSync(dir).filter((f) => fs.readFileSync(path.join(dir, f), 'utf8') !== before.get(f));
     assert.equal(changed.length, 1);
     const b = new AlertStore(file, () => undefined);
@@ -72,12 +78,29 @@ describe('alert state and mailbox files', () => {
     assert.deepEqual(again.data.outbox.map((e) => e.id), ['f1', 'f2'], 'delivered in the order they were made');
   });
 
+  it('a flush that fails keeps its changes for the next one', () => {
+    const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
+    const a = new AlertStore(file, () => undefined);
+    a.rule('hot').lastEvaluated = 7;
+    a.save('hot');
+    const dir = path.join(path.dirname(file), 'rules');
+    fs.rmSync(dir, { recursive: true });
+    fs.writeFileSync(dir, 'not a folder');
+    assert.throws(() => a.flush());
+    assert.ok(a.pending, 'still to be written');
+    fs.rmSync(dir);
+    fs.mkdirSync(dir);
+    a.flush();
+    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, 7);
+  });
+
   it('moves an unreadable rule file aside with a message and keeps the other rules', () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const a = new AlertStore(file, () => undefined);
     a.rule('a').lastEvaluated = 1;
     a.rule('b').lastEvaluated = 2;
     a.save();
+    a.flush();
     const dir = path.join(path.dirname(file), 'rules');
     const bad = fs.readdirSync(dir).find((f) => f.startsWith('a-'))!;
     fs.writeFileSync(path.join(dir, bad), '{"version": 1, "na');
