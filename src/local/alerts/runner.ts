@@ -10,10 +10,10 @@ import { formatDuration, type AlertRule } from '../../core/alerts/rule';
 import type { Engine } from '../eventhouse/engine';
 import { runCommand } from '../eventhouse/mgmt';
 import type { AlertInfo, AlertOutboxStatus } from '../../protocol/controlApi';
+import type { MailRoute } from './mail';
 import type { AlertStore, OutboxEntry, OutgoingEmail } from './store';
 
 export const ALERTS_TABLE = 'EventlineAlerts';
-const FROM = 'Eventline alerts <alerts@eventline.local>';
 const DAY = 86_400_000;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
@@ -21,7 +21,8 @@ const BACKOFF_MAX_MS = 30_000;
 export interface RunnerDeps {
   engine: Engine;
   database: string;
-  smtp: { host: string; port: number; user: string; pass: string };
+  /** Where email goes: the local SMTP server or the local profile's relay (mail.ts). */
+  mail: MailRoute;
   store: AlertStore;
   log(message: string): void;
 }
@@ -34,6 +35,7 @@ interface Live { error?: { message: string; since: string }; suppressed: number;
 export class AlertRunner {
   private readonly live = new Map<string, Live>();
   private transport: Transporter | undefined;
+  private mail: MailRoute;
   private draining: Promise<void> | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private tableReady = false;
@@ -42,6 +44,7 @@ export class AlertRunner {
   private delivered = 0;
 
   constructor(private rulesNow: AlertRule[], private brokenNow: BrokenRule[], private readonly deps: RunnerDeps) {
+    this.mail = deps.mail;
     for (const r of rulesNow) this.live.set(r.name, { suppressed: 0, chain: Promise.resolve(), generation: 0 });
   }
 
@@ -86,6 +89,17 @@ export class AlertRunner {
       if (r.enabled) this.schedule(r, r.source.everyMs);
     }
   }
+
+  /** Sends from now on where eventline.json now says (a relay added, changed or removed); the outbox is tried again. */
+  setMail(route: MailRoute): void {
+    if (this.stopped) return;
+    this.mail = route;
+    this.transport?.close();
+    this.transport = undefined;
+    if (this.deps.store.data.outbox.length) this.kick();
+  }
+
+  get mailRoute(): MailRoute { return this.mail; }
 
   find(name: string): AlertRule | undefined {
     return this.rulesNow.find((r) => r.name.toLowerCase() === name.toLowerCase());
@@ -207,18 +221,26 @@ export class AlertRunner {
   }
 
   private async send(entry: OutboxEntry, email: OutgoingEmail): Promise<void> {
+    const route = this.mail;
     // nodemailer loads with the first email: a pipeline without firing alerts does not pay for it at start.
     if (!this.transport) {
       const { createTransport } = await import('nodemailer');
-      const { host, port, user, pass } = this.deps.smtp;
-      this.transport = createTransport({ host, port, secure: false, ignoreTLS: true, auth: { user, pass }, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 15_000 });
+      // options() reads the relay's password from the local Key Vault: a fixed secret counts from the next attempt.
+      this.transport = createTransport(route.options());
     }
-    await this.transport.sendMail({
-      from: FROM, to: email.to, cc: email.cc.length ? email.cc : undefined, subject: email.subject, text: email.text, html: email.html,
-      // The firing's id: a receiver can tell a resend (after a crash between the server's OK and our save) apart.
-      messageId: `<${entry.id}@eventline.local>`,
-      headers: { 'X-Eventline-Rule': entry.rule, 'X-Eventline-Object': entry.object, 'X-Eventline-Firing': entry.id },
-    });
+    try {
+      await this.transport.sendMail({
+        from: route.from, to: email.to, cc: email.cc.length ? email.cc : undefined, subject: email.subject, text: email.text, html: email.html,
+        // The firing's id: a receiver can tell a resend (after a crash between the server's OK and our save) apart.
+        messageId: `<${entry.id}@eventline.local>`,
+        headers: { 'X-Eventline-Rule': entry.rule, 'X-Eventline-Object': entry.object, 'X-Eventline-Firing': entry.id },
+      });
+    } catch (e) {
+      // A new connection (and password) for the next attempt.
+      this.transport?.close();
+      this.transport = undefined;
+      throw new Error(route.explain(e));
+    }
   }
 
   info(rule: AlertRule): AlertInfo {
@@ -247,7 +269,7 @@ export class AlertRunner {
     const box = this.deps.store.data.outbox;
     const next = box.length ? Math.min(...box.map((e) => e.nextAttempt)) : undefined;
     return {
-      pending: box.length, failedAttempts: this.failedAttempts, delivered: this.delivered,
+      pending: box.length, failedAttempts: this.failedAttempts, delivered: this.delivered, relay: this.mail.relay,
       lastError: box.find((e) => e.lastError)?.lastError, nextAttempt: next === undefined ? undefined : new Date(next).toISOString(),
     };
   }
