@@ -15,7 +15,8 @@ const relayError = (raw: unknown): string => {
 describe('SMTP relay setting', () => {
   it('reads the local profile\'s relay with the port of its security mode', () => {
     const r = localSmtpRelay(manifest(relay) as Manifest)!;
-    assert.deepEqual({ ...r }, { host: 'smtp.contoso.com', port: 587, security: 'starttls', user: 'alerts@contoso.com', password: { secretName: 'smtp-password', version: undefined }, caFile: undefined, where: 'profiles.local.smtpRelay' });
+    assert.deepEqual({ ...r }, { host: 'smtp.contoso.com', port: 587, security: 'starttls', user: 'alerts@contoso.com', password: { secretName: 'smtp-password', version: undefined }, caFile: undefined, from: undefined, where: 'profiles.local.smtpRelay' });
+    assert.equal(localSmtpRelay(manifest({ ...relay, from: 'noreply@contoso.com' }) as Manifest)!.from, 'noreply@contoso.com');
     assert.equal(localSmtpRelay(manifest({ ...relay, security: 'tls' }) as Manifest)!.port, 465);
     assert.equal(localSmtpRelay(manifest({ host: '127.0.0.1', security: 'none' }) as Manifest)!.port, 25);
     assert.equal(localSmtpRelay(manifest({ ...relay, password: { keyVaultSecret: 'https://kv.vault.azure.net/secrets/smtp-password/abc123' } }) as Manifest)!.password!.version, 'abc123');
@@ -42,6 +43,7 @@ describe('SMTP relay setting', () => {
     assert.match(relayError({ ...relay, password: { keyVaultSecret: 'not a name' } }), /\.password must be \{"keyVaultSecret": "<secret name>"\}/);
     assert.match(relayError({ ...relay, security: 'none' }), /\.security is "none", which would send the password to smtp\.contoso\.com unencrypted/);
     assert.match(relayError({ ...relay, tls: true }), /has an unknown property "tls"/);
+    assert.match(relayError({ ...relay, from: 'alerts' }), /\.from must be the sender's email address/);
   });
 
   it('is reported in the manifest: by the schema, with the relay check\'s message for a password written as text', () => {
