@@ -41,7 +41,7 @@ export function localRoute(smtp: { host: string; port: number; user: string; pas
 /** A relay that cannot be used as written: every send fails with what to fix, and the firing waits in the outbox. */
 export function brokenRoute(message: string): MailRoute {
   return {
-    description: `no SMTP relay (${message})`,
+    description: `the outbox only: ${message}`,
     relay: 'invalid',
     key: `invalid ${message}`,
     from: LOCAL_FROM,
