@@ -36,6 +36,8 @@ export class AlertRunner {
   private readonly live = new Map<string, Live>();
   private transport: Transporter | undefined;
   private mail: MailRoute;
+  /** The route the open transport was made for (a reload may change the route while a send sets one up). */
+  private transportRoute: MailRoute | undefined;
   private draining: Promise<void> | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private tableReady = false;
@@ -223,10 +225,12 @@ export class AlertRunner {
   private async send(entry: OutboxEntry, email: OutgoingEmail): Promise<void> {
     const route = this.mail;
     // nodemailer loads with the first email: a pipeline without firing alerts does not pay for it at start.
-    if (!this.transport) {
+    if (!this.transport || this.transportRoute !== route) {
       const { createTransport } = await import('nodemailer');
+      this.transport?.close();
       // options() reads the relay's password from the local Key Vault: a fixed secret counts from the next attempt.
       this.transport = createTransport(route.options());
+      this.transportRoute = route;
     }
     try {
       await this.transport.sendMail({
