@@ -3,6 +3,7 @@ import { parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, ty
 import validate from './generated/manifestValidator';
 import { parseNcrontab } from './ncrontab';
 import { AlertRuleError, normalizeAlert } from './alerts/rule';
+import { normalizeSmtpRelay, SmtpRelayError, type SmtpRelayConfig } from './alerts/smtpRelay';
 
 export const MANIFEST_FILE = 'eventline.json';
 
@@ -83,6 +84,8 @@ export interface Profile {
   kqlDatabaseItemId?: string;
   /** Per hub name: the Fabric cloud connection an Eventstream source reads it through. */
   eventHubConnections?: Record<string, string>;
+  /** Local profile only: the SMTP relay the local alert runner mails through (core/alerts/smtpRelay.ts). */
+  smtpRelay?: SmtpRelayConfig;
 }
 
 export interface Manifest {
@@ -136,7 +139,29 @@ export function parseManifest(text: string): ManifestResult {
     const problems = semanticProblems(value as Manifest, root, lines);
     return problems.length ? { ok: false, problems } : { ok: true, manifest: value as Manifest };
   }
-  return { ok: false, problems: dedupe((validate.errors ?? []).map((e) => toProblem(e, root, lines))) };
+  const problems = dedupe((validate.errors ?? []).map((e) => toProblem(e, root, lines)));
+  return { ok: false, problems: relayProblems(value, root, lines, problems) };
+}
+
+/**
+ * An smtpRelay the schema rejects gets the relay check's one message (a password written as text is "never the
+ * password itself", not the secretRef oneOf's "must be object") in place of the schema's.
+ */
+function relayProblems(value: unknown, root: Node, lines: number[], problems: ManifestProblem[]): ManifestProblem[] {
+  const profiles = (value as { profiles?: unknown } | null)?.profiles;
+  if (typeof profiles !== 'object' || profiles === null) return problems;
+  let out = problems;
+  for (const [name, p] of Object.entries(profiles as Record<string, unknown>)) {
+    const raw = (p as { smtpRelay?: unknown } | null)?.smtpRelay;
+    if (raw === undefined) continue;
+    try { normalizeSmtpRelay(raw, ['profiles', name, 'smtpRelay']); } catch (e) {
+      if (!(e instanceof SmtpRelayError)) throw e;
+      const prefix = formatPath(['profiles', name, 'smtpRelay']);
+      const node = findNodeAtLocation(root, e.path) ?? findNodeAtLocation(root, ['profiles', name, 'smtpRelay']);
+      out = [...out.filter((x) => x.path !== prefix && !x.path.startsWith(`${prefix}.`)), { kind: 'schema', message: e.message, path: formatPath(e.path), ...position(lines, node?.offset ?? 0) }];
+    }
+  }
+  return out;
 }
 
 /** Cross-references the schema cannot express: names that must point at something declared elsewhere. */
@@ -188,6 +213,19 @@ function semanticProblems(m: Manifest, root: Node, lines: number[]): ManifestPro
   m.connections?.forEach((c, i) => {
     if (!hubs.has(c.hub)) at(['connections', i, 'hub'], `Connection reads hub "${c.hub}", which is not declared under "eventHubs".`);
   });
+  for (const [name, p] of Object.entries(m.profiles ?? {})) {
+    if (p.smtpRelay === undefined) continue;
+    const kind = p.kind ?? (name === 'local' ? 'local' : 'azure');
+    if (kind !== 'local') {
+      at(['profiles', name, 'smtpRelay'], `Profile "${name}" is a cloud profile: deployed alerts are mailed by Activator, so only a local profile takes smtpRelay. Move it to the local profile.`);
+      continue;
+    }
+    try { normalizeSmtpRelay(p.smtpRelay, ['profiles', name, 'smtpRelay']); } catch (e) {
+      if (!(e instanceof SmtpRelayError)) throw e;
+      const node = findNodeAtLocation(root, e.path) ?? findNodeAtLocation(root, ['profiles', name, 'smtpRelay']);
+      problems.push({ kind: 'schema', message: e.message, path: formatPath(e.path), ...position(lines, node?.offset ?? 0) });
+    }
+  }
   if (m.activeProfile !== undefined && !(m.profiles && m.activeProfile in m.profiles)) {
     at(['activeProfile'], `activeProfile "${m.activeProfile}" is not one of the profiles (${Object.keys(m.profiles ?? {}).join(', ') || 'none declared'}).`);
   }

@@ -54,7 +54,7 @@ export async function startPipeline(options: PipelineOptions, log: (m: string) =
     // Alerts read the Eventhouse and mail through the local SMTP server; they stop before both.
     const smtp = await startSmtp(ctx);
     started.push(smtp);
-    const alerts = await startAlertRunner(ctx, { engine: eventhouse.engine, database: eventhouse.ready.database, smtp: { host: smtp.ready.host, port: smtp.ready.port, ...smtp.credentials } });
+    const alerts = await startAlertRunner(ctx, { engine: eventhouse.engine, database: eventhouse.ready.database, smtp: { host: smtp.ready.host, port: smtp.ready.port, ...smtp.credentials }, vault: { store: keyVault.store, uri: keyVault.ready.uri } });
     started.push(alerts);
     const controlPort = await control.listen(options.controlPort);
     const ready: LocalReady = {

@@ -281,6 +281,8 @@ export interface AlertOutboxStatus {
   lastError?: string;
   /** ISO time of the next attempt, when one is waiting. */
   nextAttempt?: string;
+  /** host:port of the SMTP relay the local profile names (`invalid` when it cannot be used); absent: the local SMTP server. */
+  relay?: string;
 }
 
 /** GET /api/alerts */

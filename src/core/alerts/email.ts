@@ -5,17 +5,40 @@ import { displayValue, fillPlaceholders, type AlertRule } from './rule';
 
 export interface OutgoingEmail { to: string[]; cc: string[]; subject: string; text: string; html: string }
 
+/** What a value placeholder reads in the email of a "no data for" firing: there was no value. */
+export const NO_DATA = 'no data';
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
+/**
+ * The placeholder values of a firing. The object column reads the object when the row does not name it (a
+ * heartbeat firing may have no row). A "no data for" firing has no row of its own: the object comes from the
+ * per-object state, `{value}` and the property column read "no data", and any other column it cannot know (the
+ * object was never seen, or the column is not in its last row) reads "no data" rather than a raw `{Column}`.
+ */
+function placeholderValues(rule: AlertRule, f: Firing): { values: Record<string, unknown>; missing?: string } {
+  const silent = rule.condition.kind === 'noDataFor';
+  const values: Record<string, unknown> = { ...f.row };
+  if (rule.object !== undefined && !(rule.object in values)) values[rule.object] = f.object;
+  if (silent && rule.property) values[rule.property.column] = NO_DATA;
+  Object.assign(values, {
+    rule: rule.name, object: f.object, value: silent ? NO_DATA : f.value,
+    previous: silent && (f.previous === undefined || f.previous === null) ? NO_DATA : f.previous, time: new Date(f.time).toISOString(),
+  });
+  return { values, missing: silent ? NO_DATA : undefined };
+}
 
 /** The email of one firing: subject, headline and message with their placeholders filled, the fields listed. */
 export function composeEmail(rule: AlertRule, f: Firing): OutgoingEmail {
   const e = rule.email!;
-  const values: Record<string, unknown> = { ...f.row, rule: rule.name, object: f.object, value: f.value, previous: f.previous, time: new Date(f.time).toISOString() };
-  const subject = fillPlaceholders(e.subject, values);
-  const headline = fillPlaceholders(e.headline, values);
-  const message = fillPlaceholders(e.message, values);
-  const facts: [string, string][] = [['Rule', rule.name], ['Object', f.object], ['Condition', f.reason], ['Value', displayValue(f.value)], ['Event time', new Date(f.time).toISOString()],
-    ...e.fields.map((name): [string, string] => [name, displayValue(f.row[name])])];
+  const { values, missing } = placeholderValues(rule, f);
+  const fill = (template: string) => fillPlaceholders(template, values, missing);
+  const subject = fill(e.subject);
+  const headline = fill(e.headline);
+  const message = fill(e.message);
+  const field = (name: string) => (name in values ? displayValue(values[name]) : missing ?? '');
+  const facts: [string, string][] = [['Rule', rule.name], ['Object', f.object], ['Condition', f.reason], ['Value', displayValue(values.value)], ['Event time', new Date(f.time).toISOString()],
+    ...e.fields.map((name): [string, string] => [name, field(name)])];
   const text = [headline, '', ...(message ? [message, ''] : []), ...facts.map(([k, v]) => `${k}: ${v}`)].join('\n');
   const html = `<h2>${escapeHtml(headline)}</h2>${message ? `<p>${escapeHtml(message)}</p>` : ''}<table>${facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
   return { to: e.to, cc: e.cc, subject, text, html };

@@ -252,7 +252,10 @@ export function displayValue(v: unknown): string {
   return JSON.stringify(v) ?? '';
 }
 
-/** Fills `{rule}`, `{object}`, `{value}`, `{previous}`, `{time}` and `{Column}` (a column of the row); unknown names stay. */
-export function fillPlaceholders(template: string, values: Record<string, unknown>): string {
-  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => (key in values ? displayValue(values[key]) : whole));
+/**
+ * Fills `{rule}`, `{object}`, `{value}`, `{previous}`, `{time}` and `{Column}` (a column of the row); unknown names
+ * stay as written, or read `missing` when given (a firing with no row to take them from).
+ */
+export function fillPlaceholders(template: string, values: Record<string, unknown>, missing?: string): string {
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => (key in values ? displayValue(values[key]) : missing ?? whole));
 }

@@ -2,20 +2,18 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"functions":{"type":"array","description":"Ingest functions: Azure Functions projects in this workspace that poll a source on a schedule and send its records to a hub. The local pipeline runs them.","items":{"$ref":"#/definitions/function"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}},"paging":{"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]},"function":{"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."},"eventstream":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-]+$","description":"Display name of the Fabric Eventstream that carries this connection in a cloud profile (connections reading the same hub and consumer group share one). Default: <pipeline name>-<hub>."}}},"alert":{"type":"object","description":"A rule with Data Activator's concepts: a KQL source run every interval, the object column that identifies what is watched, a property, a condition with an option, and an email action. The older shape (name, query, every, email) still works: each row the query returns fires.","additionalProperties":false,"required":["name"],"oneOf":[{"required":["query"],"not":{"required":["source"]}},{"required":["source"],"not":{"required":["query"]}}],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"Older shape: KQL whose every returned row fires the alert. New rules use source.query."},"every":{"type":"string","pattern":"^\\d+(ms|s|m|h|d)$","default":"5m","description":"Older shape: how often the query runs."},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Older shape: recipients of the alert email."},"enabled":{"type":"boolean","default":true,"description":"A disabled rule is not evaluated."},"muted":{"type":"boolean","default":false,"description":"A muted rule is evaluated (its state stays current) but sends nothing."},"cooldown":{"$ref":"#/definitions/duration","description":"Local runner only: after a firing, the same object does not fire again for this long."},"source":{"type":"object","additionalProperties":false,"required":["query"],"properties":{"query":{"type":"string","minLength":1,"description":"KQL over the Eventhouse. It may use startTime and endTime (datetime): the window since the last run."},"every":{"$ref":"#/definitions/duration","default":"1m","description":"How often the query runs (default 1m)."},"eventTimeColumn":{"type":"string","minLength":1,"description":"The column with each row's event time; rows outside the window are left out."},"delay":{"$ref":"#/definitions/duration","default":"0s","description":"Ingestion delay allowance: the window ends this long before now."}}},"object":{"type":"string","minLength":1,"description":"The column that identifies what is watched (a site, a device); the rule is evaluated per object. Absent: the whole source is one object."},"property":{"oneOf":[{"type":"string","minLength":1},{"type":"object","additionalProperties":false,"required":["column"],"properties":{"column":{"type":"string","minLength":1},"aggregation":{"enum":["average","min","max","sum","count"]},"window":{"$ref":"#/definitions/duration","description":"Tumbling window of the aggregation."}}}],"description":"The column the condition tests, or an aggregation of it over a tumbling window."},"condition":{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"enum":["is","becomes","insideRange","outsideRange","entersRange","leavesRange","changes","changesFrom","changesTo","changesFromTo","increasesBy","decreasesBy","changesBy","textEquals","textNotEquals","textContains","textBeginsWith","textEndsWith","noDataFor","firstDataAfter","everyValue"],"description":"is: each value that meets op (state); becomes: when it starts to (transition); ranges; changes; increasesBy/decreasesBy/changesBy at least `by` (percent when `percent`); text; noDataFor: no row for `duration` (heartbeat); firstDataAfter: first row after `duration` of silence; everyValue: each row fires."},"op":{"enum":["greaterThan","greaterThanOrEqual","lessThan","lessThanOrEqual","equal","notEqual"]},"value":{"type":["number","string","boolean"]},"from":{"type":["number","string","boolean"]},"to":{"type":["number","string","boolean"]},"low":{"type":"number"},"high":{"type":"number"},"includeLow":{"type":"boolean","default":true},"includeHigh":{"type":"boolean","default":true},"by":{"type":"number","minimum":0},"percent":{"type":"boolean","default":false},"ignoreCase":{"type":"boolean","default":false},"duration":{"$ref":"#/definitions/duration"}}},"options":{"type":"object","additionalProperties":false,"properties":{"everyTime":{"type":"boolean","description":"Fire each time the condition is met (the default)."},"staysFor":{"$ref":"#/definitions/duration","description":"Fire once the (state) condition has held continuously this long."},"times":{"type":"integer","minimum":1,"description":"Fire when the condition has been met this many times within `within`."},"within":{"$ref":"#/definitions/duration"}}},"action":{"type":"object","additionalProperties":false,"properties":{"email":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}},"cc":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}},"subject":{"type":"string","description":"Placeholders: {rule}, {object}, {value}, {previous}, {time}, and {Column} for a column of the row."},"headline":{"type":"string"},"message":{"type":"string"},"fields":{"type":"array","items":{"type":"string"},"description":"Columns of the row listed as additional information."}}},"teams":{"type":"object","additionalProperties":false,"required":["to"],"description":"A Teams message to these people, posted by Fabric Activator once the alert is deployed. The local runner records the firing (EventlineAlerts) but posts nothing.","properties":{"to":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients by their Microsoft Entra email address (people in the tenant)."},"headline":{"type":"string","description":"Placeholders: {rule}, {object}, {value}, and {Column} for a column of the row."},"message":{"type":"string"},"fields":{"type":"array","items":{"type":"string"},"description":"Columns of the row listed as additional information."}}}}}}},"duration":{"type":"string","pattern":"^\\d+(ms|s|m|h|d)$","description":"A duration: a whole number and a unit, ms, s, m, h or d (e.g. 30s, 5m, 2h)."},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}}}}};
-const schema33 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://eventline.dev/schemas/eventline-1.json","title":"Eventline pipeline manifest","description":"Describes one real-time pipeline: REST sources → ingest function → Event Hubs → Eventhouse, with alerts. Holds references to secrets, never secrets.","type":"object","required":["version","name"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1,"description":"Manifest format version. This extension reads version 1."},"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9][A-Za-z0-9 _.-]*$","description":"The pipeline's name."},"description":{"type":"string"},"sources":{"type":"array","description":"External REST APIs the ingest function polls.","items":{"$ref":"#/definitions/source"}},"functions":{"type":"array","description":"Ingest functions: Azure Functions projects in this workspace that poll a source on a schedule and send its records to a hub. The local pipeline runs them.","items":{"$ref":"#/definitions/function"}},"eventHubs":{"type":"array","description":"Event Hubs the pipeline uses.","items":{"$ref":"#/definitions/eventHub"}},"eventhouse":{"$ref":"#/definitions/eventhouse"},"connections":{"type":"array","description":"Hub → table hops (the Eventstream / data connection).","items":{"$ref":"#/definitions/connection"}},"alerts":{"type":"array","description":"Data Activator rules.","items":{"$ref":"#/definitions/alert"}},"keyVault":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$","description":"Key Vault name (3-24 characters)."},"resourceId":{"type":"string","pattern":"^/subscriptions/"}}},"profiles":{"type":"object","description":"Where each part runs: 'local' is the local pipeline; other names are cloud profiles.","additionalProperties":{"$ref":"#/definitions/profile"}},"activeProfile":{"type":"string","description":"The profile used when none is selected in VS Code."}},"definitions":{"name":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"secretRef":{"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]},"source":{"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}},"paging":{"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]},"function":{"type":"object","additionalProperties":false,"required":["name","path","source","hub","schedule"],"properties":{"name":{"$ref":"#/definitions/name","description":"The function's name (its app.timer name)."},"path":{"type":"string","minLength":1,"pattern":"^(?![/\\\\])(?![A-Za-z]:)","description":"The function project's folder, relative to eventline.json, e.g. ingest-function."},"source":{"type":"string","minLength":1,"description":"Name of the source (from sources) it polls."},"hub":{"type":"string","minLength":1,"description":"Name of the hub (from eventHubs) it sends to."},"schedule":{"type":"string","pattern":"^\\S+( \\S+){5}$","default":"0 */1 * * * *","description":"NCRONTAB, six fields in UTC: second minute hour day month day-of-week, e.g. */30 * * * * * (every 30 seconds)."},"partitionKey":{"type":"string","minLength":1,"description":"Record field (JSON path) whose value becomes each event's partition key."},"enabled":{"type":"boolean","default":true,"description":"false: the local pipeline does not run it on its schedule (Run Now still does)."},"settings":{"type":"object","additionalProperties":{"type":"string"},"description":"Extra app settings for local runs, over local.settings.json; values may be @Microsoft.KeyVault(...) references, never secrets."}}},"eventHub":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name","description":"Event Hub (entity) name."},"namespace":{"type":"string","description":"Namespace host (ns.servicebus.windows.net) or ARM resource id."},"partitions":{"type":"integer","minimum":1,"maximum":32,"default":4},"consumerGroups":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"retentionHours":{"type":"integer","minimum":1}}},"eventhouse":{"type":"object","additionalProperties":false,"properties":{"queryUri":{"type":"string","pattern":"^https?://","description":"Kusto query URI (Eventhouse queryServiceUri or an ADX cluster)."},"workspaceId":{"type":"string"},"itemId":{"type":"string"},"database":{"type":"string","minLength":1},"tables":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"$ref":"#/definitions/name"},"schemaFile":{"type":"string","description":"A .kql file under kql/ that creates this table."}}}}}},"connection":{"type":"object","additionalProperties":false,"required":["hub","table"],"properties":{"name":{"$ref":"#/definitions/name"},"hub":{"type":"string"},"consumerGroup":{"type":"string","default":"$Default"},"table":{"type":"string"},"format":{"enum":["json","multijson","csv"],"default":"json"},"mapping":{"type":"string","description":"Name of the table's ingestion mapping."},"eventstream":{"type":"string","minLength":1,"maxLength":100,"pattern":"^[A-Za-z0-9_-]+$","description":"Display name of the Fabric Eventstream that carries this connection in a cloud profile (connections reading the same hub and consumer group share one). Default: <pipeline name>-<hub>."}}},"alert":{"type":"object","description":"A rule with Data Activator's concepts: a KQL source run every interval, the object column that identifies what is watched, a property, a condition with an option, and an email action. The older shape (name, query, every, email) still works: each row the query returns fires.","additionalProperties":false,"required":["name"],"oneOf":[{"required":["query"],"not":{"required":["source"]}},{"required":["source"],"not":{"required":["query"]}}],"properties":{"name":{"$ref":"#/definitions/name"},"query":{"type":"string","description":"Older shape: KQL whose every returned row fires the alert. New rules use source.query."},"every":{"type":"string","pattern":"^\\d+(ms|s|m|h|d)$","default":"5m","description":"Older shape: how often the query runs."},"email":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Older shape: recipients of the alert email."},"enabled":{"type":"boolean","default":true,"description":"A disabled rule is not evaluated."},"muted":{"type":"boolean","default":false,"description":"A muted rule is evaluated (its state stays current) but sends nothing."},"cooldown":{"$ref":"#/definitions/duration","description":"Local runner only: after a firing, the same object does not fire again for this long."},"source":{"type":"object","additionalProperties":false,"required":["query"],"properties":{"query":{"type":"string","minLength":1,"description":"KQL over the Eventhouse. It may use startTime and endTime (datetime): the window since the last run."},"every":{"$ref":"#/definitions/duration","default":"1m","description":"How often the query runs (default 1m)."},"eventTimeColumn":{"type":"string","minLength":1,"description":"The column with each row's event time; rows outside the window are left out."},"delay":{"$ref":"#/definitions/duration","default":"0s","description":"Ingestion delay allowance: the window ends this long before now."}}},"object":{"type":"string","minLength":1,"description":"The column that identifies what is watched (a site, a device); the rule is evaluated per object. Absent: the whole source is one object."},"property":{"oneOf":[{"type":"string","minLength":1},{"type":"object","additionalProperties":false,"required":["column"],"properties":{"column":{"type":"string","minLength":1},"aggregation":{"enum":["average","min","max","sum","count"]},"window":{"$ref":"#/definitions/duration","description":"Tumbling window of the aggregation."}}}],"description":"The column the condition tests, or an aggregation of it over a tumbling window."},"condition":{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"enum":["is","becomes","insideRange","outsideRange","entersRange","leavesRange","changes","changesFrom","changesTo","changesFromTo","increasesBy","decreasesBy","changesBy","textEquals","textNotEquals","textContains","textBeginsWith","textEndsWith","noDataFor","firstDataAfter","everyValue"],"description":"is: each value that meets op (state); becomes: when it starts to (transition); ranges; changes; increasesBy/decreasesBy/changesBy at least `by` (percent when `percent`); text; noDataFor: no row for `duration` (heartbeat); firstDataAfter: first row after `duration` of silence; everyValue: each row fires."},"op":{"enum":["greaterThan","greaterThanOrEqual","lessThan","lessThanOrEqual","equal","notEqual"]},"value":{"type":["number","string","boolean"]},"from":{"type":["number","string","boolean"]},"to":{"type":["number","string","boolean"]},"low":{"type":"number"},"high":{"type":"number"},"includeLow":{"type":"boolean","default":true},"includeHigh":{"type":"boolean","default":true},"by":{"type":"number","minimum":0},"percent":{"type":"boolean","default":false},"ignoreCase":{"type":"boolean","default":false},"duration":{"$ref":"#/definitions/duration"}}},"options":{"type":"object","additionalProperties":false,"properties":{"everyTime":{"type":"boolean","description":"Fire each time the condition is met (the default)."},"staysFor":{"$ref":"#/definitions/duration","description":"Fire once the (state) condition has held continuously this long."},"times":{"type":"integer","minimum":1,"description":"Fire when the condition has been met this many times within `within`."},"within":{"$ref":"#/definitions/duration"}}},"action":{"type":"object","additionalProperties":false,"properties":{"email":{"type":"object","additionalProperties":false,"required":["to"],"properties":{"to":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}},"cc":{"type":"array","items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"}},"subject":{"type":"string","description":"Placeholders: {rule}, {object}, {value}, {previous}, {time}, and {Column} for a column of the row."},"headline":{"type":"string"},"message":{"type":"string"},"fields":{"type":"array","items":{"type":"string"},"description":"Columns of the row listed as additional information."}}},"teams":{"type":"object","additionalProperties":false,"required":["to"],"description":"A Teams message to these people, posted by Fabric Activator once the alert is deployed. The local runner records the firing (EventlineAlerts) but posts nothing.","properties":{"to":{"type":"array","minItems":1,"items":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},"description":"Recipients by their Microsoft Entra email address (people in the tenant)."},"headline":{"type":"string","description":"Placeholders: {rule}, {object}, {value}, and {Column} for a column of the row."},"message":{"type":"string"},"fields":{"type":"array","items":{"type":"string"},"description":"Columns of the row listed as additional information."}}}}}}},"duration":{"type":"string","pattern":"^\\d+(ms|s|m|h|d)$","description":"A duration: a whole number and a unit, ms, s, m, h or d (e.g. 30s, 5m, 2h)."},"profile":{"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"smtpRelay":{"type":"object","description":"Local profile only: the real SMTP relay the local alert runner sends email through instead of the local SMTP server (which keeps running for the mailbox). Deployed alerts are mailed by Activator.","additionalProperties":false,"required":["host"],"dependencies":{"user":["password"],"password":["user"]},"properties":{"host":{"type":"string","minLength":1,"pattern":"^\\S+$","description":"The relay's host name or IP address, e.g. smtp.office365.com."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Default: 587 for starttls, 465 for tls, 25 for none."},"security":{"enum":["starttls","tls","none"],"default":"starttls","description":"starttls: a plain connection upgraded with STARTTLS, which must succeed (usually port 587); tls: TLS from the start (usually 465); none: no TLS (only without a password, or on this machine)."},"user":{"type":"string","minLength":1,"description":"The user name the relay takes (often the sender's address)."},"password":{"$ref":"#/definitions/secretRef","description":"The password as a Key Vault secret reference, never the password itself; in the local profile it is read from the local Key Vault (\"Eventline: Set Secret\")."},"caFile":{"type":"string","minLength":1,"description":"A PEM file (relative to eventline.json) with the CA certificate that signed the relay's certificate, for a relay with a private CA."},"from":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$","description":"The sender address. Default: user when it is an email address (relays often insist on it), else alerts@eventline.local."}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 _.-]*$", "u");
 const pattern26 = new RegExp("^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$", "u");
 const pattern27 = new RegExp("^/subscriptions/", "u");
-const pattern2 = new RegExp("^https?://", "u");
-const pattern29 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
 const schema12 = {"type":"object","additionalProperties":false,"required":["name","url"],"properties":{"name":{"$ref":"#/definitions/name"},"url":{"type":"string","pattern":"^https?://"},"method":{"enum":["GET","POST"],"default":"GET"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"query":{"type":"object","additionalProperties":{"type":"string"},"description":"Query parameters sent with the first request of a run."},"paging":{"$ref":"#/definitions/paging"},"watermark":{"type":"object","additionalProperties":false,"required":["param"],"description":"Incremental fetch: each run asks only for records from the last one it sent on.","properties":{"param":{"type":"string","minLength":1,"description":"Query parameter that carries the watermark, e.g. since."},"field":{"type":"string","minLength":1,"description":"Record field (JSON path) whose largest value becomes the next watermark. Defaults to timeField."},"initial":{"type":"string","description":"Watermark for the very first run; absent: the first run fetches what the source offers without it."}}},"recordsPath":{"type":"string","default":"$","description":"JSON path of the records array in a response, e.g. items or data.records; $ when the body itself is the array."},"idField":{"type":"string","minLength":1,"default":"id","description":"Record field (JSON path) that identifies a record: repeats at the watermark are skipped by it, and log lines name records by it."},"timeField":{"type":"string","minLength":1,"description":"Record field (JSON path) with the record's event time; sent as the eventTime property."},"auth":{"type":"object","additionalProperties":false,"required":["secret"],"anyOf":[{"required":["header"]},{"required":["query"]}],"properties":{"header":{"type":"string","minLength":1,"description":"Header that carries the key, e.g. x-api-key or Authorization."},"query":{"type":"string","minLength":1,"description":"Query parameter that carries the key (never shown in logs or messages)."},"prefix":{"type":"string","description":"Text before the key, e.g. 'Bearer '."},"secret":{"$ref":"#/definitions/secretRef"}}},"schedule":{"type":"string","description":"Older manifests: a functions entry holds the schedule now. NCRONTAB, six fields.","pattern":"^\\S+( \\S+){5}$"},"hub":{"type":"string","description":"Older manifests: a functions entry names the hub now."}}};
 const schema13 = {"type":"string","minLength":1,"maxLength":128,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"};
 const schema14 = {"description":"How the source pages its results.","oneOf":[{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"none"}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"nextLink"},"nextLinkPath":{"type":"string","minLength":1,"default":"next","description":"JSON path of the next page's URL in the body; empty, null or absent means the last page."}}},{"type":"object","additionalProperties":false,"required":["style"],"properties":{"style":{"const":"linkHeader"}}},{"type":"object","additionalProperties":false,"required":["style","pageParam"],"properties":{"style":{"const":"page"},"pageParam":{"type":"string","minLength":1},"pageSizeParam":{"type":"string","minLength":1},"pageSize":{"type":"integer","minimum":1},"firstPage":{"type":"integer","minimum":0,"default":1}}},{"type":"object","additionalProperties":false,"required":["style","offsetParam"],"properties":{"style":{"const":"offset"},"offsetParam":{"type":"string","minLength":1},"limitParam":{"type":"string","minLength":1},"limit":{"type":"integer","minimum":1}}}]};
 const schema15 = {"description":"A reference to a secret, never the secret itself. keyVaultSecret: a secret name, looked up in the active profile's Key Vault (the local Key Vault in the local profile; the manifest's or profile's Key Vault in the cloud), or a full secret URI. secretStorage: a name in VS Code's SecretStorage (older manifests; the local pipeline looks the same name up in the local Key Vault).","oneOf":[{"type":"object","additionalProperties":false,"required":["keyVaultSecret"],"properties":{"keyVaultSecret":{"type":"string","pattern":"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$","description":"A secret name such as sample-api-key (1-127 letters, digits and dashes), or a secret URI https://<vault>.vault.azure.net/secrets/<name>[/<version>]."}}},{"type":"object","additionalProperties":false,"required":["secretStorage"],"properties":{"secretStorage":{"type":"string","minLength":1,"deprecationMessage":"Use {\"keyVaultSecret\": \"<name>\"}: one reference for the local and the cloud profile."}}}]};
 const pattern1 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
+const pattern2 = new RegExp("^https?://", "u");
 const pattern3 = new RegExp("^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$", "u");
 const pattern4 = new RegExp("^\\S+( \\S+){5}$", "u");
 
@@ -3585,6 +3583,603 @@ validate21.errors = vErrors;
 return errors === 0;
 }
 
+const schema33 = {"type":"object","additionalProperties":false,"properties":{"kind":{"enum":["local","azure"],"description":"'local' points everything at eventline-local."},"tenantId":{"type":"string"},"subscriptionId":{"type":"string"},"resourceGroup":{"type":"string"},"eventHubsNamespace":{"type":"string"},"eventhouseQueryUri":{"type":"string","pattern":"^https?://"},"fabricWorkspaceId":{"type":"string"},"functionApp":{"type":"string"},"keyVault":{"type":"string"},"kqlDatabaseItemId":{"type":"string","description":"Fabric item id of the KQL database (not the Eventhouse) that this profile's Eventstreams write to. When absent, the database named in eventhouse.database is looked up in fabricWorkspaceId."},"eventHubConnections":{"type":"object","description":"Per hub name: the id of the Fabric cloud connection an Eventstream's Azure Event Hubs source reads it through. Eventline asks and offers to remember it here.","additionalProperties":{"type":"string","pattern":"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"}},"smtpRelay":{"type":"object","description":"Local profile only: the real SMTP relay the local alert runner sends email through instead of the local SMTP server (which keeps running for the mailbox). Deployed alerts are mailed by Activator.","additionalProperties":false,"required":["host"],"dependencies":{"user":["password"],"password":["user"]},"properties":{"host":{"type":"string","minLength":1,"pattern":"^\\S+$","description":"The relay's host name or IP address, e.g. smtp.office365.com."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Default: 587 for starttls, 465 for tls, 25 for none."},"security":{"enum":["starttls","tls","none"],"default":"starttls","description":"starttls: a plain connection upgraded with STARTTLS, which must succeed (usually port 587); tls: TLS from the start (usually 465); none: no TLS (only without a password, or on this machine)."},"user":{"type":"string","minLength":1,"description":"The user name the relay takes (often the sender's address)."},"password":{"$ref":"#/definitions/secretRef","description":"The password as a Key Vault secret reference, never the password itself; in the local profile it is read from the local Key Vault (\"Eventline: Set Secret\")."},"caFile":{"type":"string","minLength":1,"description":"A PEM file (relative to eventline.json) with the CA certificate that signed the relay's certificate, for a relay with a private CA."},"from":{"type":"string","pattern":"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$","description":"The sender address. Default: user when it is an email address (relays often insist on it), else alerts@eventline.local."}}}}};
+const pattern29 = new RegExp("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "u");
+const pattern30 = new RegExp("^\\S+$", "u");
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(func2.call(schema33.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data0 = data.kind;
+if(!((data0 === "local") || (data0 === "azure"))){
+const err1 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema33.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.tenantId !== undefined){
+if(typeof data.tenantId !== "string"){
+const err2 = {instancePath:instancePath+"/tenantId",schemaPath:"#/properties/tenantId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.subscriptionId !== undefined){
+if(typeof data.subscriptionId !== "string"){
+const err3 = {instancePath:instancePath+"/subscriptionId",schemaPath:"#/properties/subscriptionId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.resourceGroup !== undefined){
+if(typeof data.resourceGroup !== "string"){
+const err4 = {instancePath:instancePath+"/resourceGroup",schemaPath:"#/properties/resourceGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.eventHubsNamespace !== undefined){
+if(typeof data.eventHubsNamespace !== "string"){
+const err5 = {instancePath:instancePath+"/eventHubsNamespace",schemaPath:"#/properties/eventHubsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.eventhouseQueryUri !== undefined){
+let data5 = data.eventhouseQueryUri;
+if(typeof data5 === "string"){
+if(!pattern2.test(data5)){
+const err6 = {instancePath:instancePath+"/eventhouseQueryUri",schemaPath:"#/properties/eventhouseQueryUri/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/eventhouseQueryUri",schemaPath:"#/properties/eventhouseQueryUri/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.fabricWorkspaceId !== undefined){
+if(typeof data.fabricWorkspaceId !== "string"){
+const err8 = {instancePath:instancePath+"/fabricWorkspaceId",schemaPath:"#/properties/fabricWorkspaceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.functionApp !== undefined){
+if(typeof data.functionApp !== "string"){
+const err9 = {instancePath:instancePath+"/functionApp",schemaPath:"#/properties/functionApp/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.keyVault !== undefined){
+if(typeof data.keyVault !== "string"){
+const err10 = {instancePath:instancePath+"/keyVault",schemaPath:"#/properties/keyVault/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.kqlDatabaseItemId !== undefined){
+if(typeof data.kqlDatabaseItemId !== "string"){
+const err11 = {instancePath:instancePath+"/kqlDatabaseItemId",schemaPath:"#/properties/kqlDatabaseItemId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.eventHubConnections !== undefined){
+let data10 = data.eventHubConnections;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key1 in data10){
+let data11 = data10[key1];
+if(typeof data11 === "string"){
+if(!pattern29.test(data11)){
+const err12 = {instancePath:instancePath+"/eventHubConnections/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/eventHubConnections/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/eventHubConnections/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/eventHubConnections/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/eventHubConnections",schemaPath:"#/properties/eventHubConnections/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.smtpRelay !== undefined){
+let data12 = data.smtpRelay;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.host === undefined){
+const err15 = {instancePath:instancePath+"/smtpRelay",schemaPath:"#/properties/smtpRelay/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+for(const key2 in data12){
+if(!(((((((key2 === "host") || (key2 === "port")) || (key2 === "security")) || (key2 === "user")) || (key2 === "password")) || (key2 === "caFile")) || (key2 === "from"))){
+const err16 = {instancePath:instancePath+"/smtpRelay",schemaPath:"#/properties/smtpRelay/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data12.user !== undefined){
+if(data12.password === undefined){
+const err17 = {instancePath:instancePath+"/smtpRelay",schemaPath:"#/properties/smtpRelay/dependencies",keyword:"dependencies",params:{property: "user",
+    missingProperty: "password",
+    depsCount: 1,
+    deps: "password"},message:"must have property password when property user is present"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data12.password !== undefined){
+if(data12.user === undefined){
+const err18 = {instancePath:instancePath+"/smtpRelay",schemaPath:"#/properties/smtpRelay/dependencies",keyword:"dependencies",params:{property: "password",
+    missingProperty: "user",
+    depsCount: 1,
+    deps: "user"},message:"must have property user when property password is present"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data12.host !== undefined){
+let data13 = data12.host;
+if(typeof data13 === "string"){
+if(func3(data13) < 1){
+const err19 = {instancePath:instancePath+"/smtpRelay/host",schemaPath:"#/properties/smtpRelay/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if(!pattern30.test(data13)){
+const err20 = {instancePath:instancePath+"/smtpRelay/host",schemaPath:"#/properties/smtpRelay/properties/host/pattern",keyword:"pattern",params:{pattern: "^\\S+$"},message:"must match pattern \""+"^\\S+$"+"\""};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/smtpRelay/host",schemaPath:"#/properties/smtpRelay/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data12.port !== undefined){
+let data14 = data12.port;
+if(!((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14)))){
+const err22 = {instancePath:instancePath+"/smtpRelay/port",schemaPath:"#/properties/smtpRelay/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(typeof data14 == "number"){
+if(data14 > 65535 || isNaN(data14)){
+const err23 = {instancePath:instancePath+"/smtpRelay/port",schemaPath:"#/properties/smtpRelay/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(data14 < 1 || isNaN(data14)){
+const err24 = {instancePath:instancePath+"/smtpRelay/port",schemaPath:"#/properties/smtpRelay/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+if(data12.security !== undefined){
+let data15 = data12.security;
+if(!(((data15 === "starttls") || (data15 === "tls")) || (data15 === "none"))){
+const err25 = {instancePath:instancePath+"/smtpRelay/security",schemaPath:"#/properties/smtpRelay/properties/security/enum",keyword:"enum",params:{allowedValues: schema33.properties.smtpRelay.properties.security.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data12.user !== undefined){
+let data16 = data12.user;
+if(typeof data16 === "string"){
+if(func3(data16) < 1){
+const err26 = {instancePath:instancePath+"/smtpRelay/user",schemaPath:"#/properties/smtpRelay/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/smtpRelay/user",schemaPath:"#/properties/smtpRelay/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data12.password !== undefined){
+let data17 = data12.password;
+const _errs38 = errors;
+let valid5 = false;
+let passing0 = null;
+const _errs39 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.keyVaultSecret === undefined){
+const err28 = {instancePath:instancePath+"/smtpRelay/password",schemaPath:"#/definitions/secretRef/oneOf/0/required",keyword:"required",params:{missingProperty: "keyVaultSecret"},message:"must have required property '"+"keyVaultSecret"+"'"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+for(const key3 in data17){
+if(!(key3 === "keyVaultSecret")){
+const err29 = {instancePath:instancePath+"/smtpRelay/password",schemaPath:"#/definitions/secretRef/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data17.keyVaultSecret !== undefined){
+let data18 = data17.keyVaultSecret;
+if(typeof data18 === "string"){
+if(!pattern3.test(data18)){
+const err30 = {instancePath:instancePath+"/smtpRelay/password/keyVaultSecret",schemaPath:"#/definitions/secretRef/oneOf/0/properties/keyVaultSecret/pattern",keyword:"pattern",params:{pattern: "^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$"},message:"must match pattern \""+"^([0-9A-Za-z-]{1,127}|https://[^/]+/secrets/[0-9A-Za-z-]{1,127}(/[0-9A-Za-z]*)?/?)$"+"\""};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/smtpRelay/password/keyVaultSecret",schemaPath:"#/definitions/secretRef/oneOf/0/properties/keyVaultSecret/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/smtpRelay/password",schemaPath:"#/definitions/secretRef/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+var _valid0 = _errs39 === errors;
+if(_valid0){
+valid5 = true;
+passing0 = 0;
+}
+const _errs44 = errors;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.secretStorage === undefined){
+const err33 = {instancePath:instancePath+"/smtpRelay/password",schemaPath:"#/definitions/secretRef/oneOf/1/required",keyword:"required",params:{missingProperty: "secretStorage"},message:"must have required property '"+"secretStorage"+"'"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+for(const key4 in data17){
+if(!(key4 === "secretStorage")){
+const err34 = {instancePath:instancePath+"/smtpRelay/password",schemaPath:"#/definitions/secretRef/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+if(data17.secretStorage !== undefined){
+let data19 = data17.secretStorage;
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err35 = {instancePath:instancePath+"/smtpRelay/password/secretStorage",schemaPath:"#/definitions/secretRef/oneOf/1/properties/secretStorage/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/smtpRelay/password/secretStorage",schemaPath:"#/definitions/secretRef/oneOf/1/properties/secretStorage/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/smtpRelay/password",schemaPath:"#/definitions/secretRef/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+var _valid0 = _errs44 === errors;
+if(_valid0 && valid5){
+valid5 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid5 = true;
+passing0 = 1;
+}
+}
+if(!valid5){
+const err38 = {instancePath:instancePath+"/smtpRelay/password",schemaPath:"#/definitions/secretRef/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+else {
+errors = _errs38;
+if(vErrors !== null){
+if(_errs38){
+vErrors.length = _errs38;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data12.caFile !== undefined){
+let data20 = data12.caFile;
+if(typeof data20 === "string"){
+if(func3(data20) < 1){
+const err39 = {instancePath:instancePath+"/smtpRelay/caFile",schemaPath:"#/properties/smtpRelay/properties/caFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/smtpRelay/caFile",schemaPath:"#/properties/smtpRelay/properties/caFile/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data12.from !== undefined){
+let data21 = data12.from;
+if(typeof data21 === "string"){
+if(!pattern15.test(data21)){
+const err41 = {instancePath:instancePath+"/smtpRelay/from",schemaPath:"#/properties/smtpRelay/properties/from/pattern",keyword:"pattern",params:{pattern: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"},message:"must match pattern \""+"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"+"\""};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/smtpRelay/from",schemaPath:"#/properties/smtpRelay/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/smtpRelay",schemaPath:"#/properties/smtpRelay/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+else {
+const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+validate23.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://eventline.dev/schemas/eventline-1.json" */;
@@ -3901,11 +4496,14 @@ if(data.profiles !== undefined){
 let data18 = data.profiles;
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 for(const key2 in data18){
-let data19 = data18[key2];
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-for(const key3 in data19){
-if(!(func2.call(schema33.properties, key3))){
-const err21 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(!(validate23(data18[key2], {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data18,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3915,10 +4513,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data19.kind !== undefined){
-let data20 = data19.kind;
-if(!((data20 === "local") || (data20 === "azure"))){
-const err22 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/profile/properties/kind/enum",keyword:"enum",params:{allowedValues: schema33.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data.activeProfile !== undefined){
+if(typeof data.activeProfile !== "string"){
+const err22 = {instancePath:instancePath+"/activeProfile",schemaPath:"#/properties/activeProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3928,211 +4525,14 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data19.tenantId !== undefined){
-if(typeof data19.tenantId !== "string"){
-const err23 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/tenantId",schemaPath:"#/definitions/profile/properties/tenantId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err23];
 }
 else {
 vErrors.push(err23);
-}
-errors++;
-}
-}
-if(data19.subscriptionId !== undefined){
-if(typeof data19.subscriptionId !== "string"){
-const err24 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/subscriptionId",schemaPath:"#/definitions/profile/properties/subscriptionId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-}
-if(data19.resourceGroup !== undefined){
-if(typeof data19.resourceGroup !== "string"){
-const err25 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/resourceGroup",schemaPath:"#/definitions/profile/properties/resourceGroup/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-}
-if(data19.eventHubsNamespace !== undefined){
-if(typeof data19.eventHubsNamespace !== "string"){
-const err26 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubsNamespace",schemaPath:"#/definitions/profile/properties/eventHubsNamespace/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data19.eventhouseQueryUri !== undefined){
-let data25 = data19.eventhouseQueryUri;
-if(typeof data25 === "string"){
-if(!pattern2.test(data25)){
-const err27 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventhouseQueryUri",schemaPath:"#/definitions/profile/properties/eventhouseQueryUri/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data19.fabricWorkspaceId !== undefined){
-if(typeof data19.fabricWorkspaceId !== "string"){
-const err29 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/fabricWorkspaceId",schemaPath:"#/definitions/profile/properties/fabricWorkspaceId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data19.functionApp !== undefined){
-if(typeof data19.functionApp !== "string"){
-const err30 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/functionApp",schemaPath:"#/definitions/profile/properties/functionApp/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-if(data19.keyVault !== undefined){
-if(typeof data19.keyVault !== "string"){
-const err31 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/keyVault",schemaPath:"#/definitions/profile/properties/keyVault/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-if(data19.kqlDatabaseItemId !== undefined){
-if(typeof data19.kqlDatabaseItemId !== "string"){
-const err32 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/kqlDatabaseItemId",schemaPath:"#/definitions/profile/properties/kqlDatabaseItemId/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-}
-if(data19.eventHubConnections !== undefined){
-let data30 = data19.eventHubConnections;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-for(const key4 in data30){
-let data31 = data30[key4];
-if(typeof data31 === "string"){
-if(!pattern29.test(data31)){
-const err33 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubConnections/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/properties/eventHubConnections/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"},message:"must match pattern \""+"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"+"\""};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-else {
-const err34 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubConnections/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/properties/eventHubConnections/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/eventHubConnections",schemaPath:"#/definitions/profile/properties/eventHubConnections/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/profiles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/profile/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/profiles",schemaPath:"#/properties/profiles/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data.activeProfile !== undefined){
-if(typeof data.activeProfile !== "string"){
-const err38 = {instancePath:instancePath+"/activeProfile",schemaPath:"#/properties/activeProfile/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
 }
 errors++;
 }

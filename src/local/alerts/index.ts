@@ -10,20 +10,25 @@ import { ControlError, type ControlServer } from '../control';
 import type { Engine } from '../eventhouse/engine';
 import type { ServiceContext, StartedService } from '../service';
 import type { AlertEvaluation, AlertList } from '../../protocol/controlApi';
+import { localRoute, mailRouteFor, type MailRoute, type VaultAccess } from './mail';
 import { AlertRunner, type BrokenRule } from './runner';
 import { AlertStore } from './store';
 
 export interface AlertDeps {
   engine: Engine;
   database: string;
+  /** The local SMTP server: where email goes unless the local profile names an smtpRelay. */
   smtp: { host: string; port: number; user: string; pass: string };
+  /** The local Key Vault, which holds the relay's password. */
+  vault: VaultAccess;
 }
 
 /** The config's alerts; an entry that can't run is kept as a broken one (the others still run). */
-function configured(ctx: ServiceContext): { rules: AlertRule[]; broken: BrokenRule[] } {
+function configured(ctx: ServiceContext): { rules: AlertRule[]; broken: BrokenRule[]; config?: Record<string, unknown> } {
   if (!ctx.configPath) return { rules: [], broken: [] };
-  const raw = loadLocalConfig(ctx.configPath).raw.alerts;
-  if (raw === undefined) return { rules: [], broken: [] };
+  const config = loadLocalConfig(ctx.configPath).raw;
+  const raw = config.alerts;
+  if (raw === undefined) return { rules: [], broken: [], config };
   if (!Array.isArray(raw)) throw new ConfigError(`${ctx.configPath}: alerts must be an array.`);
   const rules: AlertRule[] = [];
   const broken: BrokenRule[] = [];
@@ -39,7 +44,7 @@ function configured(ctx: ServiceContext): { rules: AlertRule[]; broken: BrokenRu
       broken.push({ name, message: `${ctx.configPath}: alerts[${i}]: ${e.message}` });
     }
   });
-  return { rules, broken };
+  return { rules, broken, config };
 }
 
 function registerRoutes(control: ControlServer, runner: AlertRunner): void {
@@ -64,9 +69,14 @@ function registerRoutes(control: ControlServer, runner: AlertRunner): void {
 }
 
 export async function startAlertRunner(ctx: ServiceContext, deps: AlertDeps): Promise<StartedService<undefined> & { runner: AlertRunner }> {
-  const { rules, broken } = configured(ctx);
+  const { rules, broken, config: raw } = configured(ctx);
   const store = new AlertStore(path.join(ctx.dataDir, 'alerts', 'state.json'), (m) => ctx.log(m));
-  const runner = new AlertRunner(rules, broken, { ...deps, store, log: (m) => ctx.log(m) });
+  const local = localRoute(deps.smtp);
+  const routeOf = (c: Record<string, unknown> | undefined) => mailRouteFor(c, ctx.configPath, local, deps.vault);
+  const describeRoute = (route: MailRoute) => ctx.log(`alerts: email goes to ${route.description}${route.relay ? '; the local SMTP server keeps taking mail for the mailbox' : ''}`);
+  const route = routeOf(raw);
+  const runner = new AlertRunner(rules, broken, { engine: deps.engine, database: deps.database, mail: route, store, log: (m) => ctx.log(m) });
+  if (route.relay) describeRoute(route);
   registerRoutes(ctx.control, runner);
   const describe = (rs: readonly AlertRule[], bs: readonly BrokenRule[]) => {
     for (const b of bs) ctx.log(`alerts: ${b.message}`);
@@ -81,6 +91,11 @@ export async function startAlertRunner(ctx: ServiceContext, deps: AlertDeps): Pr
       const next = configured(ctx);
       runner.reload(next.rules, next.broken);
       describe(next.rules, next.broken);
+      const nextRoute = routeOf(next.config);
+      if (nextRoute.key !== runner.mailRoute.key) {
+        runner.setMail(nextRoute);
+        describeRoute(nextRoute);
+      }
     } catch (e) {
       ctx.log(`alerts: ${e instanceof Error ? e.message : String(e)} (the rules that were running keep running)`);
       if (!(e instanceof ConfigError)) throw e;

@@ -10,10 +10,10 @@ import { formatDuration, type AlertRule } from '../../core/alerts/rule';
 import type { Engine } from '../eventhouse/engine';
 import { runCommand } from '../eventhouse/mgmt';
 import type { AlertInfo, AlertOutboxStatus } from '../../protocol/controlApi';
+import type { MailRoute } from './mail';
 import type { AlertStore, OutboxEntry, OutgoingEmail } from './store';
 
 export const ALERTS_TABLE = 'EventlineAlerts';
-const FROM = 'Eventline alerts <alerts@eventline.local>';
 const DAY = 86_400_000;
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
@@ -23,7 +23,8 @@ const FLUSH_EVERY_MS = 5_000;
 export interface RunnerDeps {
   engine: Engine;
   database: string;
-  smtp: { host: string; port: number; user: string; pass: string };
+  /** Where email goes: the local SMTP server or the local profile's relay (mail.ts). */
+  mail: MailRoute;
   store: AlertStore;
   log(message: string): void;
   /** The wall clock evaluation windows end at (Date.now(); a benchmark sets the moment its data is at). */
@@ -38,6 +39,9 @@ interface Live { error?: { message: string; since: string }; suppressed: number;
 export class AlertRunner {
   private readonly live = new Map<string, Live>();
   private transport: Transporter | undefined;
+  private mail: MailRoute;
+  /** The route the open transport was made for (a reload may change the route while a send sets one up). */
+  private transportRoute: MailRoute | undefined;
   private draining: Promise<void> | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -47,6 +51,7 @@ export class AlertRunner {
   private delivered = 0;
 
   constructor(private rulesNow: AlertRule[], private brokenNow: BrokenRule[], private readonly deps: RunnerDeps) {
+    this.mail = deps.mail;
     for (const r of rulesNow) this.live.set(r.name, { suppressed: 0, chain: Promise.resolve(), generation: 0 });
   }
 
@@ -93,6 +98,17 @@ export class AlertRunner {
       if (r.enabled) this.schedule(r, r.source.everyMs);
     }
   }
+
+  /** Sends from now on where eventline.json now says (a relay added, changed or removed); the outbox is tried again. */
+  setMail(route: MailRoute): void {
+    if (this.stopped) return;
+    this.mail = route;
+    this.transport?.close();
+    this.transport = undefined;
+    if (this.deps.store.data.outbox.length) this.kick();
+  }
+
+  get mailRoute(): MailRoute { return this.mail; }
 
   find(name: string): AlertRule | undefined {
     return this.rulesNow.find((r) => r.name.toLowerCase() === name.toLowerCase());
@@ -234,18 +250,28 @@ export class AlertRunner {
   }
 
   private async send(entry: OutboxEntry, email: OutgoingEmail): Promise<void> {
+    const route = this.mail;
     // nodemailer loads with the first email: a pipeline without firing alerts does not pay for it at start.
-    if (!this.transport) {
+    if (!this.transport || this.transportRoute !== route) {
       const { createTransport } = await import('nodemailer');
-      const { host, port, user, pass } = this.deps.smtp;
-      this.transport = createTransport({ host, port, secure: false, ignoreTLS: true, auth: { user, pass }, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 15_000 });
+      this.transport?.close();
+      // options() reads the relay's password from the local Key Vault: a fixed secret counts from the next attempt.
+      this.transport = createTransport(route.options());
+      this.transportRoute = route;
     }
-    await this.transport.sendMail({
-      from: FROM, to: email.to, cc: email.cc.length ? email.cc : undefined, subject: email.subject, text: email.text, html: email.html,
-      // The firing's id: a receiver can tell a resend (after a crash between the server's OK and our save) apart.
-      messageId: `<${entry.id}@eventline.local>`,
-      headers: { 'X-Eventline-Rule': entry.rule, 'X-Eventline-Object': entry.object, 'X-Eventline-Firing': entry.id },
-    });
+    try {
+      await this.transport.sendMail({
+        from: route.from, to: email.to, cc: email.cc.length ? email.cc : undefined, subject: email.subject, text: email.text, html: email.html,
+        // The firing's id: a receiver can tell a resend (after a crash between the server's OK and our save) apart.
+        messageId: `<${entry.id}@eventline.local>`,
+        headers: { 'X-Eventline-Rule': entry.rule, 'X-Eventline-Object': entry.object, 'X-Eventline-Firing': entry.id },
+      });
+    } catch (e) {
+      // A new connection (and password) for the next attempt.
+      this.transport?.close();
+      this.transport = undefined;
+      throw new Error(route.explain(e));
+    }
   }
 
   info(rule: AlertRule): AlertInfo {
@@ -274,7 +300,7 @@ export class AlertRunner {
     const box = this.deps.store.data.outbox;
     const next = box.length ? Math.min(...box.map((e) => e.nextAttempt)) : undefined;
     return {
-      pending: box.length, failedAttempts: this.failedAttempts, delivered: this.delivered,
+      pending: box.length, failedAttempts: this.failedAttempts, delivered: this.delivered, relay: this.mail.relay,
       lastError: box.find((e) => e.lastError)?.lastError, nextAttempt: next === undefined ? undefined : new Date(next).toISOString(),
     };
   }

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { ingestAppSettings, INGEST_SETTING } from '../../core/ingestSettings';
 import { isKeyVaultReference, parseKeyVaultReference } from '../../core/keyVaultReference';
 import type { FunctionDef, Manifest } from '../../core/manifest';
-import { VaultError, type SecretStore } from '../vault';
+import type { SecretStore } from '../vault';
+import { readLocalSecret } from '../vault/resolve';
 
 /** A setting that cannot be given to the function; the run fails with this message before the function starts. */
 export class SettingsError extends Error {}
@@ -88,26 +89,10 @@ export function resolveSettings(manifest: Manifest, fn: FunctionDef, projectDir:
     const parsed = parseKeyVaultReference(value);
     if (!parsed.ok) throw new SettingsError(`The app setting ${name} is not a valid Key Vault reference: ${parsed.message}`);
     const { secretName, version } = parsed.reference;
-    const how = `Set it with "Eventline: Set Secret" (local profile), or with SecretClient at ${env.vaultUri}.`;
-    try {
-      values[name] = env.store.value(secretName, version);
-      secrets.push(values[name]);
-    } catch (e) {
-      if (!(e instanceof VaultError)) throw e;
-      let why: string;
-      if (e.status === 404) {
-        let deleted = false;
-        try { env.store.getDeleted(secretName); deleted = true; } catch { /* not deleted either */ }
-        why = deleted
-          ? `is deleted (and recoverable) in the local Key Vault. Recover it ("Eventline: Recover Secret", or beginRecoverDeletedSecret) or purge it and set it again.`
-          : `${version ? `has no version ${version}` : 'is not'} in the local Key Vault. ${how}`;
-      } else if (e.status === 403) {
-        why = `is disabled in the local Key Vault. Enable it, or set a new version. ${how}`;
-      } else {
-        why = `cannot be read from the local Key Vault (${e.code}: ${e.message}).`;
-      }
-      throw new SettingsError(`The app setting ${name} refers to Key Vault secret "${secretName}", which ${why}`);
-    }
+    const secret = readLocalSecret(env.store, secretName, version, env.vaultUri);
+    if (!secret.ok) throw new SettingsError(`The app setting ${name} refers to Key Vault secret "${secretName}", which ${secret.why}`);
+    values[name] = secret.value;
+    secrets.push(secret.value);
   }
   return { values, secrets: secrets.filter((s) => s.length >= 4) };
 }
