@@ -7,7 +7,8 @@
 //   baseline: the 12 queries (with the parameters the session applies) one after another through one
 //     azure-kusto-data Client. Also, for diagnosis only, the same 12 queries at once through that client.
 // Also the page's longest task while refreshing (PerformanceObserver 'longtask'), and os.loadavg() with the result.
-// Usage: npm run bench:dashboard   (BENCH_ROWS=1000000 for a smaller table, BENCH_RUNS for more timed turns)
+// Usage: npm run bench:dashboard   (BENCH_ROWS=1000000 for a smaller table, BENCH_RUNS for more timed turns,
+// BENCH_WARM for more untimed ones, BENCH_DEBUG=1 to print every message between host and page)
 import './dashboard/vscodeShim';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
