@@ -7,6 +7,7 @@ import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { Disposable } from '../common/disposable';
 import type { TilePosition } from '../core/dashboards/format';
 import type { DashboardHostToView, DashboardViewToHost } from '../protocol/dashboard';
+import type { DashboardDiagnostics } from './diagnostics';
 import { readDashboard, writeDashboard } from './documents';
 import { dashboardHtml } from './html';
 import type { DashboardQueries } from './queries';
@@ -20,12 +21,15 @@ export class DashboardEditorProvider extends Disposable implements vscode.Custom
   readonly sessions = new Map<string, DashboardSession>();
   private readonly opened = this.register(new vscode.EventEmitter<DashboardSession>());
   readonly onDidOpen = this.opened.event;
-  private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('eventline-dashboard'));
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly queries: DashboardQueries, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly queries: DashboardQueries,
+    private readonly diagnostics: DashboardDiagnostics,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this.register(vscode.window.registerCustomEditorProvider(DASHBOARD_VIEW_TYPE, this, { webviewOptions: { retainContextWhenHidden: true } }));
-    this.register(vscode.workspace.onDidCloseTextDocument((d) => { if (!this.sessions.has(d.uri.toString())) this.diagnostics.delete(d.uri); }));
   }
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
@@ -41,7 +45,7 @@ export class DashboardEditorProvider extends Disposable implements vscode.Custom
     const session = new DashboardSession(document, post, this.queries, this.log);
     this.sessions.get(key)?.dispose();
     this.sessions.set(key, session);
-    const update = (): void => { session.load(); this.setDiagnostics(session); };
+    const update = (): void => { session.load(); this.diagnostics.check(document); };
     let pending: ReturnType<typeof setTimeout> | undefined;
     const subs = [
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -65,7 +69,7 @@ export class DashboardEditorProvider extends Disposable implements vscode.Custom
 
   private async onMessage(session: DashboardSession, m: DashboardViewToHost): Promise<void> {
     switch (m.type) {
-      case 'ready': session.resend(); this.setDiagnostics(session); return;
+      case 'ready': session.resend(); return;
       case 'refresh': session.refreshAll(); return;
       case 'refreshTile': session.refreshTile(m.id); return;
       case 'autoRefresh': session.setAutoRefresh(m.value); return;
@@ -81,17 +85,6 @@ export class DashboardEditorProvider extends Disposable implements vscode.Custom
         await vscode.commands.executeCommand(m.action === 'powerBi' ? 'eventline.exportPowerBi' : 'eventline.copyQueryUri', { dashboard: session.document.uri, tile: m.id });
         return;
     }
-  }
-
-  private setDiagnostics(session: DashboardSession): void {
-    const doc = session.document;
-    this.diagnostics.set(doc.uri, session.problems.map((p) => {
-      const pos = doc.positionAt(p.offset);
-      const range = doc.getWordRangeAtPosition(pos, /"(?:[^"\\]|\\.)*"|[^\s,:{}[\]]+/) ?? new vscode.Range(pos, pos);
-      const d = new vscode.Diagnostic(range, p.path ? `${p.path}: ${p.message}` : p.message, vscode.DiagnosticSeverity.Error);
-      d.source = 'Eventline dashboard';
-      return d;
-    }));
   }
 
   private fail(e: unknown): void {

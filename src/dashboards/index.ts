@@ -7,6 +7,7 @@ import type { PipelineModel } from '../model/pipelineModel';
 import type { KqlConnections } from '../notebook';
 import { copyQueryUri, exportPowerBi, pinToDashboard } from './commands';
 import { deployDashboard } from './deploy';
+import { DashboardDiagnostics } from './diagnostics';
 import { DashboardEditorProvider } from './editor';
 import { DashboardQueries } from './queries';
 import { TileQueryFileSystem } from './tileQueries';
@@ -27,10 +28,13 @@ export interface Dashboards extends vscode.Disposable {
 export function registerDashboards(deps: DashboardDeps): Dashboards {
   const { log } = deps;
   const queries = new DashboardQueries(deps);
-  const editors = new DashboardEditorProvider(deps.context.extensionUri, queries, log);
+  const diagnostics = new DashboardDiagnostics(() => queries.dataSources());
+  const editors = new DashboardEditorProvider(deps.context.extensionUri, queries, diagnostics, log);
   const commandDeps = { connections: deps.connections, model: deps.model, local: deps.local, log };
   const disposables = vscode.Disposable.from(
     editors,
+    diagnostics,
+    deps.model.onDidRefresh(() => diagnostics.recheckAll()),
     new TileQueryFileSystem(),
     registerCommand('eventline.pinToDashboard', log, (arg?: unknown) => pinToDashboard(commandDeps, arg)),
     registerCommand('eventline.deployDashboard', log, (arg?: unknown) => deployDashboard({ model: deps.model, log }, arg)),

@@ -72,7 +72,7 @@ export class DashboardSession implements vscode.Disposable {
     const known = new Set(d.pages.flatMap((p) => p.tiles.map((t) => t.id)));
     for (const id of [...this.status.keys()]) if (!known.has(id)) { this.abort(id); this.status.delete(id); }
     this.postDashboard();
-    for (const [id, s] of this.status) this.post({ type: 'tile', id, status: s });
+    for (const [id, s] of this.status) this.postStatus(id, s);
     const old = new Map((before?.pages ?? []).flatMap((p) => p.tiles.map((t) => [t.id, t] as const)));
     const paramsChanged = JSON.stringify(before?.parameters) !== JSON.stringify(d.parameters);
     if (paramsChanged) void this.loadChoices();
@@ -156,7 +156,7 @@ export class DashboardSession implements vscode.Disposable {
     this.lastText = undefined;
     if (this.dashboard) {
       this.postDashboard();
-      for (const [id, s] of this.status) this.post({ type: 'tile', id, status: s });
+      for (const [id, s] of this.status) this.postStatus(id, s);
       if (this.choices.length) this.post({ type: 'choices', choices: this.choices });
     }
     this.load();
@@ -202,7 +202,18 @@ export class DashboardSession implements vscode.Disposable {
 
   private setStatus(id: string, status: TileStatus): void {
     this.status.set(id, status);
-    if (!this.disposed) this.post({ type: 'tile', id, status });
+    if (!this.disposed) this.postStatus(id, status);
+  }
+
+  /**
+   * A refreshing tile's previous result stays here (a tile that fails keeps nothing) but is not sent again: the
+   * view still shows it, and on every refresh each tile would otherwise carry its whole last result to the view.
+   */
+  private postStatus(id: string, status: TileStatus): void {
+    if (status.state === 'loading' && status.previous) {
+      const { previous: _previous, ...rest } = status;
+      this.post({ type: 'tile', id, status: { ...rest, refreshing: true } });
+    } else this.post({ type: 'tile', id, status });
   }
 
   private emit(e: TileEvent): void {

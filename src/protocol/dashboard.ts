@@ -7,7 +7,8 @@ export interface TileResult { tables: KqlTable[]; visualization?: KqlVisualizati
 
 export type TileStatus =
   | { state: 'idle' }
-  | { state: 'loading'; since: number; previous?: TileResult; refreshedAt?: number }
+  // The host keeps `previous`; the view gets `refreshing` instead (it still shows the last result it drew).
+  | { state: 'loading'; since: number; previous?: TileResult; refreshing?: boolean; refreshedAt?: number }
   | { state: 'done'; result: TileResult; refreshedAt: number }
   | { state: 'error'; message: string; refreshedAt: number };
 

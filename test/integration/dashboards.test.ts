@@ -339,3 +339,75 @@ describe('Export a dashboard to Fabric (stand-in)', function () {
     }
   });
 });
+
+describe('Malformed dashboards open as text with diagnostics', function () {
+  this.timeout(120000);
+  let a: EventlineApi;
+  const made: vscode.Uri[] = [];
+  const ours = (uri: vscode.Uri): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Eventline dashboard');
+  // The file's diagnostics once they are the expected ones (the check runs after typing settles).
+  const diagnosticsAt = (uri: vscode.Uri, line: number, what: string): Promise<vscode.Diagnostic[]> =>
+    until(() => { const d = ours(uri); return d.length && d[0].range.start.line === line ? d : undefined; }, `${what}: a diagnostic on line ${line + 1} (now: ${JSON.stringify(ours(uri).map((d) => [d.range.start.line, d.message]))})`, 20000);
+
+  async function openAsText(name: string, text: string): Promise<vscode.TextDocument> {
+    const uri = dashUri(name);
+    made.push(uri);
+    await writeFile(uri, text);
+    // What "Open as Text" in the dashboard editor runs, and what "Reopen Editor With… › Text Editor" does.
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'default');
+    const editor = await until(() => (vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() ? vscode.window.activeTextEditor : undefined), `${name} in the text editor`);
+    return editor.document;
+  }
+
+  before(async () => {
+    a = await api();
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(folder(), 'dashboards'));
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const uri of made) { try { await vscode.workspace.fs.delete(uri); } catch { /* already gone */ } }
+  });
+
+  it('invalid JSON, a schema error and an unknown version, opened as text: a diagnostic at the problem saying what to do', async () => {
+    const syntax = await openAsText('m-syntax.kqldash', '{\n  "version": 1\n  "pages": []\n}\n');
+    const [s] = await diagnosticsAt(syntax.uri, 2, 'the missing comma');
+    assert.equal(s.range.start.character, 2);
+    assert.equal(s.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(s.message, /^JSON syntax: a comma is missing between two values or properties\. Fix the file as text; the dashboard reloads once it parses\.$/);
+
+    const schema = await openAsText('m-schema.kqldash', '{\n  "version": 1,\n  "pages": [{ "name": "P", "tiles": [\n    { "id": "a", "query": "T | take 1", "visual": "pie", "position": { "x": 0, "y": 0, "width": 6, "height": 4 } }\n  ] }]\n}\n');
+    const [v] = await diagnosticsAt(schema.uri, 3, 'the unknown visual');
+    assert.equal(schema.getText(v.range), '"pie"');
+    assert.match(v.message, /^pages\[0\]\.tiles\[0\]\.visual: "visual" is "pie"; use one of table, stat, timechart/);
+
+    const version = await openAsText('m-version.kqldash', '{\n  "version": 7,\n  "pages": [{ "name": "P", "tiles": [] }]\n}\n');
+    const [ver] = await diagnosticsAt(version.uri, 1, 'the version');
+    assert.equal(version.getText(ver.range), '7');
+    assert.match(ver.message, /^version: "version" is 7; this Eventline reads version 1\. The file was written by a newer Eventline: update the extension to open it\.$/);
+  });
+
+  it('the dashboard editor shows the problems, "Open as Text" opens the text editor, and the diagnostics follow the edits there', async () => {
+    const uri = dashUri('m-editor.kqldash');
+    made.push(uri);
+    await writeFile(uri, '{\n  "version": 1,\n  "pages": [{ "name": "P", "tiles": [] }],\n  "autoRefresh": "2s"\n}\n');
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'eventline.dashboard');
+    const session = await until(() => a.dashboards.editors.sessions.get(uri.toString()), 'the dashboard editor');
+    assert.equal(session.dashboard, undefined, 'nothing to draw: the view lists the problems instead');
+    assert.match(session.problems[0].message, /"autoRefresh" is "2s"; use one of off, 10s/);
+    await diagnosticsAt(uri, 3, 'the editor\'s diagnostic');
+
+    const doc = await openAsText('m-editor.kqldash', '{\n  "version": 1,\n  "pages": [{ "name": "P", "tiles": [] }],\n  "autoRefresh": "2s"\n}\n');
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, doc.getText(new vscode.Range(3, 17, 3, 21)) === '"2s"' ? new vscode.Range(3, 17, 3, 21) : new vscode.Range(0, 0, 0, 0), '"30s"');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await until(() => (ours(uri).length === 0 ? true : undefined), 'the fixed file to have no diagnostics');
+    // Break it again elsewhere: the diagnostic moves to the new problem.
+    const again = new vscode.WorkspaceEdit();
+    again.insert(uri, new vscode.Position(2, 0), '  "title": ,\n');
+    assert.ok(await vscode.workspace.applyEdit(again));
+    const [d] = await diagnosticsAt(uri, 2, 'the new syntax error');
+    assert.match(d.message, /^JSON syntax: a value is expected/);
+  });
+});

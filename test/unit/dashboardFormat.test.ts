@@ -107,6 +107,18 @@ describe('dashboard format', () => {
     assert.ok(r.problems.some((p) => /exactly one of "query"/.test(p.message)));
     assert.ok(r.problems.some((p) => /reads version 1/.test(p.message)));
   });
+
+  it('malformed files say what to do: an empty file, a syntax error, a version from a newer or a wrong writer', () => {
+    assert.match(parseDashboard('  \n').problems[0].message, /The file is empty; it must hold a dashboard JSON object such as \{ "version": 1, "pages"/);
+    const comma = parseDashboard('{\n  "version": 1\n  "pages": []\n}');
+    assert.deepEqual([comma.problems[0].line, comma.problems[0].column], [3, 3]);
+    assert.match(comma.problems[0].message, /^JSON syntax: a comma is missing between two values or properties\. Fix the file as text/);
+    const newer = parseDashboard(JSON.stringify({ version: 3, pages: [{ name: 'P', tiles: [] }] }, null, 2));
+    assert.equal(newer.problems.length, 1);
+    assert.deepEqual([newer.problems[0].line, newer.problems[0].path], [2, 'version']);
+    assert.match(newer.problems[0].message, /written by a newer Eventline: update the extension/);
+    assert.match(parseDashboard('{ "version": "1", "pages": [{ "name": "P" }] }').problems[0].message, /Set "version": 1\./);
+  });
 });
 
 describe('dashboard parameters', () => {

@@ -87,13 +87,35 @@ export function parseDashboard(text: string, options: ParseOptions = {}): Dashbo
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   const lines = lineStarts(text);
   const at = (offset: number): { line: number; column: number; offset: number } => position(lines, offset);
+  if (!text.trim()) return { ok: false, problems: [{ message: `The file is empty; it must hold a dashboard JSON object such as ${STARTER}, or use "Pin to Dashboard" on a notebook cell to start one.`, path: '', ...at(0) }] };
   if (errors.length || !root) {
-    const problems = errors.map((e) => ({ message: `JSON syntax: ${printParseErrorCode(e.error)}.`, path: '', ...at(e.offset) }));
-    return { ok: false, problems: problems.length ? problems : [{ message: 'The file is empty; it must hold a dashboard JSON object.', path: '', ...at(0) }] };
+    // The first error is the one to fix; the ones after it often only follow from it.
+    const problems = errors.map((e) => ({ message: jsonSyntaxMessage(e), path: '', ...at(e.offset) }));
+    return { ok: false, problems: problems.length ? problems : [{ message: `The file holds no JSON value; it must hold a dashboard JSON object such as ${STARTER}.`, path: '', ...at(0) }] };
   }
   const v = new Validator(text, root, at);
   const dashboard = v.dashboard(options);
   return v.problems.length || !dashboard ? { ok: false, problems: v.problems } : { ok: true, dashboard, problems: [] };
+}
+
+const STARTER = '{ "version": 1, "pages": [{ "name": "Overview", "tiles": [] }] }';
+
+const SYNTAX_HINTS: Partial<Record<string, string>> = {
+  CommaExpected: 'a comma is missing between two values or properties',
+  ColonExpected: 'a colon is missing after a property name',
+  PropertyNameExpected: 'a property name in double quotes is expected (is there a comma after the last property?)',
+  ValueExpected: 'a value is expected (is there a comma too many, or a value missing?)',
+  CloseBraceExpected: 'a closing } is missing',
+  CloseBracketExpected: 'a closing ] is missing',
+  EndOfFileExpected: 'there is text after the dashboard object; a file holds one object',
+  InvalidCommentToken: 'comments are not allowed in a .kqldash file',
+  UnexpectedEndOfString: 'a string is not closed with a double quote',
+  InvalidSymbol: 'this is not JSON (strings and names take double quotes)',
+};
+
+function jsonSyntaxMessage(e: ParseError): string {
+  const code = printParseErrorCode(e.error);
+  return `JSON syntax: ${SYNTAX_HINTS[code] ?? code}. Fix the file as text; the dashboard reloads once it parses.`;
 }
 
 /** A parse result as one readable message (what, where, what to do) for a notification or an error tile. */
@@ -163,7 +185,10 @@ class Validator {
     const o = this.object([], ['$schema', 'version', 'title', 'autoRefresh', 'parameters', 'pages']);
     if (!o) return undefined;
     const version = o.version ?? DASHBOARD_FORMAT_VERSION;
-    if (version !== DASHBOARD_FORMAT_VERSION) this.report(['version'], `"version" is ${JSON.stringify(version)}; this Eventline reads version ${DASHBOARD_FORMAT_VERSION}.`);
+    if (version !== DASHBOARD_FORMAT_VERSION) {
+      const newer = typeof version === 'number' && version > DASHBOARD_FORMAT_VERSION;
+      this.report(['version'], `"version" is ${JSON.stringify(version)}; this Eventline reads version ${DASHBOARD_FORMAT_VERSION}. ${newer ? 'The file was written by a newer Eventline: update the extension to open it.' : `Set "version": ${DASHBOARD_FORMAT_VERSION}.`}`);
+    }
     const title = this.string([], o, 'title', false) ?? 'Dashboard';
     const autoRefresh = this.oneOf([], o, 'autoRefresh', AUTO_REFRESH, 'off') ?? 'off';
     const sources = options.dataSources ? new Set([LOCAL_DATA_SOURCE, ...options.dataSources]) : undefined;

@@ -76,8 +76,8 @@ export class TileView {
     switch (status.state) {
       case 'idle': this.state.textContent = ''; break;
       case 'loading':
-        this.state.textContent = status.previous ? `Refreshing… (last ${status.refreshedAt ? clock(status.refreshedAt) : '—'})` : 'Loading…';
-        if (!status.previous && !this.shown) this.body.replaceChildren(h('div', { class: 'el-tile-spinner', text: 'Running the query…' }));
+        this.state.textContent = status.previous || status.refreshing ? `Refreshing… (last ${status.refreshedAt ? clock(status.refreshedAt) : '—'})` : 'Loading…';
+        if (!this.shown) this.body.replaceChildren(h('div', { class: 'el-tile-spinner', text: 'Running the query…' }));
         break;
       case 'done':
         this.state.textContent = `${status.result.rowCount.toLocaleString()} row${status.result.rowCount === 1 ? '' : 's'} · ${elapsed(status.result.elapsedMs)} · ${clock(status.refreshedAt)}`;
