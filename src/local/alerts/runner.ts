@@ -186,6 +186,8 @@ export class AlertRunner {
           email: rule.email ? composeEmail(rule, f) : undefined, recorded: false, attempts: 0, nextAttempt: 0,
         });
       }
+      // Said where people look (the pipeline's log), so a local firing with no email is not mistaken for a lost one.
+      if (rule.teams) this.deps.log(`alerts: ${rule.name}: fired for ${record.lastFiringObjects} object(s); its Teams message to ${rule.teams.to.join(', ')} is posted only by Fabric Activator once the rule is deployed, not by the local runner (recorded in ${ALERTS_TABLE})`);
     }
     this.deps.store.save(rule.name);
     return rule.muted ? 0 : firings.length;

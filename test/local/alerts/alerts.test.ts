@@ -14,12 +14,12 @@ const KEY = 'SAS_KEY_VALUE';
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 const windowed = (table: string) => `${table} | where Timestamp between (startTime .. endTime)`;
 
-async function start(config: Record<string, unknown>, dataDir?: string): Promise<{ env: Env; dataDir: string; kill(): Promise<void> }> {
+async function start(config: Record<string, unknown>, dataDir?: string): Promise<{ env: Env; dataDir: string; kill(): Promise<void>; logs(): string }> {
   const dir = dataDir ? path.dirname(dataDir) : tempDataDir('eventline-alerts-');
   const file = writeConfig(dir, config);
   const data = dataDir ?? path.join(dir, 'data');
   const pipeline = await startLocalPipeline({ dataDir: data, args: ['--config', file] });
-  return { env: envFor(pipeline), dataDir: data, kill: () => pipeline.kill() };
+  return { env: envFor(pipeline), dataDir: data, kill: () => pipeline.kill(), logs: () => pipeline.logs() };
 }
 
 async function alerts(env: Env): Promise<AlertList> {
@@ -245,6 +245,27 @@ describe('alerts across a restart', function () {
       ({ env } = await start(config, dataDir));
       assert.equal((await evaluate(env, 'sustained')).firings, 0, 'not again after a crash and a restart');
       assert.equal((await mailFor(env, 'sustained')).length, 1, 'one email, kept by the SMTP server across restarts');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('an alert with a Teams message only', function () {
+  this.timeout(120_000);
+
+  it('fires and is recorded in EventlineAlerts; nothing is mailed, and the log says the Teams message is posted only from Fabric', async () => {
+    const started = await start({
+      alerts: [{ name: 'paged', source: { query: windowed('Hot'), every: '1h', eventTimeColumn: 'Timestamp' }, object: 'Site', property: 'Value', condition: { kind: 'is', op: 'greaterThan', value: 30 }, action: { teams: { to: ['oncall@contoso.com'] } } }],
+    });
+    const env = started.env;
+    try {
+      await env.mgmt('.create table Hot (Timestamp:datetime, Site:string, Value:real)');
+      await env.mgmt(`.ingest inline into table Hot <|\n${new Date(Date.now() - 500).toISOString()},A,40`);
+      assert.equal((await evaluate(env, 'paged')).firings, 1);
+      assert.deepEqual((await env.rows(`EventlineAlerts | where Rule == 'paged' | project Object, Recipients`)).map((x) => [x.Object, x.Recipients]), [['A', '']]);
+      assert.equal((await mailFor(env, 'paged')).length, 0);
+      assert.match(started.logs(), /paged: fired for 1 object\(s\); its Teams message to oncall@contoso\.com is posted only by Fabric Activator/);
     } finally {
       await env.close();
     }
