@@ -19,6 +19,7 @@ import { evaluateRule, seriesFromRows, type RuleState } from '../../src/core/ale
 import { normalizeAlert, type AlertRule } from '../../src/core/alerts/rule';
 import type { Alert } from '../../src/core/manifest';
 import { AlertRunner, windowed } from '../../src/local/alerts/runner';
+import { localRoute } from '../../src/local/alerts/mail';
 import { AlertStore } from '../../src/local/alerts/store';
 import type { Engine } from '../../src/local/eventhouse/engine';
 import { startLocalPipeline, tempDataDir } from '../local/pipeline';
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
     };
     let cpuMark: NodeJS.CpuUsage | undefined;
     const runner = new AlertRunner(rules, [], {
-      engine: engine as unknown as Engine, database: DB, smtp: { host: '127.0.0.1', port: 1, user: '', pass: '' }, store,
+      engine: engine as unknown as Engine, database: DB, mail: localRoute({ host: '127.0.0.1', port: 1, user: '', pass: '' }), store,
       log: (m) => console.log(m), now: () => end + rules[0].source.delayMs,
     });
     let firings = 0;

@@ -11,6 +11,7 @@ import { evaluateRule, seriesFromRows, type RuleState } from '../../src/core/ale
 import { normalizeAlert, type AlertRule } from '../../src/core/alerts/rule';
 import type { Alert } from '../../src/core/manifest';
 import { AlertRunner } from '../../src/local/alerts/runner';
+import { localRoute } from '../../src/local/alerts/mail';
 import { AlertStore } from '../../src/local/alerts/store';
 import type { Engine } from '../../src/local/eventhouse/engine';
 
@@ -80,7 +81,7 @@ const med = cpu[Math.floor(cpu.length / 2)];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-bench-alerts-eval-'));
 const store = new AlertStore(path.join(dir, 'alerts', 'state.json'), (m) => console.log(m));
 const engine = { query: () => Promise.resolve({ table: { name: 'PrimaryResult', columns: columns.map((name) => ({ name, type: 'string' })), rows: windowRows }, visualization: null }) };
-const runner = new AlertRunner(rs, [], { engine: engine as unknown as Engine, database: 'db', smtp: { host: '127.0.0.1', port: 1, user: '', pass: '' }, store, log: (m) => console.log(m), now: () => end + rs[0].source.delayMs });
+const runner = new AlertRunner(rs, [], { engine: engine as unknown as Engine, database: 'db', mail: localRoute({ host: '127.0.0.1', port: 1, user: '', pass: '' }), store, log: (m) => console.log(m), now: () => end + rs[0].source.delayMs });
 const runnerCycle = async () => {
   for (const r of rs) {
     const record = store.rule(r.name);
