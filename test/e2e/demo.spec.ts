@@ -359,7 +359,8 @@ test.describe('The demo as a newcomer sees it (npm start, code-server, the packa
 
       await quickOpen(page, 'readings.kqldash');
       await expect(webview(page).locator('.el-tile')).toHaveCount(5, { timeout: 60_000 });
-      await runCommand(page, 'Eventline: Export Dashboard to Fabric', { prompts: true });
+      // It asks in a modal dialog, not in the quick input.
+      await runCommand(page, 'Eventline: Export Dashboard to Fabric');
       const dialog = page.locator('.monaco-dialog-box');
       await expect(dialog).toContainText('Export dashboard "Sensor readings" to Fabric?', { timeout: 60_000 });
       await expect(dialog).toContainText('5 tiles');
