@@ -158,6 +158,14 @@ async function main() {
   trackProcessGroup(local.pid);
   const log = pipelineLog(local);
   const ready = await readyLine(local, log);
+  // When another program takes 5400 between the check above and the pipeline's start (other pipelines on this
+  // machine), the sample API listens on a free port instead: point the source there. The pipeline re-reads
+  // eventline.json, so the next run of the ingest function fetches from it.
+  const listening = ready.sampleApi ? Number(new URL(ready.sampleApi.url).port) : apiPort;
+  if (listening !== apiPort) {
+    prepareDemoWorkspace({ workspace, repoRoot: ROOT, apiPort: listening, vaultPort });
+    step(`port ${apiPort} was taken meanwhile: the sample source listens on ${ready.sampleApi.url}, and eventline.json now names it`);
+  }
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { stopping = true; });
   local.once('exit', (code, signal) => {

@@ -113,7 +113,7 @@ export const DEMO_DASHBOARD = {
     tiles: [
       {
         id: 'temperature', title: 'Temperature per site', dataSource: 'local', visual: 'timechart', position: { x: 0, y: 0, width: 16, height: 8 },
-        query: 'Readings\n| where EventTime between (_startTime .. _endTime)\n| where isempty(_site) or Site in (_site)\n| summarize Temperature = avg(Temperature) by bin(EventTime, 1m), Site\n| render timechart',
+        query: 'Readings\n| where EventTime between (_startTime .. _endTime)\n| where array_length(_site) == 0 or Site in (_site)\n| summarize Temperature = avg(Temperature) by bin(EventTime, 1m), Site\n| render timechart',
       },
       {
         id: 'rows', title: 'Readings', dataSource: 'local', visual: 'stat', position: { x: 16, y: 0, width: 8, height: 4 },

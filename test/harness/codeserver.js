@@ -93,7 +93,10 @@ async function startCodeServer(o) {
   const env = { ...process.env, ...(o.env || {}), PATH: `${path.join(o.toolchain.nodeDir, 'bin')}:${process.env.PATH}` };
   delete env.VSCODE_IPC_HOOK_CLI;
   delete env.ELECTRON_RUN_AS_NODE;
-  for (const dir of o.extraExtensions || []) {
+  // EVENTLINE_CODE_SERVER_EXTRA_EXTENSIONS (folders, path.delimiter-separated): an e2e spec that runs `npm start`
+  // itself (test/e2e/demo.spec.ts) adds its test-only sign-in this way, as scripts/start.js passes no extensions.
+  const extra = [...(o.extraExtensions || []), ...(process.env.EVENTLINE_CODE_SERVER_EXTRA_EXTENSIONS || '').split(path.delimiter).filter(Boolean)];
+  for (const dir of extra) {
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     fs.cpSync(dir, path.join(extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`), { recursive: true });
   }
