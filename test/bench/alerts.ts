@@ -17,10 +17,10 @@ import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-ku
 import { dryRunQuery, evaluateDryRun } from '../../src/core/alerts/dryRun';
 import { evaluateRule, seriesFromRows, type RuleState } from '../../src/core/alerts/evaluate';
 import { normalizeAlert, type AlertRule } from '../../src/core/alerts/rule';
-import type { Alert } from '../../src/core/manifest';
 import { AlertRunner, windowed } from '../../src/local/alerts/runner';
 import { localRoute } from '../../src/local/alerts/mail';
 import { AlertStore } from '../../src/local/alerts/store';
+import { benchRules } from './alertRules';
 import type { Engine } from '../../src/local/eventhouse/engine';
 import { startLocalPipeline, tempDataDir } from '../local/pipeline';
 import { timePair } from './timing';
@@ -50,20 +50,7 @@ async function ingestRows(ingest: StreamingIngestClient, table: string, total: n
   return ms;
 }
 
-function rulesA(): AlertRule[] {
-  const kinds: Alert['condition'][] = [
-    { kind: 'is', op: 'greaterThan', value: 90 },
-    { kind: 'becomes', op: 'greaterThan', value: 80 },
-    { kind: 'outsideRange', low: 10, high: 90 },
-    { kind: 'increasesBy', by: 20, percent: true },
-    { kind: 'changes' },
-  ];
-  return Array.from({ length: RULES_A }, (_, i) => normalizeAlert({
-    name: `rule${i}`, source: { query: 'Readings | where Timestamp >= startTime and Timestamp < endTime', eventTimeColumn: 'Timestamp' },
-    object: 'Device', property: 'Value', condition: kinds[i % kinds.length], options: i % 7 === 0 ? { times: 2, within: '5m' } : undefined,
-    action: { email: { to: ['ops@contoso.com'] } },
-  }, i));
-}
+const rulesA = (): AlertRule[] => benchRules(RULES_A, 'Readings | where Timestamp >= startTime and Timestamp < endTime');
 
 async function main(): Promise<void> {
   const dataDir = tempDataDir('eventline-bench-alerts-');

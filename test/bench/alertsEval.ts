@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { evaluateRule, seriesFromRows, type RuleState } from '../../src/core/alerts/evaluate';
-import { normalizeAlert, type AlertRule } from '../../src/core/alerts/rule';
-import type { Alert } from '../../src/core/manifest';
+import type { AlertRule } from '../../src/core/alerts/rule';
 import { AlertRunner } from '../../src/local/alerts/runner';
 import { localRoute } from '../../src/local/alerts/mail';
 import { AlertStore } from '../../src/local/alerts/store';
+import { benchRules } from './alertRules';
 import type { Engine } from '../../src/local/eventhouse/engine';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -22,20 +22,7 @@ const START = Date.UTC(2026, 0, 1);
 const iso = (ms: number) => new Date(ms).toISOString();
 const load = () => `load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min, ${os.cpus().length} cores)`;
 
-function rules(): AlertRule[] {
-  const kinds: Alert['condition'][] = [
-    { kind: 'is', op: 'greaterThan', value: 90 },
-    { kind: 'becomes', op: 'greaterThan', value: 80 },
-    { kind: 'outsideRange', low: 10, high: 90 },
-    { kind: 'increasesBy', by: 20, percent: true },
-    { kind: 'changes' },
-  ];
-  return Array.from({ length: RULES }, (_, i) => normalizeAlert({
-    name: `rule${i}`, source: { query: 'Readings', eventTimeColumn: 'Timestamp' },
-    object: 'Device', property: 'Value', condition: kinds[i % kinds.length], options: i % 7 === 0 ? { times: 2, within: '5m' } : undefined,
-    action: { email: { to: ['ops@contoso.com'] } },
-  }, i));
-}
+const rules = (): AlertRule[] => benchRules(RULES, 'Readings');
 
 const columns = ['Timestamp', 'Device', 'Value'];
 const rowsFor = (from: number, to: number): unknown[][] => {
