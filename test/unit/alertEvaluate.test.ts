@@ -204,4 +204,16 @@ describe('alert evaluator', () => {
       assert.throws(() => seriesFromRows(r, ['Timestamp', 'Site', 'Value'], [['2026-01-01T00:00:00Z', 'A', 'hot']], undefined, Date.parse('2027-01-01')), /holds the text "hot" for object "A", but condition "is" compares numbers/);
     });
   });
+  it('an object named "__proto__" (a value from the data) is an object like any other, and Object.prototype stays untouched', () => {
+    const r = rule({ object: 'Site', condition: { kind: 'is', op: 'greaterThan', value: 10 } });
+    const first = evaluateRule(r, undefined, series([5, 11], '__proto__'), 3 * MIN);
+    assert.deepEqual(first.firings.map((f) => [f.object, f.time / MIN]), [['__proto__', 2]]);
+    assert.ok(Object.prototype.hasOwnProperty.call(first.state.objects, '__proto__'));
+    assert.equal(({} as Record<string, unknown>).last, undefined, 'nothing was written into Object.prototype');
+    // Persisted and read back, then evaluated again: the object keeps its state.
+    const back = JSON.parse(JSON.stringify(first.state)) as RuleState;
+    const second = evaluateRule(r, back, new Map([['__proto__', [{ time: 3 * MIN, value: 12, row: { Value: 12, Site: '__proto__' } }]]]), 4 * MIN);
+    assert.deepEqual(second.firings.map((f) => f.object), ['__proto__']);
+    assert.equal(second.state.objects.__proto__?.last?.value, 12);
+  });
 });
