@@ -107,8 +107,11 @@ test.describe('The ingest function from the palette (packaged .vsix, its own loc
     await hubRow.click();
     await hubRow.locator('.action-label[aria-label="Tail Event Hub"]').click();
     await quick.locator('.monaco-list-row', { hasText: 'Create a dedicated consumer group' }).click();
+    // Enter only once the name box is there: pressed while the pick list was closing, it was lost (seen in CI).
+    await expect(quick.locator('.quick-input-title')).toContainText('New consumer group');
+    await expect(quick.locator('input')).toHaveValue('eventline-tail');
     await page.keyboard.press('Enter');
-    await quick.locator('.monaco-list-row', { hasText: 'Latest' }).first().click();
+    await quick.locator('.monaco-list-row', { hasText: 'Latest' }).first().click({ timeout: 60_000 });
     await expect(quick.locator('.quick-input-title')).toContainText('partitions');
     await page.keyboard.press('Enter');
     const view = page.frameLocator('iframe.webview.ready[src*="extensionId=eventline.eventline"]').frameLocator('#active-frame');
