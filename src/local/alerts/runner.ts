@@ -208,13 +208,21 @@ export class AlertRunner {
 
   private async drainNow(force: boolean): Promise<void> {
     const store = this.deps.store;
+    // Every firing in the outbox, and the state it came from, is on disk before anything about it leaves the process:
+    // a crash after this re-sends at most (with the same firing id), never fires twice from a re-evaluated window.
+    // One flush for the whole drain: what the loop changes (recorded, delivered) may be lost to a crash, which only
+    // repeats a row or an email with the same id.
+    try {
+      store.flush();
+    } catch (e) {
+      this.deps.log(`alerts: could not write the alert state (${e instanceof Error ? e.message : String(e)}); nothing is sent until it can be`);
+      this.kick(BACKOFF_FIRST_MS);
+      return;
+    }
     for (const entry of [...store.data.outbox]) {
       if (this.stopped) return;
       if (!force && entry.nextAttempt > Date.now()) continue;
       try {
-        // The firing and the state it came from are on disk before anything about it leaves the process: a crash
-        // after this re-sends at most (with the same firing id), never fires twice from a re-evaluated window.
-        store.flush();
         if (!entry.recorded) {
           await this.record(entry);
           entry.recorded = true;
