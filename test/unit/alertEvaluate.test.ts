@@ -36,6 +36,16 @@ describe('alert evaluator', () => {
     });
   });
 
+  describe('state kept between windows (written to disk every cycle)', () => {
+    it('keeps the last row only where a later firing needs it: a silence or a run that holds by the clock', () => {
+      const lastOf = (a: Partial<Alert>) => evaluateRule(rule(a), undefined, series([5, 11]), 3 * MIN).state.objects.S1?.last;
+      assert.deepEqual(lastOf({ condition: { kind: 'is', op: 'greaterThan', value: 10 } }), { time: 2 * MIN, value: 11 });
+      assert.deepEqual(lastOf({ condition: { kind: 'becomes', op: 'greaterThan', value: 10 } }), { time: 2 * MIN, value: 11 });
+      assert.deepEqual(lastOf({ condition: { kind: 'noDataFor', duration: '5m' } })?.row, { Value: 11, Site: 'S1' });
+      assert.deepEqual(lastOf({ condition: { kind: 'is', op: 'greaterThan', value: 10 }, options: { staysFor: '5m' } })?.row, { Value: 11, Site: 'S1' });
+    });
+  });
+
   describe('ranges (DC: enters only when the previous value was outside and the current inside; exits the other way)', () => {
     const values = [0, 5, 7, 12, 9, 20];
     const range = { low: 5, high: 10 };

@@ -253,6 +253,7 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
   const occ = rule.occurrence;
   const agg = rule.property?.aggregation;
   const heartbeat = c.kind === 'noDataFor' || c.kind === 'firstDataAfter';
+  const keepRow = c.kind === 'noDataFor' || occ.kind === 'staysFor';
 
   const keys = new Set<string>([...Object.keys(next.objects), ...series.keys()]);
   if (c.kind === 'noDataFor' && rule.object === undefined) keys.add(SINGLE_OBJECT);
@@ -274,7 +275,7 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
       if (c.kind === 'everyValue') { detected(p, s.last?.value); s.last = { time: p.time, value: p.value }; return; }
       if (p.value === null) return;
       const prev = s.last?.value;
-      s.last = { time: p.time, value: p.value, row: p.row };
+      s.last = keepRow ? { time: p.time, value: p.value, row: p.row } : { time: p.time, value: p.value };
       if (occ.kind === 'staysFor') {
         if (!holds(c, p.value)) { s.trueSince = undefined; s.runFired = false; return; }
         if (s.trueSince === undefined) { s.trueSince = p.time; s.runFired = false; }
@@ -298,7 +299,7 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
         if (c.kind === 'firstDataAfter' && s.lastSeen !== undefined && p.time - s.lastSeen >= c.durationMs) detected(p, s.last?.value);
         s.silenceFired = false;
         s.lastSeen = Math.max(s.lastSeen ?? p.time, p.time);
-        s.last = { time: p.time, value: p.value, row: p.row };
+        s.last = keepRow ? { time: p.time, value: p.value, row: p.row } : { time: p.time, value: p.value };
         continue;
       }
       s.lastSeen = Math.max(s.lastSeen ?? p.time, p.time);

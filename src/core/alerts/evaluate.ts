@@ -346,6 +346,9 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
   const occ = rule.occurrence;
   const agg = rule.property?.aggregation;
   const heartbeat = c.kind === 'noDataFor' || c.kind === 'firstDataAfter';
+  // The last value's row is read only by firings that come with no row of their own (a silence, a run that has held
+  // long enough by the clock); other rules keep it out of the state, which is written to disk every cycle.
+  const keepRow = c.kind === 'noDataFor' || occ.kind === 'staysFor';
   const holdsNow = holdsFor(c);
   const detect = detectorFor(c);
   const cooldown = rule.cooldownMs;
@@ -371,7 +374,7 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
     if (c.kind === 'everyValue') { detected(time, value, row, s.last?.value); s.last = { time, value }; return; }
     if (value === null) return;
     const prev = s.last?.value;
-    s.last = { time, value, row };
+    s.last = keepRow ? { time, value, row } : { time, value };
     if (occ.kind === 'staysFor') {
       if (!holdsNow(value)) { s.trueSince = undefined; s.runFired = false; return; }
       if (s.trueSince === undefined) { s.trueSince = time; s.runFired = false; }
@@ -397,7 +400,7 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
           if (c.kind === 'firstDataAfter' && s.lastSeen !== undefined && p.time - s.lastSeen >= c.durationMs) detected(p.time, p.value, p.row, s.last?.value);
           s.silenceFired = false;
           s.lastSeen = Math.max(s.lastSeen ?? p.time, p.time);
-          s.last = { time: p.time, value: p.value, row: p.row };
+          s.last = keepRow ? { time: p.time, value: p.value, row: p.row } : { time: p.time, value: p.value };
           continue;
         }
         s.lastSeen = Math.max(s.lastSeen ?? p.time, p.time);

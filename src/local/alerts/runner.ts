@@ -19,6 +19,11 @@ const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** How often evaluations that fired nothing reach the disk (those that fired are flushed before their delivery). */
 const FLUSH_EVERY_MS = 5_000;
+/**
+ * Rules due within this much of a cycle's start join it. Rules that start or are saved together have the same
+ * schedule, so they meet in one cycle anyway; this also gathers those a few milliseconds apart.
+ */
+const CYCLE_GATHER_MS = 250;
 
 export interface RunnerDeps {
   engine: Engine;
@@ -34,7 +39,15 @@ export interface RunnerDeps {
 /** A config entry that cannot run as written, listed with its problem. */
 export interface BrokenRule { name: string; message: string }
 
-interface Live { error?: { message: string; since: string }; suppressed: number; timer?: NodeJS.Timeout; chain: Promise<unknown>; generation: number }
+interface Live {
+  error?: { message: string; since: string };
+  suppressed: number;
+  /** When the next scheduled evaluation is due (epoch ms); undefined while the rule is disabled. */
+  due?: number;
+  chain: Promise<unknown>;
+  /** Bumped when a reload changes or removes the rule: an evaluation already running then leaves the schedule alone. */
+  generation: number;
+}
 
 export class AlertRunner {
   private readonly live = new Map<string, Live>();
@@ -43,6 +56,10 @@ export class AlertRunner {
   /** The route the open transport was made for (a reload may change the route while a send sets one up). */
   private transportRoute: MailRoute | undefined;
   private draining: Promise<void> | undefined;
+  /** The one drain that follows the running one, shared by every evaluation that fired meanwhile. */
+  private drainAgain: Promise<void> | undefined;
+  private cycleTimer: NodeJS.Timeout | undefined;
+  private cycling: Promise<void> | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private tableReady = false;
@@ -60,7 +77,9 @@ export class AlertRunner {
 
   /** Schedules every enabled rule and retries what the outbox still holds from before a restart. */
   start(): void {
-    for (const r of this.rulesNow) if (r.enabled) this.schedule(r, r.source.everyMs);
+    const now = Date.now();
+    for (const r of this.rulesNow) if (r.enabled) this.live.get(r.name)!.due = now + r.source.everyMs;
+    this.arm();
     this.flushTimer = setInterval(() => this.flushState(), FLUSH_EVERY_MS);
     this.flushTimer.unref();
     if (this.deps.store.data.outbox.length) this.kick();
@@ -78,7 +97,6 @@ export class AlertRunner {
     for (const [name, live] of [...this.live]) {
       if (rules.some((r) => r.name === name)) continue;
       live.generation++;
-      clearTimeout(live.timer);
       this.live.delete(name);
     }
     this.rulesNow = rules;
@@ -88,15 +106,15 @@ export class AlertRunner {
       if (live && before.get(r.name) === JSON.stringify(r)) continue;
       if (live) {
         live.generation++;
-        clearTimeout(live.timer);
         live.error = undefined;
         live.suppressed = 0;
       } else {
         live = { suppressed: 0, chain: Promise.resolve(), generation: 0 };
         this.live.set(r.name, live);
       }
-      if (r.enabled) this.schedule(r, r.source.everyMs);
+      live.due = r.enabled ? Date.now() + r.source.everyMs : undefined;
     }
+    this.arm();
   }
 
   /** Sends from now on where eventline.json now says (a relay added, changed or removed); the outbox is tried again. */
@@ -114,14 +132,62 @@ export class AlertRunner {
     return this.rulesNow.find((r) => r.name.toLowerCase() === name.toLowerCase());
   }
 
-  private schedule(rule: AlertRule, delay: number): void {
-    const live = this.live.get(rule.name)!;
-    // A rule reloaded meanwhile has a schedule of its own: this one's evaluation ends it.
-    const generation = live.generation;
-    live.timer = setTimeout(() => {
-      this.evaluate(rule).catch((e: unknown) => this.deps.log(`alerts: ${rule.name}: ${e instanceof Error ? e.message : String(e)}`))
-        .finally(() => { if (!this.stopped && generation === live.generation) this.schedule(rule, rule.source.everyMs); });
-    }, delay);
+  /** One timer for every rule: it wakes at the earliest due one; a running cycle sets it again when it ends. */
+  private arm(): void {
+    if (this.stopped || this.cycling) return;
+    clearTimeout(this.cycleTimer);
+    let next = Infinity;
+    for (const live of this.live.values()) if (live.due !== undefined && live.due < next) next = live.due;
+    if (next === Infinity) return;
+    this.cycleTimer = setTimeout(() => {
+      this.cycling = this.cycle().catch((e: unknown) => this.deps.log(`alerts: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => { this.cycling = undefined; this.arm(); });
+    }, Math.max(0, next - Date.now()));
+  }
+
+  /**
+   * Every rule that is due, evaluated as one cycle, as Activator evaluates on a tick: one after another (the
+   * engine's queries share this process), their windows ending at the same moment, then one drain. The drain's
+   * flush makes the whole cycle's state and firings durable at once, where a drain per rule paid one disk flush
+   * per rule that fired (bench:alerts); drains asked for while one runs share the one after it. Each rule's next
+   * turn is one interval after this cycle began, so rules that met here meet again; a cycle longer than an interval
+   * starts the next one at once.
+   */
+  private async cycle(): Promise<void> {
+    const at = Date.now();
+    const due = this.rulesNow.filter((r) => {
+      const d = this.live.get(r.name)?.due;
+      return r.enabled && d !== undefined && d <= at + CYCLE_GATHER_MS;
+    });
+    const generations = due.map((r) => this.live.get(r.name)!.generation);
+    const fired = await this.queueCycle(due, at);
+    due.forEach((r, i) => {
+      const live = this.live.get(r.name);
+      // A rule a reload changed meanwhile already has its new schedule.
+      if (live && live.generation === generations[i]) live.due = Math.max(at + r.source.everyMs, Date.now());
+    });
+    // Not awaited: a relay that is slow or down delays the email, not the next cycle's evaluations.
+    if (fired > 0) this.drain(true).catch((e: unknown) => this.deps.log(`alerts: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /**
+   * The cycle up to the outbox: each rule evaluated with its window ending at `at`, its firings queued, nothing
+   * delivered or flushed yet. A rule that fails is logged and the others still run; one a reload changed or
+   * removed while the cycle ran is left to its new schedule. bench:alerts times this.
+   */
+  async queueCycle(rules: readonly AlertRule[], at: number): Promise<number> {
+    const generations = rules.map((r) => this.live.get(r.name)?.generation);
+    let fired = 0;
+    for (const [i, rule] of rules.entries()) {
+      if (this.stopped) break;
+      if (generations[i] === undefined || this.live.get(rule.name)?.generation !== generations[i]) continue;
+      try {
+        fired += await this.chained(rule, (live) => this.evaluateNow(rule, live, at));
+      } catch (e) {
+        this.deps.log(`alerts: ${rule.name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return fired;
   }
 
   /** Evaluates the rule over the window since its last evaluation, then delivers what fired; one evaluation of a rule at a time. */
@@ -150,11 +216,14 @@ export class AlertRunner {
     return p;
   }
 
-  private async evaluateNow(rule: AlertRule, live: Live): Promise<number> {
+  private async evaluateNow(rule: AlertRule, live: Live, at?: number): Promise<number> {
     if (this.stopped) return 0;
     const record = this.deps.store.rule(rule.name);
-    const now = this.deps.now?.() ?? Date.now();
+    const now = this.deps.now?.() ?? at ?? Date.now();
     const end = now - rule.source.delayMs;
+    // Evaluated up to here already (an Evaluate Now while its cycle waited): nothing new, and the window never
+    // moves back, which would evaluate rows twice.
+    if (record.state?.watermark !== undefined && end <= record.state.watermark) return 0;
     const start = record.state?.watermark ?? end - rule.source.everyMs;
     let firings: Firing[];
     try {
@@ -195,7 +264,11 @@ export class AlertRunner {
 
   /** Records and sends what the outbox holds; `force` ignores the backoff (an explicit evaluation or a new firing). */
   drain(force = false): Promise<void> {
-    if (this.draining) return this.draining.then(() => (force ? this.drain(true) : undefined));
+    if (this.draining) {
+      if (!force) return this.draining;
+      // However many evaluations fire while a drain runs, one more drain (one flush) follows it for all of them.
+      return (this.drainAgain ??= this.draining.then(() => { this.drainAgain = undefined; return this.drain(true); }));
+    }
     this.draining = this.drainNow(force).finally(() => { this.draining = undefined; });
     return this.draining;
   }
@@ -328,9 +401,10 @@ export class AlertRunner {
     this.stopped = true;
     clearTimeout(this.drainTimer);
     clearInterval(this.flushTimer);
-    for (const live of this.live.values()) clearTimeout(live.timer);
+    clearTimeout(this.cycleTimer);
+    await this.cycling;
     await Promise.all([...this.live.values()].map((l) => l.chain));
-    await this.draining;
+    while (this.draining || this.drainAgain) await (this.drainAgain ?? this.draining);
     this.flushState();
     this.transport?.close();
   }
