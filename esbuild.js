@@ -102,7 +102,8 @@ const node = {
 // language client for the first KQL document) live in their own bundles under dist/vendor/, required by the first
 // `await import()` that needs them. dist/extension.js then stays small, which is what VS Code loads at activation.
 const VENDOR = {
-  azure: ['@azure/event-hubs', '@azure/arm-eventhub', '@azure/arm-resources-subscriptions', '@azure/identity', '@azure/keyvault-secrets', 'azure-kusto-data'],
+  // rhea-promise: the same instance @azure/event-hubs uses, for the guard in src/azure/amqpLinkFix.ts.
+  azure: ['@azure/event-hubs', 'rhea-promise', '@azure/arm-eventhub', '@azure/arm-resources-subscriptions', '@azure/identity', '@azure/keyvault-secrets', 'azure-kusto-data'],
   languageClient: ['vscode-languageclient/node'],
   // The function deploy's Resource Manager SDKs, loaded on the first deploy (about 2 MB).
   deploy: ['@azure/arm-appservice', '@azure/arm-authorization', '@azure/arm-storage', '@azure/arm-resources', 'yazl'],

@@ -11,6 +11,7 @@ import type { StorageManagementClient } from '@azure/arm-storage';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import { defaultScope, type CloudSettings } from '../core/cloud';
 import { APP_SERVICE_API_VERSION } from '../core/deploy/constants';
+import { guardLinkAddress } from './amqpLinkFix';
 import { FabricClient } from './fabric';
 
 export async function subscriptionClient(credential: TokenCredential, cloud: CloudSettings): Promise<SubscriptionClient> {
@@ -55,7 +56,8 @@ export type EventHubTarget =
 
 /** A consumer client for reading metadata and events; the caller closes it. Never sets an owner level. */
 export async function eventHubConsumerClient(target: EventHubTarget, consumerGroup = '$Default', options?: EventHubConsumerClientOptions): Promise<EventHubConsumerClient> {
-  const { EventHubConsumerClient } = await import('@azure/event-hubs');
+  const [{ EventHubConsumerClient }, rhea] = await Promise.all([import('@azure/event-hubs'), import('rhea-promise')]);
+  guardLinkAddress(rhea);
   return target.kind === 'connectionString'
     ? new EventHubConsumerClient(consumerGroup, target.connectionString, target.hub, options)
     : new EventHubConsumerClient(consumerGroup, target.host, target.hub, target.credential, options);
@@ -63,7 +65,8 @@ export async function eventHubConsumerClient(target: EventHubTarget, consumerGro
 
 /** A producer for test events and replays; the caller closes it. */
 export async function eventHubProducerClient(target: EventHubTarget): Promise<EventHubProducerClient> {
-  const { EventHubProducerClient } = await import('@azure/event-hubs');
+  const [{ EventHubProducerClient }, rhea] = await Promise.all([import('@azure/event-hubs'), import('rhea-promise')]);
+  guardLinkAddress(rhea);
   return target.kind === 'connectionString'
     ? new EventHubProducerClient(target.connectionString, target.hub)
     : new EventHubProducerClient(target.host, target.hub, target.credential);

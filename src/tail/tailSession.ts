@@ -266,8 +266,9 @@ export class TailSession {
     this.restarting = true;
     try {
       // @azure/core-amqp 4.4/4.5 can leave a close() pending forever when a request is aborted after its link
-      // dropped (its abort listener throws before rejecting). Waiting on it would freeze the tail for good, so the
-      // old subscription and client get a grace period and are then abandoned.
+      // dropped (its abort listener throws before rejecting; src/azure/amqpLinkFix.ts guards the getter that throws).
+      // Waiting on a close would freeze the tail for good if one still hung, so the old subscription and client get a
+      // grace period and are then abandoned.
       await this.queued(async () => {
         await settleWithin(this.closeSubscription(), CLOSE_GRACE_MS);
         await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
