@@ -11,9 +11,10 @@ const NODE24_VERSION = '24.21.0';
 const CODE_SERVER_VERSION = '4.139.1';
 /**
  * What the first start shows as each install's usual time, as measured on the 2-core machine this is built on:
- * code-server's install was about 4 minutes of a first run on a fresh clone (README), Node 24's 8 s.
+ * code-server's install took 2 minutes on a quiet machine and about 4 in a first run that shared it (README),
+ * Node 24's 8 s.
  */
-const CODE_SERVER_USUAL = '4 minutes';
+const CODE_SERVER_USUAL = '2–4 minutes';
 const NODE24_USUAL = '10–30 s';
 
 function cacheRoot() {
