@@ -267,7 +267,8 @@ export class AlertRunner {
     if (this.draining) {
       if (!force) return this.draining;
       // However many evaluations fire while a drain runs, one more drain (one flush) follows it for all of them.
-      return (this.drainAgain ??= this.draining.then(() => { this.drainAgain = undefined; return this.drain(true); }));
+      const again = (): Promise<void> => { this.drainAgain = undefined; return this.drain(true); };
+      return (this.drainAgain ??= this.draining.then(again, again));
     }
     this.draining = this.drainNow(force).finally(() => { this.draining = undefined; });
     return this.draining;
@@ -404,7 +405,7 @@ export class AlertRunner {
     clearTimeout(this.cycleTimer);
     await this.cycling;
     await Promise.all([...this.live.values()].map((l) => l.chain));
-    while (this.draining || this.drainAgain) await (this.drainAgain ?? this.draining);
+    while (this.draining || this.drainAgain) await (this.drainAgain ?? this.draining)?.catch(() => undefined);
     this.flushState();
     this.transport?.close();
   }
