@@ -54,10 +54,16 @@ export type EventHubTarget =
   | { kind: 'connectionString'; connectionString: string; hub: string }
   | { kind: 'credential'; host: string; hub: string; credential: TokenCredential };
 
+/** @azure/event-hubs, with the guard for its AMQP layer's known throw (amqpLinkFix.ts) in place before any client exists. */
+async function eventHubsSdk(): Promise<typeof import('@azure/event-hubs')> {
+  const [sdk, rhea] = await Promise.all([import('@azure/event-hubs'), import('rhea-promise')]);
+  guardLinkAddress(rhea);
+  return sdk;
+}
+
 /** A consumer client for reading metadata and events; the caller closes it. Never sets an owner level. */
 export async function eventHubConsumerClient(target: EventHubTarget, consumerGroup = '$Default', options?: EventHubConsumerClientOptions): Promise<EventHubConsumerClient> {
-  const [{ EventHubConsumerClient }, rhea] = await Promise.all([import('@azure/event-hubs'), import('rhea-promise')]);
-  guardLinkAddress(rhea);
+  const { EventHubConsumerClient } = await eventHubsSdk();
   return target.kind === 'connectionString'
     ? new EventHubConsumerClient(consumerGroup, target.connectionString, target.hub, options)
     : new EventHubConsumerClient(consumerGroup, target.host, target.hub, target.credential, options);
@@ -65,8 +71,7 @@ export async function eventHubConsumerClient(target: EventHubTarget, consumerGro
 
 /** A producer for test events and replays; the caller closes it. */
 export async function eventHubProducerClient(target: EventHubTarget): Promise<EventHubProducerClient> {
-  const [{ EventHubProducerClient }, rhea] = await Promise.all([import('@azure/event-hubs'), import('rhea-promise')]);
-  guardLinkAddress(rhea);
+  const { EventHubProducerClient } = await eventHubsSdk();
   return target.kind === 'connectionString'
     ? new EventHubProducerClient(target.connectionString, target.hub)
     : new EventHubProducerClient(target.host, target.hub, target.credential);

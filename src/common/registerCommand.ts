@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isNotSignedIn, isUserCancelled } from '../core/errors';
+import { errorText, isNotSignedIn, isUserCancelled } from '../core/errors';
 
 /** Registers a command whose failures become a readable message and a log line, never an unhandled rejection. */
 export function registerCommand(id: string, log: vscode.LogOutputChannel, handler: (...args: any[]) => unknown): vscode.Disposable { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -21,15 +21,3 @@ export function registerCommand(id: string, log: vscode.LogOutputChannel, handle
   });
 }
 
-/**
- * An error as a sentence, never empty: Node reports a failed connect to every address of a host as an AggregateError
- * with no message (its reasons are inside), and an empty message reaches the user as "An unknown error occurred".
- */
-export function errorText(e: unknown): string {
-  if (!(e instanceof Error)) return typeof e === 'object' && e !== null ? JSON.stringify(e) : String(e);
-  if (e.message) return e.message;
-  const inner = (e as { errors?: unknown[] }).errors;
-  if (Array.isArray(inner) && inner.length) return errorText(inner[0]);
-  const code = (e as { code?: unknown }).code;
-  return `${e.name}${typeof code === 'string' ? ` (${code})` : ''}`;
-}

@@ -28,11 +28,29 @@ export class ServiceError extends Error {
   }
 }
 
+/**
+ * An error as a sentence, never empty: Node reports a failed connect to every address of a host as an AggregateError
+ * with no message (its reasons are inside), and an empty message reaches the user as "An unknown error occurred".
+ */
+export function errorText(e: unknown): string {
+  if (!(e instanceof Error)) {
+    if (typeof e !== 'object' || e === null) return String(e);
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && message) return message;
+    try { return JSON.stringify(e); } catch { return Object.prototype.toString.call(e); }
+  }
+  if (e.message) return e.message;
+  const inner = (e as { errors?: unknown[] }).errors;
+  if (Array.isArray(inner) && inner.length) return errorText(inner[0]);
+  const code = (e as { code?: unknown }).code;
+  return `${e.name}${typeof code === 'string' ? ` (${code})` : ''}`;
+}
+
 /** One line saying what failed and what to do, for any error a service call can raise. */
 export function describeError(e: unknown, what: string): string {
   if (isNotSignedIn(e)) return `Sign in to load ${what}.`;
   const status = (e as { status?: unknown; statusCode?: unknown }).status ?? (e as { statusCode?: unknown }).statusCode;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = errorText(e);
   switch (status) {
     case 401: return `Could not load ${what}: the service did not accept the sign-in (401). Sign in again, or pick the right tenant.`;
     case 403: return `Could not load ${what}: access denied (403). Your account needs a role that can read it.`;

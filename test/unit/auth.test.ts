@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { cloudSettings, defaultScope, normaliseScopes, AZURE_PUBLIC_CLOUD } from '../../src/core/cloud';
-import { describeError, isNotSignedIn, isUserCancelled, NotSignedInError, ServiceError, UserCancelledError } from '../../src/core/errors';
+import { describeError, errorText, isNotSignedIn, isUserCancelled, NotSignedInError, ServiceError, UserCancelledError } from '../../src/core/errors';
 import { jwtClaims, OPAQUE_TOKEN_LIFETIME_MS, tokenExpiresOn, tokenTenant } from '../../src/core/jwt';
 
 function jwt(claims: Record<string, unknown>): string {
@@ -72,6 +72,21 @@ describe('credential building blocks', () => {
       assert.match(describeError(new ServiceError('ARM', undefined, 'ARM did not answer within 2 s (timed out).'), 'the hubs'), /did not answer in time/);
       assert.match(describeError(new Error('connect ECONNREFUSED 127.0.0.1:5300'), 'the hubs'), /connection refused/);
       assert.equal(describeError(new NotSignedInError(), 'the hubs'), 'Sign in to load the hubs.');
+      // Node's failed connect to every address of a host: an AggregateError with no message of its own.
+      const refused = new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5300'), { code: 'ECONNREFUSED' })], '');
+      assert.match(describeError(refused, 'the hubs'), /connection refused/);
+    });
+
+    it('never gives an empty message: the first reason of an AggregateError, else the name and code; a plain object by its message or as JSON', () => {
+      assert.equal(errorText(new Error('boom')), 'boom');
+      assert.equal(errorText(new AggregateError([new Error('connect ECONNREFUSED 127.0.0.1:1')], '')), 'connect ECONNREFUSED 127.0.0.1:1');
+      assert.equal(errorText(Object.assign(new Error(''), { code: 'ECONNRESET' })), 'Error (ECONNRESET)');
+      assert.equal(errorText({ message: 'from the wire' }), 'from the wire');
+      assert.equal(errorText({ code: 42 }), '{"code":42}');
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      assert.equal(errorText(circular), '[object Object]');
+      assert.equal(errorText(undefined), 'undefined');
     });
   });
 });

@@ -65,6 +65,11 @@ export function ruleFingerprint(rule: AlertRule): string {
   return JSON.stringify([rule.source.query, rule.source.eventTimeColumn ?? null, rule.object ?? null, rule.property ?? null, rule.condition, rule.occurrence]);
 }
 
+/** Per-object state keyed by values from the data: no prototype, so an object named "__proto__" is just a key. */
+function objectMap(): RuleState['objects'] {
+  return Object.create(null) as RuleState['objects'];
+}
+
 export function emptyState(rule: AlertRule): RuleState {
   return { version: 1, fingerprint: ruleFingerprint(rule), objects: objectMap() };
 }
@@ -329,11 +334,6 @@ const collator = new Intl.Collator();
  * new state; `state` is not changed: an object's state is copied before it changes (only its open window is
  * changed in place; every other field is replaced whole, and rows are never changed, so they are shared).
  */
-/** Per-object state keyed by values from the data: no prototype, so an object named "__proto__" is just a key. */
-function objectMap(): RuleState['objects'] {
-  return Object.create(null) as RuleState['objects'];
-}
-
 export function evaluateRule(rule: AlertRule, state: RuleState | undefined, series: Map<string, Point[]>, watermark: number): EvaluationResult {
   const fp = ruleFingerprint(rule);
   const kept = state && state.fingerprint === fp ? state : undefined;

@@ -36,8 +36,9 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
   });
 
   // @azure/core-amqp's throw around a restart of the local pipeline (Azure/azure-sdk-for-js#20569) is guarded in
-  // src/azure/amqpLinkFix.ts, which eventHubConsumerClient applies: were it back, it would fail these tests as an
-  // uncaught exception.
+  // src/azure/amqpLinkFix.ts, which eventHubConsumerClient applies. It is no longer tolerated here: when it happens
+  // (it depends on timing) it fails the test as an uncaught exception; the integration run's restart test hits it
+  // every time and is the check that pins the guard.
 
   afterEach(async () => {
     for (const s of sessions.splice(0)) await s.stop();
