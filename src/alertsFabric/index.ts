@@ -14,7 +14,7 @@ export function registerAlertsFabric(deps: AlertsFabricDeps): vscode.Disposable 
   const panels = new DryRunPanels(deps.extensionUri);
   return vscode.Disposable.from(
     panels,
-    new LimitDiagnostics(deps.manifests, deps.log),
+    new LimitDiagnostics(deps.manifests),
     registerCommand('eventline.dryRunAlert', deps.log, (arg?: unknown) => dryRunAlert(deps, arg, panels)),
     registerCommand('eventline.deployAlerts', deps.log, () => deployAlerts(deps)),
     registerCommand('eventline.importAlerts', deps.log, () => importAlerts(deps)),

@@ -2,9 +2,9 @@
 // than Activator delivers (core/alerts/limits.ts, fabric-docs activator-limitations.md) gets a warning at its
 // cooldown (or its name), so the fix is one edit away. Errors in the manifest are the manifest store's business.
 import * as vscode from 'vscode';
-import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { ruleLimitWarnings } from '../core/alerts/limits';
 import { normalizeAlerts } from '../core/alerts/rule';
+import { locateInManifest } from '../core/manifest';
 import type { ManifestState, ManifestStore } from '../manifest/manifestStore';
 
 export const LIMITS_SOURCE = 'Eventline (Activator limits)';
@@ -12,36 +12,31 @@ export const LIMITS_SOURCE = 'Eventline (Activator limits)';
 export class LimitDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('eventline-activator-limits');
   private readonly sub: vscode.Disposable;
-  private generation = 0;
 
-  constructor(manifests: ManifestStore, private readonly log: vscode.LogOutputChannel) {
-    this.sub = manifests.onDidChange((s) => { void this.update(s); });
-    void this.update(manifests.state);
+  constructor(manifests: ManifestStore) {
+    this.sub = manifests.onDidChange((s) => this.update(s));
+    this.update(manifests.state);
   }
 
-  private async update(state: ManifestState): Promise<void> {
-    const gen = ++this.generation;
+  // Positions come from the text the store parsed, not from the open document: after a write to disk the editor's
+  // model can still hold the old text, and a warning placed by it lands on the wrong line (or at 1:1).
+  private update(state: ManifestState): void {
     this.collection.clear();
     if (state.kind !== 'loaded' || !state.ok) return;
     const { rules } = normalizeAlerts(state.manifest.alerts);
     const warnings = ruleLimitWarnings(rules);
     if (!warnings.length) return;
-    try {
-      const doc = await vscode.workspace.openTextDocument(state.uri);
-      if (gen !== this.generation) return;
-      const root = parseTree(doc.getText());
-      const alerts = state.manifest.alerts ?? [];
-      this.collection.set(state.uri, warnings.map((w) => {
-        const i = alerts.findIndex((a) => a.name === w.rule);
-        const node = (root && (findNodeAtLocation(root, ['alerts', i, w.field ?? 'name']) ?? findNodeAtLocation(root, ['alerts', i, 'name']))) || undefined;
-        const start = doc.positionAt(node?.offset ?? 0);
-        const d = new vscode.Diagnostic(new vscode.Range(start, doc.positionAt((node?.offset ?? 0) + (node?.length ?? 1))), w.message, vscode.DiagnosticSeverity.Warning);
-        d.source = LIMITS_SOURCE;
-        return d;
-      }));
-    } catch (e) {
-      this.log.warn(`Activator limit warnings: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const alerts = state.manifest.alerts ?? [];
+    this.collection.set(state.uri, warnings.map((w) => {
+      const i = alerts.findIndex((a) => a.name === w.rule);
+      const at = locateInManifest(state.text, ['alerts', i, w.field ?? 'name']) ?? locateInManifest(state.text, ['alerts', i, 'name']);
+      const range = at
+        ? new vscode.Range(at.start.line - 1, at.start.column - 1, at.end.line - 1, at.end.column - 1)
+        : new vscode.Range(0, 0, 0, 1);
+      const d = new vscode.Diagnostic(range, w.message, vscode.DiagnosticSeverity.Warning);
+      d.source = LIMITS_SOURCE;
+      return d;
+    }));
   }
 
   dispose(): void {

@@ -288,6 +288,18 @@ function position(starts: number[], offset: number): { line: number; column: num
   return { line: lo + 1, column: offset - starts[lo] + 1 };
 }
 
+/**
+ * Where the value at `path` sits in manifest text, as 1-based line/column for its first and one-past-last character;
+ * undefined when the path is not there.
+ */
+export function locateInManifest(text: string, path: (string | number)[]): { start: { line: number; column: number }; end: { line: number; column: number } } | undefined {
+  const root = parseTree(text, [], { allowTrailingComma: false, disallowComments: true });
+  const node = root && findNodeAtLocation(root, path);
+  if (!node) return undefined;
+  const starts = lineStarts(text);
+  return { start: position(starts, node.offset), end: position(starts, node.offset + node.length) };
+}
+
 /** The manifest `Eventline: Create Pipeline Manifest` writes: a working local pipeline with one of everything. */
 /**
  * The local pipeline's sample API as a source: next-link paging, a `since` watermark, and its key in the local Key

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { MANIFEST_FILE, parseManifest, type ManifestResult } from '../core/manifest';
 import { Disposable } from '../common/disposable';
 
-export type ManifestState = { kind: 'none' } | { kind: 'noFolder' } | ({ kind: 'loaded'; uri: vscode.Uri } & ManifestResult);
+// `text` is what was parsed: positions taken from it hold even while an open editor's model still shows older text.
+export type ManifestState = { kind: 'none' } | { kind: 'noFolder' } | ({ kind: 'loaded'; uri: vscode.Uri; text: string } & ManifestResult);
 
 /**
  * Keeps the workspace's eventline.json parsed: re-reads it when it changes on disk, sets the
@@ -57,7 +58,7 @@ export class ManifestStore extends Disposable {
       } catch (e) {
         if (!(e instanceof vscode.FileSystemError) || e.code !== 'FileNotFound') this.log.warn(`Could not read ${uri.fsPath}: ${String(e)}`);
       }
-      state = text === undefined ? { kind: 'none' } : { kind: 'loaded', uri, ...parseManifest(text) };
+      state = text === undefined ? { kind: 'none' } : { kind: 'loaded', uri, text, ...parseManifest(text) };
     }
     this.current = state;
     this.publishDiagnostics(state);
