@@ -267,7 +267,7 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
     const detected = (p: Point, prev: Scalar | null | undefined) => {
       if (occ.kind === 'times') {
         s.hits = [...(s.hits ?? []).filter((h) => h > p.time - occ.withinMs), p.time];
-        if (s.hits.length >= occ.n) { s.hits = []; fire(p.time, p.value, prev, p.row); }
+        if (s.hits.length >= occ.n) { s.hits = undefined; fire(p.time, p.value, prev, p.row); }
       } else fire(p.time, p.value, prev, p.row);
     };
     // One property value, in event-time order.
@@ -302,7 +302,6 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
         s.last = keepRow ? { time: p.time, value: p.value, row: p.row } : { time: p.time, value: p.value };
         continue;
       }
-      s.lastSeen = Math.max(s.lastSeen ?? p.time, p.time);
       if (!agg) { step(p); continue; }
       const start = Math.floor(p.time / agg.windowMs) * agg.windowMs;
       if (s.win && start < s.win.start) continue; // later than its window's close: Activator has moved on too

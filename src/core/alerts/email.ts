@@ -28,18 +28,31 @@ function placeholderValues(rule: AlertRule, f: Firing): { values: Record<string,
   return { values, missing: silent ? NO_DATA : undefined };
 }
 
+/**
+ * One firing's email before it is laid out as text and HTML: what the runner's outbox keeps, written to disk each
+ * cycle until it is sent, at about a third of the bytes of the laid-out email.
+ */
+export interface EmailContent { to: string[]; cc: string[]; subject: string; headline: string; message: string; facts: [string, string][] }
+
 /** The email of one firing: subject, headline and message with their placeholders filled, the fields listed. */
-export function composeEmail(rule: AlertRule, f: Firing): OutgoingEmail {
+export function emailContent(rule: AlertRule, f: Firing): EmailContent {
   const e = rule.email!;
   const { values, missing } = placeholderValues(rule, f);
   const fill = (template: string) => fillPlaceholders(template, values, missing);
-  const subject = fill(e.subject);
-  const headline = fill(e.headline);
-  const message = fill(e.message);
   const field = (name: string) => (name in values ? displayValue(values[name]) : missing ?? '');
   const facts: [string, string][] = [['Rule', rule.name], ['Object', f.object], ['Condition', f.reason], ['Value', displayValue(values.value)], ['Event time', new Date(f.time).toISOString()],
     ...e.fields.map((name): [string, string] => [name, field(name)])];
+  return { to: e.to, cc: e.cc, subject: fill(e.subject), headline: fill(e.headline), message: fill(e.message), facts };
+}
+
+/** The email as sent: the headline, the message and the facts as plain text and as HTML with every value escaped. */
+export function renderEmail(c: EmailContent): OutgoingEmail {
+  const { headline, message, facts } = c;
   const text = [headline, '', ...(message ? [message, ''] : []), ...facts.map(([k, v]) => `${k}: ${v}`)].join('\n');
   const html = `<h2>${escapeHtml(headline)}</h2>${message ? `<p>${escapeHtml(message)}</p>` : ''}<table>${facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
-  return { to: e.to, cc: e.cc, subject, text, html };
+  return { to: c.to, cc: c.cc, subject: c.subject, text, html };
+}
+
+export function composeEmail(rule: AlertRule, f: Firing): OutgoingEmail {
+  return renderEmail(emailContent(rule, f));
 }

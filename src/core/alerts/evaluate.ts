@@ -12,12 +12,12 @@ export interface Point { time: number; value: Scalar | null; row: Record<string,
 export interface ObjectState {
   /** The previous property value (transitions compare against it). */
   last?: { time: number; value: Scalar | null; row?: Record<string, unknown> };
-  /** Event time of the object's latest row (heartbeat conditions). */
+  /** Event time of the object's latest row; kept by heartbeat conditions only, which alone read it. */
   lastSeen?: number;
   /** staysFor: since when the condition has held without a break, and whether this run fired already. */
   trueSince?: number;
   runFired?: boolean;
-  /** times-within: when the condition was met, inside the span. */
+  /** times-within: when the condition was met, inside the span (none since the last firing: absent). */
   hits?: number[];
   /** The event time of the last firing (cooldown). */
   lastFired?: number;
@@ -366,7 +366,7 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
       const hits = (s.hits ?? []).filter((h) => h > time - occ.withinMs);
       hits.push(time);
       s.hits = hits;
-      if (hits.length >= occ.n) { s.hits = []; fire(time, value, prev, row); }
+      if (hits.length >= occ.n) { s.hits = undefined; fire(time, value, prev, row); }
     } else fire(time, value, prev, row);
   };
   // One property value, in event-time order.
@@ -403,7 +403,6 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
           s.last = keepRow ? { time: p.time, value: p.value, row: p.row } : { time: p.time, value: p.value };
           continue;
         }
-        s.lastSeen = Math.max(s.lastSeen ?? p.time, p.time);
         if (!agg) { step(p.time, p.value, p.row); continue; }
         const start = Math.floor(p.time / agg.windowMs) * agg.windowMs;
         if (s.win && start < s.win.start) continue; // later than its window's close: Activator has moved on too

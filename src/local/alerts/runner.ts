@@ -5,13 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import { AlertEvalError, evaluateRule, seriesFromRows, type Firing } from '../../core/alerts/evaluate';
-import { composeEmail } from '../../core/alerts/email';
+import { composeEmail, emailContent, renderEmail, type OutgoingEmail } from '../../core/alerts/email';
 import { formatDuration, type AlertRule } from '../../core/alerts/rule';
 import type { Engine } from '../eventhouse/engine';
 import { runCommand } from '../eventhouse/mgmt';
 import type { AlertInfo, AlertOutboxStatus } from '../../protocol/controlApi';
 import type { MailRoute } from './mail';
-import type { AlertStore, OutboxEntry, OutgoingEmail } from './store';
+import { firingsSince, noteFirings, type AlertStore, type OutboxEntry } from './store';
 
 export const ALERTS_TABLE = 'EventlineAlerts';
 const DAY = 86_400_000;
@@ -244,15 +244,15 @@ export class AlertRunner {
       return 0;
     }
     record.lastEvaluated = now;
-    record.fired = record.fired.filter((t) => t > now - DAY);
+    const counted = rule.muted ? 0 : firings.length;
+    noteFirings(record, now, counted, now - DAY);
     record.lastFiringObjects = rule.muted ? 0 : new Set(firings.map((f) => f.object)).size;
-    if (!rule.muted && firings.length) {
+    if (counted) {
       record.lastFired = now;
       for (const f of firings) {
-        record.fired.push(now);
         this.deps.store.data.outbox.push({
           id: randomUUID(), rule: rule.name, object: f.object, eventTime: f.time, firedAt: now, value: f.value, reason: f.reason,
-          email: rule.email ? composeEmail(rule, f) : undefined, recorded: false, attempts: 0, nextAttempt: 0,
+          email: rule.email ? emailContent(rule, f) : undefined, recorded: false, attempts: 0, nextAttempt: 0,
         });
       }
       // Said where people look (the pipeline's log), so a local firing with no email is not mistaken for a lost one.
@@ -302,7 +302,7 @@ export class AlertRunner {
           entry.recorded = true;
           store.save(entry.rule);
         }
-        if (entry.email) await this.send(entry, entry.email);
+        if (entry.email) await this.send(entry, 'html' in entry.email ? entry.email : renderEmail(entry.email));
         store.data.outbox = store.data.outbox.filter((e) => e.id !== entry.id);
         if (entry.email) this.delivered++;
         store.save(entry.rule);
@@ -368,7 +368,7 @@ export class AlertRunner {
       name: rule.name, state, enabled: rule.enabled, muted: rule.muted, every: formatDuration(rule.source.everyMs),
       firingObjects: record.lastFiringObjects, pendingObjects: pending, error: live.error,
       lastEvaluated: iso(record.lastEvaluated), lastFired: iso(record.lastFired),
-      firings24h: record.fired.filter((t) => t > Date.now() - DAY).length, suppressed: live.suppressed, watermark: iso(record.state?.watermark),
+      firings24h: firingsSince(record, Date.now() - DAY), suppressed: live.suppressed, watermark: iso(record.state?.watermark),
     };
   }
 

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { EmailContent, OutgoingEmail } from '../../core/alerts/email';
 import type { RuleState } from '../../core/alerts/evaluate';
 import type { Scalar } from '../../core/alerts/rule';
 
@@ -16,13 +17,15 @@ export interface RuleRecord {
   /** Wall-clock ms. */
   lastEvaluated?: number;
   lastFired?: number;
-  /** Wall-clock ms of the firings in the last 24 hours. */
-  fired: number[];
+  /**
+   * The firings of the last 24 hours as [wall-clock ms of the evaluation, firings in it]: a rule that fires for many
+   * objects every minute keeps one pair a minute, not one number per firing (which grew to 80,000 a day and was
+   * rewritten every cycle). Files of earlier versions hold one number per firing; the store reads both.
+   */
+  fired: [number, number][];
   /** Objects that fired in the last evaluation. */
   lastFiringObjects: number;
 }
-
-export interface OutgoingEmail { to: string[]; cc: string[]; subject: string; text: string; html: string }
 
 export interface OutboxEntry {
   id: string;
@@ -33,7 +36,8 @@ export interface OutboxEntry {
   firedAt: number;
   value: Scalar | null;
   reason: string;
-  email?: OutgoingEmail;
+  /** Laid out when it is sent; entries written by earlier versions hold the laid-out email. */
+  email?: EmailContent | OutgoingEmail;
   /** Written to the EventlineAlerts table. */
   recorded: boolean;
   attempts: number;
@@ -70,6 +74,7 @@ export class AlertStore {
     }
     if (legacy) {
       // Written out per rule before the old file goes: a crash in between reads the old file again next time.
+      for (const r of Object.values(legacy.rules)) withFiredPairs(r);
       this.data = legacy;
       this.saveAll();
       fs.rmSync(file);
@@ -80,7 +85,7 @@ export class AlertStore {
       try {
         const parsed = JSON.parse(fs.readFileSync(at, 'utf8')) as RuleFile;
         if (parsed?.version !== 1 || typeof parsed.name !== 'string' || !parsed.record || !Array.isArray(parsed.outbox)) throw new Error('unknown format');
-        data.rules[parsed.name] = parsed.record;
+        data.rules[parsed.name] = withFiredPairs(parsed.record);
         data.outbox.push(...parsed.outbox);
       } catch (e) {
         this.aside(at, e);
@@ -159,6 +164,38 @@ export class AlertStore {
     this.save();
     this.flush();
   }
+}
+
+/** How many times the rule fired since `since` (wall-clock ms). */
+export function firingsSince(record: RuleRecord, since: number): number {
+  let n = 0;
+  for (const [t, count] of record.fired) if (t > since) n += count;
+  return n;
+}
+
+/** Counts `count` firings at `now` and forgets those older than `dropBefore`. */
+export function noteFirings(record: RuleRecord, now: number, count: number, dropBefore: number): void {
+  record.fired = record.fired.filter(([t]) => t > dropBefore);
+  if (!count) return;
+  const last = record.fired.at(-1);
+  if (last?.[0] === now) last[1] += count;
+  else record.fired.push([now, count]);
+}
+
+/** A record as earlier versions wrote it (one number per firing) with its firings counted per evaluation. */
+function withFiredPairs(record: RuleRecord): RuleRecord {
+  const fired = record.fired as unknown[];
+  if (!Array.isArray(fired)) { record.fired = []; return record; }
+  if (fired.every((x) => Array.isArray(x))) return record;
+  const pairs: [number, number][] = [];
+  for (const t of fired) {
+    if (typeof t !== 'number') continue;
+    const last = pairs.at(-1);
+    if (last?.[0] === t) last[1]++;
+    else pairs.push([t, 1]);
+  }
+  record.fired = pairs;
+  return record;
 }
 
 /** A rule's file name: readable, and distinct for names that differ only in case or in characters a path can't hold. */

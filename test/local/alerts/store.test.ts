@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AlertStore } from '../../../src/local/alerts/store';
+import { AlertStore, firingsSince, noteFirings, type RuleRecord } from '../../../src/local/alerts/store';
 import { Mailbox } from '../../../src/local/smtp';
 import { tempDataDir } from '../pipeline';
 
@@ -75,7 +75,21 @@ describe('alert state and mailbox files', () => {
     assert.ok(!fs.existsSync(file));
     const again = new AlertStore(file, () => undefined);
     assert.equal(again.rule('a').state?.watermark, 9);
+    assert.deepEqual(again.rule('a').fired, [[5, 1]], 'one number per firing becomes a count per evaluation');
     assert.deepEqual(again.data.outbox.map((e) => e.id), ['f1', 'f2'], 'delivered in the order they were made');
+  });
+
+  it('counts firings per evaluation and forgets those older than a day', () => {
+    const r: RuleRecord = { fired: [], lastFiringObjects: 0 };
+    noteFirings(r, 100, 56, 0);
+    noteFirings(r, 100, 4, 0);
+    noteFirings(r, 200, 0, 0);
+    noteFirings(r, 300, 7, 0);
+    assert.deepEqual(r.fired, [[100, 60], [300, 7]]);
+    assert.equal(firingsSince(r, 99), 67);
+    assert.equal(firingsSince(r, 100), 7);
+    noteFirings(r, 400, 1, 150);
+    assert.deepEqual(r.fired, [[300, 7], [400, 1]]);
   });
 
   it('a flush that fails keeps its changes for the next one', () => {
