@@ -49,6 +49,24 @@ test.describe('Dashboard editor (packaged .vsix, local Eventhouse)', () => {
     fs.mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: 'test-results/e2e-dashboard.png' });
 
+    // Refresh with more rows of the same sources: every tile shows the new rows, and the timechart (same series)
+    // is redrawn in its canvas rather than rebuilt (DrawnChart.update), so the element marked before is still there.
+    await canvas.evaluate((c) => { c.setAttribute('data-e2e-mark', 'before-refresh'); });
+    await kusto(local.eventhouse.uri, [
+      '.append SampleEvents <|',
+      'range i from 0 to 99 step 1',
+      '| extend Timestamp = ago(5h) + i * 10s',
+      "| extend Source = case(i % 3 == 0, 'weather-api', i % 3 == 1, 'orders-api', 'sensors')",
+      "| extend Key = strcat('key-', tostring(i % 13))",
+      '| extend Value = toreal(i)',
+      '| project Timestamp, Source, Key, Value',
+    ].join('\n'));
+    await view.locator('button[data-action="refresh"]').click();
+    await expect(view.locator('.el-tile[data-tile-id="total"] .el-card-value')).toHaveText('1,300', { timeout: 30_000 });
+    await expect(view.locator('.el-tile[data-state="done"]')).toHaveCount(4, { timeout: 30_000 });
+    await expect(perMinute.locator('.el-uplot canvas[data-e2e-mark="before-refresh"]')).toHaveCount(1);
+    await expect(perMinute.locator('.el-uplot')).toHaveCount(1);
+
     // Drag the stat tile's header two rows down: the file gets the new position (y 0 → 2), nothing else moves.
     const header = view.locator('.el-tile[data-tile-id="total"] .el-tile-header');
     const h = (await header.boundingBox())!;

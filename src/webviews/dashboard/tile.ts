@@ -32,7 +32,7 @@ export class TileView {
   private readonly title: HTMLSpanElement;
   private readonly state: HTMLSpanElement;
   private readonly body: HTMLDivElement;
-  private drawn: { dispose(): void } | undefined;
+  private drawn: Grid | DrawnChart | undefined;
   private shown: TileResult | undefined;
 
   constructor(private tile: Tile, private readonly host: TileHost) {
@@ -115,26 +115,30 @@ export class TileView {
   }
 
   private draw(result: TileResult): void {
+    const table = result.tables[0];
+    const height = this.bodyHeight();
+    if (table && this.tile.visual !== 'table') {
+      const spec = this.tile.visual === 'stat' ? statSpec(result) : chartSpec(table, { ...(result.visualization ?? {}), Visualization: this.tile.visual });
+      const titleLess: ChartSpec = spec.type === 'error' ? spec : { ...spec, title: undefined };
+      const options = { height: spec.type === 'xy' && spec.legend ? height - 40 : height - 10 };
+      // A refresh with the same chart shape redraws the values only (see DrawnChart.update).
+      if (this.drawn && 'update' in this.drawn && this.drawn.update?.(titleLess, options)) { this.shown = result; return; }
+      this.disposeDrawn();
+      this.shown = result;
+      const box = h('div', { class: 'el-tile-content' });
+      this.body.replaceChildren(box);
+      this.drawn = drawChart(box, titleLess, options);
+      return;
+    }
     this.disposeDrawn();
     this.shown = result;
-    const table = result.tables[0];
     const box = h('div', { class: 'el-tile-content' });
     this.body.replaceChildren(box);
     if (!table) { box.append(h('div', { class: 'el-note', text: 'The query returned no tables.' })); return; }
-    const height = this.bodyHeight();
-    if (this.tile.visual === 'table') {
-      const grid = new Grid(table, { height: height - 28, copy: async (text) => { try { await navigator.clipboard.writeText(text); return true; } catch { return false; } } });
-      box.append(h('div', { class: 'el-grid-box' }, grid.element, grid.detailPane));
-      grid.mount();
-      this.drawn = grid;
-      return;
-    }
-    let spec: ChartSpec;
-    if (this.tile.visual === 'stat') spec = statSpec(result);
-    else spec = chartSpec(table, { ...(result.visualization ?? {}), Visualization: this.tile.visual });
-    const titleLess: ChartSpec = spec.type === 'error' ? spec : { ...spec, title: undefined };
-    const drawn: DrawnChart = drawChart(box, titleLess, { height: spec.type === 'xy' && spec.legend ? height - 40 : height - 10 });
-    this.drawn = drawn;
+    const grid = new Grid(table, { height: height - 28, copy: async (text) => { try { await navigator.clipboard.writeText(text); return true; } catch { return false; } } });
+    box.append(h('div', { class: 'el-grid-box' }, grid.element, grid.detailPane));
+    grid.mount();
+    this.drawn = grid;
   }
 
   /** Dragging the header moves the tile by whole grid cells; dragging the corner resizes it. */

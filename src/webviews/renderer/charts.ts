@@ -6,7 +6,16 @@ import uPlot from 'uplot';
 import { niceTicks, stackSeries, type CardSpec, type CategoryChartSpec, type ChartSpec, type PieChartSpec, type XYChartSpec } from '../../core/kql/chartSpec';
 import { h, svg, themeColor } from './dom';
 
-export interface DrawnChart { dispose(): void }
+export interface DrawnChart {
+  dispose(): void;
+  /**
+   * Shows a new spec in the chart already drawn, when only its values changed (same kind, series, axes, notes and
+   * height); false when it must be drawn anew. A dashboard refresh then redraws the canvas, not the chart's DOM:
+   * tearing down and rebuilding every chart on each refresh was most of the page's work in bench:dashboard, and on
+   * a machine with few cores that work delays the queries still running.
+   */
+  update?(spec: ChartSpec, options?: ChartOptions): boolean;
+}
 
 const DEFAULT_HEIGHT = 320;
 
@@ -60,13 +69,21 @@ export function drawChart(container: HTMLElement, spec: ChartSpec, options: Char
     case 'card': drawn = drawCard(container, spec); break;
   }
   for (const n of spec.notes) container.append(h('div', { class: 'el-note', text: n }));
-  return drawn;
+  if (!drawn.update) return drawn;
+  const chart = drawn;
+  // The title and notes are drawn around the chart: the chart alone is updated only while they stay the same.
+  const around = (s: ChartSpec) => (s.type === 'error' ? undefined : JSON.stringify([s.title, s.notes]));
+  const drawnAround = around(spec);
+  return {
+    dispose: () => chart.dispose(),
+    update: (next, opts = {}) => around(next) === drawnAround && Math.max(80, opts.height ?? DEFAULT_HEIGHT) === height && chart.update!(next, opts),
+  };
 }
 
 // ─── uPlot: time, line, area, scatter, anomaly ───────────────────────────────
 
 /** A hover box with x and every series' value at the cursor, built from text nodes only. */
-function tooltipPlugin(spec: XYChartSpec, names: string[]): uPlot.Plugin {
+function tooltipPlugin(current: () => XYChartSpec, names: string[]): uPlot.Plugin {
   let tip: HTMLDivElement | undefined;
   return {
     hooks: {
@@ -75,6 +92,7 @@ function tooltipPlugin(spec: XYChartSpec, names: string[]): uPlot.Plugin {
         if (!tip) return;
         const idx = u.cursor.idx;
         if (idx == null || u.cursor.left == null || u.cursor.left < 0) { tip.hidden = true; return; }
+        const spec = current();
         const lines = [formatX(spec, u.data[0][idx])];
         for (let s = 1; s < u.data.length && lines.length < 12; s++) {
           const v = u.data[s][idx];
@@ -92,7 +110,9 @@ function tooltipPlugin(spec: XYChartSpec, names: string[]): uPlot.Plugin {
   };
 }
 
-function drawXY(container: HTMLElement, spec: XYChartSpec, height: number): DrawnChart {
+function drawXY(container: HTMLElement, first: XYChartSpec, height: number): DrawnChart {
+  // The spec on show: the legend's and the tooltip's values read it, so an update changes what they show too.
+  let spec = first;
   const fg = themeColor(container, '--vscode-editor-foreground', '#ccc');
   const gridColor = themeColor(container, '--vscode-charts-lines', 'rgba(128,128,128,0.25)');
   const colors = palette(container, spec.series.length);
@@ -103,7 +123,7 @@ function drawXY(container: HTMLElement, spec: XYChartSpec, height: number): Draw
 
   const series: uPlot.Series[] = [{ label: spec.xTitle ?? (spec.xTime ? 'time' : 'x'), value: (_u, v) => (v == null ? '—' : formatX(spec, v)) }];
   const names: string[] = [];
-  spec.series.forEach((s, i) => {
+  first.series.forEach((s, i) => {
     names.push(s.name);
     series.push({
       label: s.name,
@@ -116,19 +136,26 @@ function drawXY(container: HTMLElement, spec: XYChartSpec, height: number): Draw
       points: scatter ? { show: true, size: 4, stroke: colors[i], fill: colors[i] } : undefined,
       spanGaps: false,
       // The legend shows each series' own value, not the running total a stacked area draws.
-      value: (_u, v, _s, idx) => formatNumber(idx == null ? v : s.values[idx]),
+      value: (_u, v, _s, idx) => formatNumber(idx == null ? v : spec.series[i].values[idx]),
     });
   });
-  const data: (number | null)[][] = [spec.x, ...stacked];
   const anomalies = spec.series.flatMap((s, i) => (s.anomalies?.length ? [{ s, i }] : []));
   for (const { s, i } of anomalies) {
-    const marks = new Array<number | null>(spec.x.length).fill(null);
-    for (const k of s.anomalies ?? []) marks[k] = stacked[i][k];
     const red = themeColor(container, '--vscode-charts-red', '#f14c4c');
     names.push(`${s.name} anomalies`);
     series.push({ label: `${s.name} anomalies`, stroke: red, width: 0, scale: split ? `y${i}` : 'y', paths: () => null, points: { show: true, size: 9, stroke: red, fill: red }, value: (_u, v) => formatNumber(v) });
-    data.push(marks);
   }
+  // x, the (stacked) series, then one marker series per series with anomalies, drawn at the stacked value.
+  const dataOf = (sp: XYChartSpec, st: (number | null)[][]): (number | null)[][] => {
+    const out: (number | null)[][] = [sp.x, ...st];
+    for (const { i } of anomalies) {
+      const marks = new Array<number | null>(sp.x.length).fill(null);
+      for (const k of sp.series[i].anomalies ?? []) marks[k] = st[i][k];
+      out.push(marks);
+    }
+    return out;
+  };
+  const data = dataOf(spec, stacked);
 
   // Stacked areas: each series fills down to the one below it, not to zero.
   const bands: uPlot.Band[] = spec.stack !== 'none' && area ? spec.series.slice(1).map((_, k) => ({ series: [k + 2, k + 1] as [number, number], fill: withAlpha(colors[k + 1], 0.45) })) : [];
@@ -146,12 +173,24 @@ function drawXY(container: HTMLElement, spec: XYChartSpec, height: number): Draw
     legend: { show: spec.legend },
     // Drag on the plot zooms x (double-click resets): the zoom on time axes.
     cursor: { drag: { x: true, y: false }, points: { show: !scatter } },
-    plugins: [tooltipPlugin(spec, names)],
+    plugins: [tooltipPlugin(() => spec, names)],
   }, data as uPlot.AlignedData, host);
 
   const ro = new ResizeObserver(() => { const w = width(); if (w !== plot.width) plot.setSize({ width: w, height }); });
   ro.observe(container);
-  return { dispose() { ro.disconnect(); plot.destroy(); } };
+  // What the series, scales, axes and bands were built from: an update keeps them, so it needs the same.
+  const shape = (sp: XYChartSpec) => JSON.stringify([sp.kind, sp.stack, sp.ySplit, sp.legend, sp.xTime, sp.xTitle, sp.yTitle,
+    sp.series.map((x) => [x.name, Boolean(x.anomalies?.length)])]);
+  const drawnShape = shape(first);
+  return {
+    dispose() { ro.disconnect(); plot.destroy(); },
+    update(next) {
+      if (next.type !== 'xy' || shape(next) !== drawnShape) return false;
+      spec = next;
+      plot.setData(dataOf(next, stackSeries(next.series, next.stack)) as uPlot.AlignedData);
+      return true;
+    },
+  };
 }
 
 // ─── SVG: column, bar, pie ───────────────────────────────────────────────────
