@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { ruleLimitWarnings } from '../core/alerts/limits';
 import { normalizeAlerts } from '../core/alerts/rule';
-import { locateInManifest } from '../core/manifest';
+import { manifestLocator } from '../core/manifest';
 import type { ManifestState, ManifestStore } from '../manifest/manifestStore';
 
 export const LIMITS_SOURCE = 'Eventline (Activator limits)';
@@ -27,9 +27,10 @@ export class LimitDiagnostics implements vscode.Disposable {
     const warnings = ruleLimitWarnings(rules);
     if (!warnings.length) return;
     const alerts = state.manifest.alerts ?? [];
+    const locate = manifestLocator(state.text);
     this.collection.set(state.uri, warnings.map((w) => {
       const i = alerts.findIndex((a) => a.name === w.rule);
-      const at = locateInManifest(state.text, ['alerts', i, w.field ?? 'name']) ?? locateInManifest(state.text, ['alerts', i, 'name']);
+      const at = locate(['alerts', i, w.field ?? 'name']) ?? locate(['alerts', i, 'name']);
       const range = at
         ? new vscode.Range(at.start.line - 1, at.start.column - 1, at.end.line - 1, at.end.column - 1)
         : new vscode.Range(0, 0, 0, 1);

@@ -288,16 +288,22 @@ function position(starts: number[], offset: number): { line: number; column: num
   return { line: lo + 1, column: offset - starts[lo] + 1 };
 }
 
+/** 1-based line/column of the first and one-past-last character of a value in manifest text. */
+export interface ManifestSpan { start: { line: number; column: number }; end: { line: number; column: number } }
+
 /**
- * Where the value at `path` sits in manifest text, as 1-based line/column for its first and one-past-last character;
- * undefined when the path is not there.
+ * Where values sit in manifest text: the text is parsed once, then each path is looked up (undefined when it is not
+ * there, or the text does not parse).
  */
-export function locateInManifest(text: string, path: (string | number)[]): { start: { line: number; column: number }; end: { line: number; column: number } } | undefined {
+export function manifestLocator(text: string): (path: (string | number)[]) => ManifestSpan | undefined {
   const root = parseTree(text, [], { allowTrailingComma: false, disallowComments: true });
-  const node = root && findNodeAtLocation(root, path);
-  if (!node) return undefined;
-  const starts = lineStarts(text);
-  return { start: position(starts, node.offset), end: position(starts, node.offset + node.length) };
+  let starts: number[] | undefined;
+  return (path) => {
+    const node = root && findNodeAtLocation(root, path);
+    if (!node) return undefined;
+    starts ??= lineStarts(text);
+    return { start: position(starts, node.offset), end: position(starts, node.offset + node.length) };
+  };
 }
 
 /** The manifest `Eventline: Create Pipeline Manifest` writes: a working local pipeline with one of everything. */

@@ -167,9 +167,12 @@ describe('Alerts: dry run, deploy to Fabric, import (alertsFabric)', function ()
 
   it('warns on eventline.json where a rule can send one recipient more than Activator\'s 30 emails per rule per hour', async () => {
     const noisy: Alert = { ...hot, name: 'noisy', property: 'Temperature', condition: { kind: 'is', op: 'greaterThan', value: 1 } };
-    // An open model of the file lags behind the write; the warning must be placed by the text that was written
-    // (placed by the model, it once landed at 1:1 on the older, one-rule text).
+    // The warning is placed by the text that was written, not by an open editor's model of the file, which can lag
+    // behind a write (placed by the model, it once landed at 1:1 on the older, one-rule text). An unsaved edit keeps
+    // the model apart from the disk for as long as the test needs, so placing by the model fails here every time.
     const doc = await vscode.workspace.openTextDocument(manifestUri());
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), '{}'));
     await writeManifest(a, manifest([hot, noisy], 'local'));
     const found = await until(() => {
       const d = vscode.languages.getDiagnostics(manifestUri()).filter((x) => x.source === 'Eventline (Activator limits)');
@@ -178,8 +181,16 @@ describe('Alerts: dry run, deploy to Fabric, import (alertsFabric)', function ()
     assert.equal(found.length, 1);
     assert.equal(found[0].severity, vscode.DiagnosticSeverity.Warning);
     assert.match(found[0].message, /^Alert "noisy" can email each recipient up to 60 times an hour for one object; Activator sends at most 30 emails per rule per recipient per hour/);
+    const written = new TextDecoder().decode(await vscode.workspace.fs.readFile(manifestUri()));
+    const before = written.slice(0, written.indexOf('"noisy"')).split('\n');
+    const at = new vscode.Position(before.length - 1, before[before.length - 1].length);
+    assert.deepEqual([found[0].range.start, found[0].range.end], [at, at.translate(0, '"noisy"'.length)], 'the warning sits on the rule in the written text');
+    // Dropping the edit brings the model to the written text: the warning sits on the rule there too.
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
     await until(() => (doc.getText().includes('"noisy"') ? true : undefined), 'the open document to show the written text');
     assert.equal(doc.getText(found[0].range), '"noisy"', 'the warning sits on the rule');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     await writeManifest(a, manifest([hot, silent], 'local'));
     await until(() => (vscode.languages.getDiagnostics(manifestUri()).some((x) => x.source === 'Eventline (Activator limits)') ? undefined : true), 'the warning to go');
   });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { locateInManifest, parseManifest, starterManifest, type ManifestProblem } from '../../src/core/manifest';
+import { manifestLocator, parseManifest, starterManifest, type ManifestProblem } from '../../src/core/manifest';
 
 function problems(text: string): ManifestProblem[] {
   const r = parseManifest(text);
@@ -159,16 +159,16 @@ describe('manifest parsing and validation', () => {
   });
 });
 
-describe('locateInManifest', () => {
+describe('manifestLocator', () => {
   const text = '{\n  "alerts": [\n    { "name": "a" },\n    { "name": "noisy", "cooldown": "PT1M" }\n  ]\n}\n';
 
   it('gives 1-based line and column of the value, end one past its last character', () => {
-    assert.deepEqual(locateInManifest(text, ['alerts', 1, 'name']), { start: { line: 4, column: 15 }, end: { line: 4, column: 22 } });
+    assert.deepEqual(manifestLocator(text)(['alerts', 1, 'name']), { start: { line: 4, column: 15 }, end: { line: 4, column: 22 } });
     assert.equal(text.split('\n')[3].slice(14, 21), '"noisy"');
   });
 
   it('is undefined for a path that is not there, or text that does not parse', () => {
-    assert.equal(locateInManifest(text, ['alerts', 2, 'name']), undefined);
-    assert.equal(locateInManifest('{"alerts": [', ['alerts', 0]), undefined);
+    assert.equal(manifestLocator(text)(['alerts', 2, 'name']), undefined);
+    assert.equal(manifestLocator('{"alerts": [')(['alerts', 0]), undefined);
   });
 });

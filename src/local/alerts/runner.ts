@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import { AlertEvalError, evaluateRule, seriesFromRows, type Firing } from '../../core/alerts/evaluate';
-import { composeEmail, emailContent, renderEmail, type OutgoingEmail } from '../../core/alerts/email';
+import { emailContent, renderEmail, type OutgoingEmail } from '../../core/alerts/email';
 import { formatDuration, type AlertRule } from '../../core/alerts/rule';
 import type { Engine } from '../eventhouse/engine';
 import { runCommand } from '../eventhouse/mgmt';
@@ -422,5 +422,3 @@ function queryMessage(e: unknown): string {
   return `The source query failed: ${message.replace(/line:position=(\d+):(\d+)/g, (_m, l: string, c: string) => `line:position=${Math.max(1, Number(l) - 1)}:${c}`)}`;
 }
 
-// composeEmail moved to core/alerts/email.ts (the dry run shows the same emails); re-exported for existing imports.
-export { composeEmail };

@@ -176,10 +176,14 @@ export function firingsSince(record: RuleRecord, since: number): number {
 /** Counts `count` firings at `now` and forgets those older than `dropBefore`. */
 export function noteFirings(record: RuleRecord, now: number, count: number, dropBefore: number): void {
   record.fired = record.fired.filter(([t]) => t > dropBefore);
-  if (!count) return;
-  const last = record.fired.at(-1);
-  if (last?.[0] === now) last[1] += count;
-  else record.fired.push([now, count]);
+  if (count) countAt(record.fired, now, count);
+}
+
+/** Adds `count` to the last pair when it is for `at`, else a pair of its own (times only grow). */
+function countAt(pairs: [number, number][], at: number, count: number): void {
+  const last = pairs.at(-1);
+  if (last?.[0] === at) last[1] += count;
+  else pairs.push([at, count]);
 }
 
 /** A record as earlier versions wrote it (one number per firing) with its firings counted per evaluation. */
@@ -188,12 +192,7 @@ function withFiredPairs(record: RuleRecord): RuleRecord {
   if (!Array.isArray(fired)) { record.fired = []; return record; }
   if (fired.every((x) => Array.isArray(x))) return record;
   const pairs: [number, number][] = [];
-  for (const t of fired) {
-    if (typeof t !== 'number') continue;
-    const last = pairs.at(-1);
-    if (last?.[0] === t) last[1]++;
-    else pairs.push([t, 1]);
-  }
+  for (const t of fired) if (typeof t === 'number') countAt(pairs, t, 1);
   record.fired = pairs;
   return record;
 }

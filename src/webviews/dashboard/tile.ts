@@ -117,24 +117,19 @@ export class TileView {
   private draw(result: TileResult): void {
     const table = result.tables[0];
     const height = this.bodyHeight();
+    let chart: { spec: ChartSpec; options: { height: number } } | undefined;
     if (table && this.tile.visual !== 'table') {
       const spec = this.tile.visual === 'stat' ? statSpec(result) : chartSpec(table, { ...(result.visualization ?? {}), Visualization: this.tile.visual });
-      const titleLess: ChartSpec = spec.type === 'error' ? spec : { ...spec, title: undefined };
-      const options = { height: spec.type === 'xy' && spec.legend ? height - 40 : height - 10 };
+      chart = { spec: spec.type === 'error' ? spec : { ...spec, title: undefined }, options: { height: spec.type === 'xy' && spec.legend ? height - 40 : height - 10 } };
       // A refresh with the same chart shape redraws the values only (see DrawnChart.update).
-      if (this.drawn && 'update' in this.drawn && this.drawn.update?.(titleLess, options)) { this.shown = result; return; }
-      this.disposeDrawn();
-      this.shown = result;
-      const box = h('div', { class: 'el-tile-content' });
-      this.body.replaceChildren(box);
-      this.drawn = drawChart(box, titleLess, options);
-      return;
+      if (this.drawn && 'update' in this.drawn && this.drawn.update?.(chart.spec, chart.options)) { this.shown = result; return; }
     }
     this.disposeDrawn();
     this.shown = result;
     const box = h('div', { class: 'el-tile-content' });
     this.body.replaceChildren(box);
     if (!table) { box.append(h('div', { class: 'el-note', text: 'The query returned no tables.' })); return; }
+    if (chart) { this.drawn = drawChart(box, chart.spec, chart.options); return; }
     const grid = new Grid(table, { height: height - 28, copy: async (text) => { try { await navigator.clipboard.writeText(text); return true; } catch { return false; } } });
     box.append(h('div', { class: 'el-grid-box' }, grid.element, grid.detailPane));
     grid.mount();
