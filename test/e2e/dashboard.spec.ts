@@ -50,7 +50,8 @@ test.describe('Dashboard editor (packaged .vsix, local Eventhouse)', () => {
     await page.screenshot({ path: 'test-results/e2e-dashboard.png' });
 
     // Refresh with more rows of the same sources: every tile shows the new rows, and the timechart (same series)
-    // is redrawn in its canvas rather than rebuilt (DrawnChart.update), so the element marked before is still there.
+    // is redrawn in its canvas rather than rebuilt (DrawnChart.update), so the element marked before is still there,
+    // also when the engine lists the same sources in another order (it did in CI: inDrawnOrder keeps the drawn one).
     await canvas.evaluate((c) => { c.setAttribute('data-e2e-mark', 'before-refresh'); });
     await kusto(local.eventhouse.uri, [
       '.append SampleEvents <|',

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { chartSpec, expandSeriesArrays, niceTicks, stackSeries, type CategoryChartSpec, type XYChartSpec } from '../../src/core/kql/chartSpec';
+import { chartSpec, expandSeriesArrays, inDrawnOrder, niceTicks, stackSeries, type CategoryChartSpec, type XYChartSpec } from '../../src/core/kql/chartSpec';
 import type { KqlTable, KqlVisualization } from '../../src/protocol/kqlResult';
 
 const t = (columns: [string, string][], rows: unknown[][]): KqlTable => ({ name: 'PrimaryResult', kind: 'PrimaryResult', columns: columns.map(([name, type]) => ({ name, type })), rows });
@@ -125,5 +125,25 @@ describe('niceTicks', () => {
     assert.deepEqual(niceTicks(0.1, 0.3, 2), [0.1, 0.2, 0.3]);
     assert.deepEqual(niceTicks(-3, 12, 3), [-5, 0, 5, 10, 15]);
     assert.deepEqual(niceTicks(0, 0), [0, 1]);
+  });
+});
+
+describe('inDrawnOrder', () => {
+  it('a refresh naming the same series in another order keeps the drawn order; other series do not match', () => {
+    // Rows with equal x (one bin, three sources) come in no fixed order, so the series do not either.
+    const first = chartSpec(t([['Timestamp', 'datetime'], ['Source', 'string'], ['Events', 'long']], [
+      ['2026-01-01T00:00:00Z', 'weather', 1], ['2026-01-01T00:00:00Z', 'orders', 2], ['2026-01-01T00:10:00Z', 'weather', 3],
+    ]), vis('timechart')) as XYChartSpec;
+    const next = chartSpec(t([['Timestamp', 'datetime'], ['Source', 'string'], ['Events', 'long']], [
+      ['2026-01-01T00:00:00Z', 'orders', 2], ['2026-01-01T00:00:00Z', 'weather', 1], ['2026-01-01T00:10:00Z', 'weather', 4],
+    ]), vis('timechart')) as XYChartSpec;
+    const drawn = first.series.map((s) => s.name);
+    assert.deepEqual(drawn, ['weather', 'orders']);
+    assert.deepEqual(next.series.map((s) => s.name), ['orders', 'weather']);
+    const ordered = inDrawnOrder(drawn, next.series);
+    assert.deepEqual(ordered?.map((s) => [s.name, s.values]), [['weather', [1, 4]], ['orders', [2, null]]]);
+    assert.equal(inDrawnOrder(drawn, next.series.slice(0, 1)), undefined);
+    assert.equal(inDrawnOrder(['weather', 'sensors'], next.series), undefined);
+    assert.equal(inDrawnOrder(['weather', 'weather'], [{ name: 'weather', values: [] }, { name: 'weather', values: [] }]), undefined);
   });
 });

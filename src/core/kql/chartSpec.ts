@@ -375,6 +375,25 @@ export function chartSpec(input: KqlTable, vis: KqlVisualization): ChartSpec {
 }
 
 /**
+ * The series of a refreshed chart in the order drawn before, or undefined when they are not the same series.
+ * Series come in the order the rows first name them, and rows with equal x come in no fixed order (the engine's
+ * hash aggregation), so one refresh can list the same series in another order: kept in the drawn order, each
+ * series keeps its colour and the chart can be updated in place.
+ */
+export function inDrawnOrder(drawn: readonly string[], next: ChartSeries[]): ChartSeries[] | undefined {
+  if (next.length !== drawn.length) return undefined;
+  const byName = new Map(next.map((s) => [s.name, s]));
+  if (byName.size !== next.length) return undefined;
+  const out: ChartSeries[] = [];
+  for (const name of drawn) {
+    const s = byName.get(name);
+    if (!s) return undefined;
+    out.push(s);
+  }
+  return out;
+}
+
+/**
  * Stacked values: each series becomes the running total of itself and the series before it at each x (a missing
  * value counts as 0); stacked100 scales every x to a total of 100. Returns the tops of each band, bottom first.
  */

@@ -3,7 +3,7 @@
 // times faster than ECharts at a tenth of the bundle size. Column, bar and pie charts are small categorical
 // results, drawn as plain SVG; cards are text.
 import uPlot from 'uplot';
-import { niceTicks, stackSeries, type CardSpec, type CategoryChartSpec, type ChartSpec, type PieChartSpec, type XYChartSpec } from '../../core/kql/chartSpec';
+import { inDrawnOrder, niceTicks, stackSeries, type CardSpec, type CategoryChartSpec, type ChartSpec, type PieChartSpec, type XYChartSpec } from '../../core/kql/chartSpec';
 import { h, svg, themeColor } from './dom';
 
 export interface DrawnChart {
@@ -180,14 +180,19 @@ function drawXY(container: HTMLElement, first: XYChartSpec, height: number): Dra
   ro.observe(container);
   // What the series, scales, axes and bands were built from: an update keeps them, so it needs the same.
   const shape = (sp: XYChartSpec) => JSON.stringify([sp.kind, sp.stack, sp.ySplit, sp.legend, sp.xTime, sp.xTitle, sp.yTitle,
-    sp.series.map((x) => [x.name, Boolean(x.anomalies?.length)])]);
+    sp.series.map((x) => Boolean(x.anomalies?.length))]);
   const drawnShape = shape(first);
+  const drawnNames = first.series.map((s) => s.name);
   return {
     dispose() { ro.disconnect(); plot.destroy(); },
     update(next) {
-      if (next.type !== 'xy' || shape(next) !== drawnShape) return false;
-      spec = next;
-      plot.setData(dataOf(next, stackSeries(next.series, next.stack)) as uPlot.AlignedData);
+      if (next.type !== 'xy') return false;
+      const ordered = inDrawnOrder(drawnNames, next.series);
+      if (!ordered) return false;
+      const aligned: XYChartSpec = { ...next, series: ordered };
+      if (shape(aligned) !== drawnShape) return false;
+      spec = aligned;
+      plot.setData(dataOf(aligned, stackSeries(aligned.series, aligned.stack)) as uPlot.AlignedData);
       return true;
     },
   };
