@@ -6,7 +6,8 @@
 //     the evaluator's walk) divided by a plain `summarize avg(value) by bin(Timestamp, 1m), object` over the same
 //     rows (goal ≤ 3×).
 // Both sides of each ratio run in turns in the same run; os.loadavg() is printed with every result (other work on
-// this machine changes the absolute times).
+// this machine changes the absolute times). (a) also prints the event loop's longest stall in a cycle (the gap
+// between ticks of a 2 ms timer): inside eventline-local the runner shares its event loop with the other servers.
 // Usage: npm run bench:alerts   (BENCH_DRY_OBJECTS=10 for a smaller (b): the rows are objects × 86,400; BENCH_RUNS)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -111,9 +112,14 @@ async function main(): Promise<void> {
     });
     let firings = 0;
     let flushMs = 0;
+    // The event loop's longest stall in a cycle: eventline-local's servers (Event Hubs, the Eventhouse) share it.
+    let stallMs = 0;
     const cycle = async () => {
       rowsSeen = 0;
       evalCpuUs = 0;
+      let tick = performance.now();
+      stallMs = 0;
+      const ticker = setInterval(() => { const t = performance.now(); stallMs = Math.max(stallMs, t - tick); tick = t; }, 2);
       // Each run evaluates the same minute on the same nine minutes of state.
       for (const r of rules) {
         const record = store.rule(r.name);
@@ -125,15 +131,17 @@ async function main(): Promise<void> {
       // What the cycle's drain does first: every rule's state and every firing made durable in one flush (delivery
       // itself is left out). The outbox is then emptied as delivery would.
       const f = performance.now();
-      store.flush();
+      await store.flush();
       flushMs = performance.now() - f;
+      clearInterval(ticker);
+      stallMs = Math.max(stallMs, performance.now() - tick);
       store.data.outbox = [];
     };
     const queriesOnly = async () => {
       for (const r of rules) await client.execute(DB, windowed(r.source.query, start, end));
     };
     const [cycleMs, queryMs] = await timePair(cycle, queriesOnly, RUNS, 1);
-    console.log(`(a) ${RULES_A} rules × ${OBJECTS_A} objects, one cycle: ${cycleMs.toFixed(0)} ms vs the ${RULES_A} queries alone ${queryMs.toFixed(0)} ms → ${(cycleMs / queryMs).toFixed(2)}× (goal ≤ 1.3×); ${rowsSeen} rows evaluated, ${firings} firings; the runner's CPU after each query (last cycle) ${(evalCpuUs / 1000 / RULES_A).toFixed(2)} ms per rule, the cycle's flush ${flushMs.toFixed(0)} ms (${(dirBytes(path.join(storeDir, 'alerts', 'rules')) / 1e6).toFixed(1)} MB in the state files); ${load()}`);
+    console.log(`(a) ${RULES_A} rules × ${OBJECTS_A} objects, one cycle: ${cycleMs.toFixed(0)} ms vs the ${RULES_A} queries alone ${queryMs.toFixed(0)} ms → ${(cycleMs / queryMs).toFixed(2)}× (goal ≤ 1.3×); ${rowsSeen} rows evaluated, ${firings} firings; the runner's CPU after each query (last cycle) ${(evalCpuUs / 1000 / RULES_A).toFixed(2)} ms per rule, the cycle's flush ${flushMs.toFixed(0)} ms, its longest event-loop stall ${stallMs.toFixed(0)} ms (${(dirBytes(path.join(storeDir, 'alerts', 'rules')) / 1e6).toFixed(1)} MB in the state files); ${load()}`);
     await runner.stop();
     fs.rmSync(storeDir, { recursive: true, force: true });
 

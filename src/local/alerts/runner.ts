@@ -80,7 +80,7 @@ export class AlertRunner {
     const now = Date.now();
     for (const r of this.rulesNow) if (r.enabled) this.live.get(r.name)!.due = now + r.source.everyMs;
     this.arm();
-    this.flushTimer = setInterval(() => this.flushState(), FLUSH_EVERY_MS);
+    this.flushTimer = setInterval(() => { void this.flushState(); }, FLUSH_EVERY_MS);
     this.flushTimer.unref();
     if (this.deps.store.data.outbox.length) this.kick();
   }
@@ -240,7 +240,7 @@ export class AlertRunner {
       if (live.error?.message !== message) this.deps.log(`alerts: ${rule.name}: ${message}`);
       live.error = { message, since: live.error?.message === message ? live.error.since : new Date(now).toISOString() };
       record.lastEvaluated = now;
-      this.deps.store.save(rule.name);
+      this.deps.store.stage(rule.name);
       return 0;
     }
     record.lastEvaluated = now;
@@ -258,7 +258,7 @@ export class AlertRunner {
       // Said where people look (the pipeline's log), so a local firing with no email is not mistaken for a lost one.
       if (rule.teams) this.deps.log(`alerts: ${rule.name}: fired for ${record.lastFiringObjects} object(s); its Teams message to ${rule.teams.to.join(', ')} is posted only by Fabric Activator once the rule is deployed, not by the local runner (recorded in ${ALERTS_TABLE})`);
     }
-    this.deps.store.save(rule.name);
+    this.deps.store.stage(rule.name);
     return rule.muted ? 0 : firings.length;
   }
 
@@ -287,7 +287,7 @@ export class AlertRunner {
     // One flush for the whole drain: what the loop changes (recorded, delivered) may be lost to a crash, which only
     // repeats a row or an email with the same id.
     try {
-      store.flush();
+      await store.flush();
     } catch (e) {
       this.deps.log(`alerts: could not write the alert state (${e instanceof Error ? e.message : String(e)}); nothing is sent until it can be`);
       this.kick(BACKOFF_FIRST_MS);
@@ -315,7 +315,7 @@ export class AlertRunner {
         if (entry.attempts === 1 || entry.attempts % 10 === 0) this.deps.log(`alerts: ${entry.rule}/${entry.object}: ${entry.recorded ? 'sending' : 'recording'} failed (attempt ${entry.attempts}, kept in the outbox): ${entry.lastError}`);
       }
     }
-    this.flushState();
+    await this.flushState();
     const waiting = store.data.outbox.map((e) => e.nextAttempt);
     if (waiting.length) this.kick(Math.max(0, Math.min(...waiting) - Date.now()));
   }
@@ -390,9 +390,9 @@ export class AlertRunner {
   }
 
   /** Writes what changed; a disk that fails is logged and tried again at the next flush (nothing is sent meanwhile). */
-  private flushState(): void {
+  private async flushState(): Promise<void> {
     try {
-      this.deps.store.flush();
+      await this.deps.store.flush();
     } catch (e) {
       this.deps.log(`alerts: could not write the alert state (${e instanceof Error ? e.message : String(e)}); trying again`);
     }
@@ -406,7 +406,7 @@ export class AlertRunner {
     await this.cycling;
     await Promise.all([...this.live.values()].map((l) => l.chain));
     while (this.draining || this.drainAgain) await (this.drainAgain ?? this.draining)?.catch(() => undefined);
-    this.flushState();
+    await this.flushState();
     this.transport?.close();
   }
 }

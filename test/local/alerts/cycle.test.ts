@@ -15,9 +15,9 @@ const RULES = 20;
 /** Counts the flushes that wrote something. */
 class CountingStore extends AlertStore {
   writes = 0;
-  override flush(): void {
+  override flush(): Promise<void> {
     if (this.pending) this.writes++;
-    super.flush();
+    return super.flush();
   }
 }
 

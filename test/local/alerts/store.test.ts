@@ -8,7 +8,7 @@ import { Mailbox } from '../../../src/local/smtp';
 import { tempDataDir } from '../pipeline';
 
 describe('alert state and mailbox files', () => {
-  it('saves state and outbox together and reads them back', () => {
+  it('saves state and outbox together and reads them back', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const a = new AlertStore(file, () => undefined);
     a.rule('hot').lastEvaluated = 5;
@@ -16,12 +16,12 @@ describe('alert state and mailbox files', () => {
     a.save();
     assert.ok(a.pending);
     assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, undefined, 'a change reaches the disk at the flush, not before');
-    a.flush();
+    await a.flush();
     assert.ok(!a.pending);
     const b = new AlertStore(file, () => undefined);
     assert.equal(b.rule('hot').lastEvaluated, 5);
     assert.deepEqual(b.data.outbox.map((e) => e.id), ['f1']);
-    assert.ok(!fs.existsSync(`${file}.tmp`));
+    assert.deepEqual(fs.readdirSync(path.join(path.dirname(file), 'rules')).filter((f) => !f.endsWith('.json')), [], 'no temporary file is left');
   });
 
   it('moves an unreadable state file aside with a message, and starts empty', () => {
@@ -36,14 +36,14 @@ describe('alert state and mailbox files', () => {
     assert.equal(fs.readdirSync(dir).filter((f) => f.includes('unreadable')).length, 1);
   });
 
-  it('writes one file per rule, so an evaluation writes its own rule only, with its own outbox entries', () => {
+  it('writes one file per rule, so an evaluation writes its own rule only, with its own outbox entries', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const a = new AlertStore(file, () => undefined);
     a.rule('hot').lastEvaluated = 1;
     a.rule('Hot').lastEvaluated = 2;
     a.rule('../x').lastEvaluated = 3;
     a.save();
-    a.flush();
+    await a.flush();
     const dir = path.join(path.dirname(file), 'rules');
     assert.equal(fs.readdirSync(dir).length, 3);
     const before = new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
@@ -51,7 +51,7 @@ describe('alert state and mailbox files', () => {
     a.data.outbox.push({ id: 'f1', rule: 'hot', object: 'A', eventTime: 1, firedAt: 2, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
     a.data.outbox.push({ id: 'f2', rule: 'Hot', object: 'B', eventTime: 1, firedAt: 1, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
     a.save('hot');
-    a.flush();
+    await a.flush();
     const changed = fs.readdirSync(dir).filter((f) => fs.readFileSync(path.join(dir, f), 'utf8') !== before.get(f));
     assert.equal(changed.length, 1);
     const b = new AlertStore(file, () => undefined);
@@ -59,6 +59,50 @@ describe('alert state and mailbox files', () => {
     assert.equal(b.rule('Hot').lastEvaluated, 2, 'a rule not saved since keeps what it had');
     assert.equal(b.rule('../x').lastEvaluated, 3);
     assert.deepEqual(b.data.outbox.map((e) => e.id), ['f1'], 'an outbox entry is saved with its own rule');
+  });
+
+  it('a staged rule file is written in the background and renamed by the flush; a later change is what the flush writes', async () => {
+    const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
+    const dir = path.join(path.dirname(file), 'rules');
+    const a = new AlertStore(file, () => undefined);
+    const temporary = () => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+    a.rule('hot').lastEvaluated = 1;
+    a.stage('hot');
+    assert.deepEqual(fs.readdirSync(dir), [], 'nothing is written in the turn that staged it');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(temporary().length, 1, 'written after that turn');
+    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, undefined, 'not part of the state before the flush');
+    // Changed after it was staged: the flush writes the change, and the stale file goes.
+    a.rule('hot').lastEvaluated = 2;
+    a.save('hot');
+    await a.flush();
+    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, 2);
+    // Staged twice before a flush, the flush waiting for the second write.
+    a.rule('hot').lastEvaluated = 3;
+    a.stage('hot');
+    a.rule('hot').lastEvaluated = 4;
+    a.stage('hot');
+    await a.flush();
+    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, 4);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(temporary(), [], 'no temporary file is left');
+    assert.ok(!a.pending);
+  });
+
+  it('a temporary file left by a process that stopped before its flush is removed at start and never read', async () => {
+    const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
+    const dir = path.join(path.dirname(file), 'rules');
+    const a = new AlertStore(file, () => undefined);
+    a.rule('hot').lastEvaluated = 1;
+    a.save('hot');
+    await a.flush();
+    a.rule('hot').lastEvaluated = 2;
+    a.stage('hot');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')).length, 1);
+    const b = new AlertStore(file, () => undefined);
+    assert.equal(b.rule('hot').lastEvaluated, 1, 'the last flushed state');
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   });
 
   it('reads the single state file of earlier versions once and replaces it with a file per rule', () => {
@@ -92,29 +136,33 @@ describe('alert state and mailbox files', () => {
     assert.deepEqual(r.fired, [[300, 7], [400, 1]]);
   });
 
-  it('a flush that fails keeps its changes for the next one', () => {
+  it('a flush that fails keeps its changes for the next one, staged or not', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const a = new AlertStore(file, () => undefined);
     a.rule('hot').lastEvaluated = 7;
     a.save('hot');
+    a.rule('cold').lastEvaluated = 8;
+    a.stage('cold');
     const dir = path.join(path.dirname(file), 'rules');
     fs.rmSync(dir, { recursive: true });
     fs.writeFileSync(dir, 'not a folder');
-    assert.throws(() => a.flush());
+    await assert.rejects(a.flush(), /ENOTDIR/);
     assert.ok(a.pending, 'still to be written');
     fs.rmSync(dir);
     fs.mkdirSync(dir);
-    a.flush();
-    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, 7);
+    await a.flush();
+    const b = new AlertStore(file, () => undefined);
+    assert.equal(b.rule('hot').lastEvaluated, 7);
+    assert.equal(b.rule('cold').lastEvaluated, 8);
   });
 
-  it('moves an unreadable rule file aside with a message and keeps the other rules', () => {
+  it('moves an unreadable rule file aside with a message and keeps the other rules', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const a = new AlertStore(file, () => undefined);
     a.rule('a').lastEvaluated = 1;
     a.rule('b').lastEvaluated = 2;
     a.save();
-    a.flush();
+    await a.flush();
     const dir = path.join(path.dirname(file), 'rules');
     const bad = fs.readdirSync(dir).find((f) => f.startsWith('a-'))!;
     fs.writeFileSync(path.join(dir, bad), '{"version": 1, "na');
