@@ -50,4 +50,13 @@ describe('alert email', () => {
     const out = evaluateRule(r, undefined, new Map([['A', [point(1, 'A', 12)]]]), 2 * MIN);
     assert.equal(composeEmail(r, out.firings[0]).subject, 'A at 12 {Nope}');
   });
+  it('the firing\'s own names come before the row\'s columns; a name only an object\'s prototype has is unknown', () => {
+    const r = rule({ condition: { kind: 'is', op: 'greaterThan', value: 10 }, action: { email: { to: ['ops@contoso.com'], subject: '{rule} {object} {value} {time} {Region} {constructor} {toString}', fields: ['value', 'constructor'] } } });
+    // A row with columns named like the firing's own placeholders: {rule} and {value} are the firing's.
+    const row = { Timestamp: new Date(MIN).toISOString(), Site: 'A', Value: 12, Region: 'north', rule: 'from the row', value: 'from the row' };
+    const out = evaluateRule(r, undefined, new Map([['A', [{ time: MIN, value: 12, row }]]]), 2 * MIN);
+    const m = composeEmail(r, out.firings[0]);
+    assert.equal(m.subject, `r A 12 ${new Date(MIN).toISOString()} north {constructor} {toString}`);
+    assert.match(m.text, /\nvalue: 12\nconstructor: $/);
+  });
 });

@@ -1,7 +1,7 @@
 // The email one firing sends: subject, headline and message with their placeholders filled, the fields listed. One
 // function for the local runner (which sends it) and the dry run (which shows what would have been sent).
 import type { Firing } from './evaluate';
-import { displayValue, fillPlaceholders, type AlertRule } from './rule';
+import { displayValue, fillPlaceholders, UNKNOWN_PLACEHOLDER, type AlertRule, type PlaceholderLookup } from './rule';
 
 export interface OutgoingEmail { to: string[]; cc: string[]; subject: string; text: string; html: string }
 
@@ -11,21 +11,29 @@ export const NO_DATA = 'no data';
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 /**
- * The placeholder values of a firing. The object column reads the object when the row does not name it (a
- * heartbeat firing may have no row). A "no data for" firing has no row of its own: the object comes from the
- * per-object state, `{value}` and the property column read "no data", and any other column it cannot know (the
- * object was never seen, or the column is not in its last row) reads "no data" rather than a raw `{Column}`.
+ * The placeholders of a firing. The object column reads the object when the row does not name it (a heartbeat
+ * firing may have no row). A "no data for" firing has no row of its own: the object comes from the per-object
+ * state, `{value}` and the property column read "no data", and any other column it cannot know (the object was
+ * never seen, or the column is not in its last row) reads "no data" rather than a raw `{Column}`. Looked up by name
+ * rather than copied into one object per firing: that copy was nine tenths of the cost of an email.
  */
-function placeholderValues(rule: AlertRule, f: Firing): { values: Record<string, unknown>; missing?: string } {
+function placeholders(rule: AlertRule, f: Firing): { lookup: PlaceholderLookup; missing?: string; time: string } {
   const silent = rule.condition.kind === 'noDataFor';
-  const values: Record<string, unknown> = { ...f.row };
-  if (rule.object !== undefined && !(rule.object in values)) values[rule.object] = f.object;
-  if (silent && rule.property) values[rule.property.column] = NO_DATA;
-  Object.assign(values, {
+  const time = new Date(f.time).toISOString();
+  const own: Record<string, unknown> = {
     rule: rule.name, object: f.object, value: silent ? NO_DATA : f.value,
-    previous: silent && (f.previous === undefined || f.previous === null) ? NO_DATA : f.previous, time: new Date(f.time).toISOString(),
-  });
-  return { values, missing: silent ? NO_DATA : undefined };
+    previous: silent && (f.previous === undefined || f.previous === null) ? NO_DATA : f.previous, time,
+  };
+  const row = f.row;
+  const has = (o: object, name: string) => Object.prototype.hasOwnProperty.call(o, name);
+  const lookup = (name: string): unknown => {
+    if (has(own, name)) return own[name];
+    if (silent && name === rule.property?.column) return NO_DATA;
+    if (has(row, name)) return row[name];
+    if (name === rule.object) return f.object;
+    return UNKNOWN_PLACEHOLDER;
+  };
+  return { lookup, missing: silent ? NO_DATA : undefined, time };
 }
 
 /**
@@ -37,10 +45,13 @@ export interface EmailContent { to: string[]; cc: string[]; subject: string; hea
 /** The email of one firing: subject, headline and message with their placeholders filled, the fields listed. */
 export function emailContent(rule: AlertRule, f: Firing): EmailContent {
   const e = rule.email!;
-  const { values, missing } = placeholderValues(rule, f);
-  const fill = (template: string) => fillPlaceholders(template, values, missing);
-  const field = (name: string) => (name in values ? displayValue(values[name]) : missing ?? '');
-  const facts: [string, string][] = [['Rule', rule.name], ['Object', f.object], ['Condition', f.reason], ['Value', displayValue(values.value)], ['Event time', new Date(f.time).toISOString()],
+  const { lookup, missing, time } = placeholders(rule, f);
+  const fill = (template: string) => fillPlaceholders(template, lookup, missing);
+  const field = (name: string) => {
+    const value = lookup(name);
+    return value === UNKNOWN_PLACEHOLDER ? missing ?? '' : displayValue(value);
+  };
+  const facts: [string, string][] = [['Rule', rule.name], ['Object', f.object], ['Condition', f.reason], ['Value', displayValue(lookup('value'))], ['Event time', time],
     ...e.fields.map((name): [string, string] => [name, field(name)])];
   return { to: e.to, cc: e.cc, subject: fill(e.subject), headline: fill(e.headline), message: fill(e.message), facts };
 }
