@@ -253,8 +253,12 @@ export function ruleQueryErrorMessage(info: KqlErrorInfo, what: string, queryLin
   if (pos && pos.line > queryLines) {
     return `${what} (in the filter and aggregation added after the query: check the event-time, object and property columns the rule names): ${info.message}`;
   }
-  const message = info.message.replace(/line:position=(\d+):(\d+)/g, (_m, l: string, c: string) => `line:position=${Math.max(1, Number(l) - 1)}:${c}`);
-  return `${what}${pos ? ` (line ${pos.line}, column ${pos.column})` : ''}: ${message}`;
+  return `${what}${pos ? ` (line ${pos.line}, column ${pos.column})` : ''}: ${inQueryLines(info.message)}`;
+}
+
+/** An engine message's `line:position=L:C` moved back over the one line put in front of the user's query. */
+export function inQueryLines(message: string): string {
+  return message.replace(/line:position=(\d+):(\d+)/g, (_m, l: string, c: string) => `line:position=${Math.max(1, Number(l) - 1)}:${c}`);
 }
 
 /** The columns the rule names that the query does not return, or that have a type the rule cannot use. */

@@ -7,6 +7,7 @@ import type { Transporter } from 'nodemailer';
 import { AlertEvalError, evaluateRule, seriesFromRows, type Firing } from '../../core/alerts/evaluate';
 import { emailContent, renderEmail, type OutgoingEmail } from '../../core/alerts/email';
 import { formatDuration, type AlertRule } from '../../core/alerts/rule';
+import { inQueryLines } from '../../core/alerts/alertDraft';
 import type { Engine } from '../eventhouse/engine';
 import { runCommand } from '../eventhouse/mgmt';
 import type { AlertInfo, AlertOutboxStatus } from '../../protocol/controlApi';
@@ -418,7 +419,6 @@ export function windowed(query: string, start: number, end: number): string {
 
 /** The engine's message, with the line moved back over the window line windowed() put in front. */
 function queryMessage(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  return `The source query failed: ${message.replace(/line:position=(\d+):(\d+)/g, (_m, l: string, c: string) => `line:position=${Math.max(1, Number(l) - 1)}:${c}`)}`;
+  return `The source query failed: ${inQueryLines(e instanceof Error ? e.message : String(e))}`;
 }
 
