@@ -26,3 +26,5 @@ export function launchChromium(chromiumPath: string): Promise<Browser>;
 export const CHROMIUM_ARGS: string[];
 export function killAll(): void;
 export function trackProcessGroup(pid: number): void;
+/** A port in [from, to] that nothing on 127.0.0.1 listens on now, tried from a random start. */
+export function freePort(from?: number, to?: number): Promise<number>;

@@ -173,4 +173,4 @@ async function launchChromium(chromiumPath) {
   return chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 }
 
-module.exports = { startCodeServer, launchChromium, CHROMIUM_ARGS, killAll, trackProcessGroup };
+module.exports = { startCodeServer, launchChromium, CHROMIUM_ARGS, killAll, trackProcessGroup, freePort };

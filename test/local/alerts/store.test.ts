@@ -7,6 +7,15 @@ import { AlertStore, firingsSince, noteFirings, type RuleRecord } from '../../..
 import { Mailbox } from '../../../src/local/smtp';
 import { tempDataDir } from '../pipeline';
 
+/** Background writes take a loaded machine's time: wait for what they leave behind rather than a fixed while. */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('alert state and mailbox files', () => {
   it('saves state and outbox together and reads them back', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
@@ -69,7 +78,7 @@ describe('alert state and mailbox files', () => {
     a.rule('hot').lastEvaluated = 1;
     a.stage('hot');
     assert.deepEqual(fs.readdirSync(dir), [], 'nothing is written in the turn that staged it');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(() => temporary().length > 0, 'the staged file');
     assert.equal(temporary().length, 1, 'written after that turn');
     assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, undefined, 'not part of the state before the flush');
     // Changed after it was staged: the flush writes the change, and the stale file goes.
@@ -84,7 +93,7 @@ describe('alert state and mailbox files', () => {
     a.stage('hot');
     await a.flush();
     assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, 4);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => temporary().length === 0, 'the stale staged file to go');
     assert.deepEqual(temporary(), [], 'no temporary file is left');
     assert.ok(!a.pending);
   });
@@ -98,7 +107,7 @@ describe('alert state and mailbox files', () => {
     await a.flush();
     a.rule('hot').lastEvaluated = 2;
     a.stage('hot');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(() => fs.readdirSync(dir).some((f) => f.endsWith('.tmp')), 'the staged file');
     assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')).length, 1);
     const b = new AlertStore(file, () => undefined);
     assert.equal(b.rule('hot').lastEvaluated, 1, 'the last flushed state');

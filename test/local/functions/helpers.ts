@@ -11,6 +11,9 @@ import { sampleApiSource, type Manifest } from '../../../src/core/manifest';
 import type { FunctionInfo, FunctionLogPage, FunctionRunResult, SampleApiFault, SampleApiInfo, SourceList } from '../../../src/protocol/controlApi';
 import { startLocalPipeline, type LocalPipeline } from '../pipeline';
 
+/* eslint-disable-next-line @typescript-eslint/no-require-imports -- the harness is plain CommonJS shared with the runner */
+const { freePort: rangePort } = require('../../harness/codeserver') as typeof import('../../harness/codeserver');
+
 export const TEMPLATE = path.resolve(__dirname, '../../../functions-template');
 
 export function copyTemplate(to: string): void {
@@ -46,7 +49,10 @@ export async function workspace(manifest?: (apiPort: number) => Manifest): Promi
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-fn-ws-'));
   fs.mkdirSync(path.join(dir, 'ingest-function'));
   copyTemplate(path.join(dir, 'ingest-function'));
-  const apiPort = await freePort();
+  // The manifest names this port and a restart listens on it again, while the pipeline's other servers take
+  // port 0: from the kernel's ephemeral range (32768-60999 here), a restarted Eventhouse once got the port the
+  // sample API had just let go of (EADDRINUSE in a full run). Below that range the kernel hands out none.
+  const apiPort = await rangePort(20000, 32767);
   const manifestFile = path.join(dir, 'eventline.json');
   const write = (m: Manifest) => fs.writeFileSync(manifestFile, JSON.stringify(m, null, 2));
   write((manifest ?? manifestFor)(apiPort));
