@@ -14,6 +14,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EmailContent, OutgoingEmail } from '../../core/alerts/email';
 import type { RuleState } from '../../core/alerts/evaluate';
+import { isPacked, packState, unpackState, type PackedRuleState } from '../../core/alerts/packedState';
 import type { Scalar } from '../../core/alerts/rule';
 
 export interface RuleRecord {
@@ -52,8 +53,8 @@ export interface OutboxEntry {
 
 interface StoreData { version: 1; rules: Record<string, RuleRecord>; outbox: OutboxEntry[] }
 
-/** One rule's file: its record and the outbox entries its evaluations made. */
-interface RuleFile { version: 1; name: string; record: RuleRecord; outbox: OutboxEntry[] }
+/** One rule's file: its record (its state packed; files of earlier versions hold it nested) and the outbox entries its evaluations made. */
+interface RuleFile { version: 1; name: string; record: Omit<RuleRecord, 'state'> & { state?: RuleState | PackedRuleState }; outbox: OutboxEntry[] }
 
 export class AlertStore {
   readonly data: StoreData;
@@ -96,7 +97,8 @@ export class AlertStore {
       try {
         const parsed = JSON.parse(fs.readFileSync(at, 'utf8')) as RuleFile;
         if (parsed?.version !== 1 || typeof parsed.name !== 'string' || !parsed.record || !Array.isArray(parsed.outbox)) throw new Error('unknown format');
-        data.rules[parsed.name] = withFiredPairs(parsed.record);
+        const { state, ...record } = parsed.record;
+        data.rules[parsed.name] = withFiredPairs(state ? { ...record, state: isPacked(state) ? unpackState(state) : state } : record);
         data.outbox.push(...parsed.outbox);
       } catch (e) {
         this.aside(at, e);
@@ -197,7 +199,8 @@ export class AlertStore {
   }
 
   private body(name: string): string {
-    const file: RuleFile = { version: 1, name, record: this.rule(name), outbox: this.data.outbox.filter((e) => e.rule === name) };
+    const record = this.rule(name);
+    const file: RuleFile = { version: 1, name, record: record.state ? { ...record, state: packState(record.state) } : record, outbox: this.data.outbox.filter((e) => e.rule === name) };
     return JSON.stringify(file);
   }
 

@@ -165,6 +165,25 @@ describe('alert state and mailbox files', () => {
     assert.equal(b.rule('cold').lastEvaluated, 8);
   });
 
+  it('writes a rule\'s state packed in columns, reads it back, and still reads a rule file of the previous version', async () => {
+    const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
+    const dir = path.join(path.dirname(file), 'rules');
+    const a = new AlertStore(file, () => undefined);
+    const state = { version: 1 as const, fingerprint: 'x', watermark: 60_000, objects: { A: { last: { time: 59_000, value: 3 }, lastFired: 59_000 }, B: { trueSince: 1_000 } } };
+    a.rule('hot').state = state;
+    a.save();
+    await a.flush();
+    const written = JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]), 'utf8'));
+    assert.deepEqual(written.record.state.packed, { base: 60_000, keys: ['A', 'B'], lastTime: [-1_000, null], lastValue: [3, null], lastFired: [-1_000, null], trueSince: [null, -59_000] });
+    assert.equal(written.record.state.objects, undefined);
+    const read = new AlertStore(file, () => undefined).rule('hot').state!;
+    assert.deepEqual({ ...read, objects: { ...read.objects } }, state);
+    // The previous version's rule file: the same record with the objects nested.
+    const old = path.join(dir, fs.readdirSync(dir)[0]);
+    fs.writeFileSync(old, JSON.stringify({ ...written, record: { ...written.record, state } }));
+    assert.equal(new AlertStore(file, () => undefined).rule('hot').state?.objects.B.trueSince, 1_000);
+  });
+
   it('moves an unreadable rule file aside with a message and keeps the other rules', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const a = new AlertStore(file, () => undefined);
