@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as semver from 'semver';
+import { NODE_VERSIONS } from '../../src/core/deploy/constants';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -37,19 +38,37 @@ function installedHere(e: LockEntry): boolean {
   return fits(e.os, process.platform) && fits(e.cpu, process.arch);
 }
 
+/** The packages in a lockfile whose own engines.node does not admit every Node version `range` admits. */
+function disagreeing(range: string, packages: Record<string, LockEntry>): string[] {
+  const disagree: string[] = [];
+  for (const [key, e] of Object.entries(packages)) {
+    if (key === '' || Array.isArray(e.engines) || !e.engines?.node || !installedHere(e)) continue;
+    const wants = e.engines.node;
+    // A malformed range in a dependency is npm's problem to report, not a disagreement with ours.
+    if (!semver.validRange(wants)) continue;
+    if (!semver.subset(range, wants)) disagree.push(`${nameOf(key)} wants node ${wants}`);
+  }
+  return disagree;
+}
+
 describe('package.json engines', () => {
   it('admits only Node versions every dependency supports', () => {
     const root = pkg.engines.node;
     assert.ok(semver.validRange(root), `engines.node "${root}" is not a semver range`);
-    const disagree: string[] = [];
-    for (const [key, e] of Object.entries(lock.packages)) {
-      if (key === '' || Array.isArray(e.engines) || !e.engines?.node || !installedHere(e)) continue;
-      const wants = e.engines.node;
-      // A malformed range in a dependency is npm's problem to report, not a disagreement with ours.
-      if (!semver.validRange(wants)) continue;
-      if (!semver.subset(root, wants)) disagree.push(`${nameOf(key)} wants node ${wants}`);
-    }
+    const disagree = disagreeing(root, lock.packages);
     assert.deepEqual(disagree, [], `package.json says engines.node "${root}", but: ${disagree.join('; ')}. Raise engines.node (and the README's "Supported versions") or pin versions that support it.`);
+  });
+
+  // A new Function App runs the template on the runtime picked when it is created: a runtime its pinned packages do
+  // not declare support for is one nobody tested them on.
+  it('the function template admits only Node versions its dependencies support, and a new Function App is offered only those', () => {
+    const dir = path.join(ROOT, 'functions-template');
+    const template = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { engines: { node: string } };
+    const templateLock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+    const range = template.engines.node;
+    const disagree = disagreeing(range, templateLock.packages);
+    assert.deepEqual(disagree, [], `functions-template/package.json says engines.node "${range}", but: ${disagree.join('; ')}`);
+    for (const v of NODE_VERSIONS) assert.ok(semver.subset(`${v}.x`, range), `Node.js ${v} is offered for a new Function App, outside the template's engines.node "${range}"`);
   });
 
   it('admits only VS Code versions whose extension host runs such a Node', () => {

@@ -67,8 +67,12 @@ export const FUNCTIONS_WORKER_MODULE = '@azure/functions-core';
 /** The library whose presence in the package decides whether the host finds any function (§1.2, pain point 4). */
 export const FUNCTIONS_LIBRARY = '@azure/functions';
 
-/** Runtime versions offered when creating a Flex Consumption app (functionAppConfig.runtime). */
-export const NODE_VERSIONS = ['22', '20'] as const;
+/**
+ * Runtime versions offered when creating a Flex Consumption app (functionAppConfig.runtime): those the template's
+ * engines.node admits (test/unit/engines.test.ts). Node 20 left in April 2026: its support ended, and the
+ * template's @azure/identity declares Node ≥ 22.
+ */
+export const NODE_VERSIONS = ['22'] as const;
 /** Flex plan SKU and app defaults (spec §1.3 example; the deployment container must exist before the first publish). */
 export const FLEX_SKU = { name: 'FC1', tier: 'FlexConsumption' } as const;
 export const FLEX_SCALE = { maximumInstanceCount: 100, instanceMemoryMB: 2048 } as const;

@@ -73,7 +73,7 @@ async function createApp(deployer: FunctionDeployer, env: DeployEnv, suggestedNa
     return [...first, ...rs.filter((r) => r.name !== rg.location)].map((r) => ({ label: r.displayName, description: r.name === rg.location ? `${r.name} (the resource group's region)` : r.name, value: r.name }));
   });
   const location = await prompts.pick(regions, { title: 'New Function App (3/4): region (Flex Consumption regions)', matchOnDescription: true });
-  const nodeVersion = await prompts.pick(NODE_VERSIONS.map((v) => ({ label: `Node.js ${v}`, description: v === NODE_VERSIONS[0] ? 'newest LTS' : undefined, value: v })), { title: 'New Function App (4/4): runtime' });
+  const nodeVersion = await prompts.pick(NODE_VERSIONS.map((v) => ({ label: `Node.js ${v}`, description: v === NODE_VERSIONS[0] ? 'LTS' : undefined, value: v })), { title: 'New Function App (4/4): runtime' });
 
   let storageAccount = names.storageAccount;
   for (let i = 0; !(await arm.storageNameAvailable(storageAccount, signal)).available; i++) {
