@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { fillPlaceholders, formatDuration, normalizeAlert, parseDuration } from '../../src/core/alerts/rule';
+import { fillPlaceholders, formatDuration, normalizeAlert, parseDuration, UNKNOWN_PLACEHOLDER } from '../../src/core/alerts/rule';
 import { parseManifest, type Alert, type ManifestProblem } from '../../src/core/manifest';
 
 const manifest = (alerts: unknown[]) => JSON.stringify({ version: 1, name: 'p', alerts }, null, 2);
@@ -93,6 +93,9 @@ describe('alert rules (the manifest model)', () => {
   });
 
   it('fills placeholders from the firing and leaves unknown ones as written', () => {
-    assert.equal(fillPlaceholders('{rule}: {object} at {value} ({Site}) {nope}', { rule: 'hot', object: 'S1', value: 31.5, Site: 'North' }), 'hot: S1 at 31.5 (North) {nope}');
+    const values: Record<string, unknown> = { rule: 'hot', object: 'S1', value: 31.5, Site: 'North' };
+    const lookup = (name: string) => (Object.hasOwn(values, name) ? values[name] : UNKNOWN_PLACEHOLDER);
+    assert.equal(fillPlaceholders('{rule}: {object} at {value} ({Site}) {nope}', lookup), 'hot: S1 at 31.5 (North) {nope}');
+    assert.equal(fillPlaceholders('{rule} {nope}', lookup, 'no data'), 'hot no data');
   });
 });

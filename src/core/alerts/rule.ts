@@ -256,8 +256,7 @@ export function displayValue(v: unknown): string {
  * Fills `{rule}`, `{object}`, `{value}`, `{previous}`, `{time}` and `{Column}` (a column of the row); unknown names
  * stay as written, or read `missing` when given (a firing with no row to take them from).
  */
-export function fillPlaceholders(template: string, values: Record<string, unknown> | PlaceholderLookup, missing?: string): string {
-  const lookup = typeof values === 'function' ? values : (name: string) => (Object.prototype.hasOwnProperty.call(values, name) ? values[name] : UNKNOWN_PLACEHOLDER);
+export function fillPlaceholders(template: string, lookup: PlaceholderLookup, missing?: string): string {
   const parts = templateParts(template);
   let out = parts[0];
   for (let i = 1; i < parts.length; i += 2) {
