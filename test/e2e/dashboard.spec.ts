@@ -7,6 +7,14 @@ async function kusto(uri: string, csl: string): Promise<void> {
   if (res.status !== 200) throw new Error(`${csl.split('\n')[0]}: ${res.status} ${await res.text()}`);
 }
 
+async function query(uri: string, csl: string): Promise<unknown[][]> {
+  const res = await fetch(`${uri}/v1/rest/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ db: 'NetDefaultDB', csl }) });
+  if (res.status !== 200) throw new Error(`${csl}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { Tables: { Rows: unknown[][] }[] }).Tables[0].Rows;
+}
+
+const SOURCES = ['orders-api', 'sensors', 'weather-api'];
+
 // It leaves its manifest and dashboard in the workspace: the spec files after it get a workbench of their own.
 test.use({ isolate: 'dashboard' });
 
@@ -27,7 +35,13 @@ test.describe('Dashboard editor (packaged .vsix, local Eventhouse)', () => {
     fs.writeFileSync(path.join(workspace, 'eventline.json'), JSON.stringify({ version: 1, name: 'dash-e2e', eventhouse: { database: 'NetDefaultDB' }, profiles: { local: { kind: 'local' } }, activeProfile: 'local' }, null, 2));
     fs.mkdirSync(path.join(workspace, 'dashboards'), { recursive: true });
     const file = path.join(workspace, 'dashboards', 'sample.kqldash');
-    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'dashboards', 'sample.kqldash'), file);
+    // The timechart lists its series as the rows first name them: ordered here by the first bin's counts, so the
+    // refresh below (which makes sensors the largest there) changes the order for certain, not once in 15 runs.
+    const dash = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'dashboards', 'sample.kqldash'), 'utf8')) as { pages: { tiles: { id: string; query: string }[] }[] };
+    const chartTile = dash.pages[0].tiles.find((t) => t.id === 'events-per-minute')!;
+    chartTile.query = chartTile.query.replace('\n| render timechart', '\n| order by Timestamp asc, Events desc, Source asc\n| render timechart');
+    expect(chartTile.query).toContain('| order by Timestamp asc');
+    fs.writeFileSync(file, JSON.stringify(dash, null, 2));
 
     await quickOpen(page, 'sample.kqldash');
     const view = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
@@ -50,8 +64,15 @@ test.describe('Dashboard editor (packaged .vsix, local Eventhouse)', () => {
     await page.screenshot({ path: 'test-results/e2e-dashboard.png' });
 
     // Refresh with more rows of the same sources: every tile shows the new rows, and the timechart (same series)
-    // is redrawn in its canvas rather than rebuilt (DrawnChart.update), so the element marked before is still there,
-    // also when the engine lists the same sources in another order (it did in CI: inDrawnOrder keeps the drawn one).
+    // is redrawn in its canvas rather than rebuilt (DrawnChart.update), so the element marked before is still there
+    // and the legend keeps its order (and so its colours), although the rows now name the sources in another order:
+    // sensors first (inDrawnOrder keeps the drawn one; without it the chart was rebuilt, as CI once saw).
+    const legendOrder = () => perMinute.locator('.u-legend .u-series .u-label').allTextContents();
+    const drawnOrder = await legendOrder();
+    const drawnSources = drawnOrder.filter((n) => SOURCES.includes(n));
+    expect([...drawnSources].sort()).toEqual(SOURCES);
+    // The first bin starts at a weather-api row and the sources take turns: sensors has the fewest rows there.
+    expect(drawnSources[0]).not.toBe('sensors');
     await canvas.evaluate((c) => { c.setAttribute('data-e2e-mark', 'before-refresh'); });
     await kusto(local.eventhouse.uri, [
       '.append SampleEvents <|',
@@ -62,11 +83,24 @@ test.describe('Dashboard editor (packaged .vsix, local Eventhouse)', () => {
       '| extend Value = toreal(i)',
       '| project Timestamp, Source, Key, Value',
     ].join('\n'));
+    await kusto(local.eventhouse.uri, [
+      '.append SampleEvents <|',
+      'let t0 = toscalar(SampleEvents | summarize min(Timestamp));',
+      'range i from 0 to 49 step 1',
+      '| extend Timestamp = t0',
+      "| extend Source = 'sensors'",
+      "| extend Key = 'key-0'",
+      '| extend Value = toreal(i)',
+      '| project Timestamp, Source, Key, Value',
+    ].join('\n'));
+    const firstNamed = await query(local.eventhouse.uri, 'SampleEvents | summarize Events = count() by bin(Timestamp, 10m), Source | order by Timestamp asc, Events desc, Source asc | take 1 | project Source');
+    expect(firstNamed).toEqual([['sensors']]);
     await view.locator('button[data-action="refresh"]').click();
-    await expect(view.locator('.el-tile[data-tile-id="total"] .el-card-value')).toHaveText('1,300', { timeout: 30_000 });
+    await expect(view.locator('.el-tile[data-tile-id="total"] .el-card-value')).toHaveText('1,350', { timeout: 30_000 });
     await expect(view.locator('.el-tile[data-state="done"]')).toHaveCount(4, { timeout: 30_000 });
     await expect(perMinute.locator('.el-uplot canvas[data-e2e-mark="before-refresh"]')).toHaveCount(1);
     await expect(perMinute.locator('.el-uplot')).toHaveCount(1);
+    expect(await legendOrder()).toEqual(drawnOrder);
 
     // Drag the stat tile's header two rows down: the file gets the new position (y 0 → 2), nothing else moves.
     const header = view.locator('.el-tile[data-tile-id="total"] .el-tile-header');
