@@ -29,6 +29,7 @@ describe('alert runner cycles', function () {
   this.timeout(60_000);
   let engine: Engine | undefined;
   let runner: AlertRunner | undefined;
+  let dataDir = '';
   afterEach(async () => {
     await runner?.stop();
     await engine?.close();
@@ -38,6 +39,7 @@ describe('alert runner cycles', function () {
 
   async function start(rules: AlertRule[]): Promise<CountingStore> {
     const dir = tempDataDir('eventline-alert-cycle-');
+    dataDir = dir;
     engine = await Engine.open(path.join(dir, 'eventhouse'));
     const store = new CountingStore(path.join(dir, 'alerts', 'state.json'), () => undefined);
     runner = new AlertRunner(rules, [], { engine, database: DB, mail: localRoute({ host: '127.0.0.1', port: 1, user: '', pass: '' }), store, log: () => undefined });
@@ -96,5 +98,30 @@ describe('alert runner cycles', function () {
     }
     assert.ok(store.rule('r0').lastEvaluated! > r1!, 'r0 kept its one-second cycle');
     assert.equal(store.rule('r1').lastEvaluated, r1, 'r1 waits an hour now');
+  });
+
+  // A relay that is down for a while, with rules that fire for many objects, leaves a large outbox; one drain goes
+  // over all of it. 150,000 entries: Math.min(...nextAttempts) threw RangeError (too many arguments) there, and
+  // removing each delivered entry by filtering the whole outbox was quadratic.
+  it('drains an outbox of 150,000 firings: what is due leaves it, what waits stays, and the files say so', async () => {
+    const store = await start([]);
+    const now = Date.now();
+    const entry = (i: number, nextAttempt: number) => ({
+      id: `f${i}`, rule: `r${i % 7}`, object: `o${i}`, eventTime: now, firedAt: now, value: i, reason: 'r', recorded: true, attempts: 0, nextAttempt,
+    });
+    // Waiting (a backoff an hour long): none is due, and the drain schedules its next turn.
+    store.data.outbox = Array.from({ length: 150_000 }, (_, i) => entry(i, now + 3_600_000));
+    store.save();
+    await runner!.drain();
+    assert.equal(store.data.outbox.length, 150_000);
+    // Due: recorded already and with no email, so each is delivered at once; the waiting ones stay.
+    store.data.outbox = Array.from({ length: 150_000 }, (_, i) => entry(i, i % 1000 === 0 ? now + 3_600_000 : 0));
+    store.save();
+    await runner!.drain();
+    assert.deepEqual(store.data.outbox.map((e) => e.id), Array.from({ length: 150 }, (_, k) => `f${k * 1000}`));
+    await runner!.stop();
+    runner = undefined;
+    const reread = new AlertStore(path.join(dataDir, 'alerts', 'state.json'), () => undefined);
+    assert.equal(reread.data.outbox.length, 150);
   });
 });
