@@ -304,6 +304,9 @@ export class AlertRunner {
       for (const rule of new Set(delivered.values())) store.save(rule);
       delivered.clear();
     };
+    // The entry whose send found the relay unusable (down, refusing the login, no route): the others' emails wait
+    // for its retry rather than each trying, failing and logging in turn (thousands after one busy cycle).
+    let relayDown: OutboxEntry | undefined;
     try {
       for (const entry of [...store.data.outbox]) {
         if (this.stopped) return;
@@ -314,6 +317,12 @@ export class AlertRunner {
             entry.recorded = true;
             store.save(entry.rule);
           }
+          if (entry.email && relayDown) {
+            entry.nextAttempt = Math.max(entry.nextAttempt, relayDown.nextAttempt);
+            entry.lastError = relayDown.lastError;
+            store.save(entry.rule);
+            continue;
+          }
           if (entry.email) await this.send(entry, 'html' in entry.email ? entry.email : renderEmail(entry.email));
           delivered.set(entry.id, entry.rule);
           if (entry.email) this.delivered++;
@@ -323,6 +332,7 @@ export class AlertRunner {
           entry.lastError = e instanceof Error ? e.message : String(e);
           entry.nextAttempt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (entry.attempts - 1));
           store.save(entry.rule);
+          if (e instanceof RelayError && e.wholeRelay) relayDown = entry;
           if (entry.attempts === 1 || entry.attempts % 10 === 0) this.deps.log(`alerts: ${entry.rule}/${entry.object}: ${entry.recorded ? 'sending' : 'recording'} failed (attempt ${entry.attempts}, kept in the outbox): ${entry.lastError}`);
         }
       }
@@ -330,10 +340,8 @@ export class AlertRunner {
       settle();
     }
     await this.flushState();
-    // A loop, not Math.min(...): a backlog of some 120,000 entries is more arguments than a call can take.
-    let next = Infinity;
-    for (const e of store.data.outbox) if (e.nextAttempt < next) next = e.nextAttempt;
-    if (next !== Infinity) this.kick(Math.max(0, next - Date.now()));
+    const next = earliestAttempt(store.data.outbox);
+    if (next !== undefined) this.kick(Math.max(0, next - Date.now()));
   }
 
   private async record(entry: OutboxEntry): Promise<void> {
@@ -355,8 +363,14 @@ export class AlertRunner {
     if (!this.transport || this.transportRoute !== route) {
       const { createTransport } = await import('nodemailer');
       this.transport?.close();
+      this.transport = undefined;
       // options() reads the relay's password from the local Key Vault: a fixed secret counts from the next attempt.
-      this.transport = createTransport(route.options());
+      // When it throws (a relay written wrong, a missing secret) no email can go.
+      try {
+        this.transport = createTransport(route.options());
+      } catch (e) {
+        throw new RelayError(e instanceof Error ? e.message : String(e), true);
+      }
       this.transportRoute = route;
     }
     try {
@@ -370,7 +384,7 @@ export class AlertRunner {
       // A new connection (and password) for the next attempt.
       this.transport?.close();
       this.transport = undefined;
-      throw new Error(route.explain(e));
+      throw new RelayError(route.explain(e), !messageSpecific(e));
     }
   }
 
@@ -398,7 +412,7 @@ export class AlertRunner {
 
   outbox(): AlertOutboxStatus {
     const box = this.deps.store.data.outbox;
-    const next = box.length ? Math.min(...box.map((e) => e.nextAttempt)) : undefined;
+    const next = earliestAttempt(box);
     return {
       pending: box.length, failedAttempts: this.failedAttempts, delivered: this.delivered, relay: this.mail.relay,
       lastError: box.find((e) => e.lastError)?.lastError, nextAttempt: next === undefined ? undefined : new Date(next).toISOString(),
@@ -425,6 +439,27 @@ export class AlertRunner {
     await this.flushState();
     this.transport?.close();
   }
+}
+
+/** When the outbox's next retry is due; a loop, as Math.min(...) takes fewer arguments than a backlog can hold (~120,000). */
+function earliestAttempt(box: readonly OutboxEntry[]): number | undefined {
+  let next = Infinity;
+  for (const e of box) if (e.nextAttempt < next) next = e.nextAttempt;
+  return next === Infinity ? undefined : next;
+}
+
+/** A failed send; `wholeRelay` when no other email could be sent either. */
+class RelayError extends Error {
+  constructor(message: string, readonly wholeRelay: boolean) { super(message); }
+}
+
+/**
+ * nodemailer's codes for a failure of this one email (a recipient or the message refused); any other failure
+ * (connection, TLS, login, timeout, a relay that cannot be set up) is the relay's and would fail every email.
+ */
+function messageSpecific(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'EENVELOPE' || code === 'EMESSAGE';
 }
 
 /** The source query with its window as `startTime` and `endTime`, on one line before it so positions stay readable. */

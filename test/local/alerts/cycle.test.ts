@@ -37,12 +37,12 @@ describe('alert runner cycles', function () {
     engine = undefined;
   });
 
-  async function start(rules: AlertRule[]): Promise<CountingStore> {
+  async function start(rules: AlertRule[], log: (m: string) => void = () => undefined): Promise<CountingStore> {
     const dir = tempDataDir('eventline-alert-cycle-');
     dataDir = dir;
     engine = await Engine.open(path.join(dir, 'eventhouse'));
     const store = new CountingStore(path.join(dir, 'alerts', 'state.json'), () => undefined);
-    runner = new AlertRunner(rules, [], { engine, database: DB, mail: localRoute({ host: '127.0.0.1', port: 1, user: '', pass: '' }), store, log: () => undefined });
+    runner = new AlertRunner(rules, [], { engine, database: DB, mail: localRoute({ host: '127.0.0.1', port: 1, user: '', pass: '' }), store, log });
     runner.start();
     return store;
   }
@@ -123,5 +123,30 @@ describe('alert runner cycles', function () {
     runner = undefined;
     const reread = new AlertStore(path.join(dataDir, 'alerts', 'state.json'), () => undefined);
     assert.equal(reread.data.outbox.length, 150);
+  });
+
+  // The relay here is 127.0.0.1:1, where nothing listens: the first send finds it down, and the other emails wait
+  // for that one's retry instead of each trying (and logging) in turn.
+  it('a relay that is down costs one attempt per drain, not one per email, and every email waits for the retry', async () => {
+    const logs: string[] = [];
+    const store = await start([], (m) => logs.push(m));
+    const now = Date.now();
+    const email = { to: ['ops@contoso.com'], cc: [], subject: 's', headline: 'h', message: '', facts: [] as [string, string][] };
+    store.data.outbox = Array.from({ length: 50 }, (_, i) => ({
+      id: `f${i}`, rule: 'r', object: `o${i}`, eventTime: now, firedAt: now, value: i, reason: 'r', email, recorded: true, attempts: 0, nextAttempt: 0,
+    }));
+    store.save();
+    await runner!.drain(true);
+    const status = runner!.outbox();
+    assert.equal(status.pending, 50);
+    assert.equal(status.failedAttempts, 1);
+    assert.deepEqual(store.data.outbox.map((e) => e.attempts), [1, ...Array(49).fill(0)]);
+    const retry = store.data.outbox[0].nextAttempt;
+    assert.ok(retry > now, 'the failed one waits for its backoff');
+    assert.ok(store.data.outbox.every((e) => e.nextAttempt === retry && e.lastError === store.data.outbox[0].lastError), 'the others wait for the same retry, with its error');
+    assert.equal(logs.filter((l) => /sending failed/.test(l)).length, 1);
+    // With 150,000 waiting, the status still answers (it used Math.min(...) too).
+    store.data.outbox = Array.from({ length: 150_000 }, (_, i) => ({ ...store.data.outbox[0], id: `g${i}`, nextAttempt: now + 60_000 + i }));
+    assert.equal(runner!.outbox().nextAttempt, new Date(now + 60_000).toISOString());
   });
 });
