@@ -99,7 +99,9 @@ export class AlertStore {
         if (parsed?.version !== 1 || typeof parsed.name !== 'string' || !parsed.record || !Array.isArray(parsed.outbox)) throw new Error('unknown format');
         const { state, ...record } = parsed.record;
         data.rules[parsed.name] = withFiredPairs(state ? { ...record, state: isPacked(state) ? unpackState(state) : state } : record);
-        data.outbox.push(...parsed.outbox);
+        // A loop, not push(...): a rule's backlog can hold more entries than a call takes arguments (~120,000), and
+        // the RangeError set the whole file aside, its state and undelivered firings with it.
+        for (const entry of parsed.outbox) data.outbox.push(entry);
       } catch (e) {
         this.aside(at, e);
       }

@@ -184,6 +184,20 @@ describe('alert state and mailbox files', () => {
     assert.equal(new AlertStore(file, () => undefined).rule('hot').state?.objects.B.trueSince, 1_000);
   });
 
+  it('reads back a rule whose outbox holds 150,000 firings (a relay down for a while)', async () => {
+    const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
+    const a = new AlertStore(file, () => undefined);
+    a.rule('busy').lastEvaluated = 1;
+    a.data.outbox = Array.from({ length: 150_000 }, (_, i) => ({ id: `f${i}`, rule: 'busy', object: `o${i}`, eventTime: 1, firedAt: 2, value: i, reason: 'r', recorded: true, attempts: 3, nextAttempt: 4 }));
+    a.save();
+    await a.flush();
+    const logs: string[] = [];
+    const b = new AlertStore(file, (m) => logs.push(m));
+    assert.deepEqual(logs, [], 'the file is read, not set aside');
+    assert.equal(b.data.outbox.length, 150_000);
+    assert.equal(b.rule('busy').lastEvaluated, 1);
+  });
+
   it('moves an unreadable rule file aside with a message and keeps the other rules', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const a = new AlertStore(file, () => undefined);
