@@ -29,7 +29,8 @@ export interface PackedObjects {
 
 export type PackedRuleState = Omit<RuleState, 'objects'> & { packed: PackedObjects };
 
-type Column = Exclude<keyof PackedObjects, 'base' | 'keys'>;
+const COLUMNS = ['lastTime', 'lastValue', 'lastRow', 'lastSeen', 'trueSince', 'runFired', 'hits', 'lastFired', 'silenceFired', 'win'] as const;
+type Column = (typeof COLUMNS)[number];
 
 export function packState(state: RuleState): PackedRuleState {
   const { objects, ...rest } = state;
@@ -63,7 +64,7 @@ export function unpackState(state: PackedRuleState): RuleState {
   const { packed: p, ...rest } = state;
   if (!p || typeof p.base !== 'number' || !Array.isArray(p.keys)) throw new Error('packed alert state without base and keys');
   const n = p.keys.length;
-  for (const name of ['lastTime', 'lastValue', 'lastRow', 'lastSeen', 'trueSince', 'runFired', 'hits', 'lastFired', 'silenceFired', 'win'] as const) {
+  for (const name of COLUMNS) {
     const col = p[name];
     if (col !== undefined && (!Array.isArray(col) || col.length !== n)) throw new Error(`packed alert state: ${name} has ${Array.isArray(col) ? col.length : 'no'} entries for ${n} objects`);
   }
