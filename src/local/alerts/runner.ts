@@ -67,6 +67,11 @@ export class AlertRunner {
   private stopped = false;
   private failedAttempts = 0;
   private delivered = 0;
+  /**
+   * Entries the running drain delivered, by id (to their rule), still in the outbox until the drain's loop ends:
+   * the status leaves them out, so a long drain shows its progress rather than the whole backlog until it is over.
+   */
+  private readonly settling = new Map<string, string>();
 
   constructor(private rulesNow: AlertRule[], private brokenNow: BrokenRule[], private readonly deps: RunnerDeps) {
     this.mail = deps.mail;
@@ -296,7 +301,7 @@ export class AlertRunner {
     }
     // Delivered entries leave the outbox together, once the loop ends or stops: removing each as it went filtered
     // the whole outbox per email, quadratic in a backlog (5,600 firings in one cycle of bench:alerts' rules).
-    const delivered = new Map<string, string>();
+    const delivered = this.settling;
     const settle = () => {
       if (!delivered.size) return;
       store.data.outbox = store.data.outbox.filter((e) => !delivered.has(e.id));
@@ -411,7 +416,7 @@ export class AlertRunner {
   }
 
   outbox(): AlertOutboxStatus {
-    const box = this.deps.store.data.outbox;
+    const box = this.settling.size ? this.deps.store.data.outbox.filter((e) => !this.settling.has(e.id)) : this.deps.store.data.outbox;
     const next = earliestAttempt(box);
     return {
       pending: box.length, failedAttempts: this.failedAttempts, delivered: this.delivered, relay: this.mail.relay,

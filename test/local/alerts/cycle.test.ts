@@ -125,6 +125,34 @@ describe('alert runner cycles', function () {
     assert.equal(reread.data.outbox.length, 150);
   });
 
+  // Each entry here waits for its EventlineAlerts row (the real engine), so the drain takes a while; the status used
+  // to count delivered entries as pending until the drain's loop ended, so a long drain looked stuck.
+  it('the outbox status counts down while a long drain delivers, and never reports a delivered entry\'s error or retry', async () => {
+    const store = await start([]);
+    const now = Date.now();
+    const total = 300;
+    store.data.outbox = Array.from({ length: total }, (_, i) => ({
+      id: `f${i}`, rule: `r${i % 3}`, object: `o${i}`, eventTime: now, firedAt: now, value: i, reason: 'r', recorded: false, attempts: 1, nextAttempt: 0,
+      lastError: 'an earlier attempt failed',
+    }));
+    store.save();
+    const seen: ReturnType<AlertRunner['outbox']>[] = [];
+    let done = false;
+    const drained = runner!.drain(true).finally(() => { done = true; });
+    while (!done) {
+      seen.push(runner!.outbox());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await drained;
+    const during = seen.filter((s) => s.pending > 0 && s.pending < total);
+    assert.ok(during.length > 0, `the status moved during the drain (pending seen: ${[...new Set(seen.map((s) => s.pending))].slice(0, 10).join(', ')})`);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].pending <= seen[i - 1].pending, 'pending never grows while nothing new fires');
+    assert.equal(runner!.outbox().pending, 0);
+    assert.equal(runner!.outbox().lastError, undefined);
+    assert.equal(runner!.outbox().nextAttempt, undefined);
+    assert.equal(store.data.outbox.length, 0);
+  });
+
   // The relay here is 127.0.0.1:1, where nothing listens: the first send finds it down, and the other emails wait
   // for that one's retry instead of each trying (and logging) in turn.
   it('a relay that is down costs one attempt per drain, not one per email, and every email waits for the retry', async () => {
