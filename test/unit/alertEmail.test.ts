@@ -1,7 +1,7 @@
 // The email a firing sends (core/alerts/email.ts), in particular a "no data for" (heartbeat) firing: it has no row
 // of its own, so the object placeholder comes from the per-object state and the value placeholders say "no data".
 import * as assert from 'node:assert/strict';
-import { composeEmail } from '../../src/core/alerts/email';
+import { composeEmail, emailContent, renderEmail } from '../../src/core/alerts/email';
 import { evaluateRule, ruleFingerprint, type Point } from '../../src/core/alerts/evaluate';
 import { normalizeAlert, type AlertRule } from '../../src/core/alerts/rule';
 import type { Alert } from '../../src/core/manifest';
@@ -58,5 +58,19 @@ describe('alert email', () => {
     const m = composeEmail(r, out.firings[0]);
     assert.equal(m.subject, `r A 12 ${new Date(MIN).toISOString()} north {constructor} {toString}`);
     assert.match(m.text, /\nvalue: 12\nconstructor: $/);
+  });
+
+  it('the outbox keeps the value as shown and the rule\'s own fields; the entry\'s fields give the rest, in the same order as before', () => {
+    const r = rule({ condition: { kind: 'is', op: 'greaterThan', value: 10 } });
+    const out = evaluateRule(r, undefined, new Map([['A', [point(1, 'A', 12)]]]), 2 * MIN);
+    const f = out.firings[0];
+    const content = JSON.parse(JSON.stringify(emailContent(r, f))) as ReturnType<typeof emailContent>;
+    assert.deepEqual(Object.keys(content).sort(), ['cc', 'fields', 'headline', 'message', 'subject', 'to', 'value']);
+    assert.deepEqual(content.fields, [['Site', 'A'], ['Value', '12'], ['Region', 'north']]);
+    // As the runner sends it: the outbox entry (read back from its file) supplies rule, object, condition and time.
+    const entry = { id: 'x', rule: r.name, object: f.object, reason: f.reason, eventTime: f.time, firedAt: 0, value: f.value };
+    const sent = renderEmail(content, JSON.parse(JSON.stringify(entry)) as typeof entry);
+    assert.deepEqual(sent, composeEmail(r, f));
+    assert.match(sent.text, new RegExp(`\\nRule: r\\nObject: A\\nCondition: ${f.reason.replace(/[()]/g, '\\$&')}\\nValue: 12\\nEvent time: ${new Date(MIN).toISOString()}\\nSite: A\\nValue: 12\\nRegion: north$`));
   });
 });

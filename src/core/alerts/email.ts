@@ -17,7 +17,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;',
  * never seen, or the column is not in its last row) reads "no data" rather than a raw `{Column}`. Looked up by name
  * rather than copied into one object per firing: that copy was nine tenths of the cost of an email.
  */
-function placeholders(rule: AlertRule, f: Firing): { lookup: PlaceholderLookup; missing?: string; time: string } {
+function placeholders(rule: AlertRule, f: Firing): { lookup: PlaceholderLookup; missing?: string } {
   const silent = rule.condition.kind === 'noDataFor';
   const time = new Date(f.time).toISOString();
   const own: Record<string, unknown> = {
@@ -33,37 +33,50 @@ function placeholders(rule: AlertRule, f: Firing): { lookup: PlaceholderLookup; 
     if (name === rule.object) return f.object;
     return UNKNOWN_PLACEHOLDER;
   };
-  return { lookup, missing: silent ? NO_DATA : undefined, time };
+  return { lookup, missing: silent ? NO_DATA : undefined };
 }
 
 /**
  * One firing's email before it is laid out as text and HTML: what the runner's outbox keeps, written to disk each
- * cycle until it is sent, at about a third of the bytes of the laid-out email.
+ * cycle until it is sent. The facts every email lists first (rule, object, condition, event time) are the outbox
+ * entry's own fields, so only the value as shown and the rule's own fields are kept here: listing all of them in
+ * each entry was a quarter of the outbox's bytes (bench:alerts' 5,600 firings a cycle).
  */
-export interface EmailContent { to: string[]; cc: string[]; subject: string; headline: string; message: string; facts: [string, string][] }
+export interface EmailContent { to: string[]; cc: string[]; subject: string; headline: string; message: string; value: string; fields: [string, string][] }
+
+/** The content as earlier versions kept it in the outbox, every fact listed; still sent as written. */
+export interface ListedEmailContent { to: string[]; cc: string[]; subject: string; headline: string; message: string; facts: [string, string][] }
+
+/** What every email's first facts come from: a firing, or the outbox entry it became. */
+export interface FiringFacts { rule: string; object: string; reason: string; eventTime: number }
 
 /** The email of one firing: subject, headline and message with their placeholders filled, the fields listed. */
 export function emailContent(rule: AlertRule, f: Firing): EmailContent {
   const e = rule.email!;
-  const { lookup, missing, time } = placeholders(rule, f);
+  const { lookup, missing } = placeholders(rule, f);
   const fill = (template: string) => fillPlaceholders(template, lookup, missing);
   const field = (name: string) => {
     const value = lookup(name);
     return value === UNKNOWN_PLACEHOLDER ? missing ?? '' : displayValue(value);
   };
-  const facts: [string, string][] = [['Rule', rule.name], ['Object', f.object], ['Condition', f.reason], ['Value', displayValue(lookup('value'))], ['Event time', time],
-    ...e.fields.map((name): [string, string] => [name, field(name)])];
-  return { to: e.to, cc: e.cc, subject: fill(e.subject), headline: fill(e.headline), message: fill(e.message), facts };
+  return {
+    to: e.to, cc: e.cc, subject: fill(e.subject), headline: fill(e.headline), message: fill(e.message),
+    value: displayValue(lookup('value')), fields: e.fields.map((name): [string, string] => [name, field(name)]),
+  };
 }
 
 /** The email as sent: the headline, the message and the facts as plain text and as HTML with every value escaped. */
-export function renderEmail(c: EmailContent): OutgoingEmail {
-  const { headline, message, facts } = c;
+export function renderEmail(c: EmailContent | ListedEmailContent, firing: FiringFacts): OutgoingEmail {
+  const { headline, message } = c;
+  const facts = 'facts' in c ? c.facts : [
+    ['Rule', firing.rule], ['Object', firing.object], ['Condition', firing.reason], ['Value', c.value], ['Event time', new Date(firing.eventTime).toISOString()],
+    ...c.fields,
+  ];
   const text = [headline, '', ...(message ? [message, ''] : []), ...facts.map(([k, v]) => `${k}: ${v}`)].join('\n');
   const html = `<h2>${escapeHtml(headline)}</h2>${message ? `<p>${escapeHtml(message)}</p>` : ''}<table>${facts.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`;
   return { to: c.to, cc: c.cc, subject: c.subject, text, html };
 }
 
 export function composeEmail(rule: AlertRule, f: Firing): OutgoingEmail {
-  return renderEmail(emailContent(rule, f));
+  return renderEmail(emailContent(rule, f), { rule: rule.name, object: f.object, reason: f.reason, eventTime: f.time });
 }

@@ -328,7 +328,7 @@ export class AlertRunner {
             store.save(entry.rule);
             continue;
           }
-          if (entry.email) await this.send(entry, 'html' in entry.email ? entry.email : renderEmail(entry.email));
+          if (entry.email) await this.send(entry, 'html' in entry.email ? entry.email : renderEmail(entry.email, entry));
           delivered.set(entry.id, entry.rule);
           if (entry.email) this.delivered++;
         } catch (e) {

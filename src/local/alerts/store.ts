@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import type { EmailContent, OutgoingEmail } from '../../core/alerts/email';
+import type { EmailContent, ListedEmailContent, OutgoingEmail } from '../../core/alerts/email';
 import type { RuleState } from '../../core/alerts/evaluate';
 import { isPacked, packState, unpackState, type PackedRuleState } from '../../core/alerts/packedState';
 import type { Scalar } from '../../core/alerts/rule';
@@ -41,8 +41,11 @@ export interface OutboxEntry {
   firedAt: number;
   value: Scalar | null;
   reason: string;
-  /** Laid out when it is sent; entries written by earlier versions hold the laid-out email. */
-  email?: EmailContent | OutgoingEmail;
+  /**
+   * Laid out when it is sent. Entries written by earlier versions hold every fact listed, or the laid-out email;
+   * both are sent as they are.
+   */
+  email?: EmailContent | ListedEmailContent | OutgoingEmail;
   /** Written to the EventlineAlerts table. */
   recorded: boolean;
   attempts: number;

@@ -254,23 +254,32 @@ describe('alerts across a restart', function () {
 describe('alert state written by an earlier version', function () {
   this.timeout(120_000);
 
-  it('sends an outbox entry whose email was laid out when it fired, as it was, and counts its firings', async () => {
+  it('sends outbox entries whose email was laid out, or had every fact listed, when it fired, as they were, and counts their firings', async () => {
     const dir = tempDataDir('eventline-alerts-');
     const dataDir = path.join(dir, 'data');
     fs.mkdirSync(path.join(dataDir, 'alerts'), { recursive: true });
     const now = Date.now();
     const email = { to: ['old@contoso.com'], cc: [], subject: 'Laid out before', text: 'as it was', html: '<p>as it was</p>' };
+    // The content with every fact listed, including those the entry's own fields now give: how the version before
+    // this one wrote it.
+    const listed = { to: ['old@contoso.com'], cc: [], subject: 'Listed before', headline: 'Listed', message: '', facts: [['Rule', 'kept'], ['Value', 'as listed'], ['Site', '<A>']] };
     // One number per firing, and the email as text and HTML: how earlier versions wrote both.
     fs.writeFileSync(path.join(dataDir, 'alerts', 'state.json'), JSON.stringify({
       version: 1, rules: { kept: { fired: [now - 2000, now - 1000, now - 1000], lastFiringObjects: 1 } },
-      outbox: [{ id: 'f-old', rule: 'kept', object: 'A', eventTime: now - 3000, firedAt: now - 1000, value: 1, reason: 'r', email, recorded: true, attempts: 0, nextAttempt: 0 }],
+      outbox: [
+        { id: 'f-old', rule: 'kept', object: 'A', eventTime: now - 3000, firedAt: now - 1000, value: 1, reason: 'r', email, recorded: true, attempts: 0, nextAttempt: 0 },
+        { id: 'f-listed', rule: 'kept', object: 'A', eventTime: now - 3000, firedAt: now - 1000, value: 1, reason: 'r', email: listed, recorded: true, attempts: 0, nextAttempt: 0 },
+      ],
     }));
     const started = await start({ alerts: [{ name: 'kept', source: { query: windowed('Hot'), every: '1h', eventTimeColumn: 'Timestamp' }, condition: { kind: 'everyValue' } }] }, dataDir);
     try {
-      const [m] = await waitFor('the email from the old outbox', async () => { const l = await mailFor(started.env, 'kept'); return l.length ? l : undefined; });
-      assert.equal(m.subject, 'Laid out before');
+      const mails = await waitFor('the emails from the old outbox', async () => { const l = await mailFor(started.env, 'kept'); return l.length >= 2 ? l : undefined; });
+      const m = mails.find((x) => x.subject === 'Laid out before')!;
       assert.equal(m.text.trim(), 'as it was');
       assert.equal(m.html, '<p>as it was</p>');
+      const l = mails.find((x) => x.subject === 'Listed before')!;
+      assert.equal(l.text.trim(), 'Listed\n\nRule: kept\nValue: as listed\nSite: <A>');
+      assert.match(l.html ?? '', /<th align="left">Site<\/th><td>&lt;A&gt;<\/td>/);
       assert.equal((await alert(started.env, 'kept')).firings24h, 3);
     } finally {
       await started.env.close();
