@@ -38,7 +38,10 @@ describe('alert evaluator', () => {
 
   describe('state kept between windows (written to disk every cycle)', () => {
     it('keeps the last row only where a later firing needs it: a silence or a run that holds by the clock', () => {
-      const lastOf = (a: Partial<Alert>) => evaluateRule(rule(a), undefined, series([5, 11]), 3 * MIN).state.objects.S1?.last;
+      const lastOf = (a: Partial<Alert>) => {
+        const o = evaluateRule(rule(a), undefined, series([5, 11]), 3 * MIN).state.objects.S1;
+        return o && { time: o.lastTime, value: o.lastValue, ...(o.lastRow ? { row: o.lastRow } : {}) };
+      };
       assert.deepEqual(lastOf({ condition: { kind: 'is', op: 'greaterThan', value: 10 } }), { time: 2 * MIN, value: 11 });
       assert.deepEqual(lastOf({ condition: { kind: 'becomes', op: 'greaterThan', value: 10 } }), { time: 2 * MIN, value: 11 });
       assert.deepEqual(lastOf({ condition: { kind: 'noDataFor', duration: '5m' } })?.row, { Value: 11, Site: 'S1' });
@@ -224,6 +227,6 @@ describe('alert evaluator', () => {
     const back = JSON.parse(JSON.stringify(first.state)) as RuleState;
     const second = evaluateRule(r, back, new Map([['__proto__', [{ time: 3 * MIN, value: 12, row: { Value: 12, Site: '__proto__' } }]]]), 4 * MIN);
     assert.deepEqual(second.firings.map((f) => f.object), ['__proto__']);
-    assert.equal(second.state.objects.__proto__?.last?.value, 12);
+    assert.equal(second.state.objects.__proto__?.lastValue, 12);
   });
 });

@@ -36,12 +36,12 @@ describe('packed alert state', () => {
     const state: RuleState = {
       version: 1, fingerprint: 'f', watermark: T0 + 10 * MIN, firstEvaluated: T0,
       objects: objects({
-        a: { last: { time: T0 + 1, value: 42 }, lastFired: T0 + 2, trueSince: T0 - 5, runFired: false },
-        b: { last: { time: T0 + 3, value: null, row: { Site: 'b', Value: null, Note: 'x"\n' } }, lastSeen: T0 + 3, silenceFired: true },
+        a: { lastTime: T0 + 1, lastValue: 42, lastFired: T0 + 2, trueSince: T0 - 5, runFired: false },
+        b: { lastTime: T0 + 3, lastValue: null, lastRow: { Site: 'b', Value: null, Note: 'x"\n' }, lastSeen: T0 + 3, silenceFired: true },
         c: { hits: [T0 + 4, T0 + 5], win: { start: T0, count: 2, sum: 3.5, min: 1, max: 2.5, row: { Site: 'c' } } },
         d: {},
-        __proto__: { last: { time: T0, value: 'text' } },
-        constructor: { last: { time: T0, value: true }, runFired: true },
+        __proto__: { lastTime: T0, lastValue: 'text' },
+        constructor: { lastTime: T0, lastValue: true, runFired: true },
       }),
     };
     const back = throughFile(state);
@@ -50,7 +50,7 @@ describe('packed alert state', () => {
   });
 
   it('leaves out a field no object has, and stores times as offsets from the watermark', () => {
-    const state: RuleState = { version: 1, fingerprint: 'f', watermark: T0 + MIN, objects: objects({ a: { last: { time: T0 + 59_000, value: 1 } }, b: { last: { time: T0 + 58_000, value: 2 } } }) };
+    const state: RuleState = { version: 1, fingerprint: 'f', watermark: T0 + MIN, objects: objects({ a: { lastTime: T0 + 59_000, lastValue: 1 }, b: { lastTime: T0 + 58_000, lastValue: 2 } }) };
     const packed = packState(state).packed;
     assert.deepEqual(Object.keys(packed).sort(), ['base', 'keys', 'lastTime', 'lastValue']);
     assert.deepEqual(packed.lastTime, [-1_000, -2_000]);

@@ -10,8 +10,15 @@ import { isNumericCondition, isStateCondition, type AlertRule, type Condition, t
 export interface Point { time: number; value: Scalar | null; row: Record<string, unknown> }
 
 export interface ObjectState {
-  /** The previous property value (transitions compare against it). */
-  last?: { time: number; value: Scalar | null; row?: Record<string, unknown> };
+  /**
+   * The previous property value (transitions compare against it; undefined: none yet, null: a row without one), its
+   * event time, and its row where a later firing reads it. Fields of the object rather than an object of their own:
+   * a rule's state is made anew each evaluation, and that was one more object per watched object each time
+   * (100,000 a cycle in bench:alerts, all kept until the next).
+   */
+  lastTime?: number;
+  lastValue?: Scalar | null;
+  lastRow?: Record<string, unknown>;
   /** Event time of the object's latest row; kept by heartbeat conditions only, which alone read it. */
   lastSeen?: number;
   /** staysFor: since when the condition has held without a break, and whether this run fired already. */
@@ -371,10 +378,12 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
   };
   // One property value, in event-time order.
   const step = (time: number, value: Scalar | null, row: Record<string, unknown>) => {
-    if (c.kind === 'everyValue') { detected(time, value, row, s.last?.value); s.last = { time, value }; return; }
+    if (c.kind === 'everyValue') { detected(time, value, row, s.lastValue); s.lastTime = time; s.lastValue = value; return; }
     if (value === null) return;
-    const prev = s.last?.value;
-    s.last = keepRow ? { time, value, row } : { time, value };
+    const prev = s.lastValue;
+    s.lastTime = time;
+    s.lastValue = value;
+    if (keepRow) s.lastRow = row;
     if (occ.kind === 'staysFor') {
       if (!holdsNow(value)) { s.trueSince = undefined; s.runFired = false; return; }
       if (s.trueSince === undefined) { s.trueSince = time; s.runFired = false; }
@@ -395,12 +404,14 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
         if (heartbeat) {
           if (c.kind === 'noDataFor' && !s.silenceFired) {
             const since = s.lastSeen ?? firstEvaluated;
-            if (p.time - since >= c.durationMs) { s.silenceFired = true; fire(since + c.durationMs, null, s.last?.value, s.last?.row ?? {}); }
+            if (p.time - since >= c.durationMs) { s.silenceFired = true; fire(since + c.durationMs, null, s.lastValue, s.lastRow ?? {}); }
           }
-          if (c.kind === 'firstDataAfter' && s.lastSeen !== undefined && p.time - s.lastSeen >= c.durationMs) detected(p.time, p.value, p.row, s.last?.value);
+          if (c.kind === 'firstDataAfter' && s.lastSeen !== undefined && p.time - s.lastSeen >= c.durationMs) detected(p.time, p.value, p.row, s.lastValue);
           s.silenceFired = false;
           s.lastSeen = Math.max(s.lastSeen ?? p.time, p.time);
-          s.last = keepRow ? { time: p.time, value: p.value, row: p.row } : { time: p.time, value: p.value };
+          s.lastTime = p.time;
+          s.lastValue = p.value;
+          if (keepRow) s.lastRow = p.row;
           continue;
         }
         if (!agg) { step(p.time, p.value, p.row); continue; }
@@ -416,13 +427,13 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
     }
     // Time-driven: what the passing of time up to the watermark decides.
     if (agg && s.win && s.win.start + agg.windowMs <= watermark) closeWindow();
-    if (occ.kind === 'staysFor' && s.trueSince !== undefined && !s.runFired && watermark - s.trueSince >= occ.periodMs && s.last) {
+    if (occ.kind === 'staysFor' && s.trueSince !== undefined && !s.runFired && watermark - s.trueSince >= occ.periodMs && s.lastTime !== undefined) {
       s.runFired = true;
-      fire(s.trueSince + occ.periodMs, s.last.value, s.last.value, s.last.row ?? {});
+      fire(s.trueSince + occ.periodMs, s.lastValue ?? null, s.lastValue, s.lastRow ?? {});
     }
     if (c.kind === 'noDataFor' && !s.silenceFired) {
       const since = s.lastSeen ?? firstEvaluated;
-      if (watermark - since >= c.durationMs) { s.silenceFired = true; fire(since + c.durationMs, null, s.last?.value, s.last?.row ?? {}); }
+      if (watermark - since >= c.durationMs) { s.silenceFired = true; fire(since + c.durationMs, null, s.lastValue, s.lastRow ?? {}); }
     }
   };
 

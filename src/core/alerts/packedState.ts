@@ -43,10 +43,10 @@ export function packState(state: RuleState): PackedRuleState {
     (packed[name] ??= new Array(n).fill(null) as NonNullable<PackedObjects[K]>);
   for (let i = 0; i < n; i++) {
     const o = objects[keys[i]];
-    if (o.last) {
-      column('lastTime')[i] = o.last.time - base;
-      column('lastValue')[i] = o.last.value;
-      if (o.last.row) column('lastRow')[i] = o.last.row;
+    if (o.lastTime !== undefined) {
+      column('lastTime')[i] = o.lastTime - base;
+      column('lastValue')[i] = o.lastValue ?? null;
+      if (o.lastRow) column('lastRow')[i] = o.lastRow;
     }
     if (o.lastSeen !== undefined) column('lastSeen')[i] = o.lastSeen - base;
     if (o.trueSince !== undefined) column('trueSince')[i] = o.trueSince - base;
@@ -74,8 +74,10 @@ export function unpackState(state: PackedRuleState): RuleState {
     const o: ObjectState = {};
     const time = p.lastTime?.[i];
     if (time !== undefined && time !== null) {
+      o.lastTime = time + base;
+      o.lastValue = p.lastValue?.[i] ?? null;
       const row = p.lastRow?.[i];
-      o.last = row ? { time: time + base, value: p.lastValue?.[i] ?? null, row } : { time: time + base, value: p.lastValue?.[i] ?? null };
+      if (row) o.lastRow = row;
     }
     const at = (col: (number | null)[] | undefined) => (col?.[i] === undefined || col[i] === null ? undefined : col[i]! + base);
     const lastSeen = at(p.lastSeen);
@@ -97,6 +99,25 @@ export function unpackState(state: PackedRuleState): RuleState {
   return { ...rest, objects };
 }
 
-export function isPacked(state: RuleState | PackedRuleState): state is PackedRuleState {
+export function isPacked(state: RuleState | PackedRuleState | NestedRuleState): state is PackedRuleState {
   return 'packed' in state;
+}
+
+/** An object's state as files written before 452f1fd hold it: the last value as an object of its own. */
+export type NestedObjectState = Omit<ObjectState, 'lastTime' | 'lastValue' | 'lastRow'> & { last?: { time: number; value: Scalar | null; row?: Row } };
+export type NestedRuleState = Omit<RuleState, 'objects'> & { objects: Record<string, NestedObjectState> };
+
+/** A state in the nested form, as the evaluator keeps it now. */
+export function unnestState(state: NestedRuleState): RuleState {
+  const objects = Object.create(null) as Record<string, ObjectState>;
+  for (const [key, { last, ...rest }] of Object.entries(state.objects ?? {})) {
+    const o: ObjectState = rest;
+    if (last) {
+      o.lastTime = last.time;
+      o.lastValue = last.value;
+      if (last.row) o.lastRow = last.row;
+    }
+    objects[key] = o;
+  }
+  return { ...state, objects };
 }

@@ -14,7 +14,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EmailContent, ListedEmailContent, OutgoingEmail } from '../../core/alerts/email';
 import type { RuleState } from '../../core/alerts/evaluate';
-import { isPacked, packState, unpackState, type PackedRuleState } from '../../core/alerts/packedState';
+import { isPacked, packState, unnestState, unpackState, type NestedRuleState, type PackedRuleState } from '../../core/alerts/packedState';
 import type { Scalar } from '../../core/alerts/rule';
 
 export interface RuleRecord {
@@ -57,7 +57,7 @@ export interface OutboxEntry {
 interface StoreData { version: 1; rules: Record<string, RuleRecord>; outbox: OutboxEntry[] }
 
 /** One rule's file: its record (its state packed; files of earlier versions hold it nested) and the outbox entries its evaluations made. */
-interface RuleFile { version: 1; name: string; record: Omit<RuleRecord, 'state'> & { state?: RuleState | PackedRuleState }; outbox: OutboxEntry[] }
+interface RuleFile { version: 1; name: string; record: Omit<RuleRecord, 'state'> & { state?: PackedRuleState | NestedRuleState }; outbox: OutboxEntry[] }
 
 export class AlertStore {
   readonly data: StoreData;
@@ -89,7 +89,11 @@ export class AlertStore {
     }
     if (legacy) {
       // Written out per rule before the old file goes: a crash in between reads the old file again next time.
-      for (const r of Object.values(legacy.rules)) withFiredPairs(r);
+      for (const r of Object.values(legacy.rules)) {
+        withFiredPairs(r);
+        // That version kept each object's last value as an object of its own.
+        if (r.state) r.state = unnestState(r.state);
+      }
       this.data = legacy;
       this.writeSync(this.names());
       fs.rmSync(file);
@@ -101,7 +105,7 @@ export class AlertStore {
         const parsed = JSON.parse(fs.readFileSync(at, 'utf8')) as RuleFile;
         if (parsed?.version !== 1 || typeof parsed.name !== 'string' || !parsed.record || !Array.isArray(parsed.outbox)) throw new Error('unknown format');
         const { state, ...record } = parsed.record;
-        data.rules[parsed.name] = withFiredPairs(state ? { ...record, state: isPacked(state) ? unpackState(state) : state } : record);
+        data.rules[parsed.name] = withFiredPairs(state ? { ...record, state: isPacked(state) ? unpackState(state) : unnestState(state) } : record);
         // A loop, not push(...): a rule's backlog can hold more entries than a call takes arguments (~120,000), and
         // the RangeError set the whole file aside, its state and undelivered firings with it.
         for (const entry of parsed.outbox) data.outbox.push(entry);

@@ -122,9 +122,9 @@ describe('alert state and mailbox files', () => {
       { id: 'f2', rule: 'b', object: 'B', eventTime: 1, firedAt: 7, value: 3, reason: 'r', recorded: true, attempts: 1, nextAttempt: 0 },
       { id: 'f1', rule: 'a', object: 'A', eventTime: 1, firedAt: 5, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 },
     ];
-    fs.writeFileSync(file, JSON.stringify({ version: 1, rules: { a: { fired: [5], lastFiringObjects: 1, state: { version: 1, fingerprint: 'x', watermark: 9, objects: { A: { trueSince: 4 } } } }, b: { fired: [], lastFiringObjects: 0 } }, outbox }));
+    fs.writeFileSync(file, JSON.stringify({ version: 1, rules: { a: { fired: [5], lastFiringObjects: 1, state: { version: 1, fingerprint: 'x', watermark: 9, objects: { A: { trueSince: 4, last: { time: 8, value: null } } } } }, b: { fired: [], lastFiringObjects: 0 } }, outbox }));
     const s = new AlertStore(file, () => undefined);
-    assert.equal(s.rule('a').state?.objects.A.trueSince, 4);
+    assert.deepEqual({ ...s.rule('a').state?.objects.A }, { trueSince: 4, lastTime: 8, lastValue: null });
     assert.ok(!fs.existsSync(file));
     const again = new AlertStore(file, () => undefined);
     assert.equal(again.rule('a').state?.watermark, 9);
@@ -169,7 +169,7 @@ describe('alert state and mailbox files', () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const dir = path.join(path.dirname(file), 'rules');
     const a = new AlertStore(file, () => undefined);
-    const state = { version: 1 as const, fingerprint: 'x', watermark: 60_000, objects: { A: { last: { time: 59_000, value: 3 }, lastFired: 59_000 }, B: { trueSince: 1_000 } } };
+    const state = { version: 1 as const, fingerprint: 'x', watermark: 60_000, objects: { A: { lastTime: 59_000, lastValue: 3, lastFired: 59_000 }, B: { trueSince: 1_000 } } };
     a.rule('hot').state = state;
     a.save();
     await a.flush();
@@ -178,10 +178,12 @@ describe('alert state and mailbox files', () => {
     assert.equal(written.record.state.objects, undefined);
     const read = new AlertStore(file, () => undefined).rule('hot').state!;
     assert.deepEqual({ ...read, objects: { ...read.objects } }, state);
-    // The previous version's rule file: the same record with the objects nested.
+    // A rule file of the version before the columns: the objects nested, each last value an object of its own.
     const old = path.join(dir, fs.readdirSync(dir)[0]);
-    fs.writeFileSync(old, JSON.stringify({ ...written, record: { ...written.record, state } }));
-    assert.equal(new AlertStore(file, () => undefined).rule('hot').state?.objects.B.trueSince, 1_000);
+    const nested = { ...state, objects: { A: { last: { time: 59_000, value: 3, row: { Site: 'A' } }, lastFired: 59_000 }, B: { trueSince: 1_000 } } };
+    fs.writeFileSync(old, JSON.stringify({ ...written, record: { ...written.record, state: nested } }));
+    const fromNested = new AlertStore(file, () => undefined).rule('hot').state!;
+    assert.deepEqual({ ...fromNested, objects: { ...fromNested.objects } }, { ...state, objects: { ...state.objects, A: { ...state.objects.A, lastRow: { Site: 'A' } } } });
   });
 
   it('reads back a rule whose outbox holds 150,000 firings (a relay down for a while)', async () => {
