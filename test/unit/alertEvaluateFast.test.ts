@@ -90,6 +90,8 @@ describe('alert evaluator fast path (property: same results as the plain version
     fc.assert(fc.property(rule, rows, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 4 }), (r, rs, steps) => {
       let fast: RuleState | undefined;
       let plain: RuleState | undefined;
+      // The runner's way: the state it is given updated in place.
+      let own: RuleState | undefined;
       let from = T0;
       for (const minutes of steps) {
         const to = from + minutes * MIN;
@@ -105,6 +107,12 @@ describe('alert evaluator fast path (property: same results as the plain version
         // The reference keeps the last value as an object of its own; the evaluator now keeps its fields flat.
         assert.deepStrictEqual(plainProto(x.state), plainProto(unnestState(y.state as unknown as NestedRuleState)));
         if (given !== undefined) assert.deepStrictEqual(plainProto(fast), given, 'the given state stays as it was');
+        const z = evaluateRule(r, own, a.ok, to, true);
+        if (own !== undefined && own.fingerprint === z.state.fingerprint) assert.equal(z.state, own, 'in place: the same state object');
+        assert.deepStrictEqual(z.firings, x.firings);
+        assert.equal(z.suppressed, x.suppressed);
+        assert.deepStrictEqual(plainProto(z.state), plainProto(x.state));
+        own = z.state;
         fast = x.state;
         plain = y.state;
         from = to;

