@@ -342,9 +342,10 @@ const collator = new Intl.Collator();
  * changed in place; every other field is replaced whole, and rows are never changed, so they are shared).
  *
  * `inPlace`: the given state is updated and returned instead, for a caller that replaces it with the result anyway
- * (the runner). The copies were one more object per watched object per evaluation, each kept until the next one
- * (100,000 a cycle in bench:alerts' 100 rules over 1,000 objects): without them the runner's CPU for a cycle, its
- * queries' results given, fell from 228–246 to 178–204 ms (median of 40 cycles, three runs each).
+ * (the runner; only seriesFromRows throws, so no evaluation stops half way through a state). The copies were one
+ * more object per watched object per evaluation, each kept until the next one (100,000 a cycle in bench:alerts' 100
+ * rules over 1,000 objects): without them the runner's CPU for a cycle, its queries' results given, fell from
+ * 228–246 to 178–204 ms (median of 40 cycles, three runs each).
  */
 export function evaluateRule(rule: AlertRule, state: RuleState | undefined, series: Map<string, Point[]>, watermark: number, inPlace = false): EvaluationResult {
   const fp = ruleFingerprint(rule);
