@@ -8,7 +8,7 @@ import { AlertEvalError, evaluateRule, seriesFromRows, type Firing } from '../..
 import { emailContent, renderEmail, type OutgoingEmail } from '../../core/alerts/email';
 import { formatDuration, type AlertRule } from '../../core/alerts/rule';
 import { inQueryLines } from '../../core/alerts/alertDraft';
-import type { Engine } from '../eventhouse/engine';
+import type { Engine, QueryResult } from '../eventhouse/engine';
 import { runCommand } from '../eventhouse/mgmt';
 import type { AlertInfo, AlertOutboxStatus } from '../../protocol/controlApi';
 import type { MailRoute } from './mail';
@@ -36,6 +36,9 @@ export interface RunnerDeps {
   /** The wall clock evaluation windows end at (Date.now(); a benchmark sets the moment its data is at). */
   now?: () => number;
 }
+
+/** A rule's query sent before its turn (the cycle's next rule), with the window it was sent for. */
+interface Ahead { start: number; end: number; answer: Promise<QueryResult> }
 
 /** A config entry that cannot run as written, listed with its problem. */
 export interface BrokenRule { name: string; message: string }
@@ -183,12 +186,21 @@ export class AlertRunner {
    */
   async queueCycle(rules: readonly AlertRule[], at: number): Promise<number> {
     const generations = rules.map((r) => this.live.get(r.name)?.generation);
+    const current = (i: number) => generations[i] !== undefined && this.live.get(rules[i].name)?.generation === generations[i];
+    // One query in flight at a time, as before, but the next rule's goes out as soon as an answer is in, so the
+    // runner's work on that answer (evaluation, firings, the state staged) is done while the engine runs the next.
+    let ahead: Ahead | undefined;
+    const sendNext = (i: number) => {
+      if (i < rules.length && !this.stopped && current(i)) ahead = this.sendAhead(rules[i], at);
+    };
     let fired = 0;
     for (const [i, rule] of rules.entries()) {
       if (this.stopped) break;
-      if (generations[i] === undefined || this.live.get(rule.name)?.generation !== generations[i]) continue;
+      const mine = ahead;
+      ahead = undefined;
+      if (!current(i)) continue;
       try {
-        fired += await this.chained(rule, (live) => this.evaluateNow(rule, live, at));
+        fired += await this.chained(rule, (live) => this.evaluateNow(rule, live, at, mine, () => sendNext(i + 1)));
       } catch (e) {
         this.deps.log(`alerts: ${rule.name}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -222,18 +234,51 @@ export class AlertRunner {
     return p;
   }
 
-  private async evaluateNow(rule: AlertRule, live: Live, at?: number): Promise<number> {
-    if (this.stopped) return 0;
-    const record = this.deps.store.rule(rule.name);
+  /** The window the rule's evaluation at `at` covers: from its watermark; none when it has been evaluated up to there. */
+  private windowOf(rule: AlertRule, at?: number): { now: number; start: number; end: number } | undefined {
+    const state = this.deps.store.rule(rule.name).state;
     const now = this.deps.now?.() ?? at ?? Date.now();
     const end = now - rule.source.delayMs;
     // Evaluated up to here already (an Evaluate Now while its cycle waited): nothing new, and the window never
     // moves back, which would evaluate rows twice.
-    if (record.state?.watermark !== undefined && end <= record.state.watermark) return 0;
-    const start = record.state?.watermark ?? end - rule.source.everyMs;
+    if (state?.watermark !== undefined && end <= state.watermark) return undefined;
+    return { now, start: state?.watermark ?? end - rule.source.everyMs, end };
+  }
+
+  private sendAhead(rule: AlertRule, at: number): Ahead | undefined {
+    const w = this.windowOf(rule, at);
+    if (!w) return undefined;
+    const answer = this.deps.engine.query(this.deps.database, windowed(rule.source.query, w.start, w.end), {});
+    // Its evaluation takes the failure; one never used (the window moved meanwhile) must not be an unhandled rejection.
+    answer.catch(() => undefined);
+    return { start: w.start, end: w.end, answer };
+  }
+
+  /**
+   * `ahead`: the rule's query, already sent; used if its window is still the rule's (an Evaluate Now may have moved
+   * it since). `answered`: called once the answer is in, before the work on it.
+   */
+  private async evaluateNow(rule: AlertRule, live: Live, at?: number, ahead?: Ahead, answered?: () => void): Promise<number> {
+    if (this.stopped) return 0;
+    const record = this.deps.store.rule(rule.name);
+    const w = this.windowOf(rule, at);
+    if (!w) return 0;
+    const { now, start, end } = w;
     let firings: Firing[];
     try {
-      const result = await this.deps.engine.query(this.deps.database, windowed(rule.source.query, start, end), {});
+      const sent = ahead && ahead.start === start && ahead.end === end ? ahead.answer
+        : this.deps.engine.query(this.deps.database, windowed(rule.source.query, start, end), {});
+      let result: QueryResult;
+      try {
+        result = await sent;
+      } finally {
+        if (answered) {
+          answered();
+          // A turn of the event loop, so the next query is on its way (the client's own steps are promises) before
+          // this answer's work holds the thread.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
       const series = seriesFromRows(rule, result.table.columns.map((c) => c.name), result.table.rows, start, end);
       // In place: the record takes the result, and its file is serialized from the record between evaluations.
       const out = evaluateRule(rule, record.state, series, end, true);
