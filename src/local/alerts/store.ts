@@ -197,7 +197,10 @@ export class AlertStore {
         await writeDurably(tmp, plan.body ?? this.body(plan.name));
         return { tmp, file };
       }));
-      for (const { tmp, file } of files) await fsp.rename(tmp, file);
+      // Together: one after another, a hundred renames were a hundred turns of the thread pool (bench:alerts' flush:
+      // 17–29 → 12–13 ms). All settled before a failure is thrown, so none lands after the next flush's rename.
+      const renamed = await Promise.allSettled(files.map(({ tmp, file }) => fsp.rename(tmp, file)));
+      for (const r of renamed) if (r.status === 'rejected') throw r.reason;
       const dir = await fsp.open(this.dir, 'r');
       try { await dir.sync(); } finally { await dir.close(); }
     } catch (e) {
