@@ -100,13 +100,18 @@ describe('alert runner cycles', function () {
     assert.equal(store.rule('r1').lastEvaluated, r1, 'r1 waits an hour now');
   });
 
-  /** The real engine, with each query's sending and answer logged (rule number from the query text) and texts kept. */
+  /**
+   * The real engine, with each query's sending and answer logged (rule number from the query text) and texts kept.
+   * A query counts as sent a turn of the event loop after the call, as an HTTP client's request leaves the process
+   * (its own steps are promises and ticks) and as the engine's work starts after its first await.
+   */
   function watched(real: Engine, events: string[], texts: Map<string, string[]>, onSend: (rule: string) => void = () => undefined) {
     let inFlight = 0;
     const seen = { most: 0 };
     const spy = Object.create(real) as Engine;
     spy.query = async (db, text, opts) => {
       const name = `r${/Value = \D*(\d+)/.exec(text)?.[1] ?? '?'}`;
+      await new Promise<void>((resolve) => setImmediate(resolve));
       events.push(`send ${name}`);
       texts.set(name, [...texts.get(name) ?? [], text]);
       seen.most = Math.max(seen.most, ++inFlight);
