@@ -49,8 +49,9 @@ export const test = base.extend<object, { workbench: Workbench; attachLocal: boo
     const toolchain = ensureToolchain();
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-ws-'));
     fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'workspace'), workspace, { recursive: true });
-    const local = attachLocal
-      ? await startLocalPipeline(fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-data-')))
+    const data = attachLocal ? fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-e2e-data-')) : undefined;
+    const local = data
+      ? await startLocalPipeline(data)
       : { ready: undefined as unknown as Workbench['local'], stop: () => Promise.resolve() };
     const server = await startCodeServer({ toolchain, workspace, vsix: VSIX, env: attachLocal ? { EVENTLINE_LOCAL_READY: JSON.stringify({ ready: true, ...local.ready }) } : {} });
     const browser: Browser = await launchChromium(toolchain.chromium);
@@ -65,6 +66,7 @@ export const test = base.extend<object, { workbench: Workbench; attachLocal: boo
       await server.stop();
       await local.stop();
       fs.rmSync(workspace, { recursive: true, force: true });
+      if (data) fs.rmSync(data, { recursive: true, force: true });
     }
   }, { scope: 'worker', timeout: 300_000 }], // code-server, the .vsix install and the workbench take minutes on a loaded 2-core machine
 });

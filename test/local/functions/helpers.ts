@@ -2,14 +2,13 @@
 // it) and an eventline.json, the local pipeline started on it, and small clients for the control API.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { earliestEventPosition, EventHubConsumerClient, type ReceivedEventData } from '@azure/event-hubs';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { LocalVaultCredential } from '../../../src/core/localVaultToken';
 import { sampleApiSource, type Manifest } from '../../../src/core/manifest';
 import type { FunctionInfo, FunctionLogPage, FunctionRunResult, SampleApiFault, SampleApiInfo, SourceList } from '../../../src/protocol/controlApi';
-import { startLocalPipeline, type LocalPipeline } from '../pipeline';
+import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../pipeline';
 
 /* eslint-disable-next-line @typescript-eslint/no-require-imports -- the harness is plain CommonJS shared with the runner */
 const { freePort: rangePort } = require('../../harness/codeserver') as typeof import('../../harness/codeserver');
@@ -46,7 +45,7 @@ export function manifestFor(apiPort: number, over: { schedule?: string; function
 }
 
 export async function workspace(manifest?: (apiPort: number) => Manifest): Promise<Workspace> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-fn-ws-'));
+  const dir = tempDataDir('eventline-fn-ws-');
   fs.mkdirSync(path.join(dir, 'ingest-function'));
   copyTemplate(path.join(dir, 'ingest-function'));
   // The manifest names this port and a restart listens on it again, while the pipeline's other servers take
