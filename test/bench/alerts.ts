@@ -75,9 +75,8 @@ async function main(): Promise<void> {
     const rules = rulesA();
     // Each cycle evaluates the minute after the one before it, as the runner does: its state is the one the last
     // cycle left (the first's, nine minutes of it), updated in place, and the garbage earlier cycles left is
-    // collected when V8 decides. (Until 2026-12-06 every run evaluated the same minute on a fresh copy of the state
-    // made just before it, which the runner never does: the copy's promotion out of V8's young generation fell in
-    // the timed cycle.)
+    // collected when V8 decides. Not the same minute on a fresh copy of the state each run: the runner never makes
+    // that copy, and its promotion out of V8's young generation fell in the timed cycle.
     const history0 = START + history * 60_000;
     const base = new Map<string, RuleState>();
     for (const r of rules) {

@@ -5,7 +5,7 @@ export const median = (xs: readonly number[]): number => [...xs].sort((x, y) => 
 /**
  * Medians of warm runs of a and b, taken in turns (a, b, a, b, …) so both sides see the same moments of a shared,
  * busy machine rather than one side its quiet half-minute and the other its loaded one. `warm` untimed pairs first.
- * `prepareA` runs untimed before each run of a (to give it the same starting point each time).
+ * `prepareA` runs untimed before each run of a, and so before the b that follows it (bench:alerts: the next minute).
  */
 export async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, runs: number, warm: number, prepareA?: () => void): Promise<[number, number]> {
   for (let i = 0; i < warm; i++) { prepareA?.(); await a(); await b(); }
