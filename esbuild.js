@@ -153,6 +153,9 @@ const configs = [
     plugins: [...common.plugins, shipNativeDeps(), smtpServerWithoutDefaultKey()],
     banner: { js: '#!/usr/bin/env node' },
   },
+  // The local Eventhouse's KQL translator thread (src/local/eventhouse/kqlThread.ts): the parser's heap stays off
+  // the main thread that serves the hub. Found next to dist/local.js, or one folder up from the benches' bundles.
+  { ...node, entryPoints: ['src/local/eventhouse/kqlWorker.ts'], outfile: 'dist/kqlWorker.js', external: localExternals },
   // The function host: the child process the local function runner invokes users' functions in.
   { ...node, entryPoints: ['src/local/functions/host.ts'], outfile: 'dist/functionHost.js' },
   {

@@ -18,7 +18,7 @@ describe('packaged .vsix', () => {
   });
 
   it('ships the bundles, manifest, schema, icons and README', () => {
-    for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/vendor/azure.js', 'extension/dist/vendor/deploy.js', `extension/dist/node_modules/@esbuild/${process.platform}-${process.arch}/bin/esbuild`, 'extension/dist/vendor/languageClient.js', 'extension/dist/languageServer.js', 'extension/dist/kusto/Kusto.Language.Bridge.min.js', 'extension/dist/local.js', 'extension/dist/functionHost.js', 'extension/dist/vendor/functionDeps.js', 'extension/dist/node_modules/esbuild/lib/main.js', 'extension/schemas/eventline.schema.json', 'extension/media/icon.png', 'extension/media/eventline.svg', 'extension/readme.md']) {
+    for (const f of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/vendor/azure.js', 'extension/dist/vendor/deploy.js', `extension/dist/node_modules/@esbuild/${process.platform}-${process.arch}/bin/esbuild`, 'extension/dist/vendor/languageClient.js', 'extension/dist/languageServer.js', 'extension/dist/kusto/Kusto.Language.Bridge.min.js', 'extension/dist/local.js', 'extension/dist/kqlWorker.js', 'extension/dist/functionHost.js', 'extension/dist/vendor/functionDeps.js', 'extension/dist/node_modules/esbuild/lib/main.js', 'extension/schemas/eventline.schema.json', 'extension/media/icon.png', 'extension/media/eventline.svg', 'extension/readme.md']) {
       assert.ok([...files.keys()].some((k) => k.toLowerCase() === f.toLowerCase()), `${f} is in the package`);
     }
   });

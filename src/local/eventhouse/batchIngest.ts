@@ -54,7 +54,7 @@ export interface BatchHost {
   /** A new temp table name. */
   stageName(): string;
   /** The SQL and columns of an update policy query, its source table read from `temp.<stage>`. */
-  policySql(db: DbMeta, query: string, source: string, stage: string): { sql: string; columns: { name: string }[] };
+  policySql(db: DbMeta, query: string, source: string, stage: string): Promise<{ sql: string; columns: { name: string }[] }>;
   saveCatalog(db: DbMeta): Promise<void>;
 }
 
@@ -173,7 +173,7 @@ async function runPolicies(
       const sub = h.stageName();
       let made: number;
       try {
-        const tr = h.policySql(db, p.Query, t.name, stage);
+        const tr = await h.policySql(db, p.Query, t.name, stage);
         if (tr.columns.length !== target.columns.length) {
           throw new KustoUserError('BadRequest', `The update policy of table '${target.name}' returns ${tr.columns.length} columns but the table has ${target.columns.length}; make the query's schema match the table.`);
         }

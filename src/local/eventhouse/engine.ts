@@ -9,9 +9,10 @@ import { runBatch, type BatchRequest, type BatchResult } from './batchIngest';
 import { csvSelect, jsonSelect } from './ingestSql';
 import { MACROS } from './macros';
 import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
-import { globalStateFor, kusto, type DatabaseDef, type KNode } from './parser';
+import { KqlTranslator } from './kqlThread';
+import type { DatabaseDef, FunctionDef } from './parser';
 import { Readers, type RunOptions } from './readers';
-import { BagUnpackNeedsSchema, translateQuery, type BagUnpackSite, type Translation } from './translate';
+import { BagUnpackNeedsSchema, type BagUnpackSite, type Translation } from './translate';
 import { duckType, formatDatetimeNs, ident, INGESTION_TIME, KustoUserError, sqlString, type Col } from './types';
 import { CLOSE_BRACKET, OPEN_BRACKET, toWire, wireRowsSql } from './wire';
 
@@ -53,8 +54,10 @@ const POLICY_SOURCE = 'temp.__eventline_policy_source__';
 
 export class Engine {
   private readonly dbs = new Map<string, DbMeta>();
-  private readonly globals = new Map<string, KNode>();
   private readonly translations = new Map<string, Planned>();
+  /** Moves with every schema change: what the translator thread's catalog and the cached translations are valid for. */
+  private schemaVersion = 0;
+  private readonly kql = new KqlTranslator({ version: () => this.schemaVersion, defs: () => this.defs() });
   private writer!: DuckDBConnection;
   private writeChain: Promise<unknown> = Promise.resolve();
   private readonly readers: Readers;
@@ -103,13 +106,14 @@ export class Engine {
       }
     }
     if (!this.dbs.has(DEFAULT_DB)) await this.createDatabase(DEFAULT_DB, true);
-    // Warm the parser so the first query does not pay the 1–2 s cold start.
-    kusto();
-    translateQuery('print 1', this.globalsFor(DEFAULT_DB), { tableSql: () => '' });
+    // Warm the parser on its thread so the first query does not pay the 1–2 s cold start; a failure to load it
+    // is that first query's error.
+    this.kql.translate(DEFAULT_DB, 'print 1', { functionBodies: [] }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
     this.readers.close();
+    this.kql.close();
     await this.writeChain.catch(() => undefined);
     await this.writer.run('CHECKPOINT');
     this.writer.closeSync();
@@ -135,15 +139,19 @@ export class Engine {
     return `${ident(db.name)}.${ident(name)}`;
   }
 
-  globalsFor(dbName: string): KNode {
-    const db = this.db(dbName);
-    let g = this.globals.get(db.name);
-    if (!g) {
-      const defs: DatabaseDef[] = [...this.dbs.values()].map((d) => ({ name: d.name, tables: d.tables.map((t) => ({ name: t.name, columns: t.columns })), functions: d.functions }));
-      g = globalStateFor(defs, db.name);
-      this.globals.set(db.name, g);
-    }
-    return g;
+  /** The catalog as the parser's GlobalState needs it (sent to the translator thread once per schema version). */
+  private defs(): DatabaseDef[] {
+    return [...this.dbs.values()].map((d) => ({ name: d.name, tables: d.tables.map((t) => ({ name: t.name, columns: t.columns })), functions: d.functions }));
+  }
+
+  /** A translation on the translator thread (kqlThread.ts), against the catalog as it is now. */
+  private translateText(db: DbMeta, text: string, overrides?: Record<string, string>): Promise<{ tr: Translation; read: string[] }> {
+    return this.kql.translate(db.name, text, { overrides, functionBodies: db.functions.map((f) => f.body) });
+  }
+
+  /** A stored function's parameters as `.show database schema as json` lists them (the parser reads them). */
+  functionParameters(f: FunctionDef): Promise<Record<string, unknown>[]> {
+    return this.kql.parameters(f);
   }
 
   /**
@@ -184,9 +192,10 @@ export class Engine {
     return [...names].map((n) => this.tableKey(db, n));
   }
 
-  globalsClear(): void {
-    this.globals.clear();
+  schemaChanged(): void {
+    this.schemaVersion++;
     this.translations.clear();
+    this.policyTranslations.clear();
     this.schemaKey = undefined;
     // Statements prepared against the old schema go with it (DuckDB would rebind them, but needn't be trusted to).
     this.readers.reset();
@@ -200,7 +209,7 @@ export class Engine {
     // and the translations, or each streaming batch would make the next queries parse and bind from scratch.
     const key = JSON.stringify([...this.dbs.values()].map((d) => [d.name, d.tables.map((t) => [t.name, t.columns]), d.functions.map((f) => [f.name, f.parameters, f.body])]));
     if (key !== this.schemaKey) {
-      this.globalsClear();
+      this.schemaChanged();
       this.schemaKey = key;
     }
     await this.writer.run(`INSERT OR REPLACE INTO __eventline.catalog VALUES (${sqlString(db.name)}, ${sqlString(JSON.stringify(db))})`);
@@ -386,9 +395,7 @@ export class Engine {
     for (const target of db.tables) {
       for (const p of target.updatePolicies) {
         if (!p.IsEnabled || p.Source !== t.name) continue;
-        const tr = translateQuery(p.Query, this.globalsFor(db.name), {
-          tableSql: (name) => (name === t.name ? `temp.${stage}` : this.tableSql(db, name)), functionBodies: db.functions.map((f) => f.body),
-        });
+        const { tr } = await this.translateText(db, p.Query, { [t.name]: `temp.${stage}` });
         if (tr.columns.length !== target.columns.length) {
           throw new KustoUserError('BadRequest', `The update policy of table '${target.name}' returns ${tr.columns.length} columns but the table has ${target.columns.length}; make the query's schema match the table.`);
         }
@@ -416,18 +423,16 @@ export class Engine {
       tableSql: (db, name) => this.tableSql(db, name),
       tmpFile: (ext) => path.join(this.tmpDir, `batch-${process.pid}-${this.stageCount++}.${ext}`),
       stageName: () => `__stage${this.stageCount++}`,
-      policySql: (db, query, source, stage) => {
-        // A policy's translation is kept with the GlobalState it was made against (a schema change makes a new one),
-        // its source's stage table as a placeholder: translating it for every batch took as long as ingesting one.
-        const globals = this.globalsFor(db.name);
-        const cache = this.policyTranslations.get(globals) ?? new Map<string, { sql: string; columns: { name: string }[] }>();
-        this.policyTranslations.set(globals, cache);
+      policySql: async (db, query, source, stage) => {
+        // A policy's translation is kept until the schema changes, its source's stage table as a placeholder:
+        // translating it for every batch took as long as ingesting one.
         const key = `${db.name}\u0000${source}\u0000${query}`;
-        let tr = cache.get(key);
+        let tr = this.policyTranslations.get(key);
         if (!tr) {
-          const t = translateQuery(query, globals, { tableSql: (name) => (name === source ? POLICY_SOURCE : this.tableSql(db, name)), functionBodies: db.functions.map((f) => f.body) });
+          const version = this.schemaVersion;
+          const { tr: t } = await this.translateText(db, query, { [source]: POLICY_SOURCE });
           tr = { sql: t.sql, columns: t.columns };
-          cache.set(key, tr);
+          if (version === this.schemaVersion) this.policyTranslations.set(key, tr);
         }
         return { sql: tr.sql.split(POLICY_SOURCE).join(`temp.${stage}`), columns: tr.columns };
       },
@@ -435,7 +440,7 @@ export class Engine {
     }, req), touches);
   }
 
-  private readonly policyTranslations = new WeakMap<KNode, Map<string, { sql: string; columns: { name: string }[] }>>();
+  private readonly policyTranslations = new Map<string, { sql: string; columns: { name: string }[] }>();
 
   /** Runs SQL on the writer and returns its rows (inside write(); for the hub connector's own tables). */
   async execRows(sql: string): Promise<unknown[][]> {
@@ -445,9 +450,9 @@ export class Engine {
   // ---- queries -------------------------------------------------------------------------------------------------
 
   /** The translation of a query; one that would have to look at data first (see translateRun) is refused. */
-  translate(dbName: string, text: string): Planned {
+  async translate(dbName: string, text: string): Promise<Planned> {
     try {
-      return this.translateOrNeed(dbName, text);
+      return await this.translateOrNeed(dbName, text);
     } catch (e) {
       if (e instanceof BagUnpackNeedsSchema) throw new KustoUserError('Unsupported', 'The local Eventhouse runs bag_unpack without an output schema only in queries; here, give it one: evaluate bag_unpack(c) : (*, Name:type, …).');
       throw e;
@@ -462,7 +467,7 @@ export class Engine {
     let query = text;
     for (let i = 0; ; i++) {
       try {
-        return this.translateOrNeed(dbName, query, opts.noCache);
+        return await this.translateOrNeed(dbName, query, opts.noCache);
       } catch (e) {
         if (!(e instanceof BagUnpackNeedsSchema)) throw e;
         if (i >= 16) throw new KustoUserError('Unsupported', 'The local Eventhouse looks at the data for at most 16 bag_unpack calls without an output schema in one query; give the others one: bag_unpack(c) : (*, Name:type, …).');
@@ -497,20 +502,18 @@ export class Engine {
     return text.slice(0, site.evaluateStart) + before + text.slice(site.evaluateStart, site.callEnd) + schema + text.slice(site.callEnd);
   }
 
-  private translateOrNeed(dbName: string, text: string, noCache = false): Planned {
+  private async translateOrNeed(dbName: string, text: string, noCache = false): Promise<Planned> {
     const db = this.db(dbName);
     // Dashboards and alerts repeat the same text; reuse its translation until the catalog changes. A translation
     // depends on the schema only (never on rows), so a write of rows leaves it valid.
     const key = `${db.name}\u0000${text}`;
     const hit = noCache ? undefined : this.translations.get(key);
     if (hit) return hit;
-    const reads = new Set<string>();
-    const tr = translateQuery(text, this.globalsFor(db.name), {
-      tableSql: (name) => { reads.add(this.tableKey(db, name)); return this.tableSql(db, name); },
-      functionBodies: db.functions.map((f) => f.body),
-    });
-    const planned: Planned = { ...tr, reads: [...reads] };
-    if (!tr.usesNow && !noCache) {
+    const version = this.schemaVersion;
+    const { tr, read } = await this.translateText(db, text);
+    const planned: Planned = { ...tr, reads: [...new Set(read.map((name) => this.tableKey(db, name)))] };
+    // A schema change while it was on the translator thread: the answer stands for this request, not for the cache.
+    if (!tr.usesNow && !noCache && version === this.schemaVersion) {
       if (this.translations.size >= 500) this.translations.delete(this.translations.keys().next().value!);
       this.translations.set(key, planned);
     }

@@ -36,14 +36,14 @@ export const FUNCTIONS_COMMANDS: Command[] = [
         if (i < 0 && verb === 'alter') throw new KustoUserError('NotFound', `Function '${name}' was not found.`);
         const prior = db.functions.slice();
         if (i >= 0) db.functions[i] = f; else db.functions.push(f);
-        ctx.engine.globalsClear();
+        ctx.engine.schemaChanged();
         // Validate the body against the live schema now rather than at first call.
         try {
           const params = f.parameters.replace(/^\(|\)$/g, '').trim();
-          if (!params) ctx.engine.translate(db.name, name);
+          if (!params) await ctx.engine.translate(db.name, name);
         } catch (e) {
           db.functions = prior;
-          ctx.engine.globalsClear();
+          ctx.engine.schemaChanged();
           throw e;
         }
         await ctx.engine.saveCatalog(db);

@@ -45,7 +45,7 @@ export const POLICIES_COMMANDS: Command[] = [
       }));
       for (const p of policies) {
         ctx.engine.table(db, p.Source);
-        const tr = ctx.engine.translate(db.name, p.Query);
+        const tr = await ctx.engine.translate(db.name, p.Query);
         if (tr.columns.length !== t.columns.length) throw new KustoUserError('BadRequest', `The update policy query returns ${tr.columns.length} columns (${tr.columns.map((c) => `${c.name}:${c.type}`).join(', ')}) but table '${t.name}' has ${t.columns.length} (${cslSchema(t)}).`);
       }
       await ctx.engine.write(async () => { t.updatePolicies = policies; await ctx.engine.saveCatalog(db); });

@@ -1,5 +1,4 @@
 // Tables: listing, schemas, creating, altering, dropping and clearing.
-import { functionParameters } from '../parser';
 import { KustoUserError } from '../types';
 import type { Command } from './command';
 import { cslSchema, jsonSchema, SCHEMA_COLS, schemaRow } from './rows';
@@ -53,7 +52,8 @@ export const TABLES_COMMANDS: Command[] = [
       const tables: Record<string, unknown> = {};
       for (const t of d.tables) tables[t.name] = { Name: t.name, DefaultColumn: null, OrderedColumns: jsonSchema(t).OrderedColumns, Folder: t.folder, DocString: t.docString };
       const functions: Record<string, unknown> = {};
-      for (const f of d.functions) functions[f.name] = { Name: f.name, InputParameters: functionParameters(f), Body: f.body, Folder: f.folder, DocString: f.docString, FunctionKind: 'Unknown', OutputColumns: [] };
+      const parameters = await Promise.all(d.functions.map((f) => ctx.engine.functionParameters(f)));
+      d.functions.forEach((f, i) => { functions[f.name] = { Name: f.name, InputParameters: parameters[i], Body: f.body, Folder: f.folder, DocString: f.docString, FunctionKind: 'Unknown', OutputColumns: [] }; });
       const doc = { Databases: { [d.name]: { Name: d.name, Tables: tables, ExternalTables: {}, MaterializedViews: {}, Functions: functions, PrettyName: null, MajorVersion: 1, MinorVersion: 1, DatabaseAccessMode: 'ReadWrite' } } };
       return table([['DatabaseSchema', 'string']], [[JSON.stringify(doc)]]);
     },
