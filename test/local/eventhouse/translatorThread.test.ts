@@ -3,6 +3,8 @@
 // process loads the parser itself for the translator's unit tests.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { tempDataDir } from '../pipeline';
@@ -46,5 +48,40 @@ describe('local Eventhouse: the KQL translator thread', function () {
     assert.equal(out.error.kind, 'Syntax');
     assert.deepEqual(out.error.position, { line: 2, column: 8 });
     assert.match(out.error.message, /^Syntax error: KS\d+: .*\[line:position=2:8\]$/);
+  });
+});
+
+describe('local Eventhouse: a translator thread that stops', () => {
+  it('fails the requests it had with a message, and the next request starts a new thread', async () => {
+    // kqlThread.ts as built, next to a worker script that exits on its first request: the module finds the worker
+    // next to itself, as it finds dist/kqlWorker.js next to dist/local.js.
+    const dir = tempDataDir('eventline-kqlthread-');
+    const src = path.join(ROOT, 'src/local/eventhouse');
+    fs.copyFileSync(path.join(src, 'kqlThread.ts'), path.join(dir, 'kqlThread.ts'));
+    fs.writeFileSync(path.join(dir, 'translate.ts'), `export { BagUnpackNeedsSchema } from ${JSON.stringify(path.join(src, 'translate'))};\n`);
+    fs.writeFileSync(path.join(dir, 'types.ts'), `export { KustoUserError } from ${JSON.stringify(path.join(src, 'types'))};\n`);
+    fs.writeFileSync(path.join(dir, 'kqlWorker.js'), `
+      const fs = require('node:fs');
+      const { parentPort } = require('node:worker_threads');
+      const marker = ${JSON.stringify(path.join(dir, 'started-once'))};
+      const first = !fs.existsSync(marker);
+      fs.writeFileSync(marker, '');
+      parentPort.on('message', (req) => {
+        if (first) process.exit(3);
+        parentPort.postMessage({ id: req.id, ok: true, value: { tr: { sql: 'SELECT 1' }, read: [], sawCatalog: Boolean(req.defs) } });
+      });
+    `);
+    const load = createRequire(__filename);
+    const { KqlTranslator } = load(path.join(dir, 'kqlThread.ts')) as typeof import('../../../src/local/eventhouse/kqlThread');
+    const t = new KqlTranslator({ version: () => 1, defs: () => [] });
+    const both = [t.translate('db', 'print 1', { functionBodies: [] }), t.translate('db', 'print 2', { functionBodies: [] })];
+    for (const r of await Promise.allSettled(both)) {
+      assert.ok(r.status === 'rejected', 'a request to the thread that stopped');
+      assert.match(String(r.reason), /KQL translator stopped \(exit code 3\); run the query again, which starts a new one/);
+    }
+    const again = await t.translate('db', 'print 1', { functionBodies: [] }) as unknown as { tr: { sql: string }; sawCatalog: boolean };
+    assert.equal(again.tr.sql, 'SELECT 1');
+    assert.equal(again.sawCatalog, true, 'a new thread is sent the catalog again');
+    t.close();
   });
 });
