@@ -44,14 +44,28 @@ class KqlThread {
   private readonly sent = new Map<number, number>();
 
   request<T>(msg: WithoutId<KqlRequest>): Promise<T> {
-    const w = this.worker ?? this.start();
+    let w: Worker;
+    try { w = this.worker ?? this.start(); } catch (e) { return Promise.reject(e instanceof Error ? e : new Error(String(e))); }
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       // Only a request in flight keeps the process alive: an idle translator must not hold up its exit.
       if (this.pending.size === 1) w.ref();
-      w.postMessage({ ...msg, id });
+      try {
+        w.postMessage({ ...msg, id });
+      } catch (e) {
+        this.take(w, id);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
     });
+  }
+
+  /** The request `id` leaves the pending ones; the thread is let go when none is left. */
+  private take(w: Worker, id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (this.pending.size === 0) w.unref();
+    return p;
   }
 
   /** Whether `engine`'s catalog at `version` has to go with its next request. */
@@ -71,11 +85,8 @@ class KqlThread {
     this.worker = w;
     w.unref();
     w.on('message', (res: KqlResponse) => {
-      const p = this.pending.get(res.id);
-      if (!p) return;
-      this.pending.delete(res.id);
-      if (this.pending.size === 0) w.unref();
-      if (res.ok) p.resolve(res.value); else p.reject(fromWire(res.error));
+      const p = this.take(w, res.id);
+      if (res.ok) p?.resolve(res.value); else p?.reject(fromWire(res.error));
     });
     const stopped = (why: string) => {
       if (this.worker !== w) return;
