@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import * as yauzl from 'yauzl';
 import type { EventlineApi } from '../../src/extension';
 import { CANCEL } from '../../src/common/prompt';
-import { startLocalPipeline, tempDataDir, type LocalPipeline } from '../local/pipeline';
+import { removeTempDataDir, startLocalPipeline, tempDataDir, type LocalPipeline } from '../local/pipeline';
 import { APP, claims, FunctionCloud, MASTER_KEY, RG, SUB } from './support/functionStandins';
 import { testAuthProvider, TEST_PROVIDER_ID, type TestAuthProvider } from './support/testAuthProvider';
 import { answered, api, description, label, labels, manifestUri, path as treePath, removeManifest, until, writeManifest } from './support/treeHelpers';
@@ -53,12 +53,13 @@ describe('Deploy Ingest Function (stand-ins for Resource Manager, scm and the ad
   let cloud: FunctionCloud;
   let local: LocalPipeline;
   let workspace: string;
+  let data: string | undefined;
 
   before(async () => {
     a = await api();
     auth = await testAuthProvider();
     // The local hub serves AMQPS with the CA this extension host trusts (NODE_EXTRA_CA_CERTS from the harness).
-    const data = tempDataDir('eventline-deploy-hub-');
+    data = tempDataDir('eventline-deploy-hub-');
     const tlsDir = process.env.EVENTLINE_TEST_TLS_DIR!;
     fs.mkdirSync(path.join(data, 'eventhubs', 'tls'), { recursive: true });
     for (const f of ['ca.pem', 'ca-key.pem', 'server.pem', 'server-key.pem']) fs.copyFileSync(path.join(tlsDir, f), path.join(data, 'eventhubs', 'tls', f));
@@ -97,6 +98,7 @@ describe('Deploy Ingest Function (stand-ins for Resource Manager, scm and the ad
     await removeManifest();
     await cloud?.stop();
     await local?.stop();
+    if (data) removeTempDataDir(data);
     if (workspace) fs.rmSync(path.join(workspace, 'ingest-function'), { recursive: true, force: true });
   });
 

@@ -51,6 +51,15 @@ export function tempDataDir(prefix = 'eventline-local-'): string {
   return dir;
 }
 
+/**
+ * Removes a folder tempDataDir made, now (unless EVENTLINE_KEEP_TEMP is set): for tests in the VS Code extension host,
+ * which is stopped without the exit event that removes the rest.
+ */
+export function removeTempDataDir(dir: string): void {
+  if (!made.delete(dir)) return;
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
 /** Starts `eventline-local start --json` on free ports (or the ones given in extraArgs). */
 export async function startLocalPipeline(opts: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<LocalPipeline> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "node esbuild.js" first.`);
