@@ -31,15 +31,17 @@ export const CLI = path.resolve(__dirname, '../../dist/local.js');
 // in the temp folder, run after run. EVENTLINE_KEEP_TEMP=1 keeps them, to look at after a failure.
 const made = new Set<string>();
 
-function removeMade(): void {
-  for (const dir of made) {
-    try {
-      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-    } catch (e) {
-      // A child that outlived its test may still be writing there; the folder stays, the run's result does not change.
-      process.stderr.write(`could not remove ${dir}: ${e instanceof Error ? e.message : String(e)}\n`);
-    }
+function removeDir(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (e) {
+    // A child that outlived its test may still be writing there; the folder stays, the run's result does not change.
+    process.stderr.write(`could not remove ${dir}: ${e instanceof Error ? e.message : String(e)}\n`);
   }
+}
+
+function removeMade(): void {
+  for (const dir of made) removeDir(dir);
 }
 
 export function tempDataDir(prefix = 'eventline-local-'): string {
@@ -56,8 +58,7 @@ export function tempDataDir(prefix = 'eventline-local-'): string {
  * which is stopped without the exit event that removes the rest.
  */
 export function removeTempDataDir(dir: string): void {
-  if (!made.delete(dir)) return;
-  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  if (made.delete(dir)) removeDir(dir);
 }
 
 /** Starts `eventline-local start --json` on free ports (or the ones given in extraArgs). */

@@ -13,7 +13,7 @@ import { KqlTranslator } from './kqlThread';
 import type { DatabaseDef, FunctionDef } from './parser';
 import { Readers, type RunOptions } from './readers';
 import { BagUnpackNeedsSchema, type BagUnpackSite, type Translation } from './translate';
-import { duckType, formatDatetimeNs, ident, INGESTION_TIME, KustoUserError, sqlString, type Col } from './types';
+import { duckType, formatDatetimeNs, ident, INGESTION_TIME, KustoUserError, sqlString, tableSqlName, type Col } from './types';
 import { CLOSE_BRACKET, OPEN_BRACKET, toWire, wireRowsSql } from './wire';
 
 /** A translation with the tables its SQL reads (as Engine.tableKey names them). */
@@ -108,7 +108,7 @@ export class Engine {
     if (!this.dbs.has(DEFAULT_DB)) await this.createDatabase(DEFAULT_DB, true);
     // Warm the parser on its thread so the first query does not pay the 1–2 s cold start; a failure to load it
     // is that first query's error.
-    this.kql.translate(DEFAULT_DB, 'print 1', { functionBodies: [] }).catch(() => undefined);
+    this.kql.translate(DEFAULT_DB, 'print 1').catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -136,7 +136,7 @@ export class Engine {
   }
 
   tableSql(db: DbMeta, name: string): string {
-    return `${ident(db.name)}.${ident(name)}`;
+    return tableSqlName(db.name, name);
   }
 
   /** The catalog as the parser's GlobalState needs it (sent to the translator thread once per schema version). */
@@ -146,7 +146,7 @@ export class Engine {
 
   /** A translation on the translator thread (kqlThread.ts), against the catalog as it is now. */
   private translateText(db: DbMeta, text: string, overrides?: Record<string, string>): Promise<{ tr: Translation; read: string[] }> {
-    return this.kql.translate(db.name, text, { overrides, functionBodies: db.functions.map((f) => f.body) });
+    return this.kql.translate(db.name, text, { overrides });
   }
 
   /** A stored function's parameters as `.show database schema as json` lists them (the parser reads them). */

@@ -91,6 +91,7 @@ class KqlThread {
     const stopped = (why: string) => {
       if (this.worker !== w) return;
       this.worker = undefined;
+      // Another engine's request may start the next thread before this engine's next needsCatalog().
       this.sent.clear();
       const err = new Error(`The local Eventhouse's KQL translator stopped (${why}); run the query again, which starts a new one.`);
       for (const p of this.pending.values()) p.reject(err);
@@ -112,7 +113,7 @@ export class KqlTranslator {
 
   constructor(private readonly catalog: { version(): number; defs(): DatabaseDef[] }) {}
 
-  translate(db: string, text: string, opts: { overrides?: Record<string, string>; functionBodies: string[]; nowNs?: bigint }): Promise<Translated> {
+  translate(db: string, text: string, opts: { overrides?: Record<string, string>; nowNs?: bigint } = {}): Promise<Translated> {
     const version = this.catalog.version();
     const withDefs = this.thread.needsCatalog(this.engine, version) ? this.catalog.defs() : undefined;
     return this.thread.request<Translated>({ op: 'translate', engine: this.engine, version, defs: withDefs, db, text, ...opts });

@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { functionParameters, globalStateFor, type DatabaseDef, type FunctionDef, type KNode } from './parser';
 import { BagUnpackNeedsSchema, translateQuery, type BagUnpackSite, type Translation } from './translate';
-import { ident, KustoUserError } from './types';
+import { KustoUserError, tableSqlName } from './types';
 
 export type KqlRequest =
   | {
@@ -14,7 +14,7 @@ export type KqlRequest =
     db: string; text: string;
     /** SQL for tables that are not the database's own (an ingestion's stage table, a policy's source). */
     overrides?: Record<string, string>;
-    functionBodies: string[]; nowNs?: bigint;
+    nowNs?: bigint;
   }
   | { id: number; op: 'parameters'; f: FunctionDef }
   | { id: number; op: 'forget'; engine: number };
@@ -50,9 +50,9 @@ function translate(req: Extract<KqlRequest, { op: 'translate' }>): Translated {
       const own = req.overrides?.[name];
       if (own !== undefined) return own;
       read.add(name);
-      return `${ident(req.db)}.${ident(name)}`;
+      return tableSqlName(req.db, name);
     },
-    functionBodies: req.functionBodies,
+    functionBodies: cat.defs.find((d) => d.name === req.db)?.functions.map((f) => f.body) ?? [],
     nowNs: req.nowNs,
   });
   return { tr, read: [...read] };

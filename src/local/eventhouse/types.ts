@@ -63,6 +63,11 @@ export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** A database's table as DuckDB names it: each database is a schema. */
+export function tableSqlName(db: string, table: string): string {
+  return `${ident(db)}.${ident(table)}`;
+}
+
 /**
  * The hidden column every table has for ingestion_time() (the service's `$IngestionTime`). Inserts name their
  * columns, so it takes its default; queries see it only as ingestion_time().

@@ -74,12 +74,12 @@ describe('local Eventhouse: a translator thread that stops', () => {
     const load = createRequire(__filename);
     const { KqlTranslator } = load(path.join(dir, 'kqlThread.ts')) as typeof import('../../../src/local/eventhouse/kqlThread');
     const t = new KqlTranslator({ version: () => 1, defs: () => [] });
-    const both = [t.translate('db', 'print 1', { functionBodies: [] }), t.translate('db', 'print 2', { functionBodies: [] })];
+    const both = [t.translate('db', 'print 1', {}), t.translate('db', 'print 2', {})];
     for (const r of await Promise.allSettled(both)) {
       assert.ok(r.status === 'rejected', 'a request to the thread that stopped');
       assert.match(String(r.reason), /KQL translator stopped \(exit code 3\); run the query again, which starts a new one/);
     }
-    const again = await t.translate('db', 'print 1', { functionBodies: [] }) as unknown as { tr: { sql: string }; sawCatalog: boolean };
+    const again = await t.translate('db', 'print 1', {}) as unknown as { tr: { sql: string }; sawCatalog: boolean };
     assert.equal(again.tr.sql, 'SELECT 1');
     assert.equal(again.sawCatalog, true, 'a new thread is sent the catalog again');
     t.close();
