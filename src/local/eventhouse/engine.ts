@@ -525,8 +525,15 @@ export class Engine {
     const tr = await this.translateRun(dbName, text, opts);
     const noTrunc = opts.notruncation || tr.notruncation;
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
-    const sql = noTrunc ? tr.wireSql : `${tr.wireSql} LIMIT ${limit + 1}`;
-    const rows = await this.runSql(sql, { ...opts, prepare: !tr.usesNow, reads: tr.reads });
+    const run = (wireSql: string) => this.runSql(noTrunc ? wireSql : `${wireSql} LIMIT ${limit + 1}`, { ...opts, prepare: !tr.usesNow, reads: tr.reads });
+    const nf = tr.nanFree;
+    let rows = nf && await run(nf.wireSql);
+    let ran = nf?.sql;
+    // A NaN among the NaN-free variant's rows: the exact query's turn (see NaNFree).
+    if (!rows || rows.some((r) => Number.isNaN(r[nf!.column]))) {
+      rows = await run(tr.wireSql);
+      ran = tr.sql;
+    }
     const table: ResultTable = { name: 'PrimaryResult', columns: tr.columns, rows: [] };
     let truncated: { limit: number } | undefined;
     const cols = tr.columns;
@@ -546,7 +553,7 @@ export class Engine {
       table.rows.length = keep;
       truncated = { limit: keep };
     }
-    return { table, visualization: tr.visualization, truncated, sql: tr.sql };
+    return { table, visualization: tr.visualization, truncated, sql: ran };
   }
 
   /**
@@ -566,8 +573,11 @@ export class Engine {
     if (!cols.length) return slow();
     const noTrunc = opts.notruncation || tr.notruncation;
     const limit = tr.maxRecords ?? opts.maxRecords ?? MAX_RECORDS;
-    const sql = wireRowsSql(tr, noTrunc ? undefined : limit);
-    const [[n, blob]] = await this.runSql(sql, { ...opts, prepare: !tr.usesNow, reads: tr.reads });
+    const run = (q: Parameters<typeof wireRowsSql>[0], nanColumn?: number) => this.runSql(wireRowsSql(q, noTrunc ? undefined : limit, nanColumn), { ...opts, prepare: !tr.usesNow, reads: tr.reads });
+    let answer = tr.nanFree && (await run({ ...tr, ...tr.nanFree }, tr.nanFree.column))[0];
+    // A NaN among the NaN-free variant's rows: the exact query's turn (see NaNFree).
+    if (!answer || answer[2] === true) answer = (await run(tr))[0];
+    const [n, blob] = answer;
     const count = Number(n);
     // Unordered rows keep all limit + 1 in the aggregate; which ones a truncated result keeps is query()'s business.
     if (tr.unordered && !noTrunc && count > limit) return slow();

@@ -7,7 +7,7 @@ import { duckType, formatDatetimeNs, formatTimespan, ident, text, type KType } f
  * SQL giving one row (n: the rows, j: their JSON text, comma-joined) for a translated query's result; see
  * Engine.queryWire. `limit` is undefined for no truncation.
  */
-export function wireRowsSql(tr: Translation, limit: number | undefined): string {
+export function wireRowsSql(tr: Pick<Translation, 'columns' | 'order' | 'from' | 'withs' | 'unordered'>, limit: number | undefined, nanColumn?: number): string {
   const cols = tr.columns;
   const order = tr.order.join(', ');
   const rowsSql = limit === undefined ? tr.from : `SELECT * FROM (${tr.from}) AS _t${order ? ` ORDER BY ${order}` : ''} LIMIT ${limit + 1}`;
@@ -18,9 +18,11 @@ export function wireRowsSql(tr: Translation, limit: number | undefined): string 
   // string_agg's parallel partial states join in any order. Rows in no particular order (a summarize, a join) can
   // go out like that; otherwise a row number carries the query's order, or DuckDB's natural order, which its
   // streaming window keeps, into the aggregate (about a quarter of a small query's time, so only when needed).
+  // With nanColumn, a third column says whether that column has a NaN (NaNFree in translate/context.ts).
+  const nan = nanColumn === undefined ? '' : `, coalesce(bool_or(isnan(__w${nanColumn})), false) AS nan`;
   return tr.unordered
-    ? `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ','), '')) AS j FROM (SELECT ${typed} FROM (${rowsSql}) AS _t) AS _w`
-    : `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ',' ORDER BY __wire_rn)${limit === undefined ? '' : ` FILTER (WHERE __wire_rn <= ${limit})`}, '')) AS j `
+    ? `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ','), '')) AS j${nan} FROM (SELECT ${typed} FROM (${rowsSql}) AS _t) AS _w`
+    : `${tr.withs}SELECT count(*) AS n, encode(coalesce(string_agg(${json}, ',' ORDER BY __wire_rn)${limit === undefined ? '' : ` FILTER (WHERE __wire_rn <= ${limit})`}, '')) AS j${nan} `
       + `FROM (SELECT ${typed}, row_number() OVER (${order ? `ORDER BY ${order}` : ''}) AS __wire_rn FROM (${rowsSql}) AS _t) AS _w`;
 }
 

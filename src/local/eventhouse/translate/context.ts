@@ -39,6 +39,34 @@ export interface Rel {
   unordered?: boolean;
   /** The rows still are a table's own rows and carry its ingestion time as the hidden column __ingestion_time. */
   ingestionTime?: boolean;
+  /** Set by top and take, never carried by an operator that changes the rows: see NaNFree. */
+  nanFree?: NaNFree;
+  /** A sort's plain order for a take right after it (all the rows of a sort are no faster in it). */
+  nanFreeOrder?: Omit<NaNFree, 'sql'>;
+}
+
+/**
+ * `top N by X` / `order by X | take N` over a real column X, descending with nulls last, is Kusto's answer as DuckDB's
+ * plain `ORDER BY X DESC NULLS LAST LIMIT N` whenever X has no NaN: Kusto sorts NaN after the numbers, DuckDB above
+ * +inf. The exact ORDER BY (orderItems) keys on an expression, which costs DuckDB's top-N its pushed-down filter: 10
+ * M rows took 8× as long. A NaN anywhere in X is the first row DuckDB's order returns, so the plain query's rows
+ * say whether they can stand; when one of them is NaN, the exact query runs instead.
+ */
+export interface NaNFree {
+  /** The operator's SQL and order with the plain ORDER BY. */
+  sql: string;
+  order: string[];
+  /** The output column X. */
+  column: string;
+}
+
+/** A translation's variant that is the query's answer when none of its rows has NaN in `column` (see NaNFree). */
+export interface NaNFreeQuery {
+  sql: string;
+  wireSql: string;
+  from: string;
+  order: string[];
+  column: number;
 }
 
 export type Binding = { kind: 'scalar'; sql: string; type: KType } | { kind: 'table'; rel: Rel };
@@ -59,6 +87,7 @@ export interface Translation {
   order: string[];
   /** With no `order`: whether the rows' natural order means nothing (see Rel.unordered). */
   unordered: boolean;
+  nanFree?: NaNFreeQuery;
 }
 
 export interface TranslateOptions {
@@ -120,16 +149,20 @@ export class Translator {
     }
     if (!result) throw new KustoUserError('Semantic', 'The query has no tabular expression to return.');
     const cols = result.cols;
-    const order = result.order?.length ? ` ORDER BY ${result.order.join(', ')}` : '';
     const withs = this.ctes.length ? `WITH ${this.ctes.join(', ')} ` : '';
-    const sql = `${withs}SELECT ${cols.map((c) => ident(c.name)).join(', ')} FROM (${result.sql}) AS _t${order}`;
-    // For the wire, DuckDB formats datetimes itself (vectorised) instead of JS converting each value. The
-    // fixed-width ISO text sorts like the datetime, so ORDER BY binding to the alias keeps the same order.
-    const wire = cols.map((c) => (c.type === 'datetime' ? `kq_dt_str(${ident(c.name)}) AS ${ident(c.name)}` : ident(c.name)));
-    const wireSql = `${withs}SELECT ${wire.join(', ')} FROM (${result.sql}) AS _t${order}`;
+    const select = (from: string, orderItems: string[] | undefined) => {
+      const order = orderItems?.length ? ` ORDER BY ${orderItems.join(', ')}` : '';
+      // For the wire, DuckDB formats datetimes itself (vectorised) instead of JS converting each value. The
+      // fixed-width ISO text sorts like the datetime, so ORDER BY binding to the alias keeps the same order.
+      const wire = cols.map((c) => (c.type === 'datetime' ? `kq_dt_str(${ident(c.name)}) AS ${ident(c.name)}` : ident(c.name)));
+      return { sql: `${withs}SELECT ${cols.map((c) => ident(c.name)).join(', ')} FROM (${from}) AS _t${order}`, wireSql: `${withs}SELECT ${wire.join(', ')} FROM (${from}) AS _t${order}` };
+    };
+    const nf = result.nanFree;
+    const nanColumn = nf ? cols.findIndex((c) => c.name === nf.column) : -1;
     return {
-      sql, wireSql, columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords, usesNow: this.usesNow,
+      ...select(result.sql, result.order), columns: cols, visualization: this.visualization, notruncation: this.notruncation, maxRecords: this.maxRecords, usesNow: this.usesNow,
       withs, from: result.sql, order: result.order ?? [], unordered: !result.order?.length && Boolean(result.unordered),
+      nanFree: nf && nanColumn >= 0 ? { ...select(nf.sql, nf.order), from: nf.sql, order: nf.order, column: nanColumn } : undefined,
     };
   }
 

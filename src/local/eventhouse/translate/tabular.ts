@@ -175,49 +175,69 @@ export function rename(cx: Translator, input0: Rel, op: KNode): Rel {
 
 export function take(cx: Translator, input: Rel, n: KNode): Rel {
   const count = cx.scalar(n, undefined);
+  const limited = (order: string[] | undefined) => `SELECT ${cx.selectList(input).join(', ')} FROM (${input.sql}) AS _t${order?.length ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ${count}`;
+  const nf = input.nanFreeOrder;
   return {
-    sql: `SELECT ${cx.selectList(input).join(', ')} FROM (${input.sql}) AS _t${input.order?.length ? ` ORDER BY ${input.order.join(', ')}` : ''} LIMIT ${count}`,
-    cols: input.cols, order: input.order, ord: input.ord, unordered: input.unordered,
+    sql: limited(input.order), cols: input.cols, order: input.order, ord: input.ord, unordered: input.unordered,
+    nanFree: nf && { sql: limited(nf.order), order: nf.order, column: nf.column },
   };
 }
 
-function orderItems(cx: Translator, exprs: KNode[], scope: RowScope): string[] {
-  return exprs.map((e): string[] => {
-    let expr = e;
-    let desc = true;
-    let nullsFirst: boolean | undefined;
-    if (kindName(e) === 'OrderedExpression') {
-      expr = e.Expression;
-      const ord = e.Ordering;
-      if (ord && ord.AscOrDescKeyword && String(ord.AscOrDescKeyword.Text).toLowerCase() === 'asc') desc = false;
-      if (ord && ord.NullsClause) nullsFirst = String(ord.NullsClause.FirstOrLastKeyword.Text).toLowerCase() === 'first';
-    }
-    // Kusto: descending puts nulls last, ascending puts them first, unless told otherwise.
-    const nf = nullsFirst ?? !desc;
+interface OrderKey { expr: KNode; desc: boolean; nullsFirst: boolean }
+
+function orderKey(e: KNode): OrderKey {
+  let expr = e;
+  let desc = true;
+  let nullsFirst: boolean | undefined;
+  if (kindName(e) === 'OrderedExpression') {
+    expr = e.Expression;
+    const ord = e.Ordering;
+    if (ord && ord.AscOrDescKeyword && String(ord.AscOrDescKeyword.Text).toLowerCase() === 'asc') desc = false;
+    if (ord && ord.NullsClause) nullsFirst = String(ord.NullsClause.FirstOrLastKeyword.Text).toLowerCase() === 'first';
+  }
+  // Kusto: descending puts nulls last, ascending puts them first, unless told otherwise.
+  return { expr, desc, nullsFirst: nullsFirst ?? !desc };
+}
+
+function orderItems(cx: Translator, keys: OrderKey[], scope: RowScope): string[] {
+  return keys.map(({ expr, desc, nullsFirst: nf }): string[] => {
     const x = cx.scalar(expr, scope);
-    if (cx.typeOf(expr) !== 'real') return [`${x} ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`];
-    // The sort page: NaN goes with the nulls (DuckDB puts it above +inf), nulls before NaN when they come first and
-    // after it when they come last.
+    const plain = `${x} ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`;
+    // The sort page puts NaN with the nulls: after them when they come first, before them when they come last.
+    // DuckDB puts NaN above +inf, which is the same place when descending with nulls first or ascending with nulls
+    // last; the two defaults need NaN moved.
+    if (cx.typeOf(expr) !== 'real' || desc === nf) return [plain];
     return [`(CASE WHEN isnan(${x}) THEN NULL ELSE ${x} END) ${desc ? 'DESC' : 'ASC'} NULLS ${nf ? 'FIRST' : 'LAST'}`, `(${x} IS NULL) ${nf ? 'DESC' : 'ASC'}`];
   }).flat();
 }
 
+/** The plain order of a single key that is a real column, descending with nulls last (see NaNFree). */
+function nanFreeOrder(cx: Translator, keys: OrderKey[], input: Rel, scope: RowScope): { order: string[]; column: string } | undefined {
+  if (keys.length !== 1 || !keys[0].desc || keys[0].nullsFirst || kindName(keys[0].expr) !== 'NameReference' || cx.typeOf(keys[0].expr) !== 'real') return undefined;
+  const x = cx.scalar(keys[0].expr, scope);
+  const col = input.cols.find((c) => scope.col(c.name) === x);
+  return col && { order: [`${x} DESC NULLS LAST`], column: col.name };
+}
+
 export function sort(cx: Translator, input: Rel, op: KNode): Rel {
   cx.noParams(op);
-  const items2 = orderItems(cx, elems(op.Expressions), cx.scopeFor(input));
+  const scope = cx.scopeFor(input);
+  const keys = elems(op.Expressions).map(orderKey);
+  const sql = `SELECT ${input.cols.map((c) => ident(c.name)).join(', ')} FROM (${input.sql}) AS _t`;
   // Order is a property of the rows; carried to the outermost SELECT (or to the next take/top).
-  return { sql: `SELECT ${input.cols.map((c) => ident(c.name)).join(', ')} FROM (${input.sql}) AS _t`, cols: input.cols, order: items2 };
+  return { sql, cols: input.cols, order: orderItems(cx, keys, scope), nanFreeOrder: nanFreeOrder(cx, keys, input, scope) };
 }
 
 export function top(cx: Translator, input: Rel, op: KNode): Rel {
   cx.noParams(op);
-  const order = orderItems(cx, [op.ByExpression], cx.scopeFor(input));
+  const scope = cx.scopeFor(input);
+  const keys = [orderKey(op.ByExpression)];
+  const order = orderItems(cx, keys, scope);
   const count = cx.scalar(op.Expression, undefined);
   const cols = input.cols.map((c) => ident(c.name));
-  return {
-    sql: `SELECT ${cols.join(', ')} FROM (${input.sql}) AS _t ORDER BY ${order.join(', ')} LIMIT ${count}`,
-    cols: input.cols, order,
-  };
+  const limited = (o: string[]) => `SELECT ${cols.join(', ')} FROM (${input.sql}) AS _t ORDER BY ${o.join(', ')} LIMIT ${count}`;
+  const nf = nanFreeOrder(cx, keys, input, scope);
+  return { sql: limited(order), cols: input.cols, order, nanFree: nf && { sql: limited(nf.order), ...nf } };
 }
 
 export function distinct(cx: Translator, input: Rel, op: KNode): Rel {
