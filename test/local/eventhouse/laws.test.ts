@@ -43,52 +43,43 @@ describe('local Eventhouse: laws from the KQL documentation (property tests)', f
     }), { numRuns: RUNS, seed: 1819 });
   });
 
+  // Reals with the special values, as datatable literals and as the wire gives them back.
+  type V = number | null;
+  const real: fc.Arbitrary<V> = fc.oneof(fc.integer({ min: -5, max: 5 }).map((x) => x / 2), fc.constantFrom<V>(null, NaN, Infinity, -Infinity));
+  const realLit = (v: V) => (v === null ? 'real(null)' : Number.isNaN(v) ? 'real(nan)' : v === Infinity ? 'real(+inf)' : v === -Infinity ? 'real(-inf)' : `real(${v})`);
+  const realWire = (v: V) => (v === null ? null : Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v);
+  /** The sort page's order: null and NaN form one group at the start or the end (null first within it when the group leads). */
+  const kustoOrder = (xs: V[], asc: boolean, first: boolean): V[] => {
+    const rank = (v: V) => (v === null ? (first ? 0 : 2) : Number.isNaN(v) ? 1 : -1);
+    return [...xs].sort((a, b) => {
+      const ra = rank(a);
+      const rb = rank(b);
+      if (ra >= 0 || rb >= 0) {
+        if (ra >= 0 && rb >= 0) return ra - rb;
+        return (ra >= 0) === first ? -1 : 1;
+      }
+      return asc ? (a as number) - (b as number) : (b as number) - (a as number);
+    });
+  };
+
   it('sort by a real puts NaN with the nulls, as the sort page\'s table orders special values (sort-operator)', async () => {
-    type V = number | null;
-    const value: fc.Arbitrary<V> = fc.oneof(fc.integer({ min: -5, max: 5 }).map((x) => x / 2), fc.constantFrom<V>(null, NaN, Infinity, -Infinity));
-    const lit = (v: V) => (v === null ? 'real(null)' : Number.isNaN(v) ? 'real(nan)' : v === Infinity ? 'real(+inf)' : v === -Infinity ? 'real(-inf)' : `real(${v})`);
-    const wire = (v: V) => (v === null ? null : Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v);
-    await fc.assert(fc.asyncProperty(fc.array(value, { minLength: 1, maxLength: 12 }), fc.boolean(), fc.option(fc.boolean()), async (xs, asc, nullsFirst) => {
-      const got = await kql.run(`datatable(x:real)[${xs.map(lit).join(', ')}] | order by x ${asc ? 'asc' : 'desc'}${nullsFirst === null ? '' : nullsFirst ? ' nulls first' : ' nulls last'}`);
+    await fc.assert(fc.asyncProperty(fc.array(real, { minLength: 1, maxLength: 12 }), fc.boolean(), fc.option(fc.boolean()), async (xs, asc, nullsFirst) => {
+      const got = await kql.run(`datatable(x:real)[${xs.map(realLit).join(', ')}] | order by x ${asc ? 'asc' : 'desc'}${nullsFirst === null ? '' : nullsFirst ? ' nulls first' : ' nulls last'}`);
       const first = nullsFirst ?? asc;
-      // null and NaN form one group at the start or the end (null first within it when the group leads).
-      const rank = (v: V) => (v === null ? (first ? 0 : 2) : Number.isNaN(v) ? 1 : -1);
-      const want = [...xs].sort((a, b) => {
-        const ra = rank(a);
-        const rb = rank(b);
-        if (ra >= 0 || rb >= 0) {
-          if (ra >= 0 && rb >= 0) return ra - rb;
-          return (ra >= 0) === first ? -1 : 1;
-        }
-        return asc ? (a as number) - (b as number) : (b as number) - (a as number);
-      });
-      assert.deepEqual(got.rows.map((r) => r[0]), want.map(wire), `order by x ${asc ? 'asc' : 'desc'} nulls ${first ? 'first' : 'last'} of ${JSON.stringify(xs.map(wire))}`);
+      assert.deepEqual(got.rows.map((r) => r[0]), kustoOrder(xs, asc, first).map(realWire), `order by x ${asc ? 'asc' : 'desc'} nulls ${first ? 'first' : 'last'} of ${JSON.stringify(xs.map(realWire))}`);
     }), { numRuns: RUNS, seed: 1821 });
   });
 
   it('top N by a real, and order by then take N, are the first N rows of that order, NaN with the nulls (top-operator)', async () => {
-    type V = number | null;
-    const value: fc.Arbitrary<V> = fc.oneof(fc.integer({ min: -5, max: 5 }).map((x) => x / 2), fc.constantFrom<V>(null, NaN, Infinity, -Infinity));
-    const lit = (v: V) => (v === null ? 'real(null)' : Number.isNaN(v) ? 'real(nan)' : v === Infinity ? 'real(+inf)' : v === -Infinity ? 'real(-inf)' : `real(${v})`);
-    const wire = (v: V) => (v === null ? null : Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v);
-    // Mostly without NaN, so both the plain top-N and the exact one answer (NaNFree in translate/context.ts).
-    const xsArb = fc.oneof(fc.array(value.filter((v) => !Number.isNaN(v)), { minLength: 1, maxLength: 12 }), fc.array(value, { minLength: 1, maxLength: 12 }));
+    // Often without NaN, so both the plain top-N and the exact one answer (NaNFree in translate/context.ts).
+    const xsArb = fc.oneof(fc.array(real.filter((v) => !Number.isNaN(v)), { minLength: 1, maxLength: 12 }), fc.array(real, { minLength: 1, maxLength: 12 }));
     await fc.assert(fc.asyncProperty(xsArb, fc.integer({ min: 1, max: 13 }), fc.boolean(), fc.boolean(), async (xs, n, asc, viaTake) => {
       const dir = asc ? 'asc' : 'desc';
-      const table = `datatable(x:real)[${xs.map(lit).join(', ')}]`;
+      const table = `datatable(x:real)[${xs.map(realLit).join(', ')}]`;
       const got = await kql.run(viaTake ? `${table} | order by x ${dir} | take ${n}` : `${table} | top ${n} by x ${dir}`);
-      // Nulls first when ascending, last when descending; NaN next to them (sort-operator).
-      const rank = (v: V) => (v === null ? (asc ? 0 : 2) : Number.isNaN(v) ? 1 : -1);
-      const want = [...xs].sort((a, b) => {
-        const ra = rank(a);
-        const rb = rank(b);
-        if (ra >= 0 || rb >= 0) {
-          if (ra >= 0 && rb >= 0) return ra - rb;
-          return (ra >= 0) === asc ? -1 : 1;
-        }
-        return asc ? (a as number) - (b as number) : (b as number) - (a as number);
-      }).slice(0, n);
-      assert.deepEqual(got.rows.map((r) => r[0]), want.map(wire), `${viaTake ? 'order by, take' : 'top'} ${n} ${dir} of ${JSON.stringify(xs.map(wire))}`);
+      // Nulls first when ascending, last when descending.
+      const want = kustoOrder(xs, asc, asc).slice(0, n);
+      assert.deepEqual(got.rows.map((r) => r[0]), want.map(realWire), `${viaTake ? 'order by, take' : 'top'} ${n} ${dir} of ${JSON.stringify(xs.map(realWire))}`);
     }), { numRuns: RUNS, seed: 1822 });
   });
 
