@@ -134,8 +134,9 @@ describe('Eventline tree, local profile (a local pipeline started through the ex
   });
 
   it('shows an error row with Retry when the local pipeline stops, and recovers on Retry', async () => {
-    await a.local.stop();
+    // Auto-start off first: stopped with it on, whatever needs the pipeline next (a tree row) may start it again.
     await vscode.workspace.getConfiguration('eventline.local').update('autoStart', false, vscode.ConfigurationTarget.Global);
+    await a.local.stop();
     try {
       const group = await path(a, 'Event Hubs');
       const [row] = await a.pipelineTree.getChildren(group);
