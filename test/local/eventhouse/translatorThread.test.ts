@@ -52,7 +52,7 @@ describe('local Eventhouse: the KQL translator thread', function () {
 });
 
 describe('local Eventhouse: a translator thread that stops', () => {
-  it('fails the requests it had with a message, and the next request starts a new thread', async () => {
+  it('fails the requests it had with a message; the next request starts a new thread, and every engine sends it its catalog', async () => {
     // kqlThread.ts as built, next to a worker script that exits on its first request: the module finds the worker
     // next to itself, as it finds dist/kqlWorker.js next to dist/local.js.
     const dir = tempDataDir('eventline-kqlthread-');
@@ -74,7 +74,9 @@ describe('local Eventhouse: a translator thread that stops', () => {
     const load = createRequire(__filename);
     const { KqlTranslator } = load(path.join(dir, 'kqlThread.ts')) as typeof import('../../../src/local/eventhouse/kqlThread');
     const t = new KqlTranslator({ version: () => 1, defs: () => [] });
-    const both = [t.translate('db', 'print 1', {}), t.translate('db', 'print 2', {})];
+    // A second engine on the same thread, whose catalog went to the thread that stops.
+    const u = new KqlTranslator({ version: () => 1, defs: () => [] });
+    const both = [t.translate('db', 'print 1', {}), t.translate('db', 'print 2', {}), u.translate('db', 'print 3', {})];
     for (const r of await Promise.allSettled(both)) {
       assert.ok(r.status === 'rejected', 'a request to the thread that stopped');
       assert.match(String(r.reason), /KQL translator stopped \(exit code 3\); run the query again, which starts a new one/);
@@ -82,6 +84,9 @@ describe('local Eventhouse: a translator thread that stops', () => {
     const again = await t.translate('db', 'print 1', {}) as unknown as { tr: { sql: string }; sawCatalog: boolean };
     assert.equal(again.tr.sql, 'SELECT 1');
     assert.equal(again.sawCatalog, true, 'a new thread is sent the catalog again');
+    const other = await u.translate('db', 'print 3', {}) as unknown as { sawCatalog: boolean };
+    assert.equal(other.sawCatalog, true, 'the other engine\'s catalog goes to the new thread too');
     t.close();
+    u.close();
   });
 });
