@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bracket } from '../../core/kustoNames';
 import { ActivityLog } from './activity';
+import { bagSlotsSql, withBagUnpackSchema } from './bagUnpackSchema';
 import { runBatch, type BatchRequest, type BatchResult } from './batchIngest';
 import { csvSelect, jsonSelect } from './ingestSql';
 import { MACROS } from './macros';
@@ -12,7 +13,7 @@ import type { DbMeta, Mapping, ResultTable, TableMeta } from './meta';
 import { KqlTranslator } from './kqlThread';
 import type { DatabaseDef, FunctionDef } from './parser';
 import { Readers, type RunOptions } from './readers';
-import { BagUnpackNeedsSchema, type BagUnpackSite, type Translation } from './translate';
+import { BagUnpackNeedsSchema, type Translation } from './translate';
 import { duckType, formatDatetimeNs, ident, INGESTION_TIME, KustoUserError, sqlString, tableSqlName, type Col } from './types';
 import { CLOSE_BRACKET, OPEN_BRACKET, toWire, wireRowsSql } from './wire';
 
@@ -471,35 +472,9 @@ export class Engine {
       } catch (e) {
         if (!(e instanceof BagUnpackNeedsSchema)) throw e;
         if (i >= 16) throw new KustoUserError('Unsupported', 'The local Eventhouse looks at the data for at most 16 bag_unpack calls without an output schema in one query; give the others one: bag_unpack(c) : (*, Name:type, …).');
-        query = await this.withBagUnpackSchema(query, e.site, opts);
+        query = withBagUnpackSchema(query, e.site, await this.runSql(bagSlotsSql(e.site), { requestId: opts.requestId, signal: opts.signal }));
       }
     }
-  }
-
-  /**
-   * The query with the schema of one bag_unpack written in: a column per slot its bags have, named prefix + slot and
-   * typed by its values (one type, or dynamic if they differ; nulls ignored), sorted by name ahead of the input's
-   * columns, as the plugin's page shows them.
-   */
-  private async withBagUnpackSchema(text: string, site: BagUnpackSite, opts: { requestId?: string; signal?: AbortSignal }): Promise<string> {
-    const rows = await this.runSql(`SELECT e.key, coalesce(array_to_string(list(DISTINCT json_type(e.value)) FILTER (WHERE json_type(e.value) <> 'NULL'), ','), '')
-      FROM (SELECT unnest(map_entries(TRY_CAST(b AS MAP(VARCHAR, JSON)))) AS e FROM (${site.sql}) AS _s) AS _e GROUP BY e.key ORDER BY e.key`, { requestId: opts.requestId, signal: opts.signal });
-    const kinds: Record<string, string> = { VARCHAR: 'string', BIGINT: 'long', UBIGINT: 'long', DOUBLE: 'real', BOOLEAN: 'bool' };
-    const slots: { name: string; type: string }[] = [];
-    const replaced: string[] = [];
-    for (const [key, types] of rows) {
-      const name = site.prefix + String(key);
-      const ts = [...new Set(String(types).split(',').filter(Boolean).map((t) => kinds[t] ?? 'dynamic'))];
-      if (site.inputColumns.includes(name)) {
-        if (site.conflict === 'keep_source') continue;
-        if (site.conflict !== 'replace_source') throw new KustoUserError('BadRequest', `bag_unpack: the slot '${String(key)}' would be a column '${name}', which its input already has. Add columnsConflict='replace_source' or 'keep_source', or a prefix.`);
-        replaced.push(name);
-      }
-      slots.push({ name, type: ts.length === 1 ? ts[0] : 'dynamic' });
-    }
-    const schema = ` : (*${slots.map((c) => `, ${bracket(c.name)}:${c.type}`).join('')})${slots.length ? ` | project-reorder ${slots.map((c) => bracket(c.name)).join(', ')}` : ''}`;
-    const before = replaced.length ? `project-away ${replaced.map(bracket).join(', ')} | ` : '';
-    return text.slice(0, site.evaluateStart) + before + text.slice(site.evaluateStart, site.callEnd) + schema + text.slice(site.callEnd);
   }
 
   private async translateOrNeed(dbName: string, text: string, noCache = false): Promise<Planned> {
