@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: build, typecheck, lint, then the unit, local-pipeline, function-template (its own node:test suite,
-// against the local hub), integration (inside a real VS Code), package and end-to-end (Playwright) suites, in that
-// order. Installs what it lacks, keeps going after a
+// `npm test`: build; the typechecks then the unit suite, beside the lint; then the local-pipeline, function-template
+// (its own node:test suite, against the local hub), integration (inside a real VS Code), package and end-to-end
+// (Playwright) suites, in that order. Installs what it lacks, keeps going after a
 // failure so one run shows everything, and ends with the line `N passed, N failed`.
 // A suite that runs no test, or skips one, counts as a failure.
 // Usage: node test/run.js [--only static,unit,local,template,integration,package,e2e]
@@ -38,45 +38,60 @@ function record(suite, passed, failed, ms, note = '') {
 }
 
 /**
- * Checks that are one pass or one fail each (the typechecks, the lint), in lanes that run side by side: each is a
- * single-threaded compiler, so on two cores the lint (the longest) and the typechecks one after another take about
- * as long as the lint alone. Each check's output is printed whole when it ends, so two never interleave.
+ * Runs a command. `live`: its output goes straight through (a suite that runs alone, so a long one shows progress and
+ * a killed run keeps what it printed); otherwise it is kept and printed whole when the command ends, so two commands
+ * running side by side never interleave.
  */
-async function checksInLanes(lanes) {
-  const done = new Map();
-  const run = ({ suite, cmd, args }) => new Promise((resolve) => {
+function runProc(title, cmd, args, extraEnv, live) {
+  return new Promise((resolve) => {
     const t = Date.now();
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (live) banner(title);
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } });
     const out = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => out.push(d));
+    child.stdout?.on('data', (d) => out.push(d));
+    child.stderr?.on('data', (d) => out.push(d));
     child.once('error', (e) => { out.push(Buffer.from(`${e.message}\n`)); });
     child.once('close', (code) => {
-      console.log(`── ${suite}: ${code === 0 ? 'ok' : `exit ${code}`} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      if (!live) banner(`${title}: ${code === 0 ? 'ok' : `exit ${code}`} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       if (out.length) process.stdout.write(Buffer.concat(out));
-      done.set(suite, { code, ms: Date.now() - t });
-      resolve();
+      resolve(code === null ? 1 : code);
     });
   });
-  await Promise.all(lanes.map(async (lane) => { for (const c of lane) await run(c); }));
-  // Recorded in the order the checks are listed, whichever ended first.
-  for (const { suite } of lanes.flat()) {
-    const { code, ms } = done.get(suite);
-    record(suite, code === 0 ? 1 : 0, code === 0 ? 0 : 1, ms);
-  }
 }
 
-function mochaSuite(suite, config) {
-  banner(suite);
+/** A check that is one pass or one fail (a typecheck, the lint). */
+async function check(suite, cmd, args) {
+  const t = Date.now();
+  const code = await runProc(suite, cmd, args, {}, false);
+  const ms = Date.now() - t;
+  return () => record(suite, code === 0 ? 1 : 0, code === 0 ? 0 : 1, ms);
+}
+
+async function mochaSuite(suite, config, live = false) {
   const t = Date.now();
   const stats = path.join(os.tmpdir(), `eventline-${suite}-${process.pid}.json`);
   fs.rmSync(stats, { force: true });
-  const code = sh(npx('mocha'), ['--config', config, '--reporter', path.join(__dirname, 'harness', 'mocha-reporter.js')], { EVENTLINE_MOCHA_STATS: stats });
+  const code = await runProc(suite, npx('mocha'), ['--config', config, '--reporter', path.join(__dirname, 'harness', 'mocha-reporter.js')], { EVENTLINE_MOCHA_STATS: stats }, live);
+  const ms = Date.now() - t;
   let s = { passed: 0, failed: 1, pending: 0 };
   try { s = JSON.parse(fs.readFileSync(stats, 'utf8')); } catch { /* mocha died before its end event: counted as one failure */ }
   fs.rmSync(stats, { force: true });
   const failed = s.failed + s.pending + (code !== 0 && s.failed === 0 ? 1 : 0);
-  record(suite, s.passed, failed, Date.now() - t, s.pending ? `${s.pending} skipped` : '');
+  return () => record(suite, s.passed, failed, ms, s.pending ? `${s.pending} skipped` : '');
+}
+
+/**
+ * Steps in lanes that run side by side, each step resolving to its record() call; the records are made lane by lane
+ * once all have ended. The typechecks, the lint and the unit suite are each one single-threaded process: on two cores
+ * the lint (the longest) in one lane and the rest one after another in the other take about as long as the lint alone.
+ */
+async function inLanes(lanes) {
+  const recorders = await Promise.all(lanes.map(async (lane) => {
+    const out = [];
+    for (const step of lane) out.push(await step());
+    return out;
+  }));
+  for (const recordIt of recorders.flat()) recordIt();
 }
 
 const TEMPLATE = path.join(ROOT, 'functions-template');
@@ -146,12 +161,16 @@ async function main() {
   if (selected.includes('static')) {
     // The lint type-checks the template's files with its own tsconfig, which needs its dependencies.
     ensureTemplateDeps();
-    banner('typecheck and lint (side by side)');
-    const typechecks = ['tsconfig.json', 'tsconfig.webviews.json', 'tsconfig.e2e.json'].map((project) => ({ suite: `typecheck ${project}`, cmd: npx('tsc'), args: ['-p', project] }));
-    await checksInLanes([typechecks, [{ suite: 'lint', cmd: npx('eslint'), args: ['.'] }]]);
   }
-  if (selected.includes('unit')) mochaSuite('unit', '.mocharc.json');
-  if (selected.includes('local')) mochaSuite('local', '.mocharc.local.json');
+  const typechecks = ['tsconfig.json', 'tsconfig.webviews.json', 'tsconfig.e2e.json'].map((project) => () => check(`typecheck ${project}`, npx('tsc'), ['-p', project]));
+  const unit = () => mochaSuite('unit', '.mocharc.json');
+  const lint = () => check('lint', npx('eslint'), ['.']);
+  const static_ = selected.includes('static');
+  if (static_ || selected.includes('unit')) {
+    banner(`${[static_ && 'typecheck and lint', selected.includes('unit') && 'unit'].filter(Boolean).join(', ')} (in two lanes, each printed when it ends)`);
+    await inLanes([[...(static_ ? typechecks : []), ...(selected.includes('unit') ? [unit] : [])], static_ ? [lint] : []]);
+  }
+  if (selected.includes('local')) (await mochaSuite('local', '.mocharc.local.json', true))();
   if (selected.includes('template')) await templateSuite();
   if (selected.includes('integration')) {
     banner('integration (mocha inside the extension host of code-server)');
@@ -174,7 +193,7 @@ async function main() {
     if (sh('npm', ['run', '--silent', 'package']) !== 0) {
       record('package', 0, 1, Date.now() - t, 'vsce failed');
     } else if (selected.includes('package')) {
-      mochaSuite('package', '.mocharc.package.json');
+      (await mochaSuite('package', '.mocharc.package.json', true))();
     }
   }
   if (selected.includes('e2e')) {
