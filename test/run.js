@@ -165,10 +165,11 @@ async function main() {
   const typechecks = ['tsconfig.json', 'tsconfig.webviews.json', 'tsconfig.e2e.json'].map((project) => () => check(`typecheck ${project}`, npx('tsc'), ['-p', project]));
   const unit = () => mochaSuite('unit', '.mocharc.json');
   const lint = () => check('lint', npx('eslint'), ['.']);
-  const static_ = selected.includes('static');
-  if (static_ || selected.includes('unit')) {
-    banner(`${[static_ && 'typecheck and lint', selected.includes('unit') && 'unit'].filter(Boolean).join(', ')} (in two lanes, each printed when it ends)`);
-    await inLanes([[...(static_ ? typechecks : []), ...(selected.includes('unit') ? [unit] : [])], static_ ? [lint] : []]);
+  const runStatic = selected.includes('static');
+  const runUnit = selected.includes('unit');
+  if (runStatic || runUnit) {
+    banner(`${[runStatic && 'typecheck and lint', runUnit && 'unit'].filter(Boolean).join(', ')} (in two lanes, each printed when it ends)`);
+    await inLanes([[...(runStatic ? typechecks : []), ...(runUnit ? [unit] : [])], runStatic ? [lint] : []]);
   }
   if (selected.includes('local')) (await mochaSuite('local', '.mocharc.local.json', true))();
   if (selected.includes('template')) await templateSuite();
