@@ -385,10 +385,8 @@ export class AlertRunner {
           delivered.set(entry.id, entry.rule);
           if (entry.email) this.delivered++;
         } catch (e) {
-          entry.attempts++;
           this.failedAttempts++;
-          entry.lastError = e instanceof Error ? e.message : String(e);
-          entry.nextAttempt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (entry.attempts - 1));
+          failedAttempt(entry, e instanceof Error ? e.message : String(e));
           store.save(entry.rule);
           if (e instanceof RelayError && e.wholeRelay) relayDown = entry;
           if (entry.attempts === 1 || entry.attempts % 10 === 0) this.deps.log(`alerts: ${entry.rule}/${entry.object}: sending failed (attempt ${entry.attempts}, kept in the outbox): ${entry.lastError}`);
@@ -421,11 +419,7 @@ export class AlertRunner {
       } catch (e) {
         this.failedAttempts++;
         const lastError = e instanceof Error ? e.message : String(e);
-        for (const entry of batch) {
-          entry.attempts++;
-          entry.lastError = lastError;
-          entry.nextAttempt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (entry.attempts - 1));
-        }
+        for (const entry of batch) failedAttempt(entry, lastError);
         this.deps.log(`alerts: recording ${batch.length} firing(s) in ${ALERTS_TABLE} failed (kept in the outbox, retried with backoff): ${lastError}`);
       }
       for (const rule of new Set(batch.map((e) => e.rule))) store.save(rule);
@@ -530,6 +524,13 @@ export class AlertRunner {
     await this.flushState();
     this.transport?.close();
   }
+}
+
+/** One more failed attempt at the entry: its error, and its retry after a backoff that doubles up to BACKOFF_MAX_MS. */
+function failedAttempt(entry: OutboxEntry, error: string): void {
+  entry.attempts++;
+  entry.lastError = error;
+  entry.nextAttempt = Date.now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (entry.attempts - 1));
 }
 
 /** When the outbox's next retry is due; a loop, as Math.min(...) takes fewer arguments than a backlog can hold (~120,000). */

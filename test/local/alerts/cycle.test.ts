@@ -238,7 +238,7 @@ describe('alert runner cycles', function () {
     assert.equal(reread.data.outbox.length, 150);
   });
 
-  const emailContent = (i: number) => ({ to: ['ops@contoso.com'], cc: [], subject: `s${i}`, headline: 'h', message: '', value: String(i), fields: [] as [string, string][] });
+  const emailOf = (i: number) => ({ to: ['ops@contoso.com'], cc: [], subject: `s${i}`, headline: 'h', message: '', value: String(i), fields: [] as [string, string][] });
 
   // Each entry here waits for its email to reach a real SMTP server, so the drain takes a while; the status used to
   // count delivered entries as pending until the drain's loop ended, so a long drain looked stuck.
@@ -249,7 +249,7 @@ describe('alert runner cycles', function () {
     const total = 300;
     store.data.outbox = Array.from({ length: total }, (_, i) => ({
       id: `f${i}`, rule: `r${i % 3}`, object: `o${i}`, eventTime: now, firedAt: now, value: i, reason: 'r', recorded: false, attempts: 1, nextAttempt: 0,
-      lastError: 'an earlier attempt failed', email: emailContent(i),
+      lastError: 'an earlier attempt failed', email: emailOf(i),
     }));
     store.save();
     const seen: ReturnType<AlertRunner['outbox']>[] = [];
