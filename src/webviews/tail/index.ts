@@ -103,7 +103,10 @@ list.addEventListener('scroll', () => {
   follow = list.scrollTop + list.clientHeight >= list.scrollHeight - ROW_HEIGHT;
   render();
 });
-list.addEventListener('click', (e) => {
+// Selected on the press, not on click: the rows are drawn anew with every update (twice a second when idle, every
+// frame on a busy hub), and a click whose press and release land on two drawings of the row never fires.
+list.addEventListener('mousedown', (e) => {
+  if (e.button !== 0) return;
   const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
   if (!row) return;
   selected = row.dataset.key;
