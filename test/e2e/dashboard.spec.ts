@@ -43,8 +43,8 @@ test.describe('Dashboard editor (packaged .vsix, local Eventhouse)', () => {
     expect(chartTile.query).toContain('| order by Timestamp asc');
     fs.writeFileSync(file, JSON.stringify(dash, null, 2));
 
-    await quickOpen(page, 'sample.kqldash');
-    const view = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+    await quickOpen(page, file);
+    const view = page.frameLocator('iframe.webview.ready[src*="extensionId=eventline.eventline"]').frameLocator('#active-frame');
     const tiles = view.locator('.el-tile');
     await expect(tiles).toHaveCount(4, { timeout: 60_000 });
     await expect(view.locator('.el-tile[data-state="done"]')).toHaveCount(4, { timeout: 60_000 });

@@ -232,7 +232,7 @@ test.describe('The demo as a newcomer sees it (npm start, code-server, the packa
     });
 
     await test.step('the demo dashboard draws every tile with data', async () => {
-      await quickOpen(page, 'readings.kqldash');
+      await quickOpen(page, path.join(workspace, 'dashboards', 'readings.kqldash'));
       const view = webview(page);
       await expect(view.locator('.el-tile')).toHaveCount(4, { timeout: 60_000 });
       await expect(view.locator('.el-tile[data-state="done"]')).toHaveCount(4, { timeout: 60_000 });
@@ -268,7 +268,7 @@ test.describe('The demo as a newcomer sees it (npm start, code-server, the packa
     });
 
     await test.step('the notebook draws its chart, and the chart cell is pinned to the dashboard', async () => {
-      await quickOpen(page, 'readings.kqlnb');
+      await quickOpen(page, path.join(workspace, 'notebooks', 'readings.kqlnb'));
       await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });
       await page.getByRole('button', { name: /^Run All/ }).first().click();
       const kernelPick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Eventline KQL' });
@@ -361,7 +361,7 @@ test.describe('The demo as a newcomer sees it (npm start, code-server, the packa
       const profileItem = page.locator('.statusbar-item', { hasText: /^\W*(local|fabric) · / }).first();
       await expect(profileItem, 'the profile item in the status bar').toContainText('fabric · ada@contoso.test', { timeout: 30_000 });
 
-      await quickOpen(page, 'readings.kqldash');
+      await quickOpen(page, path.join(workspace, 'dashboards', 'readings.kqldash'));
       await expect(webview(page).locator('.el-tile')).toHaveCount(5, { timeout: 60_000 });
       // It asks in a modal dialog, not in the quick input.
       await runCommand(page, 'Eventline: Export Dashboard to Fabric');

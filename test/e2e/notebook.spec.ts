@@ -30,7 +30,7 @@ test.describe('KQL notebook (packaged .vsix, local Eventhouse)', () => {
     }, null, 2)}\n`);
 
     // Open the notebook through Quick Open, then run all cells.
-    await quickOpen(page, 'e2e.kqlnb');
+    await quickOpen(page, path.join(workspace, 'e2e.kqlnb'));
     await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });
     await expect(page.locator('.statusbar-item', { hasText: 'NetDefaultDB · local Eventhouse' })).toBeVisible();
     await runCommand(page, 'Notebook: Run All');
@@ -82,7 +82,7 @@ test.describe('KQL notebook (packaged .vsix, local Eventhouse)', () => {
   test('Shift+Enter in a .kql file runs the block under the cursor into the Eventline Results notebook', async ({ workbench }) => {
     const { page, workspace } = workbench;
     fs.writeFileSync(path.join(workspace, 'queries.kql'), '// counts\nprint Hello = "world"\n\nE2eEvents\n| summarize Events = count() by Source\n| order by Source asc\n');
-    await quickOpen(page, 'queries.kql');
+    await quickOpen(page, path.join(workspace, 'queries.kql'));
     const editor = page.locator('.monaco-editor[data-uri$="queries.kql"]');
     await expect(editor.locator('.codelens-decoration', { hasText: 'Run' }).first()).toBeVisible({ timeout: 30_000 });
     await editor.locator('.view-line', { hasText: 'summarize Events' }).click();

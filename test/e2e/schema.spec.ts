@@ -82,7 +82,7 @@ test.describe('Eventhouse schema as code', () => {
       version: 1, connection: { cluster: 'local', database: db },
       cells: [{ kind: 'kql', source: 'Readings\n| where Site == "e2e-site"\n| project Site, ReadingId, Temperature, EventTime' }],
     }, null, 2)}\n`);
-    await quickOpen(page, 'hop.kqlnb');
+    await quickOpen(page, path.join(workspace, 'hop.kqlnb'));
     await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });
     await runCommand(page, 'Notebook: Run All');
     const kernelPick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Eventline KQL' });

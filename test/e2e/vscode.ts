@@ -142,14 +142,24 @@ export async function treeLabels(pane: Locator): Promise<string[]> {
   return items;
 }
 
-/** Quick Open (Ctrl+P) a workspace file; retried, because a file written a moment ago may not be indexed yet. */
-export async function quickOpen(page: Page, name: string): Promise<void> {
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first();
+/**
+ * Opens a file through Quick Open (Ctrl+P) by its absolute path. Quick Open answers an absolute path by looking the
+ * file up (a stat), not from its search of the workspace: a search for a file written a moment ago, on a loaded
+ * machine, took longer than each attempt waited, and every retry started it over (CI once gave up after 45 s).
+ * Done when the file's tab is there.
+ */
+export async function quickOpen(page: Page, file: string): Promise<void> {
+  if (!path.isAbsolute(file)) throw new Error(`quickOpen takes an absolute path, not "${file}"`);
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first();
   await expect(async () => {
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill(name);
-    await row.waitFor({ timeout: 3_000 });
-  }).toPass({ timeout: 45_000 });
-  await page.keyboard.press('Enter');
+    await input.fill(file, { timeout: 5_000 });
+    await row.waitFor({ timeout: 15_000 });
+    // The row is clicked and the tab awaited here: if the pick opened nothing, this attempt fails and the next one
+    // opens it, instead of the caller waiting out its own timeout on an editor that never comes.
+    await row.click({ timeout: 5_000 });
+    await page.locator('.tabs-container .tab', { hasText: path.basename(file) }).first().waitFor({ timeout: 15_000 });
+  }).toPass({ timeout: 90_000 });
 }
