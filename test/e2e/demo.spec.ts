@@ -16,7 +16,7 @@ import { ensureTls } from '../../src/local/tls';
 import type { FabricDefinition } from '../../src/core/fabric/definition';
 import type { RealTimeDashboardJson } from '../../src/core/fabric/dashboard';
 import { StandIn, type StandInReply } from '../integration/support/standins';
-import { expand, expect, quickOpen, ROOT, runCommand, test, treeRow, viewPane, VSIX } from './vscode';
+import { expand, expect, quickOpen, ROOT, runCommand, test, treeRow, untilNotebookOutput, viewPane, VSIX } from './vscode';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the harness is plain CommonJS shared with the runner */
 const { ensureToolchain } = require('../harness/toolchain') as typeof import('../harness/toolchain');
@@ -271,10 +271,9 @@ test.describe('The demo as a newcomer sees it (npm start, code-server, the packa
       await quickOpen(page, path.join(workspace, 'notebooks', 'readings.kqlnb'));
       await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });
       await page.getByRole('button', { name: /^Run All/ }).first().click();
-      const kernelPick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Eventline KQL' });
-      if (await kernelPick.isVisible({ timeout: 3_000 }).catch(() => false)) await kernelPick.click();
       const output = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
       const results = output.locator('.el-result');
+      await untilNotebookOutput(page, results.first(), 90_000);
       await expect(results).toHaveCount(3, { timeout: 90_000 });
       const chart = results.nth(1).locator('.el-chart');
       await results.nth(1).scrollIntoViewIfNeeded();

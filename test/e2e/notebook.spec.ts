@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expect, quickOpen, runCommand, test } from './vscode';
+import { expect, quickOpen, runCommand, test, untilNotebookOutput } from './vscode';
 
 async function kusto(uri: string, endpoint: 'mgmt' | 'query', csl: string): Promise<void> {
   const res = await fetch(`${uri}/${endpoint === 'mgmt' ? 'v1/rest/mgmt' : 'v2/rest/query'}`, {
@@ -34,12 +34,9 @@ test.describe('KQL notebook (packaged .vsix, local Eventhouse)', () => {
     await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });
     await expect(page.locator('.statusbar-item', { hasText: 'NetDefaultDB · local Eventhouse' })).toBeVisible();
     await runCommand(page, 'Notebook: Run All');
-    // With one controller for the type VS Code picks it; should it still ask, choose it.
-    const kernelPick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Eventline KQL' });
-    if (await kernelPick.isVisible({ timeout: 3_000 }).catch(() => false)) await kernelPick.click();
-
     const output = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
     const results = output.locator('.el-result');
+    await untilNotebookOutput(page, results.first());
     await expect(results).toHaveCount(2, { timeout: 60_000 });
     const grid = results.nth(0);
     await expect(grid.locator('.el-grid .el-row').first()).toBeVisible();

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client as KustoClient } from 'azure-kusto-data';
-import { expand, expect, quickOpen, ROOT, runCommand, test, treeRow, viewPane } from './vscode';
+import { expand, expect, quickOpen, ROOT, runCommand, test, treeRow, untilNotebookOutput, viewPane } from './vscode';
 
 test.describe('Eventhouse schema as code', () => {
   test('"Eventline: Deploy Eventhouse Schema" from the palette deploys the sample schema to the local Eventhouse', async ({ workbench }) => {
@@ -85,10 +85,9 @@ test.describe('Eventhouse schema as code', () => {
     await quickOpen(page, path.join(workspace, 'hop.kqlnb'));
     await expect(page.locator('.notebookOverlay').first()).toBeVisible({ timeout: 30_000 });
     await runCommand(page, 'Notebook: Run All');
-    const kernelPick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Eventline KQL' });
-    if (await kernelPick.isVisible({ timeout: 3_000 }).catch(() => false)) await kernelPick.click();
     const output = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
     const grid = output.locator('.el-result .el-grid');
+    await untilNotebookOutput(page, grid.first());
     await expect(grid.locator('.el-row')).toHaveCount(1, { timeout: 60_000 });
     await expect(grid).toContainText('e2e-site');
     await expect(grid).toContainText('21.5');

@@ -163,3 +163,16 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
     await page.locator('.tabs-container .tab', { hasText: path.basename(file) }).first().waitFor({ timeout: 15_000 });
   }).toPass({ timeout: 90_000 });
 }
+
+/**
+ * Waits for `until` (a cell's output) after a notebook run. With one controller for the notebook type VS Code picks
+ * it; should it ask anyway, at any point of the wait, Eventline KQL is chosen. (Playwright's isVisible does not
+ * wait, whatever timeout it is given, so a single check right after the run would miss a picker that came later.)
+ */
+export async function untilNotebookOutput(page: Page, until: Locator, timeout = 60_000): Promise<void> {
+  const kernelPick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Eventline KQL' });
+  await expect(async () => {
+    if (await kernelPick.isVisible()) await kernelPick.click();
+    await expect(until).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout });
+}
