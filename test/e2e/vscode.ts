@@ -143,10 +143,9 @@ export async function treeLabels(pane: Locator): Promise<string[]> {
 }
 
 /**
- * Opens a file through Quick Open (Ctrl+P) by its absolute path. Quick Open answers an absolute path by looking the
- * file up (a stat), not from its search of the workspace: a search for a file written a moment ago, on a loaded
- * machine, took longer than each attempt waited, and every retry started it over (CI once gave up after 45 s).
- * Done when the file's tab is there.
+ * Opens a file through Quick Open (Ctrl+P) by its absolute path, which Quick Open looks up (a stat) rather than
+ * finding it by its search of the workspace. By name, a file written a moment before was once not listed in 45 s of
+ * 3 s attempts on CI, each attempt starting the search over. Done when the file's tab is there.
  */
 export async function quickOpen(page: Page, file: string): Promise<void> {
   if (!path.isAbsolute(file)) throw new Error(`quickOpen takes an absolute path, not "${file}"`);
