@@ -9,19 +9,18 @@
 // Every result carries os.loadavg(): other processes share the cores, and a task that waits for a core is long
 // by the wall clock. The trace of the panel phase tells the two apart: each long task's own CPU time is printed.
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventHubConsumerClient, EventHubProducerClient } from '@azure/event-hubs';
 import type { HostToView, TailState } from '../../src/protocol/tailProtocol';
-import { FLUSH_MS, TailFeed, tailHtml } from '../../src/tail/tailFeed';
+import { FLUSH_MS, TailFeed } from '../../src/tail/tailFeed';
 import { TailSession } from '../../src/tail/tailSession';
 import { startLocalPipeline } from '../local/pipeline';
+import { openTailPage } from './tailPage';
 
 const N = Number(process.env.EVENTLINE_BENCH_EVENTS ?? 40000);
 const RATE = Number(process.env.EVENTLINE_BENCH_RATE ?? 20000);
 const SECONDS = Number(process.env.EVENTLINE_BENCH_SECONDS ?? 30);
-const ROOT = path.resolve(__dirname, '../..');
 const payload = { sensor: 'sensor-042', site: 'north', temperature: 21.5, humidity: 0.43, tags: ['a', 'b'], note: 'x'.repeat(900) };
 
 async function fill(cs: string): Promise<void> {
@@ -85,39 +84,29 @@ async function panel(cs: string): Promise<void> {
   const browser = await chromium.launch({ executablePath: ensureToolchain().chromium, headless: true, args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const origin = 'https://webview.bench';
-    const script = fs.readFileSync(path.join(ROOT, 'dist', 'webviews', 'tail.js'), 'utf8');
-    const html = tailHtml({ nonce: 'benchnonce', cspSource: origin, scriptUri: `${origin}/tail.js` });
-    await page.route(`${origin}/**`, (route) => route.fulfill(route.request().url().endsWith('/tail.js')
-      ? { contentType: 'text/javascript', body: script }
-      : { contentType: 'text/html', body: html }));
-    // tsx compiles this file with esbuild's keepNames, which wraps the functions handed to the page in __name().
-    await page.addInitScript({ content: 'globalThis.__name = (f) => f;' });
-    await page.addInitScript(() => {
-      const w = window as unknown as Record<string, unknown>;
-      w.toHost = [] as unknown[];
-      w.acquireVsCodeApi = () => ({
-        postMessage: (m: { type: string }) => { (w.toHost as unknown[]).push(m); if (m.type === 'ack') void (w.hostAck as () => Promise<void>)(); },
-        setState: () => undefined,
-      });
-      w.longest = 0;
-      w.longTasks = 0;
-      new PerformanceObserver((list) => { for (const e of list.getEntries()) { w.longTasks = (w.longTasks as number) + 1; w.longest = Math.max(w.longest as number, e.duration); } }).observe({ type: 'longtask', buffered: true });
-      w.maxGap = 0;
-      let last = performance.now();
-      const frame = (t: number) => { w.maxGap = Math.max(w.maxGap as number, t - last); last = t; requestAnimationFrame(frame); };
-      requestAnimationFrame(frame);
-      w.viewTotal = 0;
-      w.viewRows = 0;
-      window.addEventListener('message', (ev: MessageEvent<{ type: string; total?: number; rows?: unknown[] }>) => {
-        if (ev.data.type === 'update') { w.viewTotal = ev.data.total; w.viewRows = (w.viewRows as number) + (ev.data.rows?.length ?? 0); }
-      });
-    });
     // The view acknowledges each update it took in, as in VS Code; the feed sends the next one only then.
     let acks = 0;
-    await page.exposeFunction('hostAck', () => { acks++; feed.ack(); });
-    await page.goto(`${origin}/panel.html`);
-    await page.waitForFunction(() => ((window as unknown as { toHost: { type: string }[] }).toHost).some((m) => m.type === 'ready'));
+    await openTailPage(page, async () => {
+      // tsx compiles this file with esbuild's keepNames, which wraps the functions handed to the page in __name().
+      await page.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+      await page.addInitScript(() => {
+        const w = window as unknown as Record<string, unknown>;
+        w.onHostMessage = (m: { type: string }) => { if (m.type === 'ack') void (w.hostAck as () => Promise<void>)(); };
+        w.longest = 0;
+        w.longTasks = 0;
+        new PerformanceObserver((list) => { for (const e of list.getEntries()) { w.longTasks = (w.longTasks as number) + 1; w.longest = Math.max(w.longest as number, e.duration); } }).observe({ type: 'longtask', buffered: true });
+        w.maxGap = 0;
+        let last = performance.now();
+        const frame = (t: number) => { w.maxGap = Math.max(w.maxGap as number, t - last); last = t; requestAnimationFrame(frame); };
+        requestAnimationFrame(frame);
+        w.viewTotal = 0;
+        w.viewRows = 0;
+        window.addEventListener('message', (ev: MessageEvent<{ type: string; total?: number; rows?: unknown[] }>) => {
+          if (ev.data.type === 'update') { w.viewTotal = ev.data.total; w.viewRows = (w.viewRows as number) + (ev.data.rows?.length ?? 0); }
+        });
+      });
+      await page.exposeFunction('hostAck', () => { acks++; feed.ack(); });
+    });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     await cdp.send('HeapProfiler.enable');

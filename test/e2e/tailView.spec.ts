@@ -1,36 +1,21 @@
 // The live tail page (the real dist/webviews/tail.js with the panel's HTML and CSP) in headless Chromium, without a
 // workbench: what a real mouse does to a list that is drawn anew with every update.
 import { test as base, expect, type Browser, type Page } from '@playwright/test';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { HostToView, TailRow } from '../../src/protocol/tailProtocol';
-import { tailHtml } from '../../src/tail/tailFeed';
+import { openTailPage, type TailPageWindow as Window } from '../bench/tailPage';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the harness is plain CommonJS shared with the runner */
 const { ensureToolchain } = require('../harness/toolchain') as typeof import('../harness/toolchain');
 const { launchChromium } = require('../harness/codeserver') as typeof import('../harness/codeserver');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const BUNDLE = path.resolve(__dirname, '../../dist/webviews/tail.js');
-const ORIGIN = 'https://tail.e2e';
-
-type Window = { toHost: { type: string; key?: string }[] };
-
 const test = base.extend<{ tailPage: Page }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
   tailPage: [async ({}, use) => {
-    if (!fs.existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run "node esbuild.js" first`);
     const browser: Browser = await launchChromium(ensureToolchain().chromium);
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-      const script = fs.readFileSync(BUNDLE, 'utf8');
-      const html = tailHtml({ nonce: 'e2enonce', cspSource: ORIGIN, scriptUri: `${ORIGIN}/tail.js` });
-      await page.route(`${ORIGIN}/**`, (route) => route.fulfill(route.request().url().endsWith('/tail.js')
-        ? { contentType: 'text/javascript', body: script }
-        : { contentType: 'text/html', body: html }));
-      await page.addInitScript({ content: 'window.toHost = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.toHost.push(m), setState: () => undefined });' });
-      await page.goto(`${ORIGIN}/panel.html`);
-      await page.waitForFunction(() => (window as unknown as Window).toHost.some((m) => m.type === 'ready'));
+      await openTailPage(page);
       await use(page);
     } finally {
       await browser.close().catch(() => undefined);

@@ -1,15 +1,14 @@
 // The runner's schedule: rules due together are evaluated as one cycle against the real engine (DuckDB), with their
 // windows ending at the same moment, and the cycle's state and firings reach the disk in one flush, not one per rule.
 import * as assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { normalizeAlert, type AlertRule } from '../../../src/core/alerts/rule';
 import { Engine } from '../../../src/local/eventhouse/engine';
 import { localRoute } from '../../../src/local/alerts/mail';
 import { AlertRunner } from '../../../src/local/alerts/runner';
 import { AlertStore, firingsSince } from '../../../src/local/alerts/store';
 import { tempDataDir } from '../pipeline';
+import { PASSWORD, Relay, USER } from './smtpRelay';
 
 const DB = 'NetDefaultDB';
 const RULES = 20;
@@ -39,34 +38,18 @@ describe('alert runner cycles', function () {
     engine = undefined;
   });
 
-  let smtp: SMTPServer | undefined;
+  let relay: Relay | undefined;
   afterEach(async () => {
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
-    smtp = undefined;
+    await relay?.stop();
+    relay = undefined;
   });
-
-  /** A real SMTP server (smtp-server) that takes any login: its port, and what it saw. */
-  async function startSmtp(): Promise<{ port: number; connections: () => number; messages: () => number }> {
-    let connections = 0;
-    let messages = 0;
-    const server = new SMTPServer({
-      authOptional: true, allowInsecureAuth: true, disabledCommands: ['STARTTLS'], logger: false, closeTimeout: 500,
-      onConnect: (_session, cb) => { connections++; cb(); },
-      onAuth: (auth, _session, cb) => cb(null, { user: auth.username }),
-      onData: (stream, _session, cb) => { stream.resume(); stream.on('end', () => { messages++; cb(); }); },
-    });
-    server.on('error', () => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    smtp = server;
-    return { port: (server.server.address() as AddressInfo).port, connections: () => connections, messages: () => messages };
-  }
 
   async function start(rules: AlertRule[], log: (m: string) => void = () => undefined, smtpPort = 1): Promise<CountingStore> {
     const dir = tempDataDir('eventline-alert-cycle-');
     dataDir = dir;
     engine = await Engine.open(path.join(dir, 'eventhouse'));
     const store = new CountingStore(path.join(dir, 'alerts', 'state.json'), () => undefined);
-    runner = new AlertRunner(rules, [], { engine, database: DB, mail: localRoute({ host: '127.0.0.1', port: smtpPort, user: 'u', pass: 'p' }), store, log });
+    runner = new AlertRunner(rules, [], { engine, database: DB, mail: localRoute({ host: '127.0.0.1', port: smtpPort, user: USER, pass: PASSWORD }), store, log });
     runner.start();
     return store;
   }
@@ -243,8 +226,9 @@ describe('alert runner cycles', function () {
   // Each entry here waits for its email to reach a real SMTP server, so the drain takes a while; the status used to
   // count delivered entries as pending until the drain's loop ended, so a long drain looked stuck.
   it('the outbox status counts down while a long drain delivers, and never reports a delivered entry\'s error or retry', async () => {
-    const mail = await startSmtp();
-    const store = await start([], () => undefined, mail.port);
+    relay = new Relay(undefined, { disabledCommands: ['STARTTLS'], allowInsecureAuth: true });
+    await relay.start();
+    const store = await start([], () => undefined, relay.port);
     const now = Date.now();
     const total = 300;
     store.data.outbox = Array.from({ length: total }, (_, i) => ({
@@ -267,9 +251,9 @@ describe('alert runner cycles', function () {
     assert.equal(runner!.outbox().lastError, undefined);
     assert.equal(runner!.outbox().nextAttempt, undefined);
     assert.equal(store.data.outbox.length, 0);
-    assert.equal(mail.messages(), total);
+    assert.equal(relay.received.length, total);
     // One pooled connection, which nodemailer replaces after 100 messages: not a connection, EHLO and login per email.
-    assert.ok(mail.connections() <= Math.ceil(total / 100), `${mail.connections()} SMTP connections for ${total} emails`);
+    assert.ok(relay.connections <= Math.ceil(total / 100), `${relay.connections} SMTP connections for ${total} emails`);
   });
 
   // One ingestion per firing was a write of its own each (2,000 firings took 22.7–24.5 s here): a busy cycle's 5,600

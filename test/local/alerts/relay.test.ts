@@ -6,62 +6,17 @@
 // is wrong in the file. The password is in no log, state file or control API answer.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { LocalVaultCredential } from '../../../src/core/localVaultToken';
 import { ensureTls } from '../../../src/local/tls';
 import { ALERT_PATHS, type AlertEvaluation, type AlertList, type MailMessage, type SmtpStatus } from '../../../src/protocol/controlApi';
 import { envFor, waitFor, writeConfig, type Env } from '../connector/helpers';
 import { startLocalPipeline, tempDataDir } from '../pipeline';
+import { PASSWORD, Relay, USER } from './smtpRelay';
 
-const USER = 'alerts@contoso.com';
 const SECRET = 'smtp-relay-password';
-const PASSWORD = 'Relay-Pa55word-7f3c9e';
 const WRONG = 'not-the-Pa55word-21ab';
-
-interface Received { user?: string; secure: boolean; envelope: { from: string; to: string[] }; mail: ParsedMail }
-
-/** A real SMTP server: AUTH required, offered only once STARTTLS has made the session secure (smtp-server's default). */
-class Relay {
-  readonly received: Received[] = [];
-  readonly logins: { user: string; ok: boolean }[] = [];
-  private server: SMTPServer | undefined;
-  port = 0;
-
-  constructor(private readonly tls: { key: string; cert: string }, private readonly extra: Partial<SMTPServerOptions> = {}) {}
-
-  async start(port = 0): Promise<void> {
-    const s = new SMTPServer({
-      key: this.tls.key, cert: this.tls.cert, authMethods: ['PLAIN', 'LOGIN'], logger: false, closeTimeout: 500,
-      onAuth: (auth, _session, cb) => {
-        const ok = auth.username === USER && auth.password === PASSWORD;
-        this.logins.push({ user: auth.username ?? '', ok });
-        if (ok) cb(null, { user: auth.username }); else cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
-      },
-      onData: (stream, session, cb) => {
-        simpleParser(stream).then((mail) => {
-          const from = session.envelope.mailFrom;
-          this.received.push({ user: session.user as string | undefined, secure: session.secure, envelope: { from: from ? from.address : '', to: session.envelope.rcptTo.map((r) => r.address) }, mail });
-          cb();
-        }, (e: Error) => cb(e));
-      },
-      ...this.extra,
-    });
-    s.on('error', () => undefined);
-    await new Promise<void>((resolve, reject) => { s.server.once('error', reject); s.listen(port, '127.0.0.1', () => resolve()); });
-    this.server = s;
-    this.port = (s.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-}
 
 describe('alerts through a real SMTP relay (profiles.local.smtpRelay)', function () {
   this.timeout(120_000);
