@@ -33,8 +33,9 @@ function npx(bin) {
   return path.join(ROOT, 'node_modules', '.bin', bin);
 }
 
-function record(suite, passed, failed, ms, note = '') {
-  results.push({ suite, passed, failed, ms, note });
+/** `failures`: the failing tests' titles and first error lines, listed again above the summary. */
+function record(suite, passed, failed, ms, note = '', failures = []) {
+  results.push({ suite, passed, failed, ms, note, failures });
 }
 
 /**
@@ -73,11 +74,11 @@ async function mochaSuite(suite, config, live = false) {
   fs.rmSync(stats, { force: true });
   const code = await runProc(suite, npx('mocha'), ['--config', config, '--reporter', path.join(__dirname, 'harness', 'mocha-reporter.js')], { EVENTLINE_MOCHA_STATS: stats }, live);
   const ms = Date.now() - t;
-  let s = { passed: 0, failed: 1, pending: 0 };
+  let s = { passed: 0, failed: 1, pending: 0, failures: [] };
   try { s = JSON.parse(fs.readFileSync(stats, 'utf8')); } catch { /* mocha died before its end event: counted as one failure */ }
   fs.rmSync(stats, { force: true });
   const failed = s.failed + s.pending + (code !== 0 && s.failed === 0 ? 1 : 0);
-  return () => record(suite, s.passed, failed, ms, s.pending ? `${s.pending} skipped` : '');
+  return () => record(suite, s.passed, failed, ms, s.pending ? `${s.pending} skipped` : '', s.failures ?? []);
 }
 
 /**
@@ -130,7 +131,8 @@ async function templateSuite() {
     process.stderr.write(r.stderr);
     const count = (name) => Number((new RegExp(`^# ${name} (\\d+)`, 'm').exec(r.stdout) ?? [])[1] ?? 0);
     const failed = count('fail') + count('skipped') + count('cancelled') + count('todo');
-    record('template', count('pass'), failed + (r.status !== 0 && failed === 0 ? 1 : 0), Date.now() - t, count('skipped') ? `${count('skipped')} skipped` : '');
+    const failures = [...r.stdout.matchAll(/^\s*not ok \d+ - (.*)$/gm)].map((m) => ({ title: m[1] }));
+    record('template', count('pass'), failed + (r.status !== 0 && failed === 0 ? 1 : 0), Date.now() - t, count('skipped') ? `${count('skipped')} skipped` : '', failures);
   } catch (e) {
     console.error(e instanceof Error ? e.message : e);
     record('template', 0, 1, Date.now() - t, 'no local pipeline');
@@ -182,7 +184,8 @@ async function main() {
       // The workbench's unexpected errors (a disposed webview used, an error without a message) fail the suite too.
       for (const e of r.workbenchErrors) console.log(`✘ the workbench reported an unexpected error: ${e}`);
       const notes = r.workbenchErrors.length ? `${r.workbenchErrors.length} workbench error(s)` : '';
-      record('integration', r.passed, r.failed + r.workbenchErrors.length + (r.exitCode !== 0 && r.failed === 0 ? 1 : 0), Date.now() - t, notes);
+      const failures = [...r.results.filter((x) => x.state === 'failed'), ...r.workbenchErrors.map((e) => ({ title: 'the workbench reported an unexpected error', error: e }))];
+      record('integration', r.passed, r.failed + r.workbenchErrors.length + (r.exitCode !== 0 && r.failed === 0 ? 1 : 0), Date.now() - t, notes, failures);
     } catch (e) {
       console.error(e);
       record('integration', 0, 1, Date.now() - t, 'driver error');
@@ -205,13 +208,34 @@ async function main() {
     const code = sh(npx('playwright'), ['test']);
     let passed = 0;
     let failed = code === 0 ? 0 : 1;
+    let failures = [];
     try {
-      const stats = JSON.parse(fs.readFileSync(report, 'utf8')).stats;
+      const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+      const stats = json.stats;
       passed = stats.expected;
       failed = stats.unexpected + stats.flaky + stats.skipped + (code !== 0 && stats.unexpected === 0 ? 1 : 0);
+      failures = playwrightFailures(json);
     } catch { /* no report: the run failed before any test */ }
-    record('e2e', passed, failed, Date.now() - t);
+    record('e2e', passed, failed, Date.now() - t, '', failures);
   }
+}
+
+/** Every test in Playwright's JSON report whose outcome was not the expected pass, with its first error. */
+function playwrightFailures(report) {
+  const out = [];
+  const walk = (suite, trail) => {
+    const here = suite.title && !suite.title.endsWith('.ts') ? [...trail, suite.title] : trail;
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status === 'expected') continue;
+        const result = (test.results ?? []).find((r) => r.error) ?? {};
+        out.push({ title: `${spec.file}: ${[...here, spec.title].join(' › ')} (${test.status})`, error: result.error?.message ?? '' });
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child, here);
+  };
+  for (const suite of report.suites ?? []) walk(suite, []);
+  return out;
 }
 
 main()
@@ -220,6 +244,16 @@ main()
     record('harness', 0, 1, 0, 'error');
   })
   .finally(() => {
+    // Listed again here because a log viewer that keeps only the end (CI's does) would lose them.
+    const failing = results.flatMap((r) => r.failures.map((f) => ({ suite: r.suite, ...f })));
+    if (failing.length) {
+      banner('failing tests');
+      for (const f of failing) {
+        // eslint-disable-next-line no-control-regex
+        const first = String(f.error ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3).join(' | ');
+        console.log(`✘ [${f.suite}] ${f.title}${first ? `\n    ${first.slice(0, 400)}` : ''}`);
+      }
+    }
     banner('summary');
     for (const r of results) {
       const empty = r.passed + r.failed === 0;
