@@ -146,6 +146,9 @@ async function panel(cs: string): Promise<void> {
     const trace: TraceEvent[] = [];
     cdp.on('Tracing.dataCollected', (d) => { for (const e of d.value as unknown as TraceEvent[]) if (e.ph === 'X' || e.name === 'thread_name') trace.push(e); });
     await cdp.send('Tracing.start', { categories: 'toplevel,devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+    // The page's own work (script, style, layout, all its tasks) over the phase, from Chromium's counters.
+    const pageWork = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+    const work0 = await pageWork();
     const load0 = os.loadavg();
     const cpu0 = process.cpuUsage();
     const producer = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'tailProducer.ts'), cs, String(RATE), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -167,6 +170,7 @@ async function panel(cs: string): Promise<void> {
     await chain;
     clearInterval(sampler);
     const cpu = process.cpuUsage(cpu0);
+    const work1 = await pageWork();
     const view = await page.evaluate(() => { const w = window as unknown as Record<string, number>; return { total: w.viewTotal, rows: w.viewRows, longest: w.longest, longTasks: w.longTasks, maxGap: w.maxGap }; });
     const load1 = os.loadavg();
     const traced = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
@@ -183,6 +187,8 @@ async function panel(cs: string): Promise<void> {
     console.log(`panel: webview longest task ${view.longTasks ? `${view.longest.toFixed(0)} ms (${view.longTasks} tasks over 50 ms)` : 'none over 50 ms'}; longest frame gap ${view.maxGap.toFixed(0)} ms; largest post backlog ${maxBacklog}`);
     const cpuLong = tasks.filter((t) => t.cpu > 50).length;
     console.log(`panel: page tasks over 50 ms by the wall clock (trace): ${tasks.filter((t) => t.wall > 50).length}, of which ${cpuLong} used over 50 ms of CPU; the longest: ${tasks.slice(0, 3).map((t) => `${t.wall.toFixed(0)} ms wall / ${t.cpu.toFixed(0)} ms CPU (${t.what})`).join('; ') || 'none'}`);
+    const spent = (name: string) => `${((work1[name] - work0[name]) * 1000).toFixed(0)} ms`;
+    console.log(`panel: page main thread over the phase: tasks ${spent('TaskDuration')}, script ${spent('ScriptDuration')}, style ${spent('RecalcStyleDuration')}, layout ${spent('LayoutDuration')}`);
     console.log(`panel: page live heap at the end ${mib(liveHeap)}`);
     console.log(`panel: host CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms = ${((cpu.user + cpu.system) / Math.max(1, feed.buffer.total)).toFixed(1)} µs/event (receive, rows, ring, posting to the page)`);
     console.log(`panel: load average ${load0.map((l) => l.toFixed(1)).join(' ')} at the start, ${load1.map((l) => l.toFixed(1)).join(' ')} at the end (${os.cpus().length} CPUs)`);

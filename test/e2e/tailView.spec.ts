@@ -1,5 +1,5 @@
 // The live tail page (the real dist/webviews/tail.js with the panel's HTML and CSP) in headless Chromium, without a
-// workbench: what a real mouse does to a list that is drawn anew with every update.
+// workbench: what a real mouse does to a list that updates while it is pressed, and what an update redraws.
 import { test as base, expect, type Browser, type Page } from '@playwright/test';
 import type { HostToView, TailRow } from '../../src/protocol/tailProtocol';
 import { openTailPage, type TailPageWindow as Window } from '../bench/tailPage';
@@ -45,14 +45,32 @@ test.describe('live tail page in Chromium (real bundle, no workbench)', () => {
     const box = (await target.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
-    // An update between the press and the release (counters come twice a second, rows as they arrive): the row
-    // under the mouse is a new element by the release, so a click never fires on it.
+    // An update between the press and the release (counters come twice a second, rows as they arrive).
     const before = await target.elementHandle();
     await post(page, update([row(4)], 4));
-    await page.waitForFunction((el) => !el?.isConnected, before);
+    await expect(page.locator('.row[data-key="0:4"]')).toBeVisible();
     await page.mouse.up();
     await expect(page.locator('.row.sel')).toHaveAttribute('data-key', '0:2');
     await expect.poll(() => page.evaluate(() => (window as unknown as Window).toHost.filter((m) => m.type === 'details').map((m) => m.key))).toEqual(['0:2']);
+    // The drawing kept the pressed row's element: only the new row was made.
+    expect(await page.evaluate((el) => el?.isConnected, before)).toBe(true);
+  });
+
+  test('an update without rows leaves the list alone; a new row object under a known key is drawn from its own content', async ({ tailPage: page }) => {
+    await expect(page.locator('.row')).toHaveCount(3);
+    await page.evaluate(() => {
+      const w = window as unknown as { mutations: number };
+      w.mutations = 0;
+      new MutationObserver((records) => { w.mutations += records.length; }).observe(document.getElementById('spacer')!, { childList: true, subtree: true, attributes: true, characterData: true });
+    });
+    await post(page, update([], 5));
+    await expect(page.locator('#status')).toContainText('5 received');
+    expect(await page.evaluate(() => (window as unknown as { mutations: number }).mutations)).toBe(0);
+    // Cleared, then the same partition and sequence number again (a local hub made anew): the new body shows.
+    await post(page, { type: 'cleared' });
+    await post(page, update([{ ...row(2), preview: '{"fresh":true}' }], 6));
+    await expect(page.locator('.row')).toHaveCount(1);
+    await expect(page.locator('.row[data-key="0:2"] .body')).toHaveText('{"fresh":true}');
   });
 
   test('the right button does not select', async ({ tailPage: page }) => {

@@ -58,34 +58,59 @@ function appendHighlighted(parent: HTMLElement, text: string, needle: string | u
   parent.append(text.slice(at));
 }
 
+function rowElement(r: TailRow, needle: string | undefined): HTMLElement {
+  const div = document.createElement('div');
+  div.setAttribute('role', 'listitem');
+  div.dataset.key = r.key;
+  for (const [text, cls] of [[r.enqueuedTime.replace('T', ' ').replace('Z', ''), 'muted'], [`p${r.partitionId}`, ''], [`#${r.sequenceNumber}`, 'muted'], [r.partitionKey ? `key ${r.partitionKey}` : '', 'muted']] as const) {
+    if (!text) continue;
+    const s = document.createElement('span');
+    s.className = cls;
+    s.textContent = text;
+    div.append(s);
+  }
+  const body = document.createElement('span');
+  body.className = 'body';
+  appendHighlighted(body, r.preview, needle);
+  div.append(body);
+  return div;
+}
+
+/**
+ * The rows on screen, each with the row it was drawn from. A drawing keeps the element of every row still in view:
+ * an update (counters twice a second when idle, every frame on a busy hub) then makes only the rows it brought into
+ * view, leaves the list alone when it brought none, and a row under the mouse stays one element from press to release.
+ */
+let drawn = new Map<string, { row: TailRow; el: HTMLElement }>();
+let drawnNeedle: string | undefined;
+
 function render(): void {
   spacer.style.height = `${shown.length * ROW_HEIGHT}px`;
   if (follow) list.scrollTop = list.scrollHeight;
   const first = Math.max(0, Math.floor(list.scrollTop / ROW_HEIGHT) - 5);
   const last = Math.min(shown.length, first + Math.ceil(list.clientHeight / ROW_HEIGHT) + 10);
-  const nodes: HTMLElement[] = [];
   const needle = filter.ok ? filter.highlight : undefined;
+  if (needle !== drawnNeedle) {
+    drawn = new Map();
+    drawnNeedle = needle;
+  }
+  const next = new Map<string, { row: TailRow; el: HTMLElement }>();
+  const nodes: HTMLElement[] = [];
   for (let i = first; i < last; i++) {
     const r = shown[i];
-    const div = document.createElement('div');
-    div.className = r.key === selected ? 'row sel' : 'row';
-    div.setAttribute('role', 'listitem');
-    div.style.top = `${i * ROW_HEIGHT}px`;
-    div.dataset.key = r.key;
-    for (const [text, cls] of [[r.enqueuedTime.replace('T', ' ').replace('Z', ''), 'muted'], [`p${r.partitionId}`, ''], [`#${r.sequenceNumber}`, 'muted'], [r.partitionKey ? `key ${r.partitionKey}` : '', 'muted']] as const) {
-      if (!text) continue;
-      const s = document.createElement('span');
-      s.className = cls;
-      s.textContent = text;
-      div.append(s);
-    }
-    const body = document.createElement('span');
-    body.className = 'body';
-    appendHighlighted(body, r.preview, needle);
-    div.append(body);
-    nodes.push(div);
+    const old = drawn.get(r.key);
+    // The same key with another row object (a filter's answer, a hub recreated) is drawn anew from that row.
+    const el = old?.row === r ? old.el : rowElement(r, needle);
+    const cls = r.key === selected ? 'row sel' : 'row';
+    if (el.className !== cls) el.className = cls;
+    const top = `${i * ROW_HEIGHT}px`;
+    if (el.style.top !== top) el.style.top = top;
+    next.set(r.key, { row: r, el });
+    nodes.push(el);
   }
-  spacer.replaceChildren(...nodes);
+  drawn = next;
+  const current = spacer.children;
+  if (nodes.length !== current.length || nodes.some((n, i) => n !== current[i])) spacer.replaceChildren(...nodes);
   const matches = filter.ok && filter.kind !== 'all' ? shown.length : undefined;
   status.textContent = statusLine({ header, state, detail: stateDetail, partitions, paused, total, dropped, capacity, matches });
 }
@@ -103,8 +128,8 @@ list.addEventListener('scroll', () => {
   follow = list.scrollTop + list.clientHeight >= list.scrollHeight - ROW_HEIGHT;
   render();
 });
-// Selected on the press, not on click: the rows are drawn anew with every update (twice a second when idle, every
-// frame on a busy hub), and a click whose press and release land on two drawings of the row never fires.
+// Selected on the press, not on click: a row scrolled by a busy hub between press and release is under the mouse no
+// more at the release, so the click would land on its neighbour or nowhere.
 list.addEventListener('mousedown', (e) => {
   if (e.button !== 0) return;
   const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
