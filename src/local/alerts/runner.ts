@@ -404,7 +404,7 @@ export class AlertRunner {
    * The EventlineAlerts rows of every due entry not recorded yet (and not tried in this drain), RECORD_BATCH to an
    * ingestion. One ingestion per firing was a write of its own each: a drain of 2,000 firings took 22.7–24.5 s, now
    * 0.11–0.13 s, so the 5,600 firings of a busy cycle no longer wait a minute for their first email. A batch that
-   * fails is one failed attempt: its entries wait for its retry, and the log says so once.
+   * fails is one failed attempt: its entries wait for its retry, and the log says so at the first and every tenth.
    */
   private async recordDue(force: boolean, tried: Set<string>): Promise<void> {
     const store = this.deps.store;
@@ -420,7 +420,9 @@ export class AlertRunner {
         this.failedAttempts++;
         const lastError = e instanceof Error ? e.message : String(e);
         for (const entry of batch) failedAttempt(entry, lastError);
-        this.deps.log(`alerts: recording ${batch.length} firing(s) in ${ALERTS_TABLE} failed (kept in the outbox, retried with backoff): ${lastError}`);
+        // As for a send: the first failure and every tenth, not one line per retry for as long as the table is down.
+        const attempts = batch[0].attempts;
+        if (attempts === 1 || attempts % 10 === 0) this.deps.log(`alerts: recording ${batch.length} firing(s) in ${ALERTS_TABLE} failed (attempt ${attempts}, kept in the outbox, retried with backoff): ${lastError}`);
       }
       for (const rule of new Set(batch.map((e) => e.rule))) store.save(rule);
     }

@@ -263,12 +263,12 @@ describe('alert runner cycles', function () {
     const store = await start([], (m) => logs.push(m));
     const real = engine!;
     const ingests: number[] = [];
-    let failNext = true;
+    let failures = 1;
     const ingest = real.ingest.bind(real);
     real.ingest = (db, table, data, ...rest) => {
       if (table === 'EventlineAlerts') {
         ingests.push(String(data).split('\n').filter(Boolean).length);
-        if (failNext) { failNext = false; return Promise.reject(new Error('the disk is full')); }
+        if (failures > 0) { failures--; return Promise.reject(new Error('the disk is full')); }
       }
       return ingest(db, table, data, ...rest);
     };
@@ -283,9 +283,18 @@ describe('alert runner cycles', function () {
     assert.equal(store.data.outbox.length, total, 'nothing left the outbox');
     assert.ok(store.data.outbox.every((e) => !e.recorded && e.attempts === 1 && e.lastError === 'the disk is full' && e.nextAttempt > now), 'each waits for the retry with the error');
     assert.equal(runner!.outbox().failedAttempts, 1);
-    assert.equal(logs.filter((l) => /recording 2000 firing\(s\) in EventlineAlerts failed/.test(l)).length, 1, logs.join('\n'));
+    const failedLines = () => logs.filter((l) => /recording 2000 firing\(s\) in EventlineAlerts failed/.test(l)).length;
+    assert.equal(failedLines(), 1, logs.join('\n'));
+    // Eleven more failed retries: logged at the tenth attempt only, not once per retry while the table is down.
+    failures = 11;
+    for (let i = 0; i < 11; i++) await runner!.drain(true);
+    assert.equal(runner!.outbox().failedAttempts, 12);
+    assert.ok(store.data.outbox.every((e) => e.attempts === 12));
+    assert.equal(failedLines(), 2, logs.join('\n'));
+    assert.ok(logs.some((l) => /failed \(attempt 10,/.test(l)), logs.join('\n'));
     await runner!.drain(true);
-    assert.deepEqual(ingests, [total, total], 'the retry is one ingestion too');
+    assert.equal(ingests.length, 13, 'each retry is one ingestion too');
+    assert.ok(ingests.every((n) => n === total));
     assert.equal(store.data.outbox.length, 0);
     const rows = await real.query(DB, 'EventlineAlerts | summarize n = count(), ids = dcount(FiringId)', {});
     assert.deepEqual(rows.table.rows[0].map(Number), [total, total], 'every firing recorded once');
