@@ -85,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): EventlineApi {
     context.subscriptions.push(source(() => pipelineTree.refresh()));
   }
   const tails = new TailManager(context.extensionUri, model, log);
+  context.subscriptions.push(tails.followLocal(local));
   const notebooks = registerKqlNotebooks({ context, log, model, local, profiles });
   const deploys = registerFunctionDeploy({ model, manifests, auth, log, refresh: () => pipelineTree.refresh() });
   const view = vscode.window.createTreeView('eventline.pipeline', { treeDataProvider: pipelineTree, showCollapseAll: true });

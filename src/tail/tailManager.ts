@@ -5,6 +5,7 @@ import { prompts, type Choice } from '../common/prompt';
 import { registerCommand } from '../common/registerCommand';
 import type { PipelineModel } from '../model/pipelineModel';
 import { describeHubLocation, hubKey, hubOf, refOf, type HubRef } from '../model/refs';
+import type { LocalReady } from '../protocol/localReady';
 import type { TailRestoreState } from '../protocol/tailProtocol';
 import type { StartPosition } from './tailSession';
 import { TailPanel } from './tailPanel';
@@ -128,6 +129,21 @@ export class TailManager implements vscode.Disposable {
       return;
     }
     await this.attach(webview, tailKey(hub, s.consumerGroup, s.partitions), hub, s.consumerGroup, { kind: 'latest' }, 'latest (restored)', s.partitions);
+  }
+
+  /**
+   * Tails of a local pipeline reconnect as soon as it is back after a restart, rather than when the SDK or the
+   * stall watchdog notices (up to 20 s later). A pipeline counts as back when its ready line is new.
+   */
+  followLocal(local: { readonly current: LocalReady | undefined; readonly onDidChange: vscode.Event<void> }): vscode.Disposable {
+    let last = local.current;
+    return local.onDidChange(() => {
+      const now = local.current;
+      if (now && now !== last) {
+        for (const p of this.panels.values()) p.reconnectIfOn(now.eventHubs.connectionString, 'the local pipeline restarted; reconnecting');
+      }
+      last = now;
+    });
   }
 
   dispose(): void {

@@ -25,6 +25,8 @@ export class TailPanel extends Disposable {
   private readonly session: TailSession;
   private state: TailState = 'connecting';
   private stateDetail: string | undefined;
+  /** Why reconnectIfOn last reconnected this tail (the integration suite checks it was the restart). */
+  reconnectedFor: string | undefined;
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, readonly spec: TailTarget, bufferSize: number, log: vscode.LogOutputChannel) {
     super();
@@ -78,6 +80,13 @@ export class TailPanel extends Disposable {
   pause(): Promise<void> { return this.session.pause(); }
   resume(): Promise<void> { return this.session.resume(); }
   get sessionState(): TailState { return this.state; }
+
+  /** Reconnects at once when this tail reads the hub behind `connectionString` (a local pipeline just restarted). */
+  reconnectIfOn(connectionString: string, reason: string): void {
+    if (this.spec.target.kind !== 'connectionString' || this.spec.target.connectionString !== connectionString) return;
+    this.reconnectedFor = reason;
+    this.session.reconnectNow(reason);
+  }
 
   private async onMessage(m: ViewToHost): Promise<void> {
     switch (m.type) {

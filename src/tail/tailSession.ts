@@ -105,6 +105,8 @@ export class TailSession {
   /** Last time each subscribed partition called back (events or the empty heartbeat). */
   private readonly beats = new Map<string, number>();
   private watchdog: NodeJS.Timeout | undefined;
+  /** Ends the wait of a reconnect that is backing off (reconnectNow). */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly opts: TailOptions) {}
 
@@ -169,6 +171,18 @@ export class TailSession {
     if (this.stopped || this.state !== 'paused') return;
     this.setState('connecting');
     await this.subscribe();
+  }
+
+  /**
+   * Starts over now from the last delivered events, because the hub is back (Eventline restarted its local
+   * pipeline). Left to itself the SDK's link can sit in its own reconnect until the watchdog finds the partitions
+   * silent (STALL_MS), or a reconnect of ours in its backoff: a tail dead for up to 20 s after a restart.
+   */
+  reconnectNow(reason: string): void {
+    if (this.stopped || this.wantPaused || this.state === 'paused') return;
+    this.setState('reconnecting', reason);
+    if (this.restarting) this.wake?.();
+    else void this.restart();
   }
 
   async stop(): Promise<void> {
@@ -274,7 +288,11 @@ export class TailSession {
         await settleWithin(this.closeClient(), CLOSE_GRACE_MS);
       });
       for (let attempt = 0; !this.stopped; attempt++) {
-        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, Math.min(5000, 250 * 2 ** attempt));
+        });
+        this.wake = undefined;
         // In the queue, so a Pause clicked while this subscribes waits for it and then closes what it opened (it
         // used to close nothing, and the tail went live under a "Resume" button). Nothing to do if the user paused
         // meanwhile (Resume subscribes afresh) or paused and resumed (that Resume has subscribed).

@@ -163,6 +163,8 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await startLocalProfile(a, { name: 'tail-test', eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }] });
     assert.equal(a.local.current?.eventHubs.connectionString, before, 'the restarted pipeline listens where the old one did');
     await send(Array.from({ length: 5 }, (_, i) => ({ run: 'restart', i: 10 + i })), '1');
+    // Reconnected because the pipeline came back, not when the SDK or the stall watchdog (15 s) noticed.
+    assert.equal(panel.reconnectedFor, 'the local pipeline restarted; reconnecting');
     await until(() => (mine().length >= 15 ? true : undefined), 'events after the restart', 90_000);
     await new Promise((r) => setTimeout(r, 1000));
     const seqs = mine();

@@ -214,6 +214,33 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     assert.equal(session.currentState, 'stopped');
   });
 
+  // What the extension does when it restarts its local pipeline (TailManager.followLocal): start over at once.
+  it('reconnectNow after a restart subscribes anew from the last events; while paused it does nothing', async () => {
+    let clients = 0;
+    const t = tail({ kind: 'latest' }, ['0'], async () => { clients++; return consumer(); });
+    await t.session.start();
+    await until(() => t.states.includes('live'), 'live');
+    await new Promise((r) => setTimeout(r, 500));
+    await send(3, 'before-now', '0');
+    await until(() => t.events.length >= 3, 'events before the restart');
+    assert.equal(await pipeline.stop(), 0);
+    pipeline = await startLocalPipeline({ dataDir, args });
+    const before = clients;
+    t.session.reconnectNow('the local pipeline restarted; reconnecting');
+    assert.equal(t.session.currentState, 'reconnecting');
+    await until(() => clients > before && t.session.currentState === 'live', 'a new client, live again', 60000);
+    await send(3, 'after-now', '0');
+    await until(() => t.events.length >= 6, 'events after the restart', 60000);
+    const seqs = t.events.map((e) => e.sequenceNumber);
+    for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1, `no gap or duplicate at ${i}: ${seqs.join(', ')}`);
+    await t.session.pause();
+    const paused = clients;
+    t.session.reconnectNow('the local pipeline restarted; reconnecting');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(t.session.currentState, 'paused');
+    assert.equal(clients, paused, 'no client made for a paused tail');
+  });
+
   it('reconnects after the local pipeline restarts: no gap, no duplicate', async () => {
     const t = await liveTail({ kind: 'latest' });
     await send(10, 'before', '0');
