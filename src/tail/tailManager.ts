@@ -133,7 +133,7 @@ export class TailManager implements vscode.Disposable {
 
   /**
    * Tails of a local pipeline reconnect as soon as it is back after a restart, rather than when the SDK or the
-   * stall watchdog notices (up to 20 s later). A pipeline counts as back when its ready line is new.
+   * stall watchdog notices (15 s of silence). A pipeline counts as back when its ready line is new.
    */
   followLocal(local: { readonly current: LocalReady | undefined; readonly onDidChange: vscode.Event<void> }): vscode.Disposable {
     let last = local.current;
