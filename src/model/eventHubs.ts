@@ -169,6 +169,20 @@ export class EventHubsModel {
     return { kind: 'credential', host: hub.location.host, hub: hub.name, credential: this.host.credential() };
   }
 
+  /**
+   * For a hub of the local pipeline, where it is at each call: a restart can move the pipeline to other ports (when
+   * another program took one). Never starts a pipeline: a reconnecting tail must not bring back one the user stopped,
+   * or one that keeps crashing. Undefined for a hub in Azure, whose address does not move.
+   */
+  localTarget(hub: HubRef): (() => EventHubTarget) | undefined {
+    if (hub.location.kind !== 'local') return undefined;
+    return () => {
+      const ready = this.host.localReady();
+      if (!ready) throw new Error('The local pipeline is not running; the tail reconnects once it is started again ("Eventline: Start Local Pipeline").');
+      return { kind: 'connectionString', connectionString: ready.eventHubs.connectionString, hub: hub.name };
+    };
+  }
+
   /** Connection information for the clipboard; a key only for the local pipeline, and only when asked. */
   async connectionInfo(hub: HubRef, includeKey: boolean): Promise<string> {
     if (hub.location.kind === 'local') {

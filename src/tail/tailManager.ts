@@ -106,7 +106,7 @@ export class TailManager implements vscode.Disposable {
   private async attach(webview: vscode.WebviewPanel, key: string, hub: HubRef, consumerGroup: string, start: StartPosition, startLabel: string, partitions: string[] | undefined): Promise<TailPanel> {
     const bufferSize = Math.max(100, vscode.workspace.getConfiguration('eventline.tail').get<number>('bufferSize') ?? 10000);
     const target = await this.model.eventHubs.target(hub);
-    const panel = new TailPanel(webview, this.extensionUri, { title: hub.name, target, consumerGroup, start, startLabel, partitions }, bufferSize, this.log);
+    const panel = new TailPanel(webview, this.extensionUri, { title: hub.name, target, consumerGroup, start, startLabel, partitions, current: this.model.eventHubs.localTarget(hub) }, bufferSize, this.log);
     this.panels.set(key, panel);
     webview.onDidDispose(() => this.panels.delete(key));
     return panel;
@@ -140,7 +140,7 @@ export class TailManager implements vscode.Disposable {
     return local.onDidChange(() => {
       const now = local.current;
       if (now && now !== last) {
-        for (const p of this.panels.values()) p.reconnectIfOn(now.eventHubs.connectionString, 'the local pipeline restarted; reconnecting');
+        for (const p of this.panels.values()) p.reconnectIfLocal('the local pipeline restarted; reconnecting');
       }
       last = now;
     });

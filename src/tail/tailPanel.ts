@@ -17,6 +17,8 @@ export interface TailTarget {
   start: StartPosition;
   startLabel: string;
   partitions?: string[];
+  /** For a hub of the local pipeline: its address now, read at each reconnect (a restart can move it). */
+  current?: () => EventHubTarget;
 }
 
 /** One live tail panel: a TailSession feeding a ring buffer, flushed to the webview in batches. */
@@ -25,7 +27,7 @@ export class TailPanel extends Disposable {
   private readonly session: TailSession;
   private state: TailState = 'connecting';
   private stateDetail: string | undefined;
-  /** Why reconnectIfOn last reconnected this tail (the integration suite checks it was the restart). */
+  /** Why reconnectIfLocal last reconnected this tail (the integration suite checks it was the restart). */
   reconnectedFor: string | undefined;
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, readonly spec: TailTarget, bufferSize: number, log: vscode.LogOutputChannel) {
@@ -50,7 +52,7 @@ export class TailPanel extends Disposable {
     this.session = new TailSession({
       // A tail is watched by a person: retry briefly and often (the SDK's default waits 30 s between tries), and
       // let TailSession start over from the last event once the SDK gives up.
-      client: () => eventHubConsumerClient(spec.target, spec.consumerGroup, { retryOptions: { maxRetries: 4, retryDelayInMs: 300, maxRetryDelayInMs: 3000 } }),
+      client: () => eventHubConsumerClient(spec.current?.() ?? spec.target, spec.consumerGroup, { retryOptions: { maxRetries: 4, retryDelayInMs: 300, maxRetryDelayInMs: 3000 } }),
       start: spec.start,
       partitions: spec.partitions,
       onEvents: (events) => this.feed.push(events),
@@ -81,9 +83,9 @@ export class TailPanel extends Disposable {
   resume(): Promise<void> { return this.session.resume(); }
   get sessionState(): TailState { return this.state; }
 
-  /** Reconnects at once when this tail reads the hub behind `connectionString` (a local pipeline just restarted). */
-  reconnectIfOn(connectionString: string, reason: string): void {
-    if (this.spec.target.kind !== 'connectionString' || this.spec.target.connectionString !== connectionString) return;
+  /** Reconnects at once when this tail reads a hub of the local pipeline (which has just restarted). */
+  reconnectIfLocal(reason: string): void {
+    if (!this.spec.current) return;
     this.reconnectedFor = reason;
     this.session.reconnectNow(reason);
   }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { EventlineApi } from '../../src/extension';
 import type { LocalReady } from '../../src/protocol/localReady';
@@ -170,5 +171,30 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     const seqs = mine();
     assert.equal(new Set(seqs).size, seqs.length, 'no duplicates');
     for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1, `no gap at ${i}`);
+  });
+
+  it('follows the local pipeline to other ports when a restart cannot have its old ones', async () => {
+    const hub = await path(a, 'Event Hubs', 'telemetry');
+    const panel = await tail(hub, 'eventline-tail', 'Latest', ['Partition 3']);
+    await until(() => (panel.sessionState === 'live' ? true : undefined), 'the tail to go live');
+    await new Promise((r) => setTimeout(r, 1000));
+    const mine = () => panel.buffer.toArray().filter((r) => (r.json as { run?: string } | undefined)?.run === 'moved').length;
+    const old = a.local.current!;
+    await sendEvents(old, 'telemetry', '3', [{ run: 'moved', i: 0 }]);
+    await until(() => (mine() >= 1 ? true : undefined), 'an event before the restart');
+    await a.local.stop();
+    // Another program takes the hub's old port: the pipeline starts on free ones instead.
+    const port = Number(/Endpoint=sb:\/\/127\.0\.0\.1:(\d+)/.exec(old.eventHubs.connectionString)?.[1]);
+    // A plain TCP listener: clients still trying the old address connect to it, and are cut off at the end.
+    const squatter = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => { squatter.once('error', reject); squatter.listen(port, '127.0.0.1', resolve); });
+    try {
+      const moved = await startLocalProfile(a, { name: 'tail-test', eventHubs: [{ name: 'telemetry', partitions: 4, consumerGroups: ['$Default', 'eventline-tail'] }] });
+      assert.notEqual(moved.eventHubs.connectionString, old.eventHubs.connectionString, 'the pipeline moved');
+      await sendEvents(moved, 'telemetry', '3', [{ run: 'moved', i: 1 }]);
+      await until(() => (mine() >= 2 ? true : undefined), 'the event sent to the moved pipeline', 60_000);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });
