@@ -83,6 +83,23 @@ describe('pipeline model, local profile (real local pipeline)', function () {
     assert.match(await model.eventHubs.connectionInfo(hub, true), /SharedAccessKey=.+;EntityPath=telemetry$/);
   });
 
+  it('gives a local hub\'s address as it is at each call, without starting the pipeline; none for a hub in Azure', async () => {
+    const [hub] = await model.eventHubs.allHubs();
+    const current = model.eventHubs.localTarget(hub)!;
+    const startsBefore = starts;
+    const saved = running;
+    try {
+      running = undefined;
+      assert.throws(() => current(), /The local pipeline is not running; the tail reconnects once it is started again/);
+      running = { ...pipeline.ready, eventHubs: { ...pipeline.ready.eventHubs, connectionString: 'Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true' } };
+      assert.deepEqual(current(), { kind: 'connectionString', connectionString: running.eventHubs.connectionString, hub: 'telemetry' });
+      assert.equal(starts, startsBefore, 'never started the pipeline');
+    } finally {
+      running = saved;
+    }
+    assert.equal(model.eventHubs.localTarget({ ...hub, location: { kind: 'azure', host: 'ns.servicebus.windows.net' } }), undefined);
+  });
+
   it('names the local Eventhouse `local`, lists tables and columns, and resolves it to the running URI', async () => {
     const kusto = new KustoClient(pipeline.ready.eventhouse.uri);
     try {
