@@ -27,7 +27,7 @@ export class TailPanel extends Disposable {
   private readonly session: TailSession;
   private state: TailState = 'connecting';
   private stateDetail: string | undefined;
-  /** Why reconnectIfLocal last reconnected this tail (the integration suite checks it was the restart). */
+  /** Why reconnectIfLocal last asked this tail to reconnect (the integration suite checks it was the restart). */
   reconnectedFor: string | undefined;
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, readonly spec: TailTarget, bufferSize: number, log: vscode.LogOutputChannel) {

@@ -176,7 +176,7 @@ export class TailSession {
   /**
    * Starts over now from the last delivered events, because the hub is back (Eventline restarted its local
    * pipeline). Left to itself the SDK's link can sit in its own reconnect until the watchdog finds the partitions
-   * silent (STALL_MS, 15 s), or a reconnect of ours sit in its backoff (up to 5 s).
+   * silent (STALL_MS, 15 s), and a reconnect of ours can be waiting out its backoff (up to 5 s).
    */
   reconnectNow(reason: string): void {
     if (this.stopped || this.wantPaused || this.state === 'paused') return;

@@ -185,7 +185,8 @@ describe('Live tail panel (local pipeline, real VS Code)', function () {
     await a.local.stop();
     // Another program takes the hub's old port: the pipeline starts on free ones instead.
     const port = Number(/Endpoint=sb:\/\/127\.0\.0\.1:(\d+)/.exec(old.eventHubs.connectionString)?.[1]);
-    // A plain TCP listener: clients still trying the old address connect to it, and are cut off at the end.
+    // A plain TCP listener that drops whatever connects (a client still trying the old address), so close() has no
+    // open connection to wait for.
     const squatter = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => { squatter.once('error', reject); squatter.listen(port, '127.0.0.1', resolve); });
     try {
