@@ -180,11 +180,10 @@ async function main() {
     const t = Date.now();
     try {
       const r = await require('./harness/integration').runIntegration(toolchain);
-      for (const f of r.results.filter((x) => x.state === 'failed')) console.log(`✘ ${f.title}\n${f.error}`);
       // The workbench's unexpected errors (a disposed webview used, an error without a message) fail the suite too.
-      for (const e of r.workbenchErrors) console.log(`✘ the workbench reported an unexpected error: ${e}`);
-      const notes = r.workbenchErrors.length ? `${r.workbenchErrors.length} workbench error(s)` : '';
       const failures = [...r.results.filter((x) => x.state === 'failed'), ...r.workbenchErrors.map((e) => ({ title: 'the workbench reported an unexpected error', error: e }))];
+      for (const f of failures) console.log(`✘ ${f.title}\n${f.error}`);
+      const notes = r.workbenchErrors.length ? `${r.workbenchErrors.length} workbench error(s)` : '';
       record('integration', r.passed, r.failed + r.workbenchErrors.length + (r.exitCode !== 0 && r.failed === 0 ? 1 : 0), Date.now() - t, notes, failures);
     } catch (e) {
       console.error(e);

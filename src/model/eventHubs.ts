@@ -3,6 +3,7 @@ import { DEFAULT_CONSUMER_GROUP } from '../core/eventHubsNames';
 import { requireSnapshot, type ModelHost, type PipelineSnapshot } from './host';
 import { LocalControlClient } from './localControl';
 import type { ConsumerGroupRef, HubRef, NamespaceRef, PartitionRef, SubscriptionRef } from './refs';
+import type { LocalReady } from '../protocol/localReady';
 
 /** The Event Hubs part of the active profile, as far as one level tells it. */
 export interface HubsOverview {
@@ -163,8 +164,7 @@ export class EventHubsModel {
   /** How SDK clients reach the hub: the running local pipeline's connection string, or Entra ID. */
   async target(hub: HubRef): Promise<EventHubTarget> {
     if (hub.location.kind === 'local') {
-      const ready = await this.host.ensureLocal();
-      return { kind: 'connectionString', connectionString: ready.eventHubs.connectionString, hub: hub.name };
+      return localHubTarget(await this.host.ensureLocal(), hub.name);
     }
     return { kind: 'credential', host: hub.location.host, hub: hub.name, credential: this.host.credential() };
   }
@@ -179,7 +179,7 @@ export class EventHubsModel {
     return () => {
       const ready = this.host.localReady();
       if (!ready) throw new Error('The local pipeline is not running; the tail reconnects once it is started again ("Eventline: Start Local Pipeline").');
-      return { kind: 'connectionString', connectionString: ready.eventHubs.connectionString, hub: hub.name };
+      return localHubTarget(ready, hub.name);
     };
   }
 
@@ -193,4 +193,8 @@ export class EventHubsModel {
     }
     return `Endpoint=sb://${hub.location.host}/;EntityPath=${hub.name} (authenticate with Microsoft Entra ID: role "Azure Event Hubs Data Receiver" or "Data Sender")`;
   }
+}
+
+function localHubTarget(ready: LocalReady, hub: string): EventHubTarget {
+  return { kind: 'connectionString', connectionString: ready.eventHubs.connectionString, hub };
 }

@@ -420,9 +420,10 @@ export class AlertRunner {
         this.failedAttempts++;
         const lastError = e instanceof Error ? e.message : String(e);
         for (const entry of batch) failedAttempt(entry, lastError);
-        // As for a send: the first failure and every tenth, not one line per retry for as long as the table is down.
-        const attempts = batch[0].attempts;
-        if (attempts === 1 || attempts % 10 === 0) this.deps.log(`alerts: recording ${batch.length} firing(s) in ${ALERTS_TABLE} failed (attempt ${attempts}, kept in the outbox, retried with backoff): ${lastError}`);
+        // As for a send: an entry's first failure and every tenth, not one line per retry for as long as the table
+        // is down. A batch can mix new firings with ones already retried; any of them due a line gives one.
+        const due = batch.find((entry) => entry.attempts === 1 || entry.attempts % 10 === 0);
+        if (due) this.deps.log(`alerts: recording ${batch.length} firing(s) in ${ALERTS_TABLE} failed (attempt ${due.attempts}, kept in the outbox, retried with backoff): ${lastError}`);
       }
       for (const rule of new Set(batch.map((e) => e.rule))) store.save(rule);
     }

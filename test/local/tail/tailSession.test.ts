@@ -223,6 +223,10 @@ describe('tail session (real SDK against the local Event Hubs)', function () {
     await new Promise((r) => setTimeout(r, 500));
     await send(3, 'before-now', '0');
     await until(() => t.events.length >= 3, 'events before the restart');
+    // On a healthy link nothing else would start over: only reconnectNow can make this new client.
+    const healthy = clients;
+    t.session.reconnectNow('asked to');
+    await until(() => clients > healthy && t.session.currentState === 'live', 'a new client on a healthy tail', 30000);
     assert.equal(await pipeline.stop(), 0);
     pipeline = await startLocalPipeline({ dataDir, args });
     const before = clients;
