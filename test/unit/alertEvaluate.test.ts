@@ -210,6 +210,22 @@ describe('alert evaluator', () => {
       assert.deepEqual([...s.keys()], ['A']);
       assert.deepEqual(s.get('A')!.map((p) => p.value), [1, 2]);
     });
+    it('reads a row\'s other columns only for the points that fire', () => {
+      // The Note column is read only to make a row: counted, it shows which rows were made.
+      const noteReads: number[] = [];
+      const rows = [1, 5, 2, 7].map((v, i) => new Proxy(['2026-01-01T00:0' + i + ':00Z', 'A', v, `n${i}`], {
+        get(target, key, receiver) {
+          if (key === '3') noteReads.push(i);
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      }));
+      const becomes = rule({ object: 'Site', condition: { kind: 'becomes', op: 'greaterThan', value: 4 } });
+      const s = seriesFromRows(becomes, ['Timestamp', 'Site', 'Value', 'Note'], rows, undefined, Date.parse('2026-01-02T00:00:00Z'));
+      assert.deepEqual(noteReads, []);
+      const out = evaluateRule(becomes, undefined, s, Date.parse('2026-01-02T00:00:00Z'));
+      assert.deepEqual(out.firings.map((f) => f.row.Note), ['n1', 'n3']);
+      assert.deepEqual(noteReads, [1, 3]);
+    });
     it('names a missing column and lists the ones there are', () => {
       assert.throws(() => seriesFromRows(r, ['Timestamp', 'Value'], [], 0, 1), (e: unknown) => e instanceof AlertEvalError && /no column "Site" \(object\); it returns Timestamp, Value/.test(e.message));
     });

@@ -4,7 +4,7 @@
 // order, the same suppressed count, the same state, and the given state left as it was.
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AlertEvalError, evaluateRule, parseUtc, seriesFromRows, type RuleState } from '../../src/core/alerts/evaluate';
+import { AlertEvalError, evaluateRule, parseUtc, seriesFromRows, type Point, type RuleState } from '../../src/core/alerts/evaluate';
 import type { AlertRule, Condition, Occurrence } from '../../src/core/alerts/rule';
 import * as reference from './alertEvaluateReference';
 import { unnestState, type NestedRuleState } from '../../src/core/alerts/packedState';
@@ -76,13 +76,19 @@ function plainProto(v: unknown): unknown {
   return out;
 }
 
+/** A series' points as plain objects: the evaluator's make their rows only when read. */
+function plainSeries(o: { ok: Map<string, Point[]> } | { error: string }): unknown {
+  if (!('ok' in o)) return o;
+  return { ok: new Map([...o.ok].map(([k, ps]) => [k, ps.map((p) => ({ time: p.time, value: p.value, row: p.row }))])) };
+}
+
 describe('alert evaluator fast path (property: same results as the plain version)', function () {
   // Thousands of random cases each; a loaded machine (other suites running) can take many seconds.
   this.timeout(60_000);
 
   it('builds the same series from random rows', () => {
     fc.assert(fc.property(rule, rows, fc.option(time, { nil: undefined }), time, (r, rs, from, to) => {
-      assert.deepStrictEqual(outcome(() => seriesFromRows(r, COLUMNS, rs, from, to)), outcome(() => reference.seriesFromRows(r, COLUMNS, rs, from, to)));
+      assert.deepStrictEqual(plainSeries(outcome(() => seriesFromRows(r, COLUMNS, rs, from, to))), outcome(() => reference.seriesFromRows(r, COLUMNS, rs, from, to)));
     }), { numRuns: 2000 });
   });
 
@@ -95,9 +101,10 @@ describe('alert evaluator fast path (property: same results as the plain version
       let from = T0;
       for (const minutes of steps) {
         const to = from + minutes * MIN;
+        // Compared on a copy: the evaluator then reads rows from points that have not made them yet.
         const a = outcome(() => seriesFromRows(r, COLUMNS, rs, from, to));
         const b = outcome(() => reference.seriesFromRows(r, COLUMNS, rs, from, to));
-        assert.deepStrictEqual(a, b);
+        assert.deepStrictEqual(plainSeries(outcome(() => seriesFromRows(r, COLUMNS, rs, from, to))), b);
         if (!('ok' in a) || !('ok' in b)) return;
         const given = fast === undefined ? undefined : structuredClone(fast);
         const x = evaluateRule(r, fast, a.ok, to);
