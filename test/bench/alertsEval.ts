@@ -65,7 +65,7 @@ cpu.sort((a, b) => a - b);
 const med = cpu[Math.floor(cpu.length / 2)];
 
 // The runner's part of a cycle on the same rows (AlertRunner.evaluateAndQueue after its query: the evaluator, the
-// firings queued with their emails, the rule's state file written and flushed), its engine handing back the rows.
+// firings queued with their emails, the rule's line of the state file serialized), its engine handing back the rows.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-bench-alerts-eval-'));
 const store = new AlertStore(path.join(dir, 'alerts', 'state.json'), (m) => console.log(m));
 const engine = { query: () => Promise.resolve({ table: { name: 'PrimaryResult', columns: columns.map((name) => ({ name, type: 'string' })), rows: windowRows }, visualization: null }) };
@@ -103,6 +103,6 @@ void (async () => {
   fs.rmSync(dir, { recursive: true, force: true });
   runnerCpu.sort((a, b) => a - b);
   runnerWall.sort((a, b) => a - b);
-  console.log(`runner per rule after its query (evaluator, outbox, state file): CPU median ${(runnerCpu[Math.floor(runnerCpu.length / 2)] / RULES).toFixed(3)} ms, wall median ${(runnerWall[Math.floor(runnerWall.length / 2)] / RULES).toFixed(3)} ms; ${runnerFirings} firings queued in the last cycle; ${load()}`);
+  console.log(`runner per rule after its query (evaluator, outbox, state line): CPU median ${(runnerCpu[Math.floor(runnerCpu.length / 2)] / RULES).toFixed(3)} ms, wall median ${(runnerWall[Math.floor(runnerWall.length / 2)] / RULES).toFixed(3)} ms; ${runnerFirings} firings queued in the last cycle; ${load()}`);
 })();
 console.log(`evaluator CPU per rule (1,000 objects, 1,000 rows): median ${(med / RULES).toFixed(3)} ms (min ${(cpu[0] / RULES).toFixed(3)}), of which seriesFromRows ${(seriesCpu / RUNS / RULES).toFixed(3)} ms; ${firings} firings per cycle; ${RUNS} cycles; ${load()}`);

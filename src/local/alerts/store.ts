@@ -1,14 +1,12 @@
 // What the alert runner must not lose across a restart, in the data folder: each rule's evaluator state (last
 // values, a pending "stays for", the window already evaluated) and the outbox of firings not yet recorded or
 // delivered. The state and the firings it produced are written together, before any email is sent, so a restart
-// neither forgets a firing nor evaluates the same window again (which would send it twice). One file per rule
-// (alerts/rules/), holding the rule's state and its own outbox entries: an evaluation writes its rule's file only.
-// With one file for every rule, each evaluation of each rule rewrote and flushed every rule's state (15 MB and over
-// a second for 100 rules over 1,000 objects), so a cycle cost rules² of it. An evaluation stages its rule's file:
-// written and flushed to a temporary file off the event loop while the runner goes on, so the flush that must come
-// before an email has only renames left. The local pipeline's other servers share this event loop: in bench:alerts
-// the cycle's flush blocked it for 173–305 ms (8 MB), the longest stall in a cycle is now 12–25 ms.
-import { createHash } from 'node:crypto';
+// neither forgets a firing nor evaluates the same window again (which would send it twice). One file,
+// alerts/rules.jsonl, with a line per rule holding the rule's state and its own outbox entries, rewritten whole by
+// each flush; the runner flushes once per cycle, not per evaluation (when every evaluation flushed one file for
+// every rule, a cycle of 100 rules over 1,000 objects cost over a second). An evaluation stages its rule: its line
+// is serialized after that turn of the event loop, while the runner's next query runs, and kept until the rule
+// changes, so the flush before an email mostly joins lines already made and writes them.
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -62,20 +60,35 @@ interface RuleFile { version: 1; name: string; record: Omit<RuleRecord, 'state'>
 export class AlertStore {
   readonly data: StoreData;
   private readonly dir: string;
+  /** alerts/rules.jsonl: one line per rule, each a RuleFile. */
+  private readonly lines: string;
   private readonly dirty = new Set<string>();
-  /** Bumped by every save: a staged file is used only if nothing changed after it was serialized. */
+  /** Bumped by every save: a serialized line is used only if nothing changed after it was made. */
   private readonly versions = new Map<string, number>();
-  private readonly staged = new Map<string, Staged>();
+  /** Each rule's line as last serialized, with the version it was made from. */
+  private readonly serialized = new Map<string, { version: number; line: string }>();
   private seq = 0;
   private flushing: Promise<void> = Promise.resolve();
 
-  /** `file`: alerts/state.json, the single file of earlier versions, read once and replaced by alerts/rules/. */
+  /**
+   * `file`: alerts/state.json, the single file of the first version. Read once, as are the files per rule
+   * (alerts/rules/) of the version after it; both are replaced by alerts/rules.jsonl.
+   */
   constructor(private readonly file: string, private readonly log: (m: string) => void) {
-    this.dir = path.join(path.dirname(file), 'rules');
+    this.dir = path.dirname(file);
+    this.lines = path.join(this.dir, 'rules.jsonl');
+    const perRule = path.join(this.dir, 'rules');
     fs.mkdirSync(this.dir, { recursive: true });
-    // Staged by a process that stopped before its flush: never renamed, so never part of the state.
-    for (const f of fs.readdirSync(this.dir)) if (f.endsWith('.tmp')) fs.rmSync(path.join(this.dir, f), { force: true });
+    // Written by a process that stopped before its rename: never part of the state.
+    for (const f of fs.readdirSync(this.dir)) if (f.startsWith('rules.jsonl.') && f.endsWith('.tmp')) fs.rmSync(path.join(this.dir, f), { force: true });
     const data: StoreData = { version: 1, rules: {}, outbox: [] };
+    this.data = data;
+    if (fs.existsSync(this.lines)) {
+      this.readLines();
+      // Left by a move to rules.jsonl that stopped after its rename: rules.jsonl already holds them.
+      removeMoved(perRule);
+      return;
+    }
     let legacy: StoreData | undefined;
     if (fs.existsSync(file)) {
       try {
@@ -88,34 +101,61 @@ export class AlertStore {
       }
     }
     if (legacy) {
-      // Written out per rule before the old file goes: a crash in between reads the old file again next time.
       for (const r of Object.values(legacy.rules)) {
         withFiredPairs(r);
         // That version kept each object's last value as an object of its own.
         if (r.state) r.state = unnestState(r.state);
       }
-      this.data = legacy;
-      this.writeSync(this.names());
-      fs.rmSync(file);
-      return;
-    }
-    for (const f of fs.readdirSync(this.dir).filter((x) => x.endsWith('.json')).sort()) {
-      const at = path.join(this.dir, f);
-      try {
-        const parsed = JSON.parse(fs.readFileSync(at, 'utf8')) as RuleFile;
-        if (parsed?.version !== 1 || typeof parsed.name !== 'string' || !parsed.record || !Array.isArray(parsed.outbox)) throw new Error('unknown format');
-        const { state, ...record } = parsed.record;
-        data.rules[parsed.name] = withFiredPairs(state ? { ...record, state: isPacked(state) ? unpackState(state) : unnestState(state) } : record);
-        // A loop, not push(...): a rule's backlog can hold more entries than a call takes arguments (~120,000), and
-        // the RangeError set the whole file aside, its state and undelivered firings with it.
-        for (const entry of parsed.outbox) data.outbox.push(entry);
-      } catch (e) {
-        this.aside(at, e);
+      data.rules = legacy.rules;
+      data.outbox = legacy.outbox;
+    } else if (fs.existsSync(perRule)) {
+      for (const f of fs.readdirSync(perRule).filter((x) => x.endsWith('.json')).sort()) {
+        const at = path.join(perRule, f);
+        try {
+          this.take(JSON.parse(fs.readFileSync(at, 'utf8')) as RuleFile);
+        } catch (e) {
+          this.aside(at, e);
+        }
       }
-    }
+    } else return;
     // Delivery goes in the order the firings were made, across rules as before.
     data.outbox.sort((a, b) => a.firedAt - b.firedAt);
-    this.data = data;
+    // The new file before the old ones go: a crash in between reads the old ones again next time.
+    this.writeSync();
+    if (legacy) fs.rmSync(file);
+    removeMoved(perRule);
+  }
+
+  /** rules.jsonl: a line that cannot be read is kept aside in a file of its own, and its rule starts empty. */
+  private readLines(): void {
+    const bad: string[] = [];
+    let why = '';
+    for (const line of fs.readFileSync(this.lines, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        this.take(JSON.parse(line) as RuleFile);
+      } catch (e) {
+        bad.push(line);
+        why ||= e instanceof Error ? e.message : String(e);
+      }
+    }
+    this.data.outbox.sort((a, b) => a.firedAt - b.firedAt);
+    if (!bad.length) return;
+    const aside = `${this.lines}.unreadable-${Date.now()}`;
+    fs.writeFileSync(aside, `${bad.join('\n')}\n`);
+    this.log(`alerts: ${bad.length} line(s) of ${this.lines} could not be read (${why}); moved to ${aside}, starting with empty state for ${bad.length === 1 ? 'that rule' : 'those rules'}`);
+    // Written again without them, so the next start does not set them aside a second time.
+    this.writeSync();
+  }
+
+  /** One rule's record and outbox entries, as a line or a file of the version before holds them; a malformed one throws. */
+  private take(parsed: RuleFile): void {
+    if (parsed?.version !== 1 || typeof parsed.name !== 'string' || !parsed.record || !Array.isArray(parsed.outbox)) throw new Error('unknown format');
+    const { state, ...record } = parsed.record;
+    this.data.rules[parsed.name] = withFiredPairs(state ? { ...record, state: isPacked(state) ? unpackState(state) : unnestState(state) } : record);
+    // A loop, not push(...): a rule's backlog can hold more entries than a call takes arguments (~120,000), and
+    // the RangeError set the whole rule aside, its state and undelivered firings with it.
+    for (const entry of parsed.outbox) this.data.outbox.push(entry);
   }
 
   private aside(file: string, e: unknown): void {
@@ -129,8 +169,8 @@ export class AlertStore {
   }
 
   /**
-   * Marks one rule's file (its record and its outbox entries) as changed, or with no name every rule's. Nothing is
-   * written until flush(): an evaluation costs no disk write, and what must be durable is made so in one group.
+   * Marks one rule (its record and its outbox entries) as changed, or with no name every rule. Nothing is written
+   * until flush(): an evaluation costs no disk write, and what must be durable is made so in one group.
    */
   save(name?: string): void {
     for (const n of name === undefined ? this.names() : [name]) {
@@ -140,34 +180,30 @@ export class AlertStore {
   }
 
   /**
-   * save(), and the rule's file written to a temporary file and flushed to disk in the background, starting after
-   * the current turn of the event loop (in a cycle the runner has sent its next query by then, so the serializing
-   * can overlap the engine's work). flush() renames it into place if the rule did not change again meanwhile.
+   * save(), and the rule's line serialized after the current turn of the event loop (in a cycle the runner has
+   * sent its next query by then, so the serializing overlaps the engine's work). flush() uses it if the rule did
+   * not change again meanwhile.
    */
   stage(name: string): void {
     this.save(name);
     const version = this.versions.get(name)!;
-    const tmp = this.tmpFor(name);
-    this.discard(this.staged.get(name));
-    const written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      // Changed again before its turn: a later stage or the flush writes it.
-      if (this.versions.get(name) !== version) return false;
-      await writeDurably(tmp, this.body(name));
-      return true;
-    }).catch(() => false);
-    this.staged.set(name, { version, tmp, written });
+    setImmediate(() => {
+      // Changed again before its turn: a later stage or the flush serializes it.
+      if (this.versions.get(name) === version) this.lineOf(name);
+    });
   }
 
   /** True while some change is not on disk yet. */
   get pending(): boolean { return this.dirty.size > 0; }
 
   /**
-   * Makes every changed rule's file durable: staged files that are still current are waited for, the others
-   * written and flushed now, then all renamed over the old ones, then the folder flushed. One group per call, so
-   * N rules cost about one disk flush, not N (fsync is 20–40 ms on this machine's disk). The runner calls it before
-   * anything leaves the process (an EventlineAlerts row, an email), on a timer, and at stop: a crash before a
-   * flush loses only evaluations whose effects never left, and those windows are evaluated again from the last
-   * flushed state. Flushes run one after another; the file I/O is off the event loop.
+   * Makes every change durable: all rules' lines (those serialized since their last change reused) written to a
+   * temporary file, flushed, renamed over rules.jsonl, then the folder flushed. One file, not one per rule: with
+   * a file per rule, a cycle of 100 rules created, flushed and renamed 100 files, and the runner's CPU for a cycle
+   * of bench:alerts (answers given) was 172–204 ms against 120–136 ms with one file (three runs each). The runner
+   * calls it before anything leaves the process (an EventlineAlerts row, an email), on a timer, and at stop: a
+   * crash before a flush loses only evaluations whose effects never left, and those windows are evaluated again
+   * from the last flushed state. Flushes run one after another; the file I/O is off the event loop.
    */
   flush(): Promise<void> {
     const run = () => this.flushNow();
@@ -180,27 +216,17 @@ export class AlertStore {
     if (!this.dirty.size) return;
     const names = [...this.dirty];
     this.dirty.clear();
-    // Decided before any await: a stage made while this flush waits neither deletes nor reuses these files.
-    const plans = names.map((name) => {
-      const staged = this.staged.get(name);
-      this.staged.delete(name);
-      if (staged && staged.version === this.versions.get(name)) return { name, staged };
-      this.discard(staged);
-      return { name, body: this.body(name) };
-    });
     try {
-      const files = await Promise.all(plans.map(async (plan) => {
-        const file = path.join(this.dir, fileName(plan.name));
-        if (plan.staged && await plan.staged.written) return { tmp: plan.staged.tmp, file };
-        // Written now: not staged, changed since, or its background write failed (this one says why if it fails too).
-        const tmp = this.tmpFor(plan.name);
-        await writeDurably(tmp, plan.body ?? this.body(plan.name));
-        return { tmp, file };
-      }));
-      // Together: one after another, a hundred renames were a hundred turns of the thread pool (bench:alerts' flush:
-      // 17–29 → 12–13 ms). All settled before a failure is thrown, so none lands after the next flush's rename.
-      const renamed = await Promise.allSettled(files.map(({ tmp, file }) => fsp.rename(tmp, file)));
-      for (const r of renamed) if (r.status === 'rejected') throw r.reason;
+      // Serialized before any await: a change made while this flush waits is the next flush's.
+      const body = this.body();
+      const tmp = `${this.lines}.${++this.seq}.tmp`;
+      try {
+        await writeDurably(tmp, body);
+        await fsp.rename(tmp, this.lines);
+      } catch (e) {
+        await fsp.rm(tmp, { force: true }).catch(() => undefined);
+        throw e;
+      }
       const dir = await fsp.open(this.dir, 'r');
       try { await dir.sync(); } finally { await dir.close(); }
     } catch (e) {
@@ -210,33 +236,32 @@ export class AlertStore {
     }
   }
 
-  private body(name: string): string {
+  /** Every rule's line, in one string. */
+  private body(): string {
+    let out = '';
+    for (const name of this.names()) out += `${this.lineOf(name)}\n`;
+    return out;
+  }
+
+  /** The rule's line, serialized again only if it changed since. */
+  private lineOf(name: string): string {
+    const version = this.versions.get(name) ?? 0;
+    const made = this.serialized.get(name);
+    if (made && made.version === version) return made.line;
     const record = this.rule(name);
     const file: RuleFile = { version: 1, name, record: record.state ? { ...record, state: packState(record.state) } : record, outbox: this.data.outbox.filter((e) => e.rule === name) };
-    return JSON.stringify(file);
+    const line = JSON.stringify(file);
+    this.serialized.set(name, { version, line });
+    return line;
   }
 
-  private tmpFor(name: string): string {
-    return path.join(this.dir, `${fileName(name)}.${++this.seq}.tmp`);
-  }
-
-  /** A staged file no flush will rename: removed once its write is over. */
-  private discard(staged: Staged | undefined): void {
-    if (staged) void staged.written.then(() => fsp.rm(staged.tmp, { force: true })).catch(() => undefined);
-  }
-
-  /** The constructor's one write (the single file of earlier versions split per rule), before anything runs. */
-  private writeSync(names: Iterable<string>): void {
-    const written: { tmp: string; file: string }[] = [];
-    for (const name of names) {
-      const file = path.join(this.dir, fileName(name));
-      const tmp = this.tmpFor(name);
-      fs.writeFileSync(tmp, this.body(name));
-      const fd = fs.openSync(tmp, 'r+');
-      try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-      written.push({ tmp, file });
-    }
-    for (const { tmp, file } of written) fs.renameSync(tmp, file);
+  /** The constructor's one write (the files of earlier versions moved to rules.jsonl), before anything runs. */
+  private writeSync(): void {
+    const tmp = `${this.lines}.${++this.seq}.tmp`;
+    fs.writeFileSync(tmp, this.body());
+    const fd = fs.openSync(tmp, 'r+');
+    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+    fs.renameSync(tmp, this.lines);
     const dir = fs.openSync(this.dir, 'r');
     try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
   }
@@ -246,7 +271,12 @@ export class AlertStore {
   }
 }
 
-interface Staged { version: number; tmp: string; written: Promise<boolean> }
+
+/** The files per rule of the previous version, once rules.jsonl holds them; a file set aside stays for a person to look at. */
+function removeMoved(perRule: string): void {
+  if (!fs.existsSync(perRule)) return;
+  for (const f of fs.readdirSync(perRule)) if (f.endsWith('.json') || f.endsWith('.tmp')) fs.rmSync(path.join(perRule, f), { force: true });
+}
 
 async function writeDurably(file: string, body: string): Promise<void> {
   const handle = await fsp.open(file, 'w');
@@ -287,10 +317,4 @@ function withFiredPairs(record: RuleRecord): RuleRecord {
   for (const t of fired) if (typeof t === 'number') countAt(pairs, t, 1);
   record.fired = pairs;
   return record;
-}
-
-/** A rule's file name: readable, and distinct for names that differ only in case or in characters a path can't hold. */
-function fileName(name: string): string {
-  const readable = name.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40);
-  return `${readable}-${createHash('sha256').update(name).digest('hex').slice(0, 16)}.json`;
 }

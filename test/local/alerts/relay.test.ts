@@ -159,8 +159,8 @@ describe('alerts through a real SMTP relay (profiles.local.smtpRelay)', function
   });
 
   it('never writes the password to a log, the state files, the control API or the mailbox', async () => {
-    const rules = path.join(dir, 'data', 'alerts', 'rules');
-    const stateFiles = fs.readdirSync(rules).map((f) => fs.readFileSync(path.join(rules, f), 'utf8'));
+    const alerts = path.join(dir, 'data', 'alerts');
+    const stateFiles = fs.readdirSync(alerts).map((f) => fs.readFileSync(path.join(alerts, f), 'utf8'));
     assert.ok(stateFiles.length > 0, 'the runner wrote its state');
     const places = [
       env.pipeline.logs(),

@@ -7,15 +7,6 @@ import { AlertStore, firingsSince, noteFirings, type RuleRecord } from '../../..
 import { Mailbox } from '../../../src/local/smtp';
 import { tempDataDir } from '../pipeline';
 
-/** Background writes take a loaded machine's time: wait for what they leave behind rather than a fixed while. */
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('alert state and mailbox files', () => {
   it('saves state and outbox together and reads them back', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
@@ -30,7 +21,7 @@ describe('alert state and mailbox files', () => {
     const b = new AlertStore(file, () => undefined);
     assert.equal(b.rule('hot').lastEvaluated, 5);
     assert.deepEqual(b.data.outbox.map((e) => e.id), ['f1']);
-    assert.deepEqual(fs.readdirSync(path.join(path.dirname(file), 'rules')).filter((f) => !f.endsWith('.json')), [], 'no temporary file is left');
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['rules.jsonl'], 'no temporary file is left');
   });
 
   it('moves an unreadable state file aside with a message, and starts empty', () => {
@@ -45,24 +36,23 @@ describe('alert state and mailbox files', () => {
     assert.equal(fs.readdirSync(dir).filter((f) => f.includes('unreadable')).length, 1);
   });
 
-  it('writes one file per rule, so an evaluation writes its own rule only, with its own outbox entries', async () => {
+  it('keeps every rule in one file, a line each with its own outbox entries; a rule not saved since keeps what it had', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
+    const lines = path.join(path.dirname(file), 'rules.jsonl');
     const a = new AlertStore(file, () => undefined);
     a.rule('hot').lastEvaluated = 1;
     a.rule('Hot').lastEvaluated = 2;
     a.rule('../x').lastEvaluated = 3;
     a.save();
     await a.flush();
-    const dir = path.join(path.dirname(file), 'rules');
-    assert.equal(fs.readdirSync(dir).length, 3);
-    const before = new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+    assert.deepEqual(fs.readFileSync(lines, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { name: string }).name), ['hot', 'Hot', '../x']);
     a.rule('hot').lastEvaluated = 10;
     a.data.outbox.push({ id: 'f1', rule: 'hot', object: 'A', eventTime: 1, firedAt: 2, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
+    // Not saved: the line written for its rule is the one from its last save.
+    a.rule('Hot').lastEvaluated = 20;
     a.data.outbox.push({ id: 'f2', rule: 'Hot', object: 'B', eventTime: 1, firedAt: 1, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 });
     a.save('hot');
     await a.flush();
-    const changed = fs.readdirSync(dir).filter((f) => fs.readFileSync(path.join(dir, f), 'utf8') !== before.get(f));
-    assert.equal(changed.length, 1);
     const b = new AlertStore(file, () => undefined);
     assert.equal(b.rule('hot').lastEvaluated, 10);
     assert.equal(b.rule('Hot').lastEvaluated, 2, 'a rule not saved since keeps what it had');
@@ -70,51 +60,43 @@ describe('alert state and mailbox files', () => {
     assert.deepEqual(b.data.outbox.map((e) => e.id), ['f1'], 'an outbox entry is saved with its own rule');
   });
 
-  it('a staged rule file is written in the background and renamed by the flush; a later change is what the flush writes', async () => {
+  it('a staged rule is serialized after its turn and the flush writes that line; a change saved later is what the flush writes', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
-    const dir = path.join(path.dirname(file), 'rules');
     const a = new AlertStore(file, () => undefined);
-    const temporary = () => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
     a.rule('hot').lastEvaluated = 1;
     a.stage('hot');
-    assert.deepEqual(fs.readdirSync(dir), [], 'nothing is written in the turn that staged it');
-    await eventually(() => temporary().length > 0, 'the staged file');
-    assert.equal(temporary().length, 1, 'written after that turn');
-    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, undefined, 'not part of the state before the flush');
-    // Changed after it was staged: the flush writes the change, and the stale file goes.
+    // Changed in the same turn, unsaved: the line is made after this turn, so it holds 2.
     a.rule('hot').lastEvaluated = 2;
-    a.save('hot');
+    await new Promise((resolve) => setImmediate(resolve));
+    // Changed after the line was made, unsaved: the flush writes the line it has.
+    a.rule('hot').lastEvaluated = 3;
+    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, undefined, 'not part of the state before the flush');
     await a.flush();
     assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, 2);
-    // Staged twice before a flush, the flush waiting for the second write.
-    a.rule('hot').lastEvaluated = 3;
-    a.stage('hot');
+    // Saved after it was staged: the flush serializes the change.
     a.rule('hot').lastEvaluated = 4;
     a.stage('hot');
+    a.rule('hot').lastEvaluated = 5;
+    a.save('hot');
     await a.flush();
-    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, 4);
-    await eventually(() => temporary().length === 0, 'the stale staged file to go');
-    assert.deepEqual(temporary(), [], 'no temporary file is left');
+    assert.equal(new AlertStore(file, () => undefined).rule('hot').lastEvaluated, 5);
     assert.ok(!a.pending);
   });
 
-  it('a temporary file left by a process that stopped before its flush is removed at start and never read', async () => {
+  it('a temporary file left by a process that stopped before its rename is removed at start and never read', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
-    const dir = path.join(path.dirname(file), 'rules');
+    const dir = path.dirname(file);
     const a = new AlertStore(file, () => undefined);
     a.rule('hot').lastEvaluated = 1;
     a.save('hot');
     await a.flush();
-    a.rule('hot').lastEvaluated = 2;
-    a.stage('hot');
-    await eventually(() => fs.readdirSync(dir).some((f) => f.endsWith('.tmp')), 'the staged file');
-    assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')).length, 1);
+    fs.writeFileSync(path.join(dir, 'rules.jsonl.7.tmp'), '{"version":1,"name":"hot","record":{"fired":[],"lastFiringObjects":0,"lastEvaluated":2},"outbox":[]}\n');
     const b = new AlertStore(file, () => undefined);
     assert.equal(b.rule('hot').lastEvaluated, 1, 'the last flushed state');
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(fs.readdirSync(dir), ['rules.jsonl']);
   });
 
-  it('reads the single state file of earlier versions once and replaces it with a file per rule', () => {
+  it('reads the single state file of the first version once and replaces it with rules.jsonl', () => {
     const dir = path.join(tempDataDir('eventline-alert-store-'), 'alerts');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'state.json');
@@ -126,6 +108,7 @@ describe('alert state and mailbox files', () => {
     const s = new AlertStore(file, () => undefined);
     assert.deepEqual({ ...s.rule('a').state?.objects.A }, { trueSince: 4, lastTime: 8, lastValue: null });
     assert.ok(!fs.existsSync(file));
+    assert.deepEqual(fs.readdirSync(dir), ['rules.jsonl']);
     const again = new AlertStore(file, () => undefined);
     assert.equal(again.rule('a').state?.watermark, 9);
     assert.deepEqual(again.rule('a').fired, [[5, 1]], 'one number per firing becomes a count per evaluation');
@@ -152,13 +135,13 @@ describe('alert state and mailbox files', () => {
     a.save('hot');
     a.rule('cold').lastEvaluated = 8;
     a.stage('cold');
-    const dir = path.join(path.dirname(file), 'rules');
-    fs.rmSync(dir, { recursive: true });
-    fs.writeFileSync(dir, 'not a folder');
-    await assert.rejects(a.flush(), /ENOTDIR/);
+    // A folder where the file goes: the rename fails.
+    const lines = path.join(path.dirname(file), 'rules.jsonl');
+    fs.mkdirSync(path.join(lines, 'x'), { recursive: true });
+    await assert.rejects(a.flush(), /EISDIR|ENOTEMPTY|EEXIST/);
     assert.ok(a.pending, 'still to be written');
-    fs.rmSync(dir);
-    fs.mkdirSync(dir);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['rules.jsonl'], 'its temporary file removed');
+    fs.rmSync(lines, { recursive: true });
     await a.flush();
     const b = new AlertStore(file, () => undefined);
     assert.equal(b.rule('hot').lastEvaluated, 7);
@@ -167,21 +150,20 @@ describe('alert state and mailbox files', () => {
 
   it('writes a rule\'s state packed in columns, reads it back, and still reads a rule file of the previous version', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
-    const dir = path.join(path.dirname(file), 'rules');
+    const lines = path.join(path.dirname(file), 'rules.jsonl');
     const a = new AlertStore(file, () => undefined);
     const state = { version: 1 as const, fingerprint: 'x', watermark: 60_000, objects: { A: { lastTime: 59_000, lastValue: 3, lastFired: 59_000 }, B: { trueSince: 1_000 } } };
     a.rule('hot').state = state;
     a.save();
     await a.flush();
-    const written = JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir)[0]), 'utf8'));
+    const written = JSON.parse(fs.readFileSync(lines, 'utf8'));
     assert.deepEqual(written.record.state.packed, { base: 60_000, keys: ['A', 'B'], lastTime: [-1_000, null], lastValue: [3, null], lastFired: [-1_000, null], trueSince: [null, -59_000] });
     assert.equal(written.record.state.objects, undefined);
     const read = new AlertStore(file, () => undefined).rule('hot').state!;
     assert.deepEqual({ ...read, objects: { ...read.objects } }, state);
-    // A rule file of the version before the columns: the objects nested, each last value an object of its own.
-    const old = path.join(dir, fs.readdirSync(dir)[0]);
+    // A rule of the version before the columns: the objects nested, each last value an object of its own.
     const nested = { ...state, objects: { A: { last: { time: 59_000, value: 3, row: { Site: 'A' } }, lastFired: 59_000 }, B: { trueSince: 1_000 } } };
-    fs.writeFileSync(old, JSON.stringify({ ...written, record: { ...written.record, state: nested } }));
+    fs.writeFileSync(lines, `${JSON.stringify({ ...written, record: { ...written.record, state: nested } })}\n`);
     const fromNested = new AlertStore(file, () => undefined).rule('hot').state!;
     assert.deepEqual({ ...fromNested, objects: { ...fromNested.objects } }, { ...state, objects: { ...state.objects, A: { ...state.objects.A, lastRow: { Site: 'A' } } } });
   });
@@ -200,21 +182,53 @@ describe('alert state and mailbox files', () => {
     assert.equal(b.rule('busy').lastEvaluated, 1);
   });
 
-  it('moves an unreadable rule file aside with a message and keeps the other rules', async () => {
+  it('moves an unreadable line aside with a message and keeps the other rules', async () => {
     const file = path.join(tempDataDir('eventline-alert-store-'), 'alerts', 'state.json');
     const a = new AlertStore(file, () => undefined);
     a.rule('a').lastEvaluated = 1;
     a.rule('b').lastEvaluated = 2;
     a.save();
     await a.flush();
-    const dir = path.join(path.dirname(file), 'rules');
-    const bad = fs.readdirSync(dir).find((f) => f.startsWith('a-'))!;
-    fs.writeFileSync(path.join(dir, bad), '{"version": 1, "na');
+    const lines = path.join(path.dirname(file), 'rules.jsonl');
+    const [, second] = fs.readFileSync(lines, 'utf8').split('\n');
+    fs.writeFileSync(lines, `{"version": 1, "na\n${second}\n`);
     const logs: string[] = [];
     const b = new AlertStore(file, (m) => logs.push(m));
     assert.equal(b.rule('b').lastEvaluated, 2);
     assert.equal(b.rule('a').lastEvaluated, undefined);
-    assert.match(logs.join('\n'), /could not be read .* moved to .*\.unreadable-\d+, starting with empty state for that rule/);
+    assert.match(logs.join('\n'), /1 line\(s\) of .*rules\.jsonl could not be read .* moved to .*rules\.jsonl\.unreadable-\d+, starting with empty state for that rule/);
+    const aside = fs.readdirSync(path.dirname(file)).filter((f) => f.includes('unreadable'));
+    assert.equal(aside.length, 1);
+    assert.equal(fs.readFileSync(path.join(path.dirname(file), aside[0]), 'utf8'), '{"version": 1, "na\n');
+    const again: string[] = [];
+    assert.equal(new AlertStore(file, (m) => again.push(m)).rule('b').lastEvaluated, 2);
+    assert.deepEqual(again, [], 'set aside once');
+  });
+
+  it('reads the files per rule of the previous version once and replaces them with rules.jsonl; one it cannot read stays aside', () => {
+    const dir = path.join(tempDataDir('eventline-alert-store-'), 'alerts');
+    const perRule = path.join(dir, 'rules');
+    fs.mkdirSync(perRule, { recursive: true });
+    const ruleFile = (name: string, lastEvaluated: number, firedAt: number) => JSON.stringify({
+      version: 1, name, outbox: [{ id: `f-${name}`, rule: name, object: 'A', eventTime: 1, firedAt, value: 3, reason: 'r', recorded: false, attempts: 0, nextAttempt: 0 }],
+      record: { fired: [[5, 1]], lastFiringObjects: 1, lastEvaluated, state: { version: 1, fingerprint: 'x', watermark: 60_000, packed: { base: 60_000, keys: ['A'], lastTime: [-1_000], lastValue: [3] } } },
+    });
+    fs.writeFileSync(path.join(perRule, 'a-0123.json'), ruleFile('a', 1, 9));
+    fs.writeFileSync(path.join(perRule, 'b-4567.json'), ruleFile('b', 2, 4));
+    fs.writeFileSync(path.join(perRule, 'c-89ab.json'), '{"version": 1, "na');
+    fs.writeFileSync(path.join(perRule, 'a-0123.json.3.tmp'), 'left by a stop before a rename');
+    const logs: string[] = [];
+    const s = new AlertStore(path.join(dir, 'state.json'), (m) => logs.push(m));
+    assert.equal(s.rule('a').lastEvaluated, 1);
+    assert.deepEqual({ ...s.rule('b').state!.objects.A }, { lastTime: 59_000, lastValue: 3 });
+    assert.deepEqual(s.data.outbox.map((e) => e.id), ['f-b', 'f-a'], 'delivered in the order they were made');
+    assert.match(logs.join('\n'), /c-89ab\.json could not be read .* moved to .*\.unreadable-\d+, starting with empty state for that rule/);
+    assert.ok(fs.existsSync(path.join(dir, 'rules.jsonl')));
+    assert.deepEqual(fs.readdirSync(perRule).map((f) => f.replace(/\d+$/, '')), ['c-89ab.json.unreadable-'], 'only the file set aside is left');
+    const again = new AlertStore(path.join(dir, 'state.json'), () => undefined);
+    assert.equal(again.rule('b').lastEvaluated, 2);
+    assert.deepEqual(again.data.outbox.map((e) => e.id), ['f-b', 'f-a']);
+    assert.equal(fs.readdirSync(perRule).length, 1, 'the file set aside is still there after the next start');
   });
 
   it('keeps the mail it can read when a line was cut short by a crash', () => {
