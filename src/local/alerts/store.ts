@@ -85,7 +85,8 @@ export class AlertStore {
     this.data = data;
     if (fs.existsSync(this.lines)) {
       this.readLines();
-      // Left by a move to rules.jsonl that stopped after its rename: rules.jsonl already holds them.
+      // Left by a move to rules.jsonl that stopped after its rename: rules.jsonl already holds what they held.
+      if (fs.existsSync(file)) fs.rmSync(file);
       removeMoved(perRule);
       return;
     }

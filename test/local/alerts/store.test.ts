@@ -109,7 +109,10 @@ describe('alert state and mailbox files', () => {
     assert.deepEqual({ ...s.rule('a').state?.objects.A }, { trueSince: 4, lastTime: 8, lastValue: null });
     assert.ok(!fs.existsSync(file));
     assert.deepEqual(fs.readdirSync(dir), ['rules.jsonl']);
+    // As a move that stopped before the old file went leaves it: rules.jsonl holds it already, and it goes.
+    fs.writeFileSync(file, JSON.stringify({ version: 1, rules: { a: { fired: [], lastFiringObjects: 0, lastEvaluated: 1 } }, outbox: [] }));
     const again = new AlertStore(file, () => undefined);
+    assert.ok(!fs.existsSync(file));
     assert.equal(again.rule('a').state?.watermark, 9);
     assert.deepEqual(again.rule('a').fired, [[5, 1]], 'one number per firing becomes a count per evaluation');
     assert.deepEqual(again.data.outbox.map((e) => e.id), ['f1', 'f2'], 'delivered in the order they were made');
