@@ -288,7 +288,7 @@ test.describe('The demo as a newcomer sees it (npm start, code-server, the packa
       // The chart cell by its place in the notebook, not among the rows drawn: which rows are drawn depends on the scroll.
       const cell = page.locator('.notebookOverlay .monaco-list-row.code-cell-row[data-index="2"]');
       await expect(cell).toBeInViewport();
-      // By its content: the frame holds outputs in the order they were drawn, which the scroll decides.
+      // By its content, not its place among the frame's outputs: with a 640 px viewport the second held no chart.
       const chartResult = output.locator('.el-result:has(.el-chart)');
       const chart = chartResult.locator('.el-chart');
       await chartResult.scrollIntoViewIfNeeded();
