@@ -201,7 +201,7 @@ export class AlertStore {
    * Makes every change durable: all rules' lines (those serialized since their last change reused) written to a
    * temporary file, flushed, renamed over rules.jsonl, then the folder flushed. One file, not one per rule: with
    * a file per rule, a cycle of 100 rules created, flushed and renamed 100 files, and the runner's CPU for a cycle
-   * of bench:alerts (answers given) was 172–204 ms against 120–136 ms with one file (three runs each). The runner
+   * of bench:alerts (answers given) was 170–199 ms against 125–184 ms with one file (five runs each, in turns). The runner
    * calls it before anything leaves the process (an EventlineAlerts row, an email), on a timer, and at stop: a
    * crash before a flush loses only evaluations whose effects never left, and those windows are evaluated again
    * from the last flushed state. Flushes run one after another; the file I/O is off the event loop.
