@@ -2,6 +2,7 @@
 // Eventhouse Schema (a database → kql/). The parsing, diff and rendering are vscode-free in src/core/kql/schema.
 import * as vscode from 'vscode';
 import { registerCommand } from '../common/registerCommand';
+import { checkSchemaDrift } from './checkDrift';
 import { deploySchema, type SchemaDeps } from './deploySchema';
 import { PreviewDocuments } from './previewDocument';
 import { pullSchema } from './pullSchema';
@@ -9,6 +10,7 @@ import { SchemaDiagnostics } from './workspaceFiles';
 
 export type { DeployOutcome, SchemaDeps } from './deploySchema';
 export type { PullOutcome } from './pullSchema';
+export type { DriftOutcome } from './checkDrift';
 
 export function registerSchema(deps: SchemaDeps): vscode.Disposable {
   const previews = new PreviewDocuments();
@@ -19,5 +21,6 @@ export function registerSchema(deps: SchemaDeps): vscode.Disposable {
     diagnostics,
     registerCommand('eventline.deploySchema', deps.log, (arg?: unknown) => deploySchema(ctx, arg)),
     registerCommand('eventline.pullSchema', deps.log, (arg?: unknown) => pullSchema(ctx, arg)),
+    registerCommand('eventline.checkSchemaDrift', deps.log, (arg?: unknown) => checkSchemaDrift(ctx, arg)),
   );
 }

@@ -16,8 +16,8 @@ export class PreviewDocuments implements vscode.TextDocumentContentProvider, vsc
   }
 
   /** A new preview named `name` (shown as its tab title), opened beside nothing: in the active editor group. */
-  async open(name: string, text: string): Promise<vscode.Uri> {
-    const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${name.replace(/[\\/:*?"<>|]/g, '-')}.kql`, query: String(this.next++) });
+  async open(name: string, text: string, extension: 'kql' | 'md' = 'kql'): Promise<vscode.Uri> {
+    const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${name.replace(/[\\/:*?"<>|]/g, '-')}.${extension}`, query: String(this.next++) });
     this.texts.set(uri.toString(), text);
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: false });

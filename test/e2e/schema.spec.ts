@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EventHubProducerClient } from '@azure/event-hubs';
 import { Client as KustoClient } from 'azure-kusto-data';
 import { expand, expect, quickOpen, ROOT, runCommand, test, treeRow, untilNotebookOutput, viewPane } from './vscode';
 
@@ -92,6 +93,35 @@ test.describe('Eventhouse schema as code', () => {
     await expect(grid).toContainText('e2e-site');
     await expect(grid).toContainText('21.5');
     await page.screenshot({ path: 'test-results/e2e-hop-notebook.png' });
+    await runCommand(page, 'View: Close All Editors');
+  });
+
+  test('"Check Schema Drift" on the connection row reports a field the mapping misses, in a Markdown tab', async ({ workbench }) => {
+    const { page, local } = workbench;
+    // The connection of the test before, and its one event; now one whose temperature came as "temp".
+    const producer = new EventHubProducerClient(local.eventHubs.connectionString, 'telemetry');
+    try {
+      await producer.sendBatch([{ body: { id: 'e2e-2', siteId: 'e2e-site', temp: 22, humidity: 40, pressure: 1000, battery: 3.7, status: 'ok', timestamp: '2026-12-05T10:00:01Z' } }], { partitionId: '1' });
+    } finally {
+      await producer.close();
+    }
+    const pane = viewPane(page, 'Pipeline');
+    const row = treeRow(pane, '→ RawReadings').first();
+    await expect(row).toBeVisible({ timeout: 30_000 });
+    await row.click({ button: 'right' });
+    // In two runs a click, then Enter, right after the menu opened left it open with nothing run: click until it closes.
+    const item = page.locator('.context-view .action-menu-item', { hasText: 'Check Schema Drift' });
+    await expect(async () => {
+      if (await item.isVisible()) await item.click({ timeout: 1000 });
+      await expect(item).toBeHidden({ timeout: 1000 });
+    }).toPass({ timeout: 15_000 });
+    await expect(page.locator('.notification-toast', { hasText: /1 schema drift finding for telemetry → RawReadings \(\d+ records read\)/ })).toBeVisible({ timeout: 60_000 });
+    await expect(page.locator('.tab', { hasText: 'Schema drift telemetry → RawReadings' })).toBeVisible();
+    const editor = page.locator('.editor-instance .view-lines');
+    // The editor draws a wrapped line as several, so the check stays within the first of them.
+    await expect(editor).toContainText('$.temp is in 1 record of');
+    await expect(editor).toContainText('## Warning (1)');
+    await page.screenshot({ path: 'test-results/e2e-schema-drift.png' });
     await runCommand(page, 'View: Close All Editors');
   });
 });

@@ -7,6 +7,7 @@ import './tail.test';
 import './language.test';
 import './notebook.test';
 import './schema.test';
+import './schemaDrift.test';
 import './eventstream.test';
 import './deploy.test';
 import './ingestFunction.test';

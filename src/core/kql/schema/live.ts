@@ -6,10 +6,11 @@
 //   .show table T ingestion mappings         per table (all kinds)
 //   .show table T policy update              per table
 // `.show database … schema as csl script` would be one round trip, but the local Eventhouse does not answer it and
-// the service's script mixes in security and encoding commands; this path is the same against both.
+// the service's script mixes in security and encoding commands; this path is the same against both. One table alone
+// (readLiveTable) is `.show table T schema as json` and its mappings.
 import { bracket } from '../../kustoNames';
 import {
-  canonicalType, emptySchema, mappingEntry, MAPPING_KINDS, updatePolicyEntry, type EventhouseSchema, type MappingKind, type MaterializedViewDef,
+  canonicalType, emptySchema, mappingEntry, MAPPING_KINDS, updatePolicyEntry, type ColumnDef, type EventhouseSchema, type MappingDef, type MappingKind, type MaterializedViewDef,
 } from './model';
 
 export type Row = Record<string, unknown>;
@@ -51,7 +52,7 @@ export async function readLiveSchema(run: RunCommand, database: string): Promise
   for (const t of Object.values(db?.Tables ?? {})) {
     schema.tables.push({
       name: t.Name,
-      columns: (t.OrderedColumns ?? []).map((c) => ({ name: c.Name, type: canonicalType(c.CslType ?? '') ?? canonicalType(c.Type ?? '') ?? (c.CslType ?? c.Type ?? 'dynamic') })),
+      columns: (t.OrderedColumns ?? []).map(columnOf),
       folder: t.Folder || undefined,
       docString: t.DocString || undefined,
     });
@@ -69,17 +70,7 @@ export async function readLiveSchema(run: RunCommand, database: string): Promise
   }
 
   await mapLimited(schema.tables, 4, async (t) => {
-    for (const m of await run(`.show table ${bracket(t.name)} ingestion mappings`)) {
-      const kind = str(m.Kind).toLowerCase();
-      if (!(MAPPING_KINDS as readonly string[]).includes(kind)) continue;
-      const list = jsonOf(m.Mapping);
-      if (!Array.isArray(list)) continue;
-      try {
-        schema.mappings.push({ table: t.name, name: str(m.Name), kind: kind as MappingKind, entries: list.map(mappingEntry) });
-      } catch {
-        // A mapping this reader cannot follow is left out: the deploy then writes the declared one over it.
-      }
-    }
+    schema.mappings.push(...await readMappings(run, t.name));
     const [p] = await run(`.show table ${bracket(t.name)} policy update`);
     const entries = jsonOf(p?.Policy);
     if (Array.isArray(entries) && entries.length) schema.updatePolicies.set(t.name, { entries: entries.map(updatePolicyEntry) });
@@ -89,9 +80,39 @@ export async function readLiveSchema(run: RunCommand, database: string): Promise
   return schema;
 }
 
+interface ColumnJson { Name: string; Type?: string; CslType?: string }
+
+function columnOf(c: ColumnJson): ColumnDef {
+  return { name: c.Name, type: canonicalType(c.CslType ?? '') ?? canonicalType(c.Type ?? '') ?? (c.CslType ?? c.Type ?? 'dynamic') };
+}
+
+async function readMappings(run: RunCommand, table: string): Promise<MappingDef[]> {
+  const out: MappingDef[] = [];
+  for (const m of await run(`.show table ${bracket(table)} ingestion mappings`)) {
+    const kind = str(m.Kind).toLowerCase();
+    if (!(MAPPING_KINDS as readonly string[]).includes(kind)) continue;
+    const list = jsonOf(m.Mapping);
+    if (!Array.isArray(list)) continue;
+    try {
+      out.push({ table, name: str(m.Name), kind: kind as MappingKind, entries: list.map(mappingEntry) });
+    } catch {
+      // A mapping this reader cannot follow is left out: the deploy then writes the declared one over it.
+    }
+  }
+  return out;
+}
+
+/** One table's columns and ingestion mappings, in two commands (the drift check needs no more). */
+export async function readLiveTable(run: RunCommand, table: string): Promise<{ columns: ColumnDef[]; mappings: MappingDef[] }> {
+  const [row] = await run(`.show table ${bracket(table)} schema as json`);
+  const parsed = jsonOf(row?.Schema) as { OrderedColumns?: ColumnJson[] } | undefined;
+  const columns = (parsed?.OrderedColumns ?? []).map(columnOf);
+  return { columns, mappings: await readMappings(run, table) };
+}
+
 interface DatabaseJson {
   Name?: string;
-  Tables?: Record<string, { Name: string; OrderedColumns?: { Name: string; Type?: string; CslType?: string }[]; Folder?: string; DocString?: string }>;
+  Tables?: Record<string, { Name: string; OrderedColumns?: ColumnJson[]; Folder?: string; DocString?: string }>;
   MaterializedViews?: Record<string, MaterializedViewJson>;
 }
 
