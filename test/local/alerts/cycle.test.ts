@@ -82,10 +82,12 @@ describe('alert runner cycles', function () {
       assert.equal(Number(n), firingsSince(store.rule(String(name)), 0), `${String(name)}: one row per firing`);
       assert.equal(Number(ids), Number(n), `${String(name)}: no firing recorded twice`);
     }
-    // A cycle's drain flushes before it records anything and once when it is done; the periodic flush adds one every
-    // 5 s. A flush per rule that fired would be at least RULES per cycle.
+    // A cycle's drain flushes before it records anything and once when it is done: 6 for 3 cycles on a quiet machine.
+    // The periodic flush every 5 s adds some, and a loaded machine more: 8–10 for 3 cycles with three busy loops beside
+    // the test (which flushes those were is not traced); a CI run with a VS Code test run beside it failed the old
+    // bound of 3 a cycle with 10. A flush per rule that fired would be at least RULES a cycle.
     const perCycle = store.writes / cycles;
-    assert.ok(perCycle <= 3, `${store.writes} flushes that wrote for ${cycles} cycles of ${RULES} firing rules (${perCycle.toFixed(1)} per cycle)`);
+    assert.ok(perCycle <= RULES / 4, `${store.writes} flushes that wrote for ${cycles} cycles of ${RULES} firing rules (${perCycle.toFixed(1)} per cycle)`);
   });
 
   it('a rule saved with a new interval leaves the cycle it was in, and the others keep theirs', async () => {
