@@ -89,8 +89,28 @@ describe('Check Schema Drift: a local hub\'s last events against the local Event
     assert.match(text, /- \$\.humidity is in 2 records of 6 \(first: partition 1, sequence 0\), but mapping "RawMapping" does not map it: its values are dropped\./);
   });
 
+  it('the suggested fix, run as it stands, takes the new field in: the next check no longer reports it as dropped', async () => {
+    const before = await drift(connection('hub-to-raw', HUB));
+    assert.equal(before?.kind, 'report');
+    if (before?.kind !== 'report') return;
+    const fix = before.report.fix;
+    assert.ok(fix, 'a fix is suggested');
+    assert.deepEqual(fix.columns, [{ name: 'humidity', type: 'long' }]);
+    assert.deepEqual(fix.left.map((l) => l.path), ['$.Value'], '$.Value stands in for $.value: no column of its own');
+    const text = (await vscode.workspace.openTextDocument(before.preview)).getText();
+    assert.ok(text.includes(`## Suggested fix\n\nPut these commands in the table's file under kql/`), text);
+    assert.ok(text.includes(`\`\`\`kql\n${fix.commands.join('\n\n')}\n\`\`\``), text);
+    for (const c of fix.commands) await kusto.executeMgmt(DB, c);
+    const after = await drift(connection('hub-to-raw', HUB));
+    assert.equal(after?.kind, 'report');
+    if (after?.kind !== 'report') return;
+    // humidity is now a column, which the four records sent before it was added lack.
+    assert.deepEqual(lines(after), ['warning typeMismatch $.value 1/6', 'warning unmappedField $.Value 2/6', 'info missingField $.value 2/6', 'info missingField $.humidity 4/6']);
+    assert.deepEqual(after.report.fix?.commands, [], 'nothing left for a command to do');
+  });
+
   it('reads only the end of a long hub (500 events, spread over the partitions)', async () => {
-    const batch = (p: number) => Array.from({ length: 200 }, (_, i) => ({ ts: '2026-12-07T11:00:00Z', sensor: { id: `p${p}-${i}` }, value: i }));
+    const batch = (p: number) => Array.from({ length: 200 }, (_, i) => ({ ts: '2026-12-07T11:00:00Z', sensor: { id: `p${p}-${i}` }, value: i, humidity: 40 }));
     for (let k = 0; k < 2; k++) {
       await sendEvents(ready, HUB, '0', batch(0));
       await sendEvents(ready, HUB, '1', batch(1));
@@ -111,7 +131,8 @@ describe('Check Schema Drift: a local hub\'s last events against the local Event
   });
 
   it('without a mapping, matches fields to columns by name, as the service does', async () => {
-    await sendEvents(ready, NAMED, '0', [{ Timestamp: '2026-12-07T10:00:00Z', sensor: 's1', Value: 1 }]);
+    // Raw has the humidity column the fix above added.
+    await sendEvents(ready, NAMED, '0', [{ Timestamp: '2026-12-07T10:00:00Z', sensor: 's1', Value: 1, humidity: 40 }]);
     const out = await drift(connection('named-to-raw', NAMED));
     assert.equal(out?.kind, 'report');
     if (out?.kind !== 'report') return;

@@ -125,6 +125,45 @@ describe('schema drift: hub events against a table and its mapping', () => {
     assert.deepEqual(r.findings.map((f) => f.path), ["$['x\\u000a- injected']", "$['it\\'s']"]);
     const md = driftMarkdown(r, { hub: 'h', database: 'db', sampledAt: 'now' });
     assert.equal(md.split('\n').filter((l) => l.startsWith('- ')).length, 2);
+    assert.deepEqual(r.fix?.left.map((l) => l.path), ["$['x\\u000a- injected']"], 'no column is suggested for it');
+    assert.deepEqual(r.fix?.columns, [{ name: "it's", type: 'long' }]);
+  });
+
+  it('suggests the fix: the renamed field\'s entry points at its new path, new fields become typed columns with entries', () => {
+    const r = check({ events: events(
+      { ts: '2026-12-07T10:00:00Z', device: { id: 'a', fw: '1.2' }, Value: 1, n: 1, humidity: 40, seen: '2026-12-07T09:00:00Z', extra: { a: 1 }, loc: { lat: 1.5 } },
+      { ts: '2026-12-07T10:00:00Z', device: { id: 'b', fw: '1.3' }, Value: 2.5, n: 1, humidity: 41.5, seen: null, extra: [1] },
+    ) });
+    assert.ok(r.fix);
+    assert.deepEqual(r.fix.columns, [
+      { name: 'fw', type: 'string' }, { name: 'humidity', type: 'real' }, { name: 'seen', type: 'datetime' }, { name: 'lat', type: 'real' }, { name: 'extra', type: 'dynamic' },
+    ], 'an object seen once as an array is one dynamic column; a field only ever inside an object gets a column of its own');
+    assert.deepEqual(r.fix.commands, [
+      '.create-merge table Raw (fw: string, humidity: real, seen: datetime, lat: real, extra: dynamic)',
+      `.create-or-alter table Raw ingestion json mapping "RawMapping" '[{"column":"Timestamp","Properties":{"Path":"$.ts"}},{"column":"Sensor","Properties":{"Path":"$.device.id"}},{"column":"Value","Properties":{"Path":"$.Value"}},{"column":"Count","Properties":{"Path":"$.n"}},{"column":"fw","Properties":{"Path":"$.device.fw"}},{"column":"humidity","Properties":{"Path":"$.humidity"}},{"column":"seen","Properties":{"Path":"$.seen"}},{"column":"lat","Properties":{"Path":"$.loc.lat"}},{"column":"extra","Properties":{"Path":"$.extra"}}]'`,
+    ]);
+    const md = driftMarkdown(r, { hub: 'h', database: 'db', sampledAt: 'now' });
+    assert.match(md, /## Suggested fix\n\nPut these commands in the table's file under kql\/ .*\n\n```kql\n\.create-merge table Raw .*\n\n\.create-or-alter table Raw ingestion json mapping "RawMapping" '.*'\n```/);
+  });
+
+  it('names a new column by its path where its own name is taken, and does not suggest a fix when nothing drifted', () => {
+    const r = check({ events: events({ ts: '2026-12-07T10:00:00Z', device: { id: 'a', value: 7 }, value: 1, n: 1 }) });
+    assert.deepEqual(r.fix?.columns, [{ name: 'device_value', type: 'long' }]);
+    assert.equal(check({ events: events({ ts: '2026-12-07T10:00:00Z', device: { id: 'a' }, value: 1, n: 1 }) }).fix, undefined);
+  });
+
+  it('without a mapping, suggests columns only for top-level fields, and lists what a column by name cannot take', () => {
+    const r = checkDrift({ table: 'T', columns: [{ name: 'Sensor', type: 'string' }], format: 'json', events: events({ sensor: 's', hum: 40, nested: { a: 1 } }) });
+    assert.deepEqual(r.fix?.columns, [{ name: 'hum', type: 'long' }, { name: 'nested', type: 'dynamic' }]);
+    assert.deepEqual(r.fix?.commands, ['.create-merge table T (hum: long, nested: dynamic)']);
+    assert.match(driftMarkdown(r, { hub: 'h', database: 'db', sampledAt: 'now' }), /Not taken in by these commands: \$\.sensor \(without a mapping, a column takes only the field of exactly its name: rename the column, or give the connection a mapping\)\./);
+  });
+
+  it('a field that stands in for a mapped one in some records gets no column of its own: the source should send one name', () => {
+    const r = check({ events: events({ ts: '2026-12-07T10:00:00Z', device: { id: 'a' }, value: 1, n: 1 }, { ts: '2026-12-07T10:00:00Z', device: { id: 'a' }, Value: 2, n: 1 }) });
+    assert.deepEqual(r.fix?.columns, []);
+    assert.equal(r.fix?.commands.length, 0);
+    assert.match(driftMarkdown(r, { hub: 'h', database: 'db', sampledAt: 'now' }), /Not taken in by a command: \$\.Value \(it stands in for \$\.value in the records without it, and a column reads one path: make the source send one name\)\./);
   });
 
   it('says so when the hub is empty', () => {

@@ -3,6 +3,7 @@
 // service and Fabric's processed ingestion do). Ingestion never says when a field goes unmapped, a mapped field
 // disappears or a value stops fitting its column: the rows just lose data. This says which, how often, and where.
 import { displayJsonPath, normalizeJsonPath, type ColumnDef, type MappingEntry } from './model';
+import { createMergeTable, createOrAlterMapping } from './render';
 
 export interface SampledEvent {
   /** Where it is, for the report: "partition 1, sequence 42". */
@@ -42,12 +43,24 @@ export interface DriftFinding {
   message: string;
 }
 
+/** Commands that would take the drift in: new columns for the fields nothing maps, and the mapping following renames. */
+export interface DriftFix {
+  /** Columns to add, typed from the sampled values. */
+  columns: ColumnDef[];
+  /** The whole mapping as it would be (undefined when the connection has none, or it does not change). */
+  mapping?: MappingEntry[];
+  commands: string[];
+  /** Fields the commands do not take in, and why. */
+  left: { path: string; why: string }[];
+}
+
 export interface DriftReport {
   table: string;
   mapping?: string;
   events: number;
   records: number;
   findings: DriftFinding[];
+  fix?: DriftFix;
 }
 
 type Segment = string | number;
@@ -68,11 +81,18 @@ function segments(path: string): Segment[] | undefined {
   return out;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** The JSONPath of segments in the one spelling mappings are kept in (`$['a'][0]`, see normalizeJsonPath). */
+function jsonPathOf(segs: Segment[]): string {
+  return `$${segs.map((x) => (typeof x === 'number' ? `[${x}]` : `['${x.replace(/'/g, "\\'")}']`)).join('')}`;
+}
+
 /** A path as people write it; control characters escaped, so a field name cannot break the report's lines. */
 function pathText(segs: Segment[]): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
-  const escape = (name: string) => name.replace(/'/g, "\\'").replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return displayJsonPath(`$${segs.map((s) => (typeof s === 'number' ? `[${s}]` : `['${escape(s)}']`)).join('')}`);
+  const escape = (x: Segment) => (typeof x === 'number' ? x : x.replace(new RegExp(CONTROL.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return displayJsonPath(jsonPathOf(segs.map(escape)));
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -225,7 +245,7 @@ export function checkDrift(input: DriftInput): DriftReport {
   const columns = new Map(input.columns.map((c) => [c.name, c]));
   const byName = !input.mapping;
   // Without a mapping, each column reads the top-level property of its own name.
-  const entries: MappingEntry[] = input.mapping?.entries ?? input.columns.map((c) => ({ column: c.name, path: `$['${c.name.replace(/'/g, "\\'")}']` }));
+  const entries: MappingEntry[] = input.mapping?.entries ?? input.columns.map((c) => ({ column: c.name, path: jsonPathOf([c.name]) }));
   const mappingName = input.mapping ? `mapping "${input.mapping.name}"` : 'the columns (by name: the connection names no mapping)';
 
   for (const e of entries) {
@@ -272,7 +292,7 @@ export function checkDrift(input: DriftInput): DriftReport {
   }
 
   // Fields no mapped path reaches: their values are dropped.
-  const fieldCount = new Map<string, { segs: Segment[]; count: number; example: string }>();
+  const fieldCount = new Map<string, { segs: Segment[]; count: number; example: string; types: Set<string> }>();
   for (const { record, id } of records) {
     const ls: Segment[][] = [];
     leaves(record, ls);
@@ -280,12 +300,17 @@ export function checkDrift(input: DriftInput): DriftReport {
       // Covered when a column reads it or something around it, or reads inside it (an empty object, an array).
       if (reads.some((r) => startsWith(l, r.segs) || startsWith(r.segs, l))) continue;
       const key = JSON.stringify(l);
-      const f = fieldCount.get(key);
+      let f = fieldCount.get(key);
       if (f) f.count++;
-      else fieldCount.set(key, { segs: l, count: 1, example: id });
+      else fieldCount.set(key, f = { segs: l, count: 1, example: id, types: new Set() });
+      const t = valueType(at(record, l));
+      if (t) f.types.add(t);
     }
   }
   const unmapped = [...fieldCount.values()];
+  const renames = new Map<MappingEntry, Segment[]>();
+  // Unmapped fields that stand in for a mapped one in the records that lack it (key: the field, value: the mapped path).
+  const partial = new Map<string, string>();
 
   for (const r of reads) {
     if (r.whole) continue;
@@ -309,11 +334,14 @@ export function checkDrift(input: DriftInput): DriftReport {
     const col = `${r.entry.column} (${r.type})`;
     if (n && missing === n) {
       const renamed = renamedTo(r.segs, unmapped.map((u) => u.segs));
+      if (renamed) renames.set(r.entry, renamed);
       findings.push({
         severity: 'warning', kind: 'missingField', path, column: r.entry.column, count: missing, of: n, example: firstMissing,
         message: `No record has ${path}: column ${col} is ${r.type === 'string' ? 'empty' : 'null'} in every row.${renamed ? ` The events have ${pathText(renamed)}, which nothing maps: was the field renamed?` : ''}`,
       });
     } else if (missing) {
+      const standIn = renamedTo(r.segs, unmapped.map((u) => u.segs));
+      if (standIn) partial.set(JSON.stringify(standIn), path);
       findings.push({ severity: 'info', kind: 'missingField', path, column: r.entry.column, count: missing, of: n, example: firstMissing, message: `${plural(missing, 'record')} of ${n} ${missing === 1 ? 'has' : 'have'} no ${path} (or null; first: ${firstMissing}): column ${col} is ${r.type === 'string' ? 'empty' : 'null'} there.` });
     }
     for (const [why, b] of bad) {
@@ -340,7 +368,87 @@ export function checkDrift(input: DriftInput): DriftReport {
 
   const rank: Record<DriftSeverity, number> = { error: 0, warning: 1, info: 2 };
   findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
-  return { table: input.table, mapping: input.mapping?.name, events: input.events.length, records: n, findings };
+  const fix = fixFor(input, renames, partial, unmapped);
+  return { table: input.table, mapping: input.mapping?.name, events: input.events.length, records: n, findings, ...(fix ? { fix } : {}) };
+}
+
+/** The column type a field's values would load into without loss; undefined for null (it fits anything). */
+function valueType(v: unknown): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'long' : 'real';
+  if (typeof v === 'string') return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v) && !Number.isNaN(Date.parse(v)) ? 'datetime' : 'string';
+  return 'dynamic';
+}
+
+/** One type for all of a field's values: long widens to real, anything else mixed is dynamic. */
+function unify(types: Set<string>): string {
+  if (types.size === 0) return 'dynamic';
+  if (types.size === 1) return [...types][0];
+  if (types.size === 2 && types.has('long') && types.has('real')) return 'real';
+  if ([...types].every((t) => t === 'string' || t === 'datetime')) return 'string';
+  return 'dynamic';
+}
+
+function fixFor(input: DriftInput, renames: Map<MappingEntry, Segment[]>, partial: Map<string, string>, unmapped: { segs: Segment[]; types: Set<string> }[]): DriftFix | undefined {
+  const taken = new Set(input.columns.map((c) => c.name.toLowerCase()));
+  const renamedTargets = new Set([...renames.values()].map((p) => JSON.stringify(p)));
+  const columns: ColumnDef[] = [];
+  const added: MappingEntry[] = [];
+  const left: DriftFix['left'] = [];
+  const byNameOnly = 'without a mapping, a column takes only the field of exactly its name: rename the column, or give the connection a mapping';
+  // Fields that get no column: a name with a control character (no column name survives it); a field standing in for
+  // a mapped one in some records only; a rename, which the mapping takes in by pointing the entry at the new path,
+  // and which nothing can take in without a mapping.
+  const fresh = unmapped.filter((u) => {
+    const path = pathText(u.segs);
+    const key = JSON.stringify(u.segs);
+    if (u.segs.some((x) => typeof x === 'string' && CONTROL.test(x))) left.push({ path, why: 'its name has a control character, which makes no column name: map it by hand' });
+    else if (partial.has(key)) left.push({ path, why: `it stands in for ${partial.get(key)} in the records without it, and a column reads one path: make the source send one name` });
+    else if (!renamedTargets.has(key)) return true;
+    else if (!input.mapping) left.push({ path, why: byNameOnly });
+    return false;
+  });
+  if (!input.mapping) {
+    // By name, a column takes the top-level field of exactly its name: a field that holds an object is one dynamic
+    // column.
+    const tops = new Map<string, Set<string>>();
+    for (const u of fresh) {
+      const top = u.segs[0];
+      if (typeof top !== 'string') continue;
+      const types = tops.get(top) ?? new Set<string>();
+      tops.set(top, types);
+      for (const t of u.segs.length > 1 ? ['dynamic'] : u.types) types.add(t);
+    }
+    for (const [name, types] of tops) {
+      if (taken.has(name.toLowerCase())) { left.push({ path: pathText([name]), why: byNameOnly }); continue; }
+      taken.add(name.toLowerCase());
+      columns.push({ name, type: unify(types) });
+    }
+  } else {
+    // A field inside another unmapped field goes in with it (a dynamic column holds the whole value).
+    for (const u of fresh) {
+      if (fresh.some((o) => o !== u && o.segs.length < u.segs.length && startsWith(u.segs, o.segs))) continue;
+      // The field's own name, or its path joined with "_" where that name is taken ("device_fw").
+      const names = [String(u.segs[u.segs.length - 1]), u.segs.map(String).join('_')];
+      let name = names.find((x) => !taken.has(x.toLowerCase()));
+      for (let i = 2; !name; i++) if (!taken.has(`${names[1]}_${i}`.toLowerCase())) name = `${names[1]}_${i}`;
+      taken.add(name.toLowerCase());
+      columns.push({ name, type: unify(u.types) });
+      added.push({ column: name, path: jsonPathOf(u.segs) });
+    }
+  }
+  const mapping = input.mapping && (added.length || renames.size)
+    ? [...input.mapping.entries.map((e) => {
+      const to = renames.get(e);
+      return to ? { ...e, path: jsonPathOf(to) } : e;
+    }), ...added]
+    : undefined;
+  if (!columns.length && !mapping && !left.length) return undefined;
+  const commands: string[] = [];
+  if (columns.length) commands.push(createMergeTable({ name: input.table }, columns));
+  if (mapping && input.mapping) commands.push(createOrAlterMapping({ table: input.table, name: input.mapping.name, kind: 'json', entries: mapping }));
+  return { columns, mapping, commands, left };
 }
 
 /** The report as Markdown, for a read-only preview. */
@@ -354,12 +462,21 @@ export function driftMarkdown(r: DriftReport, where: { hub: string; database: st
   if (!r.events) lines.push('The hub holds no events: nothing to compare. Send a test event or run the function, then check again.');
   else if (!r.findings.length) lines.push('**No drift:** every field is mapped, every mapped field is present, and every value fits its column.');
   const icon: Record<DriftSeverity, string> = { error: 'Error', warning: 'Warning', info: 'Note' };
+  const fix = r.fix;
   for (const sev of ['error', 'warning', 'info'] as const) {
     const fs = r.findings.filter((f) => f.severity === sev);
     if (!fs.length) continue;
     lines.push(`## ${icon[sev]}${fs.length === 1 ? '' : 's'} (${fs.length})`, '');
     for (const f of fs) lines.push(`- ${f.message}`);
     lines.push('');
+  }
+  if (fix) {
+    lines.push('## Suggested fix', '');
+    if (fix.commands.length) {
+      lines.push(`Put ${fix.commands.length === 1 ? 'this command' : 'these commands'} in the table's file under kql/ and run "Eventline: Deploy Eventhouse Schema", or run ${fix.commands.length === 1 ? 'it' : 'them'} as ${fix.commands.length === 1 ? 'it stands' : 'they stand'}.${fix.columns.length ? ' New columns take the type of the sampled values (dynamic where they mix).' : ''}`, '');
+      lines.push('```kql', fix.commands.join('\n\n'), '```', '');
+    }
+    if (fix.left.length) lines.push(`Not taken in by ${fix.commands.length ? 'these commands' : 'a command'}: ${fix.left.map((l) => `${l.path} (${l.why})`).join('; ')}.`, '');
   }
   return lines.join('\n');
 }
