@@ -75,10 +75,11 @@ export async function checkSchemaDrift(ctx: SchemaContext, arg: unknown): Promis
       mapping = { name: m.name, entries: m.entries };
     }
     const report = checkDrift({ table: c.table, columns: live.columns, mapping, format: c.format ?? 'json', events: sample.events });
-    let text = driftMarkdown(report, { hub: c.hub, database: describeTarget(target, session.target.uri), sampledAt: new Date().toISOString() });
-    if (c.mapping && byName) text += `\nFabric's Eventstream matches fields to columns by name and takes no mapping, so mapping "${c.mapping}" (used by the local connector) was not applied here.\n`;
-    if (sample.incomplete.length) text += `\nNot every partition answered in time; read: ${sample.incomplete.join(', ')}.\n`;
-    if (sample.dropped) text += `\n${sample.dropped} older events were left out to keep the sample under ${SAMPLE_MAX_BYTES / 1024 / 1024} MB of text.\n`;
+    const notes: string[] = [];
+    if (c.mapping && byName) notes.push(`Fabric's Eventstream matches fields to columns by name and takes no mapping, so mapping "${c.mapping}" (used by the local connector) was not applied here.`);
+    if (sample.incomplete.length) notes.push(`Not every partition answered in time; read: ${sample.incomplete.join(', ')}.`);
+    if (sample.dropped) notes.push(`${sample.dropped} older events were left out to keep the sample under ${SAMPLE_MAX_BYTES / 1024 / 1024} MB of text.`);
+    const text = driftMarkdown(report, { hub: c.hub, database: describeTarget(target, session.target.uri), sampledAt: new Date().toISOString(), notes });
     const preview = await ctx.previews.open(`Schema drift ${c.hub} → ${c.table}`, text, 'md');
     const problems = report.findings.filter((f) => f.severity !== 'info').length;
     const summary = !report.events ? `${c.hub} holds no events to check.`

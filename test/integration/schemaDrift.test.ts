@@ -59,7 +59,7 @@ describe('Check Schema Drift: a local hub\'s last events against the local Event
     await removeManifest();
   });
 
-  it('reads both partitions\' events through the SDK and reports a renamed field, a new one and a value that does not fit, in a Markdown preview', async () => {
+  it('reads both partitions\' events through the SDK and reports a field standing in for a mapped one, a new one and a value that does not fit, in a Markdown preview', async () => {
     await sendEvents(ready, HUB, '0', [1, 2, 3].map((i) => ({ ts: `2026-12-07T10:00:0${i}Z`, sensor: { id: `s${i}` }, value: i * 1.5 })));
     await sendEvents(ready, HUB, '1', [
       { ts: '2026-12-07T10:01:00Z', sensor: { id: 's4' }, Value: 4, humidity: 40 },

@@ -166,6 +166,11 @@ describe('schema drift: hub events against a table and its mapping', () => {
     assert.match(driftMarkdown(r, { hub: 'h', database: 'db', sampledAt: 'now' }), /Not taken in by a command: \$\.Value \(it stands in for \$\.value in the records without it, and a column reads one path: make the source send one name\)\./);
   });
 
+  it('puts the caller\'s notes under the opening paragraph', () => {
+    const md = driftMarkdown(check({ events: events({ ts: '2026-12-07T10:00:00Z', device: { id: 'a' }, value: 1, n: 1 }) }), { hub: 'h', database: 'db', sampledAt: 'now', notes: ['Read by name.'] });
+    assert.match(md, /its mapping "RawMapping"\.\n\nRead by name\.\n\n\*\*No drift:\*\*/);
+  });
+
   it('says so when the hub is empty', () => {
     const r = check({ events: [] });
     assert.match(driftMarkdown(r, { hub: 'telemetry', database: 'db', sampledAt: 'now' }), /The hub holds no events/);

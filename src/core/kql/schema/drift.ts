@@ -38,7 +38,7 @@ export interface DriftFinding {
   of: number;
   /** The first event it was seen in. */
   example?: string;
-  /** One offending value, as JSON (typeMismatch). */
+  /** One offending value, as JSON (typeMismatch, notObject). */
   value?: string;
   message: string;
 }
@@ -452,12 +452,13 @@ function fixFor(input: DriftInput, renames: Map<MappingEntry, Segment[]>, partia
 }
 
 /** The report as Markdown, for a read-only preview. */
-export function driftMarkdown(r: DriftReport, where: { hub: string; database: string; sampledAt: string }): string {
+export function driftMarkdown(r: DriftReport, where: { hub: string; database: string; sampledAt: string; notes?: string[] }): string {
   const lines = [
     `# Schema drift: ${where.hub} → ${r.table}`,
     '',
     `${plural(r.events, 'event')} (${plural(r.records, 'record')}) read from the end of ${where.hub} at ${where.sampledAt}, against table ${r.table} in ${where.database} and ${r.mapping ? `its mapping "${r.mapping}"` : 'its columns by name (no mapping)'}.`,
     '',
+    ...(where.notes ?? []).flatMap((n) => [n, '']),
   ];
   if (!r.events) lines.push('The hub holds no events: nothing to compare. Send a test event or run the function, then check again.');
   else if (!r.findings.length) lines.push('**No drift:** every field is mapped, every mapped field is present, and every value fits its column.');
