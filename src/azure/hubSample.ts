@@ -49,11 +49,12 @@ export async function sampleHub(target: EventHubTarget, count: number, signal: A
     let firstError: string | undefined;
     let bytes = 0;
     let dropped = 0;
+    const complete = new Set<string>();
     const done = props.map((p) => new Promise<void>((resolve) => {
+      // A partition with events has beginning ≤ last, so this start is never past its end.
       const from = Math.max(p.beginningSequenceNumber, p.lastEnqueuedSequenceNumber - per + 1);
       const got: { id: string; text: string }[] = [];
       byPartition.set(p.partitionId, got);
-      if (p.lastEnqueuedSequenceNumber < from) { resolve(); return; }
       subscriptions.push(client.subscribe(p.partitionId, {
         processEvents: async (events) => {
           for (const e of events) {
@@ -66,7 +67,10 @@ export async function sampleHub(target: EventHubTarget, count: number, signal: A
               dropped++;
             }
           }
-          if (events.some((e) => e.sequenceNumber >= p.lastEnqueuedSequenceNumber)) resolve();
+          if (events.some((e) => e.sequenceNumber >= p.lastEnqueuedSequenceNumber)) {
+            complete.add(p.partitionId);
+            resolve();
+          }
         },
         processError: async (err) => { firstError ??= err instanceof Error ? err.message : String(err); },
       }, { startPosition: { sequenceNumber: from, isInclusive: true }, maxBatchSize: Math.min(per, 100), maxWaitTimeInSeconds: 1, skipParsingBodyAsJson: true } satisfies SubscribeOptions));
@@ -87,9 +91,7 @@ export async function sampleHub(target: EventHubTarget, count: number, signal: A
     });
     if (finished === 'aborted') throw new UserCancelledError();
     const events = props.flatMap((p) => byPartition.get(p.partitionId) ?? []);
-    const incomplete = finished === 'timeout'
-      ? props.filter((p) => byPartition.get(p.partitionId)?.at(-1)?.id !== `partition ${p.partitionId}, sequence ${p.lastEnqueuedSequenceNumber}`).map((p) => `partition ${p.partitionId} (${byPartition.get(p.partitionId)?.length ?? 0} read)`)
-      : [];
+    const incomplete = props.filter((p) => !complete.has(p.partitionId)).map((p) => `partition ${p.partitionId} (${byPartition.get(p.partitionId)?.length ?? 0} read)`);
     if (!events.length && finished === 'timeout') {
       throw new Error(`No event arrived from ${target.hub} within ${timeoutMs / 1000} s${firstError ? `: ${firstError}` : ''}. Check that the hub is reachable and that you may read it (role "Azure Event Hubs Data Receiver").`);
     }

@@ -6,7 +6,7 @@ import { SAMPLE_MAX_BYTES, sampleHub } from '../azure/hubSample';
 import { progress } from '../common/progress';
 import { prompts } from '../common/prompt';
 import { UserCancelledError } from '../core/errors';
-import { checkDrift, driftMarkdown, readLiveTable, type DriftReport, type MappingEntry } from '../core/kql/schema';
+import { checkDrift, connectionMapping, driftMarkdown, readLiveTable, type DriftReport } from '../core/kql/schema';
 import type { Connection } from '../core/manifest';
 import { refOf, type DatabaseRef } from '../model/refs';
 import type { SchemaContext } from './deploySchema';
@@ -19,12 +19,10 @@ export type DriftOutcome =
   | { kind: 'notChecked'; connection: string; reason: string }
   | { kind: 'report'; connection: string; target: DatabaseRef; report: DriftReport; preview: vscode.Uri; incomplete: string[]; byName: boolean };
 
-function connectionName(c: Connection, i: number): string {
-  return c.name ?? `connection-${i + 1}`;
-}
-
 async function pickConnection(ctx: SchemaContext, arg: unknown): Promise<{ c: Connection; name: string }> {
-  const all = (ctx.model.snapshot()?.manifest.connections ?? []).map((c, i) => ({ c, name: connectionName(c, i) }));
+  // The model names unnamed connections as the tree shows them; its list is the manifest's, in order.
+  const manifest = ctx.model.snapshot()?.manifest.connections ?? [];
+  const all = ctx.model.connections().map((ref, i) => ({ c: manifest[i], name: ref.name }));
   const ref = refOf(arg);
   if (ref?.kind === 'connection') {
     const found = all.find((x) => x.name === ref.name);
@@ -66,14 +64,8 @@ export async function checkSchemaDrift(ctx: SchemaContext, arg: unknown): Promis
       }
     });
     if (!live.columns.length) throw new Error(`Table ${c.table} is not in ${describeTarget(target, session.target.uri)}: run "Eventline: Deploy Eventhouse Schema" first.`);
-    // Fabric's Eventstream loads by name and takes no mapping; the local connector applies the connection's.
-    const byName = !c.mapping || !session.target.isLocal;
-    let mapping: { name: string; entries: MappingEntry[] } | undefined;
-    if (!byName) {
-      const m = live.mappings.find((x) => x.kind === 'json' && x.name === c.mapping);
-      if (!m) throw new Error(`Connection ${name} names the JSON mapping "${c.mapping}", which table ${c.table} does not have${live.mappings.length ? ` (it has ${live.mappings.map((x) => `${x.kind} "${x.name}"`).join(', ')})` : ''}. Deploy the schema, or fix "mapping" in eventline.json.`);
-      mapping = { name: m.name, entries: m.entries };
-    }
+    const mapping = connectionMapping({ name, table: c.table, mapping: c.mapping }, live.mappings, session.target.isLocal);
+    const byName = !mapping;
     const report = checkDrift({ table: c.table, columns: live.columns, mapping, format: c.format ?? 'json', events: sample.events });
     const notes: string[] = [];
     if (c.mapping && byName) notes.push(`Fabric's Eventstream matches fields to columns by name and takes no mapping, so mapping "${c.mapping}" (used by the local connector) was not applied here.`);

@@ -141,7 +141,7 @@ describe('Check Schema Drift: a local hub\'s last events against the local Event
     assert.match(out.report.findings[0].message, /The events have \$\.sensor, which nothing maps: was the field renamed\?/);
   });
 
-  it('a mapping the table does not have is an error that names it, not a report', async () => {
+  it('a mapping the table does not have ends the command with an error, not a report (the message: unit test of connectionMapping)', async () => {
     assert.equal(await drift(connection('wrong-mapping', HUB)), undefined);
   });
 });

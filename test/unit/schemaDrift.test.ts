@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { checkDrift, driftMarkdown, mappingEntry, misfit, type DriftInput, type DriftReport } from '../../src/core/kql/schema';
+import { checkDrift, connectionMapping, driftMarkdown, mappingEntry, misfit, type DriftInput, type DriftReport } from '../../src/core/kql/schema';
 
 const COLUMNS = [
   { name: 'Timestamp', type: 'datetime' }, { name: 'Sensor', type: 'string' }, { name: 'Value', type: 'real' }, { name: 'Count', type: 'long' },
@@ -169,6 +169,17 @@ describe('schema drift: hub events against a table and its mapping', () => {
   it('puts the caller\'s notes under the opening paragraph', () => {
     const md = driftMarkdown(check({ events: events({ ts: '2026-12-07T10:00:00Z', device: { id: 'a' }, value: 1, n: 1 }) }), { hub: 'h', database: 'db', sampledAt: 'now', notes: ['Read by name.'] });
     assert.match(md, /its mapping "RawMapping"\.\n\nRead by name\.\n\n\*\*No drift:\*\*/);
+  });
+
+  it('a connection loads with its named JSON mapping locally, by name in Fabric or without one, and a missing mapping is an error naming what the table has', () => {
+    const mappings = [{ table: 'Raw', name: 'RawMapping', kind: 'json' as const, entries: MAPPING.entries }, { table: 'Raw', name: 'RawCsv', kind: 'csv' as const, entries: [] }];
+    const c = { name: 'c1', table: 'Raw', mapping: 'RawMapping' };
+    assert.deepEqual(connectionMapping(c, mappings, true), { name: 'RawMapping', entries: MAPPING.entries });
+    assert.equal(connectionMapping(c, mappings, false), undefined, 'Fabric\'s Eventstream takes no mapping');
+    assert.equal(connectionMapping({ name: 'c2', table: 'Raw' }, mappings, true), undefined);
+    assert.throws(() => connectionMapping({ ...c, mapping: 'RawCsv' }, mappings, true), {
+      message: 'Connection c1 names the JSON mapping "RawCsv", which table Raw does not have (it has json "RawMapping", csv "RawCsv"). Deploy the schema, or fix "mapping" in eventline.json.',
+    });
   });
 
   it('says so when the hub is empty', () => {

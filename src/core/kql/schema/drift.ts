@@ -2,7 +2,7 @@
 // against the table's columns and its JSON ingestion mapping (or, without one, columns matched by name, as the
 // service and Fabric's processed ingestion do). Ingestion never says when a field goes unmapped, a mapped field
 // disappears or a value stops fitting its column: the rows just lose data. This says which, how often, and where.
-import { displayJsonPath, normalizeJsonPath, type ColumnDef, type MappingEntry } from './model';
+import { displayJsonPath, normalizeJsonPath, type ColumnDef, type MappingDef, type MappingEntry } from './model';
 import { createMergeTable, createOrAlterMapping } from './render';
 
 export interface SampledEvent {
@@ -208,6 +208,10 @@ function recordsOf(text: string, format: DriftInput['format']): unknown[] | unde
   }
 }
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function levenshtein(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
@@ -234,10 +238,6 @@ function renamedTo(missing: Segment[], unmapped: Segment[][]): Segment[] | undef
     if (close && (!best || d < best.d)) best = { p, d };
   }
   return best?.p;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function checkDrift(input: DriftInput): DriftReport {
@@ -332,16 +332,16 @@ export function checkDrift(input: DriftInput): DriftReport {
     }
     const path = pathText(r.segs);
     const col = `${r.entry.column} (${r.type})`;
+    // The unmapped field that likely took this one's place: in every record (a rename) or in those without it.
+    const renamed = missing ? renamedTo(r.segs, unmapped.map((u) => u.segs)) : undefined;
     if (n && missing === n) {
-      const renamed = renamedTo(r.segs, unmapped.map((u) => u.segs));
       if (renamed) renames.set(r.entry, renamed);
       findings.push({
         severity: 'warning', kind: 'missingField', path, column: r.entry.column, count: missing, of: n, example: firstMissing,
         message: `No record has ${path}: column ${col} is ${r.type === 'string' ? 'empty' : 'null'} in every row.${renamed ? ` The events have ${pathText(renamed)}, which nothing maps: was the field renamed?` : ''}`,
       });
     } else if (missing) {
-      const standIn = renamedTo(r.segs, unmapped.map((u) => u.segs));
-      if (standIn) partial.set(JSON.stringify(standIn), path);
+      if (renamed) partial.set(JSON.stringify(renamed), path);
       findings.push({ severity: 'info', kind: 'missingField', path, column: r.entry.column, count: missing, of: n, example: firstMissing, message: `${plural(missing, 'record')} of ${n} ${missing === 1 ? 'has' : 'have'} no ${path} (or null; first: ${firstMissing}): column ${col} is ${r.type === 'string' ? 'empty' : 'null'} there.` });
     }
     for (const [why, b] of bad) {
@@ -370,6 +370,18 @@ export function checkDrift(input: DriftInput): DriftReport {
   findings.sort((a, b) => rank[a.severity] - rank[b.severity]);
   const fix = fixFor(input, renames, partial, unmapped);
   return { table: input.table, mapping: input.mapping?.name, events: input.events.length, records: n, findings, ...(fix ? { fix } : {}) };
+}
+
+/**
+ * The mapping a connection's events load with: none where they load by name (no mapping named, or Fabric's
+ * Eventstream, which takes none), else the table's JSON mapping of that name. Throws, naming the table's mappings,
+ * when it has no such mapping.
+ */
+export function connectionMapping(c: { name: string; table: string; mapping?: string }, mappings: readonly MappingDef[], local: boolean): { name: string; entries: MappingEntry[] } | undefined {
+  if (!c.mapping || !local) return undefined;
+  const m = mappings.find((x) => x.kind === 'json' && x.name === c.mapping);
+  if (!m) throw new Error(`Connection ${c.name} names the JSON mapping "${c.mapping}", which table ${c.table} does not have${mappings.length ? ` (it has ${mappings.map((x) => `${x.kind} "${x.name}"`).join(', ')})` : ''}. Deploy the schema, or fix "mapping" in eventline.json.`);
+  return { name: m.name, entries: m.entries };
 }
 
 /** The column type a field's values would load into without loss; undefined for null (it fits anything). */
